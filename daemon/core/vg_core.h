@@ -1,0 +1,127 @@
+/*
+ * vg_core.h - the public face of libvigilcore, the C core shared by
+ * vigild, vigilctl, the unit tests and the Vigil XS module.
+ *
+ * This is the boundary between the core (metadata, packets, merge,
+ * decode, tasks, filters, traces) and its consumers (Perl dispatch,
+ * flight recorder).  Keep it small; grow it only with both sides.
+ */
+#ifndef VG_CORE_H
+#define VG_CORE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define VG_ERROR (vg_error_quark())
+GQuark vg_error_quark(void);
+typedef enum {
+	VG_ERROR_PARSE,		/* bad metadata, config, filter: message names where */
+	VG_ERROR_FORMAT,	/* bad packet or record */
+	VG_ERROR_IO,
+	VG_ERROR_KERNEL,	/* an ioctl failed */
+} VgErrorCode;
+
+/* ---- event classes (from the CTF metadata) ------------------------- */
+
+typedef enum {
+	VG_FIELD_INT,		/* signed integer */
+	VG_FIELD_UINT,		/* unsigned integer */
+	VG_FIELD_CHARS,		/* char_t NAME[N]: NUL-padded text */
+	VG_FIELD_STRING,	/* NUL-terminated string */
+	VG_FIELD_INT_ARRAY,	/* fixed array of signed integers */
+	VG_FIELD_UINT_ARRAY,	/* fixed array of unsigned integers */
+} VgFieldKind;
+
+typedef struct {
+	char *name;
+	VgFieldKind kind;
+	guint elem_size;	/* bytes of one integer (1, 2, 4, 8) */
+	guint length;		/* element count of arrays and CHARS */
+	guint base;		/* 10 or 16: how to print it */
+} VgField;
+
+typedef struct VgEventClass {
+	guint32 id;
+	char *name;		/* "sched:sched_switch" */
+	char *subsys;		/* "sched" */
+	char *event;		/* "sched_switch" */
+	guint n_fields;
+	VgField *fields;
+	/* For consumers: one slot each, NULL until they set it.  The Perl
+	 * dispatcher caches its resolved handlers here, so resolution by
+	 * name happens once per class, never per event. */
+	gpointer dispatch;
+	gpointer filter_cache;
+} VgEventClass;
+
+typedef struct VgMetadata VgMetadata;
+
+VgMetadata *vg_metadata_parse(const char *tsdl, gsize len,
+			      const char *origin, GError **error);
+void vg_metadata_free(VgMetadata *md);
+const VgEventClass *vg_metadata_class(const VgMetadata *md, guint32 id);
+const VgEventClass *vg_metadata_class_by_name(const VgMetadata *md,
+					      const char *name);
+/* Every class, including derived syscalls:sys_enter_NAME / sys_exit_NAME. */
+GPtrArray *vg_metadata_classes(const VgMetadata *md);
+int vg_class_field_index(const VgEventClass *cls, const char *name);
+
+/* ---- tasks ---------------------------------------------------------- */
+
+typedef struct {
+	gint32 tid;
+	gint32 pid;		/* process id (tgid) */
+	gint32 ppid;
+	guint32 uid;
+	char comm[16];		/* NUL-terminated */
+	char *exe;		/* may be NULL */
+} VgTask;
+
+/* ---- events --------------------------------------------------------- */
+
+/* One decoded record.  Valid only during the callback that receives it:
+ * payload points into a packet that is released afterwards. */
+typedef struct {
+	const VgEventClass *cls;
+	guint64 ts;		/* ns, vigil clock */
+	guint32 cpu;
+	gint32 tid;
+	const VgTask *task;	/* never NULL (a placeholder for unknown tids) */
+	const guint8 *payload;
+	gsize payload_len;
+	/* private: lazily computed field offsets */
+	guint32 priv_known;
+	guint32 priv_off[32];
+	gconstpointer priv_raw;	/* derived syscall events: the raw event */
+} VgEvent;
+
+gint64 vg_event_int(VgEvent *e, guint field);	/* INT and UINT */
+const char *vg_event_str(VgEvent *e, guint field, gsize *len); /* CHARS, STRING */
+gint64 vg_event_array_int(VgEvent *e, guint field, guint idx);
+
+/* A raw_syscalls event seen as syscalls:sys_enter_NAME / sys_exit_NAME,
+ * using the argument names of the syscall table in the metadata.
+ * Returns FALSE when there is no such class (unknown syscall id). */
+gboolean vg_event_derive_syscall(const VgMetadata *md, VgEvent *raw,
+				 VgEvent *out);
+
+/* ---- filters ------------------------------------------------------- */
+
+/* Compile `expr` against one class: field names and common_* resolve
+ * now, so evaluation does no lookups.  Errors point at the token:
+ * "filter: unknown field 'rett' at column 5". */
+typedef struct VgFilter VgFilter;
+VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
+			    GError **error);
+gboolean vg_filter_match(const VgFilter *f, VgEvent *e);
+void vg_filter_free(VgFilter *f);
+
+/* ---- consumers ----------------------------------------------------- */
+
+typedef void (*VgDeliverFunc)(VgEvent *e, gpointer user_data);
+
+G_END_DECLS
+
+#endif

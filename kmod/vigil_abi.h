@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vigil_abi.h - the contract between vigil.ko and user space.
+ *
+ * Everything user space needs to drive /dev/vigil and to find its way
+ * in the per-CPU relay buffers is here; nothing here describes an event
+ * layout.  Event layouts are published as CTF 1.8 metadata (TSDL text)
+ * by the module and user space decodes from that alone.
+ *
+ * Byte order is the machine's (little-endian on every architecture we
+ * build for); the metadata says so explicitly.
+ */
+#ifndef _VIGIL_ABI_H
+#define _VIGIL_ABI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#else
+#include <linux/types.h>
+#include <sys/ioctl.h>
+#endif
+
+#define VIGIL_ABI_VERSION	1
+
+/* Paths.  debugfs is assumed mounted at /sys/kernel/debug. */
+#define VIGIL_DEV_PATH		"/dev/vigil"
+#define VIGIL_ANNOTATE_PATH	"/dev/vigil_annotate"
+#define VIGIL_DEBUGFS_DIR	"/sys/kernel/debug/vigil"
+/* Per-CPU relay files are VIGIL_DEBUGFS_DIR "/cpu%u", the TSDL text is
+ * VIGIL_DEBUGFS_DIR "/metadata" (regenerated on each open, so kprobes
+ * added later appear in it). */
+
+/* CTF packet header magic, as in the CTF 1.8 specification. */
+#define VIGIL_CTF_MAGIC		0xC1FC1FC1U
+
+/*
+ * Every sub-buffer is one CTF packet.  All integers are byte-aligned
+ * (align = 8 bits in the metadata), so these structs are packed and a
+ * reader copies fields out with memcpy.
+ */
+struct vigil_packet_header {
+	__u32 magic;			/* VIGIL_CTF_MAGIC */
+	__u8  uuid[16];			/* trace uuid, also in metadata */
+	__u32 stream_id;		/* always 0: one stream class */
+	__u64 stream_instance_id;	/* = cpu id */
+} __attribute__((packed));
+
+struct vigil_packet_context {
+	__u64 timestamp_begin;		/* ns, vigil clock */
+	__u64 timestamp_end;		/* ns; time of the last event or of
+					 * the switch, whichever is later */
+	__u64 content_size;		/* bits, header included */
+	__u64 packet_size;		/* bits, = sub-buffer size * 8 */
+	__u64 packet_seq_num;		/* per-CPU sub-buffer sequence, from 0 */
+	__u64 events_discarded;		/* per-CPU running total, as of the
+					 * end of this packet */
+	__u32 cpu_id;
+} __attribute__((packed));
+
+#define VIGIL_PACKET_HDR_SIZE \
+	(sizeof(struct vigil_packet_header) + sizeof(struct vigil_packet_context))
+
+/*
+ * Event header, then the per-event context, then the payload:
+ *   __u16 id; __u64 timestamp; __s32 tid;   (14 bytes)
+ * The timestamp is ktime_get_mono_fast_ns(): monotonic, comparable
+ * across CPUs.  The metadata clock's offset turns it into wall time.
+ */
+struct vigil_event_header {
+	__u16 id;
+	__u64 timestamp;
+	__s32 tid;
+} __attribute__((packed));
+
+/* Event ids 0..VIGIL_KPROBE_ID_BASE-1 are the built-in table; kprobes
+ * get ids from VIGIL_KPROBE_ID_BASE up. */
+#define VIGIL_KPROBE_ID_BASE	1024
+#define VIGIL_MAX_KPROBES	64
+
+/* ---- ioctls on /dev/vigil (root only) ---------------------------- */
+
+#define VIGIL_MODE_NORMAL	0	/* full buffer: drop new events */
+#define VIGIL_MODE_FLIGHT	1	/* full buffer: overwrite oldest */
+
+#define VIGIL_CFG_KERNEL_ADDRS	(1U << 0)  /* emit kernel addresses */
+
+struct vigil_config {
+	__u32 abi_version;		/* VIGIL_ABI_VERSION */
+	__u32 mode;			/* VIGIL_MODE_* */
+	__u32 subbuf_size;		/* power of 2, 4 KiB .. 64 MiB */
+	__u32 n_subbufs;		/* 2 .. 4096 */
+	__u32 switch_interval_ms;	/* 0 = no periodic switch; default 100 */
+	__u32 flags;			/* VIGIL_CFG_* */
+	__u64 reserved[4];		/* must be zero */
+};
+
+#define VIGIL_NAME_MAX		64	/* event names, incl. NUL */
+
+/* Enable or disable one event ("sched:sched_switch") or, with name
+ * "all", every built-in event. */
+struct vigil_event_req {
+	char  name[VIGIL_NAME_MAX];
+	__u32 enable;			/* 1 = on, 0 = off */
+	__u32 reserved;
+};
+
+#define VIGIL_FILTER_PID	0	/* thread ids */
+#define VIGIL_FILTER_TGID	1	/* process ids */
+#define VIGIL_FILTER_SYSCALL	2	/* syscall numbers (raw_syscalls:*) */
+#define VIGIL_FILTER_MAX_IDS	1024
+
+/* Replace one filter set.  count == 0 clears it (no filtering).
+ * ids points to count __s32 values in user memory. */
+struct vigil_filter {
+	__u32 type;			/* VIGIL_FILTER_* */
+	__u32 count;
+	__u64 ids;			/* user pointer to __s32[count] */
+};
+
+struct vigil_kprobe_req {
+	char  name[VIGIL_NAME_MAX];	/* event becomes "kprobes:<name>" */
+	char  symbol[VIGIL_NAME_MAX];
+	__u64 offset;
+	__u32 nargs;			/* 0..6 argument registers (probe) */
+	__u32 retprobe;			/* 1 = kretprobe: records the return value */
+	__u32 id;			/* out: event id */
+	__u32 reserved;
+};
+
+/* Per-CPU position exchange. */
+struct vigil_cpu_pos {
+	__u32 cpu;
+	__u32 reserved;
+	__u64 produced;			/* out: sub-buffers finished so far */
+	__u64 consumed;			/* in for CONSUME: new total consumed;
+					 * out for GET_POS */
+};
+
+struct vigil_cpu_stats {
+	__u64 events_written;
+	__u64 events_discarded;
+	__u64 subbufs_produced;
+	__u64 subbufs_consumed;
+	__u64 annotations_dropped;	/* over the rate limit */
+	__u64 reserved[3];
+};
+
+struct vigil_stats {
+	__u32 ncpus;			/* in: room in buf; out: nr_cpu_ids */
+	__u32 running;			/* out */
+	__u64 buf;			/* user pointer to vigil_cpu_stats[ncpus] */
+};
+
+#define VIGIL_IOC_MAGIC		'V'
+#define VIGIL_IOC_CONFIGURE	_IOW(VIGIL_IOC_MAGIC, 1, struct vigil_config)
+#define VIGIL_IOC_EVENT		_IOW(VIGIL_IOC_MAGIC, 2, struct vigil_event_req)
+#define VIGIL_IOC_FILTER	_IOW(VIGIL_IOC_MAGIC, 3, struct vigil_filter)
+#define VIGIL_IOC_START		_IO(VIGIL_IOC_MAGIC, 4)
+#define VIGIL_IOC_STOP		_IO(VIGIL_IOC_MAGIC, 5)
+#define VIGIL_IOC_ADD_KPROBE	_IOWR(VIGIL_IOC_MAGIC, 6, struct vigil_kprobe_req)
+#define VIGIL_IOC_DEL_KPROBE	_IOW(VIGIL_IOC_MAGIC, 7, struct vigil_kprobe_req)
+#define VIGIL_IOC_GET_POS	_IOWR(VIGIL_IOC_MAGIC, 8, struct vigil_cpu_pos)
+#define VIGIL_IOC_CONSUME	_IOW(VIGIL_IOC_MAGIC, 9, struct vigil_cpu_pos)
+#define VIGIL_IOC_STATS		_IOWR(VIGIL_IOC_MAGIC, 10, struct vigil_stats)
+/* Finish the current sub-buffer on every CPU now (each on its own CPU). */
+#define VIGIL_IOC_FLUSH		_IO(VIGIL_IOC_MAGIC, 11)
+/* Flight mode snapshot: PAUSE stops writers (events meanwhile count as
+ * discarded) and flushes; user space copies the sub-buffers; RESUME. */
+#define VIGIL_IOC_PAUSE		_IO(VIGIL_IOC_MAGIC, 12)
+#define VIGIL_IOC_RESUME	_IO(VIGIL_IOC_MAGIC, 13)
+
+#endif /* _VIGIL_ABI_H */
