@@ -1,0 +1,125 @@
+/*
+ * perl_embed.h - vigild's embedded Perl interpreter: loading handler
+ * scripts, dispatching events to them, periodic callbacks, and the hooks
+ * the scripts use to reach the daemon (Vigil::dump, Vigil::stats,
+ * Vigil::stop).
+ *
+ * One VgPerl owns one Perl interpreter.  Everything here runs on the
+ * thread of the daemon's main loop.
+ *
+ * Life cycle, as vigild drives it:
+ *
+ *	p = vg_perl_new(&cfg, &err);
+ *	vg_perl_set_hooks(p, &hooks);		(optional)
+ *	vg_perl_load(p, &err)		compile the scripts; FALSE: exit 1
+ *					without touching the module
+ *	vg_perl_set_metadata_checked(p, md, &err)   as soon as the metadata
+ *					is known (before or after load; FALSE:
+ *					a filter names an unknown field)
+ *	vg_perl_begin(p)		trace_begin, start "every" timers
+ *	... vg_perl_deliver(e, p) for every event, in time order ...
+ *	vg_perl_end(p)			trace_end, END blocks, interpreter gone
+ *	vg_perl_free(p)
+ *
+ * Per-class dispatch state is cached in VgEventClass.dispatch of the
+ * classes of the metadata given to vg_perl_set_metadata().  That
+ * metadata must stay alive until vg_perl_set_metadata() is called with
+ * another one, or vg_perl_end()/vg_perl_free(): those reset the slots
+ * they set.
+ */
+#ifndef VG_PERL_EMBED_H
+#define VG_PERL_EMBED_H
+
+#include <glib.h>
+#include "vg_core.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	char **scripts;		/* NULL-terminated paths, loaded in order */
+	char **script_argv;	/* NULL-terminated: the scripts' @ARGV */
+	guint max_errors;	/* handler errors before stopping; 0 = no limit */
+	gboolean replay;	/* TRUE: "every" runs on event timestamps */
+	GMainContext *context;	/* live "every" timers; NULL = default */
+} VgPerlConfig;
+
+typedef struct VgPerl VgPerl;
+
+/* ---- hooks vigild provides (all optional) --------------------------- */
+
+/* Vigil::stats(): the provider adds key/value pairs to the sink. */
+typedef struct VgPerlStatsSink VgPerlStatsSink;
+void vg_perl_stats_add_int(VgPerlStatsSink *sink, const char *key, gint64 v);
+void vg_perl_stats_add_str(VgPerlStatsSink *sink, const char *key,
+			   const char *v);
+
+typedef struct {
+	/* Vigil::dump(reason => R, before => B, after => A): before/after
+	 * are seconds (negative: not given, use the configured default).
+	 * Returns the path of the dump (g_free'd by the caller) or NULL
+	 * with *error set; the error message becomes the script's $@. */
+	char *(*dump)(const char *reason, double before, double after,
+		      gpointer user_data, GError **error);
+	/* Vigil::stats(): add the daemon's counters.  The dispatcher's own
+	 * counters (perl_*) are always added. */
+	void (*stats)(VgPerlStatsSink *sink, gpointer user_data);
+	/* Stop tracing cleanly (drain, end callbacks, exit 0): called when
+	 * max_errors is reached or a script calls Vigil::stop(). */
+	void (*stop)(const char *why, gpointer user_data);
+	gpointer user_data;
+} VgPerlHooks;
+
+/* ---- statistics ------------------------------------------------------ */
+
+typedef struct {
+	guint64 events;		/* events given to vg_perl_deliver */
+	guint64 dispatched;	/* handler calls (an event can have several) */
+	guint64 filtered;	/* handler calls skipped by a C filter */
+	guint64 unhandled;	/* events of classes nobody handles */
+	guint64 errors;		/* handlers (and every callbacks) that died */
+	guint64 ticks;		/* "every" callbacks run */
+	guint64 perl_ns;	/* time spent in Perl handlers */
+} VgPerlStats;
+
+/* ---- API -------------------------------------------------------------- */
+
+VgPerl *vg_perl_new(const VgPerlConfig *cfg, GError **error);
+void vg_perl_set_hooks(VgPerl *p, const VgPerlHooks *hooks);
+
+/* Start the interpreter and compile/run every script (BEGIN blocks, top
+ * level code, `on`/`every` registrations).  On failure the GError
+ * (VG_ERROR_PARSE) names the script and line, e.g.
+ * "t.pl: syntax error at t.pl line 3, near \"...\"". */
+gboolean vg_perl_load(VgPerl *p, GError **error);
+
+/* Bind to the trace's metadata: compiles the subscriptions' filters for
+ * the classes they name.  Errors (unknown field, type mismatch) name the
+ * script, the event and the filter column. */
+gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
+				      GError **error);
+/* Same, errors are logged (g_critical) and the failing handler is
+ * disabled. */
+void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md);
+
+/* VgDeliverFunc: user_data is the VgPerl. */
+void vg_perl_deliver(VgEvent *e, gpointer p);
+
+void vg_perl_begin(VgPerl *p);
+/* trace_end, every END block, then the interpreter is destroyed (stats
+ * stay readable). */
+void vg_perl_end(VgPerl *p);
+
+/* Re-load the scripts in a new interpreter.  On success the old one's
+ * trace_end/END blocks run and it is replaced (its "every" timers too);
+ * on failure the old one stays in place and the error is returned. */
+gboolean vg_perl_reload(VgPerl *p, GError **error);
+
+void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out);
+/* TRUE once max_errors was reached (or Vigil::stop() was called). */
+gboolean vg_perl_stopped(const VgPerl *p);
+
+void vg_perl_free(VgPerl *p);
+
+G_END_DECLS
+
+#endif
