@@ -1,0 +1,99 @@
+/*
+ * config.h - vigild's configuration: defaults, the YAML file
+ * (/etc/vigil/vigil.yaml, documented in vigil.yaml(5)) and the
+ * command-line overrides.
+ *
+ * Every error names the file, the line and the key:
+ *   "vigil.yaml:12: buffer.size: '12Q' is not a size (use e.g. 1MiB)"
+ */
+#ifndef VGD_CONFIG_H
+#define VGD_CONFIG_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VGD_DEFAULT_CONFIG	"/etc/vigil/vigil.yaml"
+#define VGD_DEFAULT_SOCKET	"/run/vigil/vigild.sock"
+#define VGD_DEFAULT_DUMP_DIR	"/var/lib/vigil/dumps"
+
+typedef enum {
+	VGD_MODE_NORMAL = 0,	/* read everything, hand it to the handlers */
+	VGD_MODE_FLIGHT = 1,	/* overwrite in the kernel, snapshot on request */
+} VgdMode;
+
+typedef struct {
+	/* handlers */
+	GPtrArray *scripts;		/* char *, in load order */
+	GPtrArray *script_args;		/* char *, the scripts' @ARGV */
+	GPtrArray *events;		/* char *; empty = what the handlers
+					 * subscribe to, else all */
+	/* in-kernel filters (empty = no filtering) */
+	GArray *filter_pids;		/* gint32 thread ids */
+	GArray *filter_tgids;		/* gint32 process ids */
+	GArray *filter_syscalls;	/* gint32 syscall numbers */
+	GPtrArray *filter_syscall_names;/* char *, resolved when tracing starts */
+	GPtrArray *filter_comms;	/* char *, globs; applied in the daemon */
+
+	VgdMode mode;
+	guint32 buffer_size;		/* bytes per sub-buffer (power of 2) */
+	guint32 buffer_count;		/* sub-buffers per CPU */
+	guint32 switch_interval_ms;	/* 0 = no periodic switch */
+	gboolean kernel_addrs;		/* VIGIL_CFG_KERNEL_ADDRS */
+
+	/* flight recorder */
+	char *dump_dir;
+	guint64 history_bytes;		/* per CPU; 0 = bounded by time only */
+	guint64 history_ms;		/* 0 = bounded by size only */
+	guint max_dumps;		/* retention: 0 = unlimited */
+	guint64 max_dump_bytes;		/* retention: 0 = unlimited */
+	guint rate_limit_s;		/* at most one dump per N s; 0 = none */
+
+	guint max_handler_errors;	/* stop after N handler errors; 0 = never */
+	GLogLevelFlags log_level;	/* most verbose level logged */
+	char *control_socket;
+
+	/* command line only */
+	gboolean foreground;
+	char *replay_dir;
+	char *record_dir;
+	guint duration_s;		/* 0 = until stopped */
+
+	/* where the file was read from (NULL: defaults only) */
+	char *source;
+} VgdConfig;
+
+VgdConfig *vgd_config_new(void);	/* the defaults */
+void vgd_config_free(VgdConfig *cfg);
+
+/* Read a YAML file over the defaults in cfg.  Keys absent from the file
+ * keep their current values; list keys present replace the list.  With
+ * must_exist FALSE a missing file is not an error (the default file). */
+gboolean vgd_config_load_file(VgdConfig *cfg, const char *path,
+			      gboolean must_exist, GError **error);
+/* The same from a string; `origin` names it in messages. */
+gboolean vgd_config_load_data(VgdConfig *cfg, const char *data, gsize len,
+			      const char *origin, GError **error);
+
+/* Values as written on the command line; `what` names the option in
+ * error messages ("--buffer-size"). */
+gboolean vgd_parse_size(const char *text, guint64 *out);
+gboolean vgd_parse_duration_ms(const char *text, guint64 *out);
+gboolean vgd_config_set_mode(VgdConfig *cfg, const char *text,
+			     const char *what, GError **error);
+gboolean vgd_config_set_buffer_size(VgdConfig *cfg, const char *text,
+				    const char *what, GError **error);
+gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
+				     const char *what, GError **error);
+/* "a,b,c" replaces the event list. */
+gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
+			       const char *what, GError **error);
+/* Final cross-field checks (after the file and the options). */
+gboolean vgd_config_check(const VgdConfig *cfg, GError **error);
+
+/* Human-readable dump of the effective configuration, one key a line. */
+char *vgd_config_to_string(const VgdConfig *cfg);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,523 @@
+/*
+ * test-config.c - vigild's configuration loader: defaults, a good file,
+ * every kind of error (each naming file, line and key), overrides by
+ * command-line options.
+ */
+#include "config.h"
+#include "vg_core.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+static VgdConfig *load_ok(const char *yaml)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	if (!vgd_config_load_data(c, yaml, strlen(yaml), "vigil.yaml", &err))
+		g_error("unexpected error: %s", err->message);
+	return c;
+}
+
+/* Loads `yaml`, requires failure and exactly this message. */
+static void expect_error(const char *yaml, const char *message)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+	gboolean ok = vgd_config_load_data(c, yaml, strlen(yaml), "vigil.yaml",
+					   &err);
+
+	g_assert_false(ok);
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_cmpstr(err->message, ==, message);
+	g_error_free(err);
+	vgd_config_free(c);
+}
+
+static void test_defaults(void)
+{
+	VgdConfig *c = vgd_config_new();
+
+	g_assert_cmpint(c->mode, ==, VGD_MODE_NORMAL);
+	g_assert_cmpuint(c->buffer_size, ==, 1u << 20);
+	g_assert_cmpuint(c->buffer_count, ==, 4);
+	g_assert_cmpuint(c->switch_interval_ms, ==, 100);
+	g_assert_cmpstr(c->control_socket, ==, "/run/vigil/vigild.sock");
+	g_assert_cmpuint(c->scripts->len, ==, 0);
+	g_assert_cmpuint(c->events->len, ==, 0);
+	g_assert_cmpuint(c->rate_limit_s, ==, 60);
+	g_assert_cmpuint(c->max_handler_errors, ==, 0);
+	vgd_config_free(c);
+}
+
+static void test_missing_default_file_means_defaults(void)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	g_assert_true(vgd_config_load_file(c, "/nonexistent/vigil.yaml",
+					   FALSE, &err));
+	g_assert_no_error(err);
+	g_assert_null(c->source);
+	g_assert_cmpuint(c->buffer_count, ==, 4);
+	vgd_config_free(c);
+}
+
+static void test_missing_given_file_is_an_error(void)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	g_assert_false(vgd_config_load_file(c, "/nonexistent/vigil.yaml",
+					    TRUE, &err));
+	g_assert_error(err, VG_ERROR, VG_ERROR_IO);
+	g_assert_nonnull(strstr(err->message, "/nonexistent/vigil.yaml"));
+	g_error_free(err);
+	vgd_config_free(c);
+}
+
+static void test_empty_file_means_defaults(void)
+{
+	VgdConfig *c = load_ok("# nothing but a comment\n");
+
+	g_assert_cmpuint(c->buffer_size, ==, 1u << 20);
+	vgd_config_free(c);
+}
+
+static const char good[] =
+	"# a complete configuration\n"
+	"scripts:\n"
+	"  - /usr/share/vigil/handlers/syscall-top.pl\n"
+	"  - /etc/vigil/local.pl\n"
+	"script_args: [--interval, '5']\n"
+	"events:\n"
+	"  - raw_syscalls:sys_enter\n"
+	"  - raw_syscalls:sys_exit\n"
+	"filters:\n"
+	"  pids: [1, 42]\n"
+	"  tgids: [7]\n"
+	"  syscalls: [openat, 0, read]\n"
+	"  comms: ['nginx*']\n"
+	"mode: flight\n"
+	"buffer:\n"
+	"  size: 256KiB\n"
+	"  count: 8\n"
+	"  kernel_addresses: yes\n"
+	"switch_interval: 250ms\n"
+	"dump:\n"
+	"  dir: /var/tmp/dumps\n"
+	"  history_size: 16MiB\n"
+	"  history_time: 2m\n"
+	"  max_dumps: 5\n"
+	"  max_bytes: 1GiB\n"
+	"  rate_limit: 10s\n"
+	"max_handler_errors: 100\n"
+	"log_level: debug\n"
+	"control_socket: /tmp/v/ctl.sock\n";
+
+static void test_good_file_sets_every_key(void)
+{
+	VgdConfig *c = load_ok(good);
+
+	g_assert_cmpuint(c->scripts->len, ==, 2);
+	g_assert_cmpstr(c->scripts->pdata[1], ==, "/etc/vigil/local.pl");
+	g_assert_cmpuint(c->script_args->len, ==, 2);
+	g_assert_cmpstr(c->script_args->pdata[1], ==, "5");
+	g_assert_cmpuint(c->events->len, ==, 2);
+	g_assert_cmpstr(c->events->pdata[0], ==, "raw_syscalls:sys_enter");
+	g_assert_cmpuint(c->filter_pids->len, ==, 2);
+	g_assert_cmpint(g_array_index(c->filter_pids, gint32, 1), ==, 42);
+	g_assert_cmpuint(c->filter_tgids->len, ==, 1);
+	g_assert_cmpuint(c->filter_syscalls->len, ==, 1);
+	g_assert_cmpint(g_array_index(c->filter_syscalls, gint32, 0), ==, 0);
+	g_assert_cmpuint(c->filter_syscall_names->len, ==, 2);
+	g_assert_cmpstr(c->filter_syscall_names->pdata[0], ==, "openat");
+	g_assert_cmpstr(c->filter_comms->pdata[0], ==, "nginx*");
+	g_assert_cmpint(c->mode, ==, VGD_MODE_FLIGHT);
+	g_assert_cmpuint(c->buffer_size, ==, 256u << 10);
+	g_assert_cmpuint(c->buffer_count, ==, 8);
+	g_assert_true(c->kernel_addrs);
+	g_assert_cmpuint(c->switch_interval_ms, ==, 250);
+	g_assert_cmpstr(c->dump_dir, ==, "/var/tmp/dumps");
+	g_assert_cmpuint(c->history_bytes, ==, 16u << 20);
+	g_assert_cmpuint(c->history_ms, ==, 120000);
+	g_assert_cmpuint(c->max_dumps, ==, 5);
+	g_assert_cmpuint(c->max_dump_bytes, ==, 1ull << 30);
+	g_assert_cmpuint(c->rate_limit_s, ==, 10);
+	g_assert_cmpuint(c->max_handler_errors, ==, 100);
+	g_assert_cmpint(c->log_level, ==, G_LOG_LEVEL_DEBUG);
+	g_assert_cmpstr(c->control_socket, ==, "/tmp/v/ctl.sock");
+	g_assert_cmpstr(c->source, ==, "vigil.yaml");
+	vgd_config_free(c);
+}
+
+static void test_events_as_comma_string(void)
+{
+	VgdConfig *c = load_ok("events: 'sched:sched_switch, irq:irq_handler_entry'\n");
+
+	g_assert_cmpuint(c->events->len, ==, 2);
+	g_assert_cmpstr(c->events->pdata[1], ==, "irq:irq_handler_entry");
+	vgd_config_free(c);
+}
+
+static void test_single_script_as_scalar(void)
+{
+	VgdConfig *c = load_ok("scripts: /x/print.pl\n");
+
+	g_assert_cmpuint(c->scripts->len, ==, 1);
+	g_assert_cmpstr(c->scripts->pdata[0], ==, "/x/print.pl");
+	vgd_config_free(c);
+}
+
+static void test_sizes_and_durations(void)
+{
+	guint64 v;
+
+	g_assert_true(vgd_parse_size("4096", &v));
+	g_assert_cmpuint(v, ==, 4096);
+	g_assert_true(vgd_parse_size("1MiB", &v));
+	g_assert_cmpuint(v, ==, 1 << 20);
+	g_assert_true(vgd_parse_size("64 M", &v));
+	g_assert_cmpuint(v, ==, 64 << 20);
+	g_assert_true(vgd_parse_size("2GiB", &v));
+	g_assert_cmpuint(v, ==, 2ull << 30);
+	g_assert_false(vgd_parse_size("12Q", &v));
+	g_assert_false(vgd_parse_size("MiB", &v));
+	g_assert_false(vgd_parse_size("-1", &v));
+	g_assert_false(vgd_parse_size("", &v));
+	g_assert_false(vgd_parse_size("99999999999999999999KiB", &v));
+
+	g_assert_true(vgd_parse_duration_ms("30s", &v));
+	g_assert_cmpuint(v, ==, 30000);
+	g_assert_true(vgd_parse_duration_ms("100ms", &v));
+	g_assert_cmpuint(v, ==, 100);
+	g_assert_true(vgd_parse_duration_ms("1.5", &v));
+	g_assert_cmpuint(v, ==, 1500);
+	g_assert_true(vgd_parse_duration_ms("2m", &v));
+	g_assert_cmpuint(v, ==, 120000);
+	g_assert_false(vgd_parse_duration_ms("soon", &v));
+	g_assert_false(vgd_parse_duration_ms("5 fortnights", &v));
+	g_assert_false(vgd_parse_duration_ms("-3s", &v));
+}
+
+static void test_error_unknown_top_level_key(void)
+{
+	expect_error("mode: normal\nbufer:\n  size: 1MiB\n",
+		     "vigil.yaml:2: bufer: unknown key");
+}
+
+static void test_error_unknown_nested_key(void)
+{
+	expect_error("buffer:\n  size: 1MiB\n  cnt: 4\n",
+		     "vigil.yaml:3: buffer.cnt: unknown key");
+}
+
+static void test_error_bad_size_suffix(void)
+{
+	expect_error("# comment\nbuffer:\n  size: 12Q\n",
+		     "vigil.yaml:3: buffer.size: '12Q' is not a size (use e.g. 1MiB)");
+}
+
+static void test_error_size_not_power_of_two(void)
+{
+	expect_error("buffer:\n  size: 3MiB\n",
+		     "vigil.yaml:2: buffer.size: '3MiB' must be a power of 2 from 4KiB to 64MiB");
+}
+
+static void test_error_size_too_small(void)
+{
+	expect_error("buffer: {size: 1KiB}\n",
+		     "vigil.yaml:1: buffer.size: '1KiB' must be a power of 2 from 4KiB to 64MiB");
+}
+
+static void test_error_count_out_of_range(void)
+{
+	expect_error("buffer:\n  count: 1\n",
+		     "vigil.yaml:2: buffer.count: 1 is out of range (2 .. 4096)");
+	expect_error("buffer:\n  count: 5000\n",
+		     "vigil.yaml:2: buffer.count: 5000 is out of range (2 .. 4096)");
+}
+
+static void test_error_count_not_a_number(void)
+{
+	expect_error("buffer:\n  count: four\n",
+		     "vigil.yaml:2: buffer.count: 'four' is not a whole number");
+}
+
+static void test_error_wrong_type_list_for_scalar(void)
+{
+	expect_error("mode:\n  - normal\n",
+		     "vigil.yaml:2: mode: expected a single value, found a list");
+}
+
+static void test_error_wrong_type_scalar_for_mapping(void)
+{
+	expect_error("dump: /tmp\n",
+		     "vigil.yaml:1: dump: expected a mapping of keys, found a scalar");
+}
+
+static void test_error_wrong_type_mapping_in_list(void)
+{
+	expect_error("scripts:\n  - a.pl\n  - {b: c}\n",
+		     "vigil.yaml:3: scripts[1]: expected a single value, found a mapping");
+}
+
+static void test_error_bad_mode(void)
+{
+	expect_error("\n\nmode: turbo\n",
+		     "vigil.yaml:3: mode: 'turbo' is not a mode (normal or flight)");
+}
+
+static void test_error_bad_duration(void)
+{
+	expect_error("dump:\n  history_time: forever\n",
+		     "vigil.yaml:2: dump.history_time: 'forever' is not a duration (use e.g. 30s, 100ms, 5m)");
+	expect_error("switch_interval: 2m\n",
+		     "vigil.yaml:1: switch_interval: '2m' is out of range (0 .. 60s)");
+}
+
+static void test_error_bad_bool(void)
+{
+	expect_error("buffer:\n  kernel_addresses: maybe\n",
+		     "vigil.yaml:2: buffer.kernel_addresses: 'maybe' is not true or false");
+}
+
+static void test_error_bad_filter_ids(void)
+{
+	expect_error("filters:\n  pids: [1, two]\n",
+		     "vigil.yaml:2: filters.pids[1]: 'two' is not a number");
+	expect_error("filters:\n  tgids:\n    - -5\n",
+		     "vigil.yaml:3: filters.tgids[0]: -5 is out of range (0 .. 2147483647)");
+	expect_error("filters:\n  syscalls: [read, 'open at']\n",
+		     "vigil.yaml:2: filters.syscalls[1]: 'open at' is not a syscall name or number");
+	expect_error("filters:\n  pids: 5\n",
+		     "vigil.yaml:2: filters.pids: expected a list, found a scalar");
+}
+
+static void test_error_bad_event_name(void)
+{
+	expect_error("events:\n  - sched:sched_switch\n  - sched_wakeup\n",
+		     "vigil.yaml:3: events[1]: 'sched_wakeup' is not an event name (use subsystem:event, e.g. sched:sched_switch, or all)");
+}
+
+static void test_error_bad_log_level(void)
+{
+	expect_error("log_level: loud\n",
+		     "vigil.yaml:1: log_level: 'loud' is not a log level (error, warning, message, info, debug)");
+}
+
+static void test_error_relative_socket(void)
+{
+	expect_error("control_socket: vigild.sock\n",
+		     "vigil.yaml:1: control_socket: 'vigild.sock' is not an absolute path");
+}
+
+static void test_error_duplicate_key(void)
+{
+	expect_error("mode: normal\nmode: flight\n",
+		     "vigil.yaml:2: mode: given twice");
+}
+
+static void test_error_empty_string(void)
+{
+	expect_error("dump:\n  dir: ''\n",
+		     "vigil.yaml:2: dump.dir: must not be empty");
+}
+
+static void test_error_yaml_syntax(void)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+	const char *y = "mode: normal\nbuffer:\n  size: [1MiB\n  count: 4\n";
+
+	g_assert_false(vgd_config_load_data(c, y, strlen(y), "vigil.yaml", &err));
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_true(g_str_has_prefix(err->message, "vigil.yaml:"));
+	g_assert_nonnull(strstr(err->message, "YAML syntax error"));
+	g_error_free(err);
+	vgd_config_free(c);
+}
+
+static void test_error_top_level_not_mapping(void)
+{
+	expect_error("- a\n- b\n",
+		     "vigil.yaml:1: (top level): expected a mapping of keys, found a list");
+}
+
+static void test_error_message_uses_the_file_path(void)
+{
+	char *dir = g_dir_make_tmp("vgcfg-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "my.yaml", NULL);
+	char *want = g_strdup_printf("%s:2: buffer.size: '12Q' is not a size (use e.g. 1MiB)", path);
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	g_assert_true(g_file_set_contents(path, "buffer:\n  size: 12Q\n", -1, NULL));
+	g_assert_false(vgd_config_load_file(c, path, TRUE, &err));
+	g_assert_cmpstr(err->message, ==, want);
+	g_error_free(err);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(want);
+	g_free(path);
+	g_free(dir);
+	vgd_config_free(c);
+}
+
+static void test_options_override_file(void)
+{
+	VgdConfig *c = load_ok("mode: flight\nbuffer:\n  size: 64KiB\n  count: 8\n"
+			       "events: [sched:sched_switch]\n");
+	GError *err = NULL;
+
+	g_assert_true(vgd_config_set_mode(c, "normal", "--mode", &err));
+	g_assert_true(vgd_config_set_buffer_size(c, "2MiB", "--buffer-size", &err));
+	g_assert_true(vgd_config_set_buffer_count(c, "16", "--buffers", &err));
+	g_assert_true(vgd_config_set_events(c, "raw_syscalls:sys_exit,all",
+					    "--events", &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_NORMAL);
+	g_assert_cmpuint(c->buffer_size, ==, 2u << 20);
+	g_assert_cmpuint(c->buffer_count, ==, 16);
+	g_assert_cmpuint(c->events->len, ==, 2);
+	g_assert_cmpstr(c->events->pdata[0], ==, "raw_syscalls:sys_exit");
+	vgd_config_free(c);
+}
+
+static void test_bad_options_name_the_option(void)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	g_assert_false(vgd_config_set_buffer_size(c, "12Q", "--buffer-size", &err));
+	g_assert_cmpstr(err->message, ==, "--buffer-size: '12Q' is not a size (use e.g. 1MiB)");
+	g_clear_error(&err);
+	g_assert_false(vgd_config_set_mode(c, "fast", "--mode", &err));
+	g_assert_cmpstr(err->message, ==, "--mode: 'fast' is not a mode (normal or flight)");
+	g_clear_error(&err);
+	g_assert_false(vgd_config_set_buffer_count(c, "1", "--buffers", &err));
+	g_assert_cmpstr(err->message, ==, "--buffers: '1' is not a sub-buffer count (2 .. 4096)");
+	g_clear_error(&err);
+	g_assert_false(vgd_config_set_events(c, "sched", "--events", &err));
+	g_assert_cmpstr(err->message, ==, "--events: 'sched' is not an event name (use subsystem:event, e.g. sched:sched_switch, or all)");
+	g_clear_error(&err);
+	/* a failed option leaves the value alone */
+	g_assert_cmpuint(c->buffer_size, ==, 1u << 20);
+	g_assert_cmpuint(c->events->len, ==, 0);
+	vgd_config_free(c);
+}
+
+static void test_check_requires_something_to_do(void)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	g_assert_false(vgd_config_check(c, &err));
+	g_assert_nonnull(strstr(err->message, "no handler script"));
+	g_clear_error(&err);
+	c->mode = VGD_MODE_FLIGHT;
+	g_assert_true(vgd_config_check(c, &err));
+	c->mode = VGD_MODE_NORMAL;
+	c->replay_dir = g_strdup("/tmp/trace");
+	g_assert_false(vgd_config_check(c, &err));
+	g_assert_nonnull(strstr(err->message, "--replay /tmp/trace"));
+	g_clear_error(&err);
+	g_ptr_array_add(c->scripts, g_strdup("x.pl"));
+	g_assert_true(vgd_config_check(c, &err));
+	vgd_config_free(c);
+}
+
+static void test_shipped_default_config_loads(void)
+{
+	const char *path = g_getenv("VIGIL_DEFAULT_CONFIG");
+	VgdConfig *c = vgd_config_new();
+	VgdConfig *d = vgd_config_new();
+	GError *err = NULL;
+	char *a, *b;
+
+	if (!path) {
+		g_test_skip("VIGIL_DEFAULT_CONFIG (etc/vigil.yaml) not set");
+		goto out;
+	}
+	g_assert_true(vgd_config_load_file(c, path, TRUE, &err));
+	g_assert_no_error(err);
+	/* The documented default file spells out the built-in defaults. */
+	g_free(c->source);
+	c->source = NULL;
+	a = vgd_config_to_string(c);
+	b = vgd_config_to_string(d);
+	g_assert_cmpstr(a, ==, b);
+	g_free(a);
+	g_free(b);
+out:
+	vgd_config_free(c);
+	vgd_config_free(d);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/config/defaults", test_defaults);
+	g_test_add_func("/config/missing-default-file-means-defaults",
+			test_missing_default_file_means_defaults);
+	g_test_add_func("/config/missing-given-file-is-an-error",
+			test_missing_given_file_is_an_error);
+	g_test_add_func("/config/empty-file-means-defaults",
+			test_empty_file_means_defaults);
+	g_test_add_func("/config/good-file-sets-every-key",
+			test_good_file_sets_every_key);
+	g_test_add_func("/config/events-as-comma-string",
+			test_events_as_comma_string);
+	g_test_add_func("/config/single-script-as-scalar",
+			test_single_script_as_scalar);
+	g_test_add_func("/config/sizes-and-durations", test_sizes_and_durations);
+	g_test_add_func("/config/error/unknown-top-level-key",
+			test_error_unknown_top_level_key);
+	g_test_add_func("/config/error/unknown-nested-key",
+			test_error_unknown_nested_key);
+	g_test_add_func("/config/error/bad-size-suffix",
+			test_error_bad_size_suffix);
+	g_test_add_func("/config/error/size-not-power-of-two",
+			test_error_size_not_power_of_two);
+	g_test_add_func("/config/error/size-too-small",
+			test_error_size_too_small);
+	g_test_add_func("/config/error/count-out-of-range",
+			test_error_count_out_of_range);
+	g_test_add_func("/config/error/count-not-a-number",
+			test_error_count_not_a_number);
+	g_test_add_func("/config/error/list-where-value-expected",
+			test_error_wrong_type_list_for_scalar);
+	g_test_add_func("/config/error/scalar-where-mapping-expected",
+			test_error_wrong_type_scalar_for_mapping);
+	g_test_add_func("/config/error/mapping-inside-string-list",
+			test_error_wrong_type_mapping_in_list);
+	g_test_add_func("/config/error/bad-mode", test_error_bad_mode);
+	g_test_add_func("/config/error/bad-duration", test_error_bad_duration);
+	g_test_add_func("/config/error/bad-bool", test_error_bad_bool);
+	g_test_add_func("/config/error/bad-filter-ids",
+			test_error_bad_filter_ids);
+	g_test_add_func("/config/error/bad-event-name",
+			test_error_bad_event_name);
+	g_test_add_func("/config/error/bad-log-level",
+			test_error_bad_log_level);
+	g_test_add_func("/config/error/relative-socket-path",
+			test_error_relative_socket);
+	g_test_add_func("/config/error/duplicate-key", test_error_duplicate_key);
+	g_test_add_func("/config/error/empty-string", test_error_empty_string);
+	g_test_add_func("/config/error/yaml-syntax-names-line",
+			test_error_yaml_syntax);
+	g_test_add_func("/config/error/top-level-not-a-mapping",
+			test_error_top_level_not_mapping);
+	g_test_add_func("/config/error/message-names-the-file-path",
+			test_error_message_uses_the_file_path);
+	g_test_add_func("/config/options-override-file",
+			test_options_override_file);
+	g_test_add_func("/config/bad-options-name-the-option",
+			test_bad_options_name_the_option);
+	g_test_add_func("/config/check-requires-something-to-do",
+			test_check_requires_something_to_do);
+	g_test_add_func("/config/shipped-default-config-loads",
+			test_shipped_default_config_loads);
+	return g_test_run();
+}
