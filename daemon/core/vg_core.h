@@ -54,7 +54,13 @@ typedef struct VgEventClass {
 	 * name happens once per class, never per event. */
 	gpointer dispatch;
 	gpointer filter_cache;
+	/* Set by the core: VG_CLASS_* flags, and its private layout data. */
+	guint32 flags;
+	gpointer priv;
 } VgEventClass;
+
+#define VG_CLASS_SYSCALL_ENTER	(1u << 0)	/* derived syscalls:sys_enter_NAME */
+#define VG_CLASS_SYSCALL_EXIT	(1u << 1)	/* derived syscalls:sys_exit_NAME */
 
 typedef struct VgMetadata VgMetadata;
 

@@ -1,0 +1,303 @@
+/*
+ * vg_stream.h - libvigilcore beyond the event/field boundary of
+ * vg_core.h: metadata details, the syscall table, packets and their
+ * records, the k-way merge, the task table, replay of a trace
+ * directory and the atomic trace writer.
+ *
+ * Consumers: vigild (live source, flight recorder, main loop), the
+ * Vigil XS module, gen-trace and the unit tests.
+ *
+ * Threading: nothing here takes locks; each object is used by one
+ * thread at a time.
+ */
+#ifndef VG_STREAM_H
+#define VG_STREAM_H
+
+#include "vg_core.h"
+#include "vigil_abi.h"
+
+G_BEGIN_DECLS
+
+/* ---- metadata: more than the class list ---------------------------- */
+
+/* The 16 uuid bytes of the trace block (all zero if the metadata had
+ * none). */
+const guint8 *vg_metadata_uuid(const VgMetadata *md);
+/* Clock "monotonic": offset in ns (offset_s * 1e9 + offset scaled by
+ * freq) that turns event timestamps into ns since the epoch. */
+gint64 vg_metadata_clock_offset(const VgMetadata *md);
+guint64 vg_metadata_clock_freq(const VgMetadata *md);
+
+/* env block.  Values are kept as text: a string value without its
+ * quotes, an integer in decimal.  is_string tells which. */
+guint vg_metadata_env_count(const VgMetadata *md);
+gboolean vg_metadata_env_nth(const VgMetadata *md, guint i,
+			     const char **key, const char **value,
+			     gboolean *is_string);
+/* NULL when absent. */
+const char *vg_metadata_env(const VgMetadata *md, const char *key);
+/* Add or replace an env entry; it appears in vg_metadata_to_tsdl().
+ * Setting a "vigil_syscall_<nr>" entry also (re)creates the derived
+ * syscalls:sys_enter_NAME / sys_exit_NAME classes. */
+void vg_metadata_set_env(VgMetadata *md, const char *key, const char *value);
+void vg_metadata_set_env_int(VgMetadata *md, const char *key, gint64 value);
+
+/* TSDL text of the metadata as it is now: the parsed text with its env
+ * block regenerated (entries added with vg_metadata_set_env included),
+ * starting with the CTF 1.8 signature comment.  Derived classes are not
+ * written: they follow from the env entries.  g_free() the result. */
+char *vg_metadata_to_tsdl(const VgMetadata *md, gsize *len);
+
+/* Add the event classes of a newer TSDL text of the same trace (the
+ * module regenerates its metadata when kprobes are added): classes with
+ * ids not yet known are added, the rest must be unchanged.  Class
+ * pointers handed out before stay valid. */
+gboolean vg_metadata_update(VgMetadata *md, const char *tsdl, gsize len,
+			    const char *origin, GError **error);
+
+/* Read a whole metadata file (plain text TSDL). */
+VgMetadata *vg_metadata_load(const char *path, GError **error);
+
+/* Ids of derived classes (never in a trace). */
+#define VG_SYSCALL_ENTER_ID_BASE 0x100000u	/* + syscall nr */
+#define VG_SYSCALL_EXIT_ID_BASE  0x200000u	/* + syscall nr */
+
+/* For derived syscalls:sys_enter_NAME events the path argument (the one
+ * the record's path_arg names, when path_status == 1) is a string; the
+ * class says UINT for every argument.  This gives the kind of one field
+ * of this event: STRING for that argument, the class's kind otherwise.
+ * vg_event_str() works on it; vg_event_int() still gives the raw value. */
+VgFieldKind vg_event_field_kind(VgEvent *e, guint field);
+
+/* Exact payload size of a record, walking strings if needed; 0 if the
+ * record is corrupt (a string runs past the packet's content). */
+gsize vg_event_payload_size(VgEvent *e);
+
+/* ---- syscall table -------------------------------------------------- */
+
+typedef struct VgSyscallTable VgSyscallTable;
+
+VgSyscallTable *vg_syscall_table_new(void);
+void vg_syscall_table_free(VgSyscallTable *t);
+/* Name a syscall number (no arguments known yet). */
+void vg_syscall_table_set_name(VgSyscallTable *t, guint nr, const char *name);
+/* Read "#define __NR_name nr" lines of an asm/unistd_64.h style header:
+ * numbers for names.  Lines of other shapes are ignored. */
+gboolean vg_syscall_table_load_numbers(VgSyscallTable *t, const char *path,
+				       GError **error);
+/* Parse one tracefs format file (events/syscalls/sys_enter_NAME/format):
+ * the argument names are the fields after the common_* fields and
+ * __syscall_nr.  NAME is matched to a number loaded before (a "new"
+ * prefix, a "64" suffix and umount/umount2 are tried too); unknown names
+ * are skipped (*matched = FALSE).  sys_exit_NAME formats are checked
+ * (field ret) but add nothing.  Malformed text is an error naming
+ * origin and line. */
+gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
+				       gsize len, const char *origin,
+				       gboolean *matched, GError **error);
+/* The whole job for the running kernel: numbers from unistd_h (NULL:
+ * /usr/include/x86_64-linux-gnu/asm/unistd_64.h), names and arguments
+ * from events_dir (NULL: /sys/kernel/tracing/events/syscalls, falling
+ * back to /sys/kernel/debug/tracing/events/syscalls). */
+VgSyscallTable *vg_syscall_table_load(const char *events_dir,
+				      const char *unistd_h, GError **error);
+guint vg_syscall_table_count(const VgSyscallTable *t);	/* named syscalls */
+const char *vg_syscall_table_name(const VgSyscallTable *t, guint nr);
+/* NULL-terminated argument names, NULL if nr is unknown. */
+const char *const *vg_syscall_table_args(const VgSyscallTable *t, guint nr);
+/* Store the table in the metadata as env entries
+ * vigil_syscall_<nr> = "name:arg0,arg1,..." and create the derived
+ * classes.  (Metadata parsed from a trace that has these entries gets
+ * its derived classes at parse time.) */
+void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t);
+
+/* ---- packets -------------------------------------------------------- */
+
+typedef struct VgPacket VgPacket;
+struct VgPacket {
+	guint32 cpu;		/* stream_instance_id (= cpu_id) */
+	guint64 seq;		/* packet_seq_num */
+	guint64 ts_begin;
+	guint64 ts_end;
+	guint64 events_discarded;	/* running total of this CPU */
+	const guint8 *data;	/* the packet, header first */
+	gsize content_size;	/* bytes with records (header included) */
+	gsize packet_size;	/* bytes of the packet (with padding) */
+	/* private */
+	gint refcount;
+	GDestroyNotify release;	/* called with release_data when freed */
+	gpointer release_data;
+	VgPacket *next;		/* queue link, owned by whoever queues it */
+};
+
+/* Check the packet at data (avail bytes readable from there): magic,
+ * uuid (when uuid is not NULL), stream id 0, content_size <= packet_size
+ * <= avail, content_size >= header size, both whole bytes, ts_begin <=
+ * ts_end.  On success fills *hdr_out fields (cpu, seq, timestamps,
+ * sizes).  Errors are VG_ERROR_FORMAT: "ORIGIN offset N: bad magic
+ * 0x...". */
+gboolean vg_packet_check(const guint8 *data, gsize avail,
+			 const guint8 *uuid, const char *origin,
+			 guint64 offset, VgPacket *hdr_out, GError **error);
+/* Validated packet that borrows data: release(release_data) is called
+ * when the last reference goes (NULL release: nothing). */
+VgPacket *vg_packet_new_borrowed(const guint8 *data, gsize avail,
+				 const guint8 *uuid, const char *origin,
+				 guint64 offset, GDestroyNotify release,
+				 gpointer release_data, GError **error);
+/* Validated packet holding a private copy of its packet_size bytes. */
+VgPacket *vg_packet_new_copy(const guint8 *data, gsize avail,
+			     const guint8 *uuid, const char *origin,
+			     guint64 offset, GError **error);
+VgPacket *vg_packet_ref(VgPacket *p);
+void vg_packet_unref(VgPacket *p);
+
+/* Iterate over the records of a packet.  The event handed out has
+ * cls, ts, cpu, tid, payload (payload_len = bytes up to the end of
+ * content: an upper bound); task is NULL (the merge fills it).  Field
+ * offsets are computed lazily: the fixed-size prefix of a class once per
+ * class, fields after a string only when read. */
+typedef struct {
+	const VgMetadata *md;
+	const VgPacket *pkt;
+	gsize pos;		/* offset of the next record */
+	gsize end;		/* content end */
+	VgEvent *cur;		/* event handed out last (end not known yet) */
+} VgRecordIter;
+
+void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,
+			 const VgPacket *pkt);
+/* 1: *e holds the next record; 0: no more records; -1: corrupt record
+ * (unknown class id, record past content end, unterminated string):
+ * error says packet cpu/seq and offset; the rest of the packet is
+ * skipped (later calls return 0).  e must stay valid until the next
+ * call (its string walk is reused to find the next record). */
+int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error);
+
+/* ---- task table ------------------------------------------------------ */
+
+typedef struct VgTasks VgTasks;
+
+/* live: unknown tids are looked up in /proc/<tid>/stat (and status,
+ * exe) the first time; otherwise (replay) they get a placeholder:
+ * pid = tid, ppid = 0, comm "<unknown>". */
+VgTasks *vg_tasks_new(const VgMetadata *md, gboolean live);
+void vg_tasks_free(VgTasks *t);
+/* Never NULL: creates a placeholder for unknown tids.  The pointer is
+ * valid until the task is removed (after its exit event is delivered). */
+const VgTask *vg_tasks_get(VgTasks *t, gint32 tid);
+/* NULL if unknown (creates nothing). */
+const VgTask *vg_tasks_find(VgTasks *t, gint32 tid);
+guint vg_tasks_count(const VgTasks *t);
+/* Apply vigil:statedump_process, sched:sched_process_fork and
+ * sched:sched_process_exec (before the event is delivered), set e->task. */
+void vg_tasks_before(VgTasks *t, VgEvent *e);
+/* Apply sched:sched_process_exit (after the event is delivered). */
+void vg_tasks_after(VgTasks *t, VgEvent *e);
+
+/* ---- merge ----------------------------------------------------------- */
+
+typedef struct VgMerge VgMerge;
+
+/* A packet whose last event has been delivered.  The callee owns the
+ * merge's reference (default, no callback: vg_packet_unref). */
+typedef void (*VgPacketDoneFunc)(VgPacket *p, gpointer user_data);
+/* A CPU's queue ran dry: push more packets for cpu (vg_merge_push) and
+ * return TRUE, or return FALSE if that CPU's stream has ended (it then
+ * never holds events back).  Used by replay; live sources set none. */
+typedef gboolean (*VgRefillFunc)(VgMerge *m, guint cpu, gpointer user_data);
+/* Corrupt records and packets: the error is logged (g_message) unless a
+ * callback takes it. */
+typedef void (*VgErrorFunc)(const GError *error, gpointer user_data);
+
+typedef struct {
+	guint64 packets;
+	guint64 events;		/* delivered */
+	guint64 discarded;	/* by the kernel (events_discarded deltas) */
+	guint64 lost_packets;	/* seq gaps */
+	guint64 out_of_order;	/* earlier than the previous event of the CPU */
+	guint64 corrupt;	/* corrupt records (rest of packet skipped) */
+} VgCpuStats;
+
+typedef struct {
+	guint64 events;
+	guint64 late;		/* delivered earlier than an event already
+				 * delivered from another CPU */
+	guint64 last_ts;
+} VgMergeStats;
+
+/* md must outlive the merge.  tasks may be NULL (events then get a
+ * shared placeholder task).  deliver is called for every event, in
+ * timestamp order (ties: lower cpu first, then arrival order). */
+VgMerge *vg_merge_new(const VgMetadata *md, guint n_cpus, VgTasks *tasks,
+		      VgDeliverFunc deliver, gpointer user_data);
+void vg_merge_free(VgMerge *m);	/* queued packets are released */
+void vg_merge_set_packet_done(VgMerge *m, VgPacketDoneFunc func,
+			      gpointer user_data);
+void vg_merge_set_refill(VgMerge *m, VgRefillFunc func, gpointer user_data);
+void vg_merge_set_error_func(VgMerge *m, VgErrorFunc func, gpointer user_data);
+/* Queue a packet (ownership passes to the merge).  Packets of one CPU
+ * must come in sequence order.  Raises the CPU's watermark to ts_end. */
+void vg_merge_push(VgMerge *m, VgPacket *p);
+/* The CPU will produce nothing earlier than ts (e.g. it has been quiet
+ * through a switch at ts). */
+void vg_merge_set_watermark(VgMerge *m, guint cpu, guint64 ts);
+/* Deliver every event that is safe: no CPU can still produce an earlier
+ * one (each CPU has a queued later event or a watermark at or past it).
+ * Returns the number delivered. */
+guint64 vg_merge_run(VgMerge *m);
+/* Deliver everything queued (stop of a live session, end of replay;
+ * with a refill function, until every stream has ended). */
+guint64 vg_merge_drain(VgMerge *m);
+/* Make run/drain return after the event being delivered. */
+void vg_merge_interrupt(VgMerge *m);
+guint vg_merge_n_cpus(const VgMerge *m);
+const VgCpuStats *vg_merge_cpu_stats(const VgMerge *m, guint cpu);
+const VgMergeStats *vg_merge_stats(const VgMerge *m);
+
+/* ---- replay ---------------------------------------------------------- */
+
+typedef struct VgReplay VgReplay;
+
+/* Open a CTF trace directory: DIR/metadata and every other regular file
+ * not starting with '.' as a stream file (concatenated packets of one
+ * CPU; the CPU is taken from the packets).  Files are mmap'd. */
+VgReplay *vg_replay_open(const char *dir, GError **error);
+void vg_replay_free(VgReplay *r);	/* after the merge using it */
+VgMetadata *vg_replay_metadata(VgReplay *r);
+guint vg_replay_n_cpus(const VgReplay *r);	/* highest cpu id + 1 */
+/* Install the refill function on m (created with vg_replay_n_cpus()
+ * cpus): m then pulls packets from the stream files as it goes.  Corrupt
+ * packets are reported through m's error function (file and offset) and
+ * skipped (the reader resynchronises on the next valid header). */
+void vg_replay_attach(VgReplay *r, VgMerge *m);
+/* Convenience: merge the whole trace into deliver (tasks as for
+ * vg_merge_new).  Returns events delivered. */
+guint64 vg_replay_run(VgReplay *r, VgTasks *tasks, VgDeliverFunc deliver,
+		      gpointer user_data, VgErrorFunc errfunc,
+		      gpointer err_data);
+
+/* ---- trace writer ----------------------------------------------------- */
+
+typedef struct VgWriter VgWriter;
+
+/* Start a trace directory at path (must not exist).  Everything goes to
+ * a temporary sibling "path.tmp-XXXXXX" first. */
+VgWriter *vg_writer_new(const char *path, GError **error);
+/* Append one packet (packet_size bytes) to the stream file of its cpu
+ * ("stream_<cpu>"). */
+gboolean vg_writer_add_packet(VgWriter *w, const VgPacket *p, GError **error);
+gboolean vg_writer_add_data(VgWriter *w, guint cpu, const void *data,
+			    gsize len, GError **error);
+/* Write metadata (vg_metadata_to_tsdl), fsync every file and the
+ * directory, rename into place, fsync the parent.  Frees w.  On any
+ * error the partial output is removed and the error names the path. */
+gboolean vg_writer_finish(VgWriter *w, const VgMetadata *md, GError **error);
+/* An error from add_* has already removed the partial output; w must
+ * still be freed with vg_writer_abort().  Remove the partial output and
+ * free w. */
+void vg_writer_abort(VgWriter *w);
+
+G_END_DECLS
+
+#endif
