@@ -134,6 +134,8 @@ static SV *vg_aggr_sv_i128(pTHX_ __int128 v)
 {
 	if (v >= (__int128)IV_MIN && v <= (__int128)IV_MAX)
 		return newSViv((IV)v);
+	if (v > 0 && v <= (__int128)UV_MAX)
+		return newSVuv((UV)v);
 	return newSVnv((NV)v);
 }
 
