@@ -1,0 +1,111 @@
+# vigil top-level Makefile
+#
+#   make              build the kernel module, the daemon and the Perl module
+#   make test         build, then run the whole test suite (prove -r t/)
+#   make install      install (DESTDIR=..., PREFIX=/usr/local)
+#   make clean        remove everything the build made
+#   make bench        run scripts/bench
+#
+# KDIR=/path/to/kernel/build overrides the kernel tree the module builds
+# against (kmod/Makefile picks the running kernel's, else the newest one
+# in /lib/modules).  Each part is built only once its Makefile exists.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+PERL	?= perl
+PROVE	?= prove
+POD2MAN	?= pod2man
+
+export PREFIX DESTDIR
+
+KMOD_MK		:= $(wildcard kmod/Makefile)
+DAEMON_MK	:= $(wildcard daemon/Makefile)
+PERL_MK		:= $(wildcard Makefile.PL)
+KDIR_ARG	:= $(if $(KDIR),KDIR=$(KDIR))
+
+MAN_PODS	:= $(wildcard docs/*.[1-8].pod)
+HANDLERS	:= $(wildcard handlers/*.pl)
+SERVICE		:= $(wildcard daemon/vigild/vigild.service)
+
+.PHONY: all kmod daemon perl test install install-man install-handlers \
+	install-service clean bench
+
+all: kmod daemon perl
+
+kmod:
+ifneq ($(KMOD_MK),)
+	$(MAKE) -C kmod $(KDIR_ARG)
+endif
+
+daemon:
+ifneq ($(DAEMON_MK),)
+	$(MAKE) -C daemon
+endif
+
+# Makefile.PL writes Makefile.perl (MAKEFILE => 'Makefile.perl') so it
+# never overwrites this file.
+ifneq ($(PERL_MK),)
+perl: Makefile.perl
+	$(MAKE) -f Makefile.perl
+
+Makefile.perl: Makefile.PL
+	$(PERL) Makefile.PL
+	@test -f Makefile.perl || { echo "Makefile.PL did not write Makefile.perl" >&2; exit 1; }
+else
+perl:
+endif
+
+# The daemon's test binaries link the Perl module's objects only through
+# daemon/Makefile, so the parts can build in parallel; test needs them all.
+test: all
+	$(PROVE) -r t/
+
+install: all install-handlers install-man install-service
+ifneq ($(KMOD_MK),)
+	$(MAKE) -C kmod $(KDIR_ARG) install INSTALL_MOD_PATH=$(DESTDIR)
+endif
+ifneq ($(DAEMON_MK),)
+	$(MAKE) -C daemon install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+endif
+ifneq ($(PERL_MK),)
+	$(MAKE) -f Makefile.perl install DESTDIR=$(DESTDIR)
+endif
+
+install-handlers:
+ifneq ($(HANDLERS),)
+	install -d $(DESTDIR)$(PREFIX)/share/vigil/handlers
+	install -m 0644 $(HANDLERS) $(DESTDIR)$(PREFIX)/share/vigil/handlers/
+endif
+
+# docs/NAME.N.pod -> $(PREFIX)/share/man/manN/NAME.N
+install-man:
+	@set -e; for pod in $(MAN_PODS); do \
+		base=$$(basename $$pod .pod); sect=$${base##*.}; name=$${base%.*}; \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sect; \
+		echo "pod2man $$pod -> share/man/man$$sect/$$base"; \
+		$(POD2MAN) --section=$$sect --name=$$(echo $$name | tr a-z A-Z) \
+			--center=vigil --release=vigil $$pod \
+			> $(DESTDIR)$(PREFIX)/share/man/man$$sect/$$base; \
+	done
+
+install-service:
+ifneq ($(SERVICE),)
+	install -d $(DESTDIR)/lib/systemd/system
+	sed 's|@PREFIX@|$(PREFIX)|g' $(SERVICE) > $(DESTDIR)/lib/systemd/system/vigild.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/vigild.service
+endif
+
+clean:
+ifneq ($(KMOD_MK),)
+	$(MAKE) -C kmod $(KDIR_ARG) clean
+endif
+ifneq ($(DAEMON_MK),)
+	$(MAKE) -C daemon clean
+endif
+	@if [ -f Makefile.perl ]; then $(MAKE) -f Makefile.perl clean >/dev/null; fi
+	rm -f Makefile.perl Makefile.perl.old MYMETA.json MYMETA.yml pm_to_blib
+	rm -rf blib build
+
+bench: all
+	@if [ -x scripts/bench ]; then scripts/bench; \
+	else echo "scripts/bench does not exist yet" >&2; exit 1; fi
