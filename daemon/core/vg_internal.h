@@ -1,0 +1,110 @@
+/*
+ * vg_internal.h - what the parts of libvigilcore share and nobody else
+ * sees: the metadata object and the per-class layout.
+ */
+#ifndef VG_INTERNAL_H
+#define VG_INTERNAL_H
+
+#include "vg_stream.h"
+#include <string.h>
+
+#define VG_EVENT_HDR_SIZE 14	/* u16 id, u64 timestamp, s32 tid */
+#define VG_MAX_DIRECT_ID 65536	/* uint16 event ids */
+
+/* How to read one integer: */
+enum {
+	VG_RD_U8, VG_RD_U16, VG_RD_U32, VG_RD_U64,
+	VG_RD_S8, VG_RD_S16, VG_RD_S32, VG_RD_S64,
+	VG_RD_NONE,
+};
+
+/* Roles of classes the core itself looks at. */
+enum {
+	VG_ROLE_NONE,
+	VG_ROLE_SYS_ENTER,	/* raw_syscalls:sys_enter */
+	VG_ROLE_SYS_EXIT,	/* raw_syscalls:sys_exit */
+	VG_ROLE_STATEDUMP,	/* vigil:statedump_process */
+	VG_ROLE_FORK,
+	VG_ROLE_EXEC,
+	VG_ROLE_EXIT,
+};
+
+typedef struct {
+	guint n_fixed;		/* fields 0..n_fixed have fixed offsets */
+	gboolean has_var;	/* a STRING field exists */
+	guint32 fixed_size;	/* payload size when !has_var */
+	guint32 *off;		/* n_fields + 1 entries; valid up to n_fixed */
+	guint32 *size;		/* bytes of each field (0 for STRING) */
+	guint8 *rd;		/* VG_RD_* per field (element reader for arrays) */
+	int role;
+	/* role SYS_ENTER / SYS_EXIT: field indexes, -1 if missing */
+	int sc_id, sc_args, sc_path_arg, sc_path_status, sc_path, sc_ret;
+	/* role STATEDUMP/FORK/EXEC/EXIT: field indexes by name */
+	int t_tid, t_pid, t_ppid, t_comm, t_uid, t_exe;
+	int t_child_pid, t_child_tgid, t_filename, t_tgid;
+	/* derived classes */
+	guint nr;
+	guint n_args;
+} VgClassLayout;
+
+typedef struct {
+	char *key;
+	char *value;
+	gboolean is_string;
+} VgEnvEntry;
+
+struct VgMetadata {
+	char *text;		/* the parsed text */
+	gsize text_len;
+	gsize env_start, env_end;	/* env block range in text (start == end: none) */
+	GString *extra;		/* event blocks added by vg_metadata_update */
+	char *origin;
+	guint8 uuid[16];
+	gboolean has_uuid;
+	guint64 clock_freq;
+	gint64 clock_offset;
+	GArray *env;		/* VgEnvEntry */
+	GPtrArray *classes;	/* VgEventClass *, owned */
+	GHashTable *by_name;	/* name -> class */
+	VgEventClass **by_id;	/* ids < by_id_len */
+	guint by_id_len;
+	GHashTable *derived;	/* id -> class, for derived ids */
+};
+
+VgEventClass *vg_class_new(guint32 id, const char *name, guint n_fields);
+void vg_class_free(VgEventClass *cls);
+/* Compute cls->priv (layout) from cls->fields. */
+void vg_class_layout(VgEventClass *cls);
+void vg_metadata_add_class(VgMetadata *md, VgEventClass *cls);
+void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
+				      const char *spec);
+
+/* Offset of field i in e's payload, G_MAXSIZE when the record is corrupt. */
+gsize vg_event_field_offset(VgEvent *e, guint i);
+/* Payload size, G_MAXSIZE when corrupt. */
+gsize vg_event_payload_end(VgEvent *e);
+
+static inline guint64 vg_rd_u64(const guint8 *p)
+{
+	guint64 v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline gint64 vg_read_int(const guint8 *p, guint rd)
+{
+	switch (rd) {
+	case VG_RD_U8: return p[0];
+	case VG_RD_U16: { guint16 v; memcpy(&v, p, 2); return v; }
+	case VG_RD_U32: { guint32 v; memcpy(&v, p, 4); return v; }
+	case VG_RD_U64: { guint64 v; memcpy(&v, p, 8); return (gint64)v; }
+	case VG_RD_S8: return (gint8)p[0];
+	case VG_RD_S16: { gint16 v; memcpy(&v, p, 2); return v; }
+	case VG_RD_S32: { gint32 v; memcpy(&v, p, 4); return v; }
+	case VG_RD_S64: { gint64 v; memcpy(&v, p, 8); return v; }
+	default: return 0;
+	}
+}
+
+#endif
