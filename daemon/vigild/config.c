@@ -208,7 +208,7 @@ static gboolean want_scalar(Ctx *x, yaml_node_t *n, const char *key,
 static gboolean get_string(Ctx *x, yaml_node_t *n, const char *key,
 			   char **dst)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (!want_scalar(x, n, key, &s))
 		return FALSE;
@@ -222,7 +222,7 @@ static gboolean get_string(Ctx *x, yaml_node_t *n, const char *key,
 static gboolean get_uint(Ctx *x, yaml_node_t *n, const char *key,
 			 guint64 min, guint64 max, guint64 *out)
 {
-	const char *s;
+	const char *s = NULL;
 	guint64 v;
 
 	if (!want_scalar(x, n, key, &s))
@@ -240,7 +240,7 @@ static gboolean get_uint(Ctx *x, yaml_node_t *n, const char *key,
 static gboolean get_size(Ctx *x, yaml_node_t *n, const char *key,
 			 guint64 *out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (!want_scalar(x, n, key, &s))
 		return FALSE;
@@ -252,7 +252,7 @@ static gboolean get_size(Ctx *x, yaml_node_t *n, const char *key,
 static gboolean get_duration(Ctx *x, yaml_node_t *n, const char *key,
 			     guint64 *out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (!want_scalar(x, n, key, &s))
 		return FALSE;
@@ -268,7 +268,7 @@ static gboolean get_bool(Ctx *x, yaml_node_t *n, const char *key,
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
 	static const char *const no[] = { "false", "no", "off", "0" };
-	const char *s;
+	const char *s = NULL;
 	guint i;
 
 	if (!want_scalar(x, n, key, &s))
@@ -306,7 +306,7 @@ static gboolean get_strings(Ctx *x, yaml_node_t *n, const char *key,
 		yaml_node_t *e = yaml_document_get_node(x->doc, *it);
 		char *k = g_strdup_printf("%s[%u]", key,
 			(guint)(it - n->data.sequence.items.start));
-		const char *s;
+		const char *s = NULL;
 		gboolean ok = want_scalar(x, e, k, &s);
 
 		if (ok && !*s)
@@ -361,7 +361,7 @@ static gboolean get_ids(Ctx *x, yaml_node_t *n, const char *key,
 	     it < n->data.sequence.items.top; it++, i++) {
 		yaml_node_t *e = yaml_document_get_node(x->doc, *it);
 		char *k = g_strdup_printf("%s[%u]", key, i);
-		const char *s;
+		const char *s = NULL;
 		gboolean ok = want_scalar(x, e, k, &s);
 
 		if (ok && names && *s && !g_ascii_isdigit(*s) && *s != '-') {
@@ -549,7 +549,7 @@ static gboolean mode_from(const char *s, VgdMode *out)
 
 static gboolean k_mode(Ctx *x, yaml_node_t *v, const char *key)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (!want_scalar(x, v, key, &s))
 		return FALSE;
@@ -684,7 +684,7 @@ static gboolean k_log_level(Ctx *x, yaml_node_t *v, const char *key)
 		{ "info", G_LOG_LEVEL_INFO },
 		{ "debug", G_LOG_LEVEL_DEBUG },
 	};
-	const char *s;
+	const char *s = NULL;
 	guint i;
 
 	if (!want_scalar(x, v, key, &s))
@@ -702,7 +702,7 @@ static gboolean k_log_level(Ctx *x, yaml_node_t *v, const char *key)
 
 static gboolean k_socket(Ctx *x, yaml_node_t *v, const char *key)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (!want_scalar(x, v, key, &s))
 		return FALSE;

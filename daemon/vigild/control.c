@@ -1,0 +1,293 @@
+/*
+ * control.c - the control socket server (see control.h).
+ */
+#define _GNU_SOURCE
+#define G_LOG_DOMAIN "vigild"
+
+#include "control.h"
+#include "vg_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <glib-unix.h>
+
+struct VgdControl {
+	char *path;
+	int fd;
+	GMainContext *ctx;
+	guint watch;
+	VgdCommandFunc func;
+	gpointer user_data;
+	GHashTable *clients;	/* Client * */
+};
+
+typedef struct {
+	VgdControl *ctl;
+	int fd;
+	guint watch;
+	GString *buf;
+} Client;
+
+static void client_free(gpointer data)
+{
+	Client *cl = data;
+
+	if (cl->watch) {
+		GSource *s = g_main_context_find_source_by_id(cl->ctl->ctx,
+							      cl->watch);
+		if (s)
+			g_source_destroy(s);
+	}
+	close(cl->fd);
+	g_string_free(cl->buf, TRUE);
+	g_free(cl);
+}
+
+static void write_all(int fd, const char *s, gsize len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			g_debug("control: reply not delivered: %s",
+				g_strerror(errno));
+			return;
+		}
+		s += n;
+		len -= (gsize)n;
+	}
+}
+
+static void run_line(Client *cl, char *line)
+{
+	GError *err = NULL;
+	char *reply = NULL;
+	char *cmd = g_strstrip(line);
+	char *arg = cmd;
+	GString *out = g_string_new(NULL);
+	int flags;
+
+	while (*arg && !g_ascii_isspace(*arg))
+		arg++;
+	if (*arg) {
+		*arg++ = 0;
+		while (g_ascii_isspace(*arg))
+			arg++;
+	}
+	g_info("control: %s%s%s", cmd, *arg ? " " : "", arg);
+	if (!*cmd) {
+		g_set_error(&err, VG_ERROR, VG_ERROR_PARSE,
+			    "empty command (status, dump [REASON], reload, stop)");
+	} else if (cl->ctl->func(cmd, arg, &reply, cl->ctl->user_data, &err)) {
+		g_string_append(out, "OK\n");
+		if (reply) {
+			g_string_append(out, reply);
+			if (out->len && out->str[out->len - 1] != '\n')
+				g_string_append_c(out, '\n');
+		}
+	}
+	if (err) {
+		char *m = g_strdelimit(g_strdup(err->message), "\n", ' ');
+
+		g_string_append_printf(out, "ERR %s\n", m);
+		g_free(m);
+		g_error_free(err);
+	}
+	/* The reply is small; write it blocking, bounded by a timeout so a
+	 * client that does not read cannot hold the daemon. */
+	flags = fcntl(cl->fd, F_GETFL);
+	fcntl(cl->fd, F_SETFL, flags & ~O_NONBLOCK);
+	{
+		struct timeval tv = { .tv_sec = 2 };
+
+		setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	write_all(cl->fd, out->str, out->len);
+	g_string_free(out, TRUE);
+	g_free(reply);
+}
+
+static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
+{
+	Client *cl = data;
+	char tmp[1024];
+	ssize_t n;
+	char *nl;
+
+	(void)cond;
+	n = read(fd, tmp, sizeof(tmp));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	if (n > 0)
+		g_string_append_len(cl->buf, tmp, n);
+	nl = memchr(cl->buf->str, '\n', cl->buf->len);
+	if (!nl && n > 0 && cl->buf->len < VGD_CONTROL_MAX_LINE)
+		return G_SOURCE_CONTINUE;
+	if (!nl && cl->buf->len >= VGD_CONTROL_MAX_LINE) {
+		static const char m[] = "ERR command line too long\n";
+
+		write_all(fd, m, sizeof(m) - 1);
+	} else if (nl || cl->buf->len) {
+		/* a line, or an unterminated one before EOF */
+		if (nl)
+			*nl = 0;
+		run_line(cl, cl->buf->str);
+	}
+	cl->watch = 0;
+	g_hash_table_remove(cl->ctl->clients, cl);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
+{
+	VgdControl *ctl = data;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	Client *cl;
+	GSource *s;
+	int cfd;
+
+	(void)cond;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			g_warning("control: accept: %s", g_strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		static const char m[] = "ERR permission denied (root only)\n";
+
+		g_warning("control: refused a client with uid %d",
+			  (int)cred.uid);
+		write_all(cfd, m, sizeof(m) - 1);
+		close(cfd);
+		return G_SOURCE_CONTINUE;
+	}
+	cl = g_new0(Client, 1);
+	cl->ctl = ctl;
+	cl->fd = cfd;
+	cl->buf = g_string_new(NULL);
+	g_hash_table_add(ctl->clients, cl);
+	s = g_unix_fd_source_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(s, G_SOURCE_FUNC(on_client), cl, NULL);
+	cl->watch = g_source_attach(s, ctl->ctx);
+	g_source_unref(s);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Remove a stale socket left by a vigild that died; refuse to take over
+ * one that still answers. */
+static gboolean clear_stale(const char *path, GError **error)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) < 0)
+		return TRUE;
+	if (!S_ISSOCK(st.st_mode)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket %s: exists and is not a socket",
+			    path);
+		return FALSE;
+	}
+	g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket %s: another vigild is running",
+			    path);
+		return FALSE;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return TRUE;
+}
+
+VgdControl *vgd_control_new(const char *path, GMainContext *ctx,
+			    VgdCommandFunc func, gpointer user_data,
+			    GError **error)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *dir;
+	VgdControl *ctl;
+	GSource *s;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket %s: path too long", path);
+		return NULL;
+	}
+	dir = g_path_get_dirname(path);
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket directory %s: %s", dir,
+			    g_strerror(errno));
+		g_free(dir);
+		return NULL;
+	}
+	g_free(dir);
+	if (!clear_stale(path, error))
+		return NULL;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO, "socket: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+	{
+		mode_t old = umask(0177);	/* socket 0600 from birth */
+		int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		int e = errno;
+
+		umask(old);
+		if (r < 0 || listen(fd, 8) < 0) {
+			g_set_error(error, VG_ERROR, VG_ERROR_IO,
+				    "control socket %s: %s", path,
+				    g_strerror(r < 0 ? e : errno));
+			close(fd);
+			return NULL;
+		}
+	}
+	chmod(path, 0600);
+	ctl = g_new0(VgdControl, 1);
+	ctl->path = g_strdup(path);
+	ctl->fd = fd;
+	ctl->ctx = ctx;
+	ctl->func = func;
+	ctl->user_data = user_data;
+	ctl->clients = g_hash_table_new_full(NULL, NULL, client_free, NULL);
+	s = g_unix_fd_source_new(fd, G_IO_IN);
+	g_source_set_callback(s, G_SOURCE_FUNC(on_accept), ctl, NULL);
+	ctl->watch = g_source_attach(s, ctx);
+	g_source_unref(s);
+	return ctl;
+}
+
+void vgd_control_free(VgdControl *ctl)
+{
+	GSource *s;
+
+	if (!ctl)
+		return;
+	s = g_main_context_find_source_by_id(ctl->ctx, ctl->watch);
+	if (s)
+		g_source_destroy(s);
+	g_hash_table_unref(ctl->clients);
+	close(ctl->fd);
+	unlink(ctl->path);
+	g_free(ctl->path);
+	g_free(ctl);
+}

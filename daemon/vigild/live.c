@@ -1,0 +1,673 @@
+/*
+ * live.c - the live source: drive /dev/vigil, map the per-CPU relay
+ * files read-only, copy finished sub-buffers (CTF packets) out, give
+ * them back to the kernel and push them into the merge.
+ */
+#define G_LOG_DOMAIN "vigild"
+
+#include "live.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <glib-unix.h>
+
+#define DEBUGFS_ROOT	"/sys/kernel/debug"
+#define DEBUGFS_MAGIC_NR 0x64626720
+/* The timer that catches what poll missed (and re-arms quiet CPUs). */
+#define SAFETY_MS	250
+
+typedef struct {
+	VgdLive *live;
+	guint cpu;
+	int fd;
+	guint8 *map;
+	guint watch;		/* poll source id, 0 when off */
+	guint64 next_seq;	/* sequence number expected next */
+	VgdLiveCpuStats st;
+} LiveCpu;
+
+struct VgdLive {
+	int dev;
+	struct vigil_config kcfg;
+	gsize map_size;
+	guint n_cpus;
+	LiveCpu *cpus;
+	VgMerge *merge;
+	guint8 uuid[16];
+	gboolean have_uuid;
+	VgWriter *record;
+	GError *record_error;
+	GMainContext *ctx;
+	void (*after_read)(gpointer);
+	gpointer after_read_data;
+	guint timer;
+	gboolean running;
+	gboolean flight;
+};
+
+static gboolean kerr(GError **error, const char *what)
+{
+	int e = errno;
+
+	g_set_error(error, VG_ERROR, VG_ERROR_KERNEL, "%s: %s", what,
+		    g_strerror(e));
+	return FALSE;
+}
+
+VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
+{
+	VgdLive *l;
+	struct vigil_stats vs = { 0 };
+	int fd;
+
+	fd = open(VIGIL_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ENODEV || e == ENXIO)
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "vigil.ko is not loaded (no %s)",
+				    VIGIL_DEV_PATH);
+		else
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "%s: %s", VIGIL_DEV_PATH, g_strerror(e));
+		return NULL;
+	}
+	l = g_new0(VgdLive, 1);
+	l->dev = fd;
+	l->flight = cfg->mode == VGD_MODE_FLIGHT;
+	/* A session a crashed vigild left running would refuse CONFIGURE. */
+	if (ioctl(fd, VIGIL_IOC_STATS, &vs) == 0 && vs.running)
+		(void)ioctl(fd, VIGIL_IOC_STOP);
+
+	l->kcfg.abi_version = VIGIL_ABI_VERSION;
+	l->kcfg.mode = l->flight ? VIGIL_MODE_FLIGHT : VIGIL_MODE_NORMAL;
+	l->kcfg.subbuf_size = cfg->buffer_size;
+	l->kcfg.n_subbufs = cfg->buffer_count;
+	l->kcfg.switch_interval_ms = cfg->switch_interval_ms;
+	l->kcfg.flags = cfg->kernel_addrs ? VIGIL_CFG_KERNEL_ADDRS : 0;
+	if (ioctl(fd, VIGIL_IOC_CONFIGURE, &l->kcfg) < 0) {
+		char *what = g_strdup_printf(
+			"configuring vigil.ko (mode %s, %u sub-buffers of %u bytes, switch %u ms)",
+			l->flight ? "flight" : "normal", l->kcfg.n_subbufs,
+			l->kcfg.subbuf_size, l->kcfg.switch_interval_ms);
+
+		kerr(error, what);
+		g_free(what);
+		vgd_live_free(l);
+		return NULL;
+	}
+	l->map_size = (gsize)l->kcfg.subbuf_size * l->kcfg.n_subbufs;
+
+	vs.ncpus = 0;
+	vs.buf = 0;
+	if (ioctl(fd, VIGIL_IOC_STATS, &vs) < 0) {
+		kerr(error, "VIGIL_IOC_STATS");
+		vgd_live_free(l);
+		return NULL;
+	}
+	l->n_cpus = vs.ncpus;
+	if (l->n_cpus == 0 || l->n_cpus > 8192) {
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+			    "vigil.ko reports %u CPUs", l->n_cpus);
+		vgd_live_free(l);
+		return NULL;
+	}
+	l->cpus = g_new0(LiveCpu, l->n_cpus);
+	for (guint i = 0; i < l->n_cpus; i++) {
+		l->cpus[i].live = l;
+		l->cpus[i].cpu = i;
+		l->cpus[i].fd = -1;
+	}
+	return l;
+}
+
+static gboolean ensure_debugfs(GError **error)
+{
+	struct statfs sfs;
+
+	if (g_file_test(VIGIL_DEBUGFS_DIR, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	if (statfs(DEBUGFS_ROOT, &sfs) == 0 && sfs.f_type == DEBUGFS_MAGIC_NR) {
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+			    "%s does not exist although debugfs is mounted "
+			    "(is vigil.ko loaded?)", VIGIL_DEBUGFS_DIR);
+		return FALSE;
+	}
+	g_message("mounting debugfs on %s", DEBUGFS_ROOT);
+	if (mount("debugfs", DEBUGFS_ROOT, "debugfs", 0, NULL) < 0)
+		return kerr(error, "mounting debugfs on " DEBUGFS_ROOT);
+	if (!g_file_test(VIGIL_DEBUGFS_DIR, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+			    "%s does not exist (is vigil.ko loaded?)",
+			    VIGIL_DEBUGFS_DIR);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean vgd_live_check_module(GError **error)
+{
+	if (access(VIGIL_DEV_PATH, F_OK) == 0)
+		return TRUE;
+	g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+		    "vigil.ko is not loaded (no %s)", VIGIL_DEV_PATH);
+	return FALSE;
+}
+
+VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
+				   GError **error)
+{
+	const char *path = VIGIL_DEBUGFS_DIR "/metadata";
+	VgSyscallTable *t;
+	VgMetadata *md;
+	GError *err = NULL;
+	char *text;
+	gsize len;
+
+	if (syscalls)
+		*syscalls = NULL;
+	if (!ensure_debugfs(error))
+		return NULL;
+	if (!g_file_get_contents(path, &text, &len, &err)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO, "%s", err->message);
+		g_error_free(err);
+		return NULL;
+	}
+	md = vg_metadata_parse(text, len, path, error);
+	g_free(text);
+	if (!md)
+		return NULL;
+	t = vg_syscall_table_load(NULL, NULL, &err);
+	if (!t) {
+		g_warning("syscall names unknown, no syscalls:sys_*_NAME events: %s",
+			  err->message);
+		g_clear_error(&err);
+	} else {
+		vg_metadata_add_syscalls(md, t);
+		if (syscalls)
+			*syscalls = t;
+		else
+			vg_syscall_table_free(t);
+	}
+	return md;
+}
+
+gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names, GError **error)
+{
+	for (guint i = 0; i < names->len; i++) {
+		struct vigil_event_req req = { .enable = 1 };
+		const char *n = names->pdata[i];
+
+		if (strlen(n) >= sizeof(req.name)) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "event name too long: %s", n);
+			return FALSE;
+		}
+		strcpy(req.name, n);
+		if (ioctl(l->dev, VIGIL_IOC_EVENT, &req) < 0) {
+			int e = errno;
+
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "enabling event %s: %s", n,
+				    e == ENOENT || e == EINVAL ?
+				    "no such event in vigil.ko" : g_strerror(e));
+			return FALSE;
+		}
+		g_debug("enabled %s", n);
+	}
+	return TRUE;
+}
+
+static gboolean set_filter(VgdLive *l, guint32 type, GArray *ids,
+			   const char *what, GError **error)
+{
+	struct vigil_filter f = {
+		.type = type,
+		.count = ids->len,
+		.ids = (guint64)(uintptr_t)ids->data,
+	};
+
+	if (ioctl(l->dev, VIGIL_IOC_FILTER, &f) < 0) {
+		char *w = g_strdup_printf("setting the %s filter (%u ids)",
+					  what, ids->len);
+
+		kerr(error, w);
+		g_free(w);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
+			      const VgSyscallTable *syscalls, GError **error)
+{
+	GArray *sc;
+	gboolean ok;
+
+	if (cfg->filter_pids->len &&
+	    !set_filter(l, VIGIL_FILTER_PID, cfg->filter_pids, "pids", error))
+		return FALSE;
+	if (cfg->filter_tgids->len &&
+	    !set_filter(l, VIGIL_FILTER_TGID, cfg->filter_tgids, "tgids", error))
+		return FALSE;
+	if (!cfg->filter_syscalls->len && !cfg->filter_syscall_names->len)
+		return TRUE;
+	sc = g_array_new(FALSE, FALSE, sizeof(gint32));
+	g_array_append_vals(sc, cfg->filter_syscalls->data,
+			    cfg->filter_syscalls->len);
+	for (guint i = 0; i < cfg->filter_syscall_names->len; i++) {
+		const char *name = cfg->filter_syscall_names->pdata[i];
+		gint32 nr = -1;
+
+		for (guint n = 0; syscalls && n < 4096 && nr < 0; n++) {
+			const char *s = vg_syscall_table_name(syscalls, n);
+
+			if (s && strcmp(s, name) == 0)
+				nr = (gint32)n;
+		}
+		if (nr < 0) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: filters.syscalls: '%s' is not a syscall of this kernel",
+				    cfg->source ? cfg->source : "configuration",
+				    name);
+			g_array_unref(sc);
+			return FALSE;
+		}
+		g_array_append_val(sc, nr);
+	}
+	ok = set_filter(l, VIGIL_FILTER_SYSCALL, sc, "syscall", error);
+	g_array_unref(sc);
+	return ok;
+}
+
+gboolean vgd_live_map(VgdLive *l, GError **error)
+{
+	if (!ensure_debugfs(error))
+		return FALSE;
+	for (guint i = 0; i < l->n_cpus; i++) {
+		LiveCpu *c = &l->cpus[i];
+		char *path = g_strdup_printf(VIGIL_DEBUGFS_DIR "/cpu%u", i);
+		void *m;
+
+		c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (c->fd < 0) {
+			if (errno == ENOENT) {
+				/* not a possible CPU: no buffer */
+				g_debug("%s: none (CPU not present)", path);
+				g_free(path);
+				continue;
+			}
+			kerr(error, path);
+			g_free(path);
+			return FALSE;
+		}
+		m = mmap(NULL, l->map_size, PROT_READ, MAP_SHARED, c->fd, 0);
+		if (m == MAP_FAILED) {
+			char *w = g_strdup_printf("mmap %s (%zu bytes)", path,
+						  l->map_size);
+
+			kerr(error, w);
+			g_free(w);
+			g_free(path);
+			return FALSE;
+		}
+		c->map = m;
+		g_free(path);
+	}
+	return TRUE;
+}
+
+guint vgd_live_n_cpus(const VgdLive *l)
+{
+	return l->n_cpus;
+}
+
+void vgd_live_set_merge(VgdLive *l, VgMerge *m, const guint8 *uuid)
+{
+	l->merge = m;
+	if (uuid) {
+		memcpy(l->uuid, uuid, 16);
+		l->have_uuid = TRUE;
+	}
+}
+
+void vgd_live_set_after_read(VgdLive *l, void (*func)(gpointer),
+			     gpointer data)
+{
+	l->after_read = func;
+	l->after_read_data = data;
+}
+
+static void after_read(VgdLive *l)
+{
+	if (l->after_read)
+		l->after_read(l->after_read_data);
+	else if (l->merge)
+		vg_merge_run(l->merge);
+}
+
+void vgd_live_set_record(VgdLive *l, VgWriter *w)
+{
+	l->record = w;
+}
+
+const GError *vgd_live_record_error(const VgdLive *l)
+{
+	return l->record_error;
+}
+
+/* Copy one finished sub-buffer out of the mapping (validated). */
+static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
+			     GError **error)
+{
+	gsize slot = (gsize)(seq % l->kcfg.n_subbufs);
+	gsize off = slot * l->kcfg.subbuf_size;
+	char origin[48];
+
+	g_snprintf(origin, sizeof(origin), "cpu%u seq %" G_GUINT64_FORMAT,
+		   c->cpu, seq);
+	return vg_packet_new_copy(c->map + off, l->kcfg.subbuf_size,
+				  l->have_uuid ? l->uuid : NULL, origin, off,
+				  error);
+}
+
+static void record_packet(VgdLive *l, VgPacket *p)
+{
+	GError *err = NULL;
+
+	if (!l->record)
+		return;
+	if (!vg_writer_add_packet(l->record, p, &err)) {
+		g_critical("--record: %s; recording stopped (tracing goes on)",
+			   err->message);
+		l->record_error = err;
+		vg_writer_abort(l->record);
+		l->record = NULL;
+	}
+}
+
+/* Read cpu c's finished sub-buffers; returns how many. */
+static guint read_cpu(VgdLive *l, LiveCpu *c)
+{
+	struct vigil_cpu_pos pos = { .cpu = c->cpu };
+	guint n = 0;
+	guint64 seq;
+
+	if (!c->map)
+		return 0;
+	if (ioctl(l->dev, VIGIL_IOC_GET_POS, &pos) < 0) {
+		g_warning("VIGIL_IOC_GET_POS cpu %u: %s", c->cpu,
+			  g_strerror(errno));
+		return 0;
+	}
+	if (pos.produced <= pos.consumed)
+		return 0;
+	seq = pos.consumed;
+	if (pos.produced - seq > l->kcfg.n_subbufs) {
+		/* cannot happen in normal mode (the kernel drops new events
+		 * instead); count rather than read overwritten slots */
+		guint64 lost = pos.produced - l->kcfg.n_subbufs - seq;
+
+		g_warning("cpu %u: %" G_GUINT64_FORMAT " sub-buffers overwritten before they were read",
+			  c->cpu, lost);
+		c->st.lost_packets += lost;
+		seq = pos.produced - l->kcfg.n_subbufs;
+	}
+	for (; seq < pos.produced; seq++) {
+		GError *err = NULL;
+		VgPacket *p = copy_packet(l, c, seq, &err);
+
+		if (!p) {
+			g_warning("cpu %u: bad packet skipped: %s", c->cpu,
+				  err->message);
+			g_error_free(err);
+			c->st.bad_packets++;
+			continue;
+		}
+		if (p->seq != seq)
+			g_warning("cpu %u: sub-buffer %" G_GUINT64_FORMAT
+				  " holds packet_seq_num %" G_GUINT64_FORMAT,
+				  c->cpu, seq, p->seq);
+		if (p->seq > c->next_seq)
+			c->st.lost_packets += p->seq - c->next_seq;
+		c->next_seq = p->seq + 1;
+		c->st.packets++;
+		c->st.bytes += p->content_size;
+		n++;
+		record_packet(l, p);
+		if (l->merge)
+			vg_merge_push(l->merge, p);
+		else
+			vg_packet_unref(p);
+	}
+	pos.consumed = pos.produced;
+	if (ioctl(l->dev, VIGIL_IOC_CONSUME, &pos) < 0)
+		g_warning("VIGIL_IOC_CONSUME cpu %u: %s", c->cpu,
+			  g_strerror(errno));
+	return n;
+}
+
+guint vgd_live_poll(VgdLive *l)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < l->n_cpus; i++)
+		n += read_cpu(l, &l->cpus[i]);
+	if (n)
+		after_read(l);
+	return n;
+}
+
+static gboolean on_readable(gint fd, GIOCondition cond, gpointer data);
+
+static void watch_cpu(LiveCpu *c)
+{
+	GSource *s;
+
+	if (c->watch || c->fd < 0)
+		return;
+	s = g_unix_fd_source_new(c->fd, G_IO_IN | G_IO_ERR | G_IO_HUP);
+	g_source_set_callback(s, G_SOURCE_FUNC(on_readable), c, NULL);
+	c->watch = g_source_attach(s, c->live->ctx);
+	g_source_unref(s);
+}
+
+static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	LiveCpu *c = data;
+	VgdLive *l = c->live;
+	guint n;
+
+	(void)fd;
+	n = read_cpu(l, c);
+	if (n)
+		after_read(l);
+	if (n == 0 || (cond & (G_IO_ERR | G_IO_HUP))) {
+		/* Readable with nothing to read (or an error): do not spin;
+		 * the safety timer re-arms the watch. */
+		c->watch = 0;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_timer(gpointer data)
+{
+	VgdLive *l = data;
+
+	vgd_live_poll(l);
+	for (guint i = 0; i < l->n_cpus; i++)
+		watch_cpu(&l->cpus[i]);
+	return G_SOURCE_CONTINUE;
+}
+
+gboolean vgd_live_start(VgdLive *l, GMainContext *ctx, GError **error)
+{
+	if (ioctl(l->dev, VIGIL_IOC_START) < 0)
+		return kerr(error, "starting vigil.ko (VIGIL_IOC_START)");
+	l->running = TRUE;
+	l->ctx = ctx;
+	if (l->flight)
+		return TRUE;
+	for (guint i = 0; i < l->n_cpus; i++)
+		watch_cpu(&l->cpus[i]);
+	{
+		GSource *s = g_timeout_source_new(SAFETY_MS);
+
+		g_source_set_callback(s, on_timer, l, NULL);
+		l->timer = g_source_attach(s, ctx);
+		g_source_unref(s);
+	}
+	return TRUE;
+}
+
+static void unwatch(VgdLive *l)
+{
+	for (guint i = 0; i < l->n_cpus; i++) {
+		LiveCpu *c = &l->cpus[i];
+
+		if (c->watch) {
+			GSource *s = g_main_context_find_source_by_id(l->ctx,
+								      c->watch);
+			if (s)
+				g_source_destroy(s);
+			c->watch = 0;
+		}
+	}
+	if (l->timer) {
+		GSource *s = g_main_context_find_source_by_id(l->ctx, l->timer);
+
+		if (s)
+			g_source_destroy(s);
+		l->timer = 0;
+	}
+}
+
+void vgd_live_stop(VgdLive *l)
+{
+	if (!l->running)
+		return;
+	unwatch(l);
+	if (ioctl(l->dev, VIGIL_IOC_STOP) < 0)
+		g_warning("VIGIL_IOC_STOP: %s", g_strerror(errno));
+	l->running = FALSE;
+	if (l->flight)
+		return;
+	if (ioctl(l->dev, VIGIL_IOC_FLUSH) < 0)
+		g_warning("VIGIL_IOC_FLUSH: %s", g_strerror(errno));
+	/* everything finished now; read until nothing is left */
+	while (vgd_live_poll(l) > 0)
+		;
+}
+
+GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
+{
+	GPtrArray *out;
+	guint keep = l->kcfg.n_subbufs - 1;
+
+	if (ioctl(l->dev, VIGIL_IOC_PAUSE) < 0) {
+		kerr(error, "VIGIL_IOC_PAUSE");
+		return NULL;
+	}
+	out = g_ptr_array_new_with_free_func((GDestroyNotify)vg_packet_unref);
+	for (guint i = 0; i < l->n_cpus; i++) {
+		LiveCpu *c = &l->cpus[i];
+		struct vigil_cpu_pos pos = { .cpu = i };
+		guint64 seq;
+
+		if (!c->map)
+			continue;
+		if (ioctl(l->dev, VIGIL_IOC_GET_POS, &pos) < 0) {
+			kerr(error, "VIGIL_IOC_GET_POS");
+			g_ptr_array_unref(out);
+			out = NULL;
+			break;
+		}
+		seq = pos.produced > keep ? pos.produced - keep : 0;
+		for (; seq < pos.produced; seq++) {
+			GError *err = NULL;
+			VgPacket *p = copy_packet(l, c, seq, &err);
+
+			if (!p) {
+				g_warning("snapshot cpu %u: bad packet skipped: %s",
+					  i, err->message);
+				g_error_free(err);
+				c->st.bad_packets++;
+				continue;
+			}
+			c->st.packets++;
+			c->st.bytes += p->content_size;
+			g_ptr_array_add(out, p);
+		}
+	}
+	if (ioctl(l->dev, VIGIL_IOC_RESUME) < 0) {
+		GError *e = NULL;
+
+		kerr(&e, "VIGIL_IOC_RESUME");
+		g_critical("%s: tracing stays paused", e->message);
+		g_error_free(e);
+	}
+	return out;
+}
+
+gboolean vgd_live_update_stats(VgdLive *l, GError **error)
+{
+	struct vigil_cpu_stats *cs = g_new0(struct vigil_cpu_stats, l->n_cpus);
+	struct vigil_stats vs = {
+		.ncpus = l->n_cpus,
+		.buf = (guint64)(uintptr_t)cs,
+	};
+	guint n;
+
+	if (ioctl(l->dev, VIGIL_IOC_STATS, &vs) < 0) {
+		g_free(cs);
+		return kerr(error, "VIGIL_IOC_STATS");
+	}
+	n = MIN(vs.ncpus, l->n_cpus);
+	for (guint i = 0; i < n; i++) {
+		VgdLiveCpuStats *s = &l->cpus[i].st;
+
+		s->k_events_written = cs[i].events_written;
+		s->k_events_discarded = cs[i].events_discarded;
+		s->k_subbufs_produced = cs[i].subbufs_produced;
+		s->k_subbufs_consumed = cs[i].subbufs_consumed;
+		s->k_annotations_dropped = cs[i].annotations_dropped;
+	}
+	g_free(cs);
+	return TRUE;
+}
+
+const VgdLiveCpuStats *vgd_live_cpu_stats(const VgdLive *l, guint cpu)
+{
+	return cpu < l->n_cpus ? &l->cpus[cpu].st : NULL;
+}
+
+void vgd_live_free(VgdLive *l)
+{
+	if (!l)
+		return;
+	if (l->running) {
+		unwatch(l);
+		(void)ioctl(l->dev, VIGIL_IOC_STOP);
+	}
+	for (guint i = 0; i < l->n_cpus; i++) {
+		if (l->cpus[i].map)
+			munmap(l->cpus[i].map, l->map_size);
+		if (l->cpus[i].fd >= 0)
+			close(l->cpus[i].fd);
+	}
+	g_free(l->cpus);
+	if (l->record)
+		vg_writer_abort(l->record);
+	g_clear_error(&l->record_error);
+	close(l->dev);
+	g_free(l);
+}

@@ -1,0 +1,90 @@
+/*
+ * live.h - vigild's live source: /dev/vigil and the per-CPU relay
+ * buffers, read through read-only mappings and handed to the merge.
+ */
+#ifndef VGD_LIVE_H
+#define VGD_LIVE_H
+
+#include <glib.h>
+#include "config.h"
+#include "vg_stream.h"
+
+G_BEGIN_DECLS
+
+typedef struct VgdLive VgdLive;
+
+typedef struct {
+	guint64 packets;	/* sub-buffers read */
+	guint64 bytes;		/* content bytes read */
+	guint64 bad_packets;	/* failed validation (logged, skipped) */
+	guint64 lost_packets;	/* sequence numbers never seen */
+	/* from VIGIL_IOC_STATS */
+	guint64 k_events_written;
+	guint64 k_events_discarded;
+	guint64 k_subbufs_produced;
+	guint64 k_subbufs_consumed;
+	guint64 k_annotations_dropped;
+} VgdLiveCpuStats;
+
+/* Open /dev/vigil (a missing device is "vigil.ko is not loaded (no
+ * /dev/vigil)"), stop a session left running, and CONFIGURE it from cfg
+ * (mode, buffer size and count, switch interval, flags). */
+VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error);
+void vgd_live_free(VgdLive *l);		/* stops tracing if running */
+
+/* The metadata the module publishes now (with the running kernel's
+ * syscall table added when it can be read: the table is returned in
+ * *syscalls when that is not NULL, else freed).  Touches no ioctl: it
+ * is read before the module is configured, so that handler filters can
+ * be checked against it first. */
+VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
+				   GError **error);
+/* FALSE with "vigil.ko is not loaded (no /dev/vigil)" when it is not. */
+gboolean vgd_live_check_module(GError **error);
+
+/* Enable events by name ("all" = every built-in event).  Errors name the
+ * event the module refused. */
+gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names,
+				GError **error);
+/* In-kernel pid/tgid/syscall filters from cfg; syscall names are looked
+ * up in syscalls (may be NULL: then names are an error). */
+gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
+			      const VgSyscallTable *syscalls, GError **error);
+
+/* Map every CPU's relay file (mounting debugfs if needed). */
+gboolean vgd_live_map(VgdLive *l, GError **error);
+guint vgd_live_n_cpus(const VgdLive *l);
+
+/* Where packets read go: the merge (owned by the caller, may be NULL in
+ * flight mode), and optionally a trace writer that receives a copy of
+ * every packet (--record). */
+void vgd_live_set_merge(VgdLive *l, VgMerge *m, const guint8 *uuid);
+void vgd_live_set_record(VgdLive *l, VgWriter *w);
+/* Called after packets were pushed (instead of vg_merge_run). */
+void vgd_live_set_after_read(VgdLive *l, void (*func)(gpointer),
+			     gpointer data);
+
+/* START and (unless flight mode) watch the buffers from ctx: a poll
+ * source per CPU plus a safety-net timer.  Each read runs the merge. */
+gboolean vgd_live_start(VgdLive *l, GMainContext *ctx, GError **error);
+/* STOP, FLUSH, read what is left (into the merge, which is then drained
+ * by the caller).  Safe to call twice. */
+void vgd_live_stop(VgdLive *l);
+/* Read everything finished now (normal mode).  Returns packets read. */
+guint vgd_live_poll(VgdLive *l);
+
+/* Flight mode snapshot: PAUSE, copy the newest n_subbufs - 1 finished
+ * packets of every CPU (validated, in sequence order per CPU), RESUME.
+ * Returns a GPtrArray of VgPacket (free func vg_packet_unref). */
+GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error);
+
+/* Refresh the kernel counters (VIGIL_IOC_STATS) and return one CPU's. */
+gboolean vgd_live_update_stats(VgdLive *l, GError **error);
+const VgdLiveCpuStats *vgd_live_cpu_stats(const VgdLive *l, guint cpu);
+/* A record writer failed: the error (logged once) and the writer was
+ * dropped.  NULL while fine. */
+const GError *vgd_live_record_error(const VgdLive *l);
+
+G_END_DECLS
+
+#endif
