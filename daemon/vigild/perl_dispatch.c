@@ -1,0 +1,317 @@
+/*
+ * perl_dispatch.c - the per-event path from the merge into Perl.
+ *
+ * Per event: one pointer load (the class's cached VgPlDisp), the C
+ * filters, then for each handler that wants the event: the class's
+ * reusable event object filled in place (or perf's reusable positional
+ * arguments) and one call_sv.  Names are resolved once per class, the
+ * first time an event of the class is seen.
+ */
+#define PERL_NO_GET_CONTEXT
+#include <EXTERN.h>
+#include <perl.h>
+#include <XSUB.h>
+
+#include <string.h>
+#include <time.h>
+
+#include "vg_core.h"
+#include "vg_stream.h"
+#include "perl_priv.h"
+
+guint64 vg_pl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (guint64)ts.tv_sec * 1000000000u + (guint64)ts.tv_nsec;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+#define VG_PL_LOG_ALL_ERRORS 100
+#define VG_PL_LOG_EVERY 1000
+
+static void vg_pl_error(VgPerl *p, const char *what, VgEvent *e)
+{
+	PerlInterpreter *my_perl = p->perl;
+	STRLEN len;
+	const char *msg = SvPV(ERRSV, len);
+	guint64 n = ++p->stats.errors;
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		len--;
+	if (n <= VG_PL_LOG_ALL_ERRORS || n % VG_PL_LOG_EVERY == 0) {
+		const char *more = n == VG_PL_LOG_ALL_ERRORS ?
+			" (further errors are counted, and logged once per "
+			G_STRINGIFY(VG_PL_LOG_EVERY) ")" : "";
+
+		if (e)
+			g_warning("handler error %" G_GUINT64_FORMAT
+				  " (%s) on event %s ts=%" G_GUINT64_FORMAT
+				  " cpu=%u tid=%d pid=%d comm=%s: %.*s%s",
+				  n, what, e->cls->name, (guint64)e->ts,
+				  (unsigned)e->cpu, (int)e->tid,
+				  e->task ? (int)e->task->pid : (int)e->tid,
+				  e->task ? e->task->comm : "<unknown>",
+				  (int)len, msg, more);
+		else
+			g_warning("handler error %" G_GUINT64_FORMAT
+				  " (%s): %.*s%s", n, what, (int)len, msg, more);
+	}
+	if (p->cfg.max_errors && n >= p->cfg.max_errors && !p->stopped) {
+		p->stopped = TRUE;
+		g_warning("%" G_GUINT64_FORMAT " handler errors: the limit "
+			  "(max_errors %u) is reached, stopping", n,
+			  p->cfg.max_errors);
+		if (p->hooks.stop)
+			p->hooks.stop("too many handler errors",
+				      p->hooks.user_data);
+	}
+}
+
+void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
+{
+	PerlInterpreter *my_perl = p->perl;
+	guint64 t0 = vg_pl_now_ns();
+
+	call_sv(cv, G_VOID | G_DISCARD | G_EVAL);
+	p->stats.perl_ns += vg_pl_now_ns() - t0;
+	if (G_UNLIKELY(SvTRUE(ERRSV)))
+		vg_pl_error(p, what, e);
+}
+
+/* ---- resolution, once per class ----------------------------------------- */
+
+static gboolean vg_pl_is_raw_syscall(const VgEventClass *cls)
+{
+	return cls->name && (strcmp(cls->name, "raw_syscalls:sys_enter") == 0 ||
+			     strcmp(cls->name, "raw_syscalls:sys_exit") == 0);
+}
+
+static CV *vg_pl_defined_cv(pTHX_ const char *name)
+{
+	CV *cv = get_cv(name, 0);
+
+	if (cv && (CvROOT(cv) || CvXSUB(cv)))
+		return cv;
+	return NULL;
+}
+
+VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
+{
+	PerlInterpreter *my_perl = p->perl;
+	VgPlInterp *in = p->in;
+	VgPlDisp *d = g_new0(VgPlDisp, 1);
+	GArray *hs = g_array_new(FALSE, TRUE, sizeof(VgPlHandler));
+	guint i;
+
+	d->cls = cls;
+	for (i = 0; in && i < in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(in->subs, i);
+		VgPlHandler h = { s->cv, NULL, s };
+
+		if (s->glob ? !g_pattern_match_simple(s->pattern, cls->name) :
+		    strcmp(s->pattern, cls->name) != 0)
+			continue;
+		if (s->filter) {
+			GError *err = NULL;
+
+			h.filter = vg_filter_compile(s->filter, cls, &err);
+			if (!h.filter) {
+				g_critical("%s: on '%s': filter \"%s\" for event "
+					   "%s: %s; this handler gets no %s "
+					   "events", s->where, s->pattern,
+					   s->filter, cls->name, err->message,
+					   cls->name);
+				g_error_free(err);
+				s->bad = TRUE;
+				continue;
+			}
+		}
+		g_array_append_val(hs, h);
+	}
+	d->n_handlers = hs->len;
+	d->handlers = (VgPlHandler *)(void *)g_array_free(hs, FALSE);
+	if (in && in->perf_mode && cls->subsys && cls->event) {
+		char *name = g_strdup_printf("%s::%s", cls->subsys, cls->event);
+
+		d->perf_cv = vg_pl_defined_cv(aTHX_ name);
+		g_free(name);
+	}
+	d->derive = in && in->want_syscalls && p->md &&
+		vg_pl_is_raw_syscall(cls);
+	if (in && in->trace_unhandled_cv && !d->n_handlers && !d->perf_cv &&
+	    cls->id < VG_SYSCALL_ENTER_ID_BASE && !d->derive)
+		d->unhandled_cv = in->trace_unhandled_cv;
+	if (d->n_handlers || d->perf_cv || d->unhandled_cv)
+		d->pc = vg_pl_class_new(aTHX_ cls);
+	cls->dispatch = d;
+	g_ptr_array_add(p->disps, d);
+	return d;
+}
+
+void vg_pl_disp_free(VgPerl *p, VgPlDisp *d)
+{
+	PerlInterpreter *my_perl = p->perl;
+	guint i;
+
+	for (i = 0; i < d->n_handlers; i++)
+		if (d->handlers[i].filter)
+			vg_filter_free(d->handlers[i].filter);
+	g_free(d->handlers);
+	if (d->pc && my_perl)
+		vg_pl_class_free(aTHX_ d->pc);
+	g_free(d);
+}
+
+/* Forget every cached resolution (new metadata, new interpreter). */
+void vg_pl_unbind(VgPerl *p)
+{
+	guint i;
+
+	for (i = 0; i < p->disps->len; i++) {
+		VgPlDisp *d = g_ptr_array_index(p->disps, i);
+
+		if (d->cls->dispatch == d)
+			d->cls->dispatch = NULL;
+		vg_pl_disp_free(p, d);
+	}
+	g_ptr_array_set_size(p->disps, 0);
+}
+
+/* ---- periodic callbacks on replay ---------------------------------------- */
+
+static void vg_pl_next_tick(VgPerl *p)
+{
+	guint i;
+
+	p->next_tick = G_MAXUINT64;
+	for (i = 0; p->in && i < p->in->everys->len; i++) {
+		VgPlEvery *ev = g_ptr_array_index(p->in->everys, i);
+
+		if (ev->next_due < p->next_tick)
+			p->next_tick = ev->next_due;
+	}
+}
+
+void vg_pl_run_ticks(VgPerl *p, guint64 ts)
+{
+	PerlInterpreter *my_perl = p->perl;
+	guint i;
+
+	if (!p->cfg.replay || !p->in || !p->in->everys->len || p->stopped) {
+		p->next_tick = G_MAXUINT64;
+		return;
+	}
+	if (!p->ticks_started) {
+		/* the first event starts every clock */
+		for (i = 0; i < p->in->everys->len; i++) {
+			VgPlEvery *ev = g_ptr_array_index(p->in->everys, i);
+
+			ev->next_due = ts + ev->period_ns;
+		}
+		p->ticks_started = TRUE;
+		vg_pl_next_tick(p);
+		return;
+	}
+	while (p->next_tick <= ts && !p->stopped) {
+		VgPlEvery *first = NULL;
+
+		for (i = 0; i < p->in->everys->len; i++) {
+			VgPlEvery *ev = g_ptr_array_index(p->in->everys, i);
+
+			if (ev->next_due == p->next_tick) {
+				first = ev;
+				break;
+			}
+		}
+		first->next_due += first->period_ns;
+		vg_pl_next_tick(p);
+		{
+			dSP;
+			PUSHMARK(SP);
+			PUTBACK;
+		}
+		p->stats.ticks++;
+		vg_pl_call(p, first->cv, first->where, NULL);
+	}
+}
+
+/* ---- the fast path ----------------------------------------------------------- */
+
+static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
+{
+	PerlInterpreter *my_perl = p->perl;
+	SV *rv = NULL;
+	guint i;
+
+	for (i = 0; i < d->n_handlers; i++) {
+		VgPlHandler *h = &d->handlers[i];
+
+		if (h->filter && !vg_filter_match(h->filter, e)) {
+			p->stats.filtered++;
+			continue;
+		}
+		if (!rv)
+			rv = vg_pl_event_fill(aTHX_ d->pc, e);
+		{
+			dSP;
+			PUSHMARK(SP);
+			XPUSHs(rv);
+			PUTBACK;
+		}
+		p->stats.dispatched++;
+		vg_pl_call(p, h->cv, h->sub->where, e);
+		if (G_UNLIKELY(p->stopped))
+			break;
+	}
+	if (rv)
+		vg_pl_event_done(aTHX_ d->pc);
+	if (d->perf_cv || d->unhandled_cv) {
+		CV *cv = d->perf_cv ? d->perf_cv : d->unhandled_cv;
+
+		if (G_UNLIKELY(p->stopped))
+			return;
+		{
+			dSP;
+			PUSHMARK(SP);
+			SP = vg_pl_perf_push(aTHX_ d->pc, e, SP);
+			PUTBACK;
+		}
+		p->stats.dispatched++;
+		vg_pl_call(p, (SV *)cv, d->perf_cv ? "perf handler" :
+			   "trace_unhandled", e);
+		vg_pl_perf_done(aTHX_ d->pc);
+	} else if (!d->n_handlers) {
+		p->stats.unhandled++;
+	}
+}
+
+void vg_perl_deliver(VgEvent *e, gpointer data)
+{
+	VgPerl *p = data;
+	VgEventClass *cls = (VgEventClass *)e->cls;
+	VgPlDisp *d;
+
+	p->stats.events++;
+	if (G_UNLIKELY(e->ts >= p->next_tick))
+		vg_pl_run_ticks(p, e->ts);
+	if (G_UNLIKELY(p->stopped || !p->perl))
+		return;
+	d = cls->dispatch;
+	if (G_UNLIKELY(!d))
+		d = vg_pl_resolve(p, cls);
+	vg_pl_dispatch(p, d, e);
+	if (d->derive && !p->stopped) {
+		VgEvent de;
+		VgPlDisp *dd;
+
+		if (!vg_event_derive_syscall(p->md, e, &de))
+			return;
+		dd = ((VgEventClass *)de.cls)->dispatch;
+		if (G_UNLIKELY(!dd))
+			dd = vg_pl_resolve(p, (VgEventClass *)de.cls);
+		vg_pl_dispatch(p, dd, &de);
+	}
+}

@@ -1,0 +1,663 @@
+/*
+ * perl_embed.c - vigild's Perl interpreter: start, load the scripts,
+ * collect their registrations, begin/end, reload, periodic callbacks
+ * on the wall clock, and the hooks behind Vigil::dump/stats/stop.
+ */
+#define PERL_NO_GET_CONTEXT
+#include <EXTERN.h>
+#include <perl.h>
+#include <XSUB.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vg_core.h"
+#include "perl_priv.h"
+
+#ifndef VG_PERL_LIBDIR
+#define VG_PERL_LIBDIR "/usr/share/vigil/perl"
+#endif
+
+EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
+EXTERN_C void boot_Vigil(pTHX_ CV *cv);
+
+static void vg_pl_xs_init(pTHX)
+{
+	static const char file[] = __FILE__;
+
+	newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
+	newXS("Vigil::bootstrap", boot_Vigil, file);
+}
+
+static gboolean vg_pl_sys_inited;
+
+/* ---- hooks -------------------------------------------------------------- */
+
+struct VgPerlStatsSink {
+	PerlInterpreter *perl;
+	HV *hv;
+};
+
+void vg_perl_stats_add_int(VgPerlStatsSink *sink, const char *key, gint64 v)
+{
+	PerlInterpreter *my_perl = sink->perl;
+
+	(void)hv_store(sink->hv, key, (I32)strlen(key), newSViv((IV)v), 0);
+}
+
+void vg_perl_stats_add_str(VgPerlStatsSink *sink, const char *key,
+			   const char *v)
+{
+	PerlInterpreter *my_perl = sink->perl;
+
+	(void)hv_store(sink->hv, key, (I32)strlen(key), newSVpv(v, 0), 0);
+}
+
+static char *vg_pl_host_dump(gpointer data, const char *reason, double before,
+			     double after, GError **error)
+{
+	VgPerl *p = data;
+
+	if (!p->hooks.dump) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "Vigil::dump: this vigild has no flight recorder");
+		return NULL;
+	}
+	return p->hooks.dump(reason, before, after, p->hooks.user_data, error);
+}
+
+static void vg_pl_host_stats(gpointer data, pTHX_ HV *hv)
+{
+	VgPerl *p = data;
+	VgPerlStatsSink sink = { aTHX, hv };
+
+	vg_perl_stats_add_int(&sink, "perl_events", (gint64)p->stats.events);
+	vg_perl_stats_add_int(&sink, "perl_dispatched",
+			      (gint64)p->stats.dispatched);
+	vg_perl_stats_add_int(&sink, "perl_filtered", (gint64)p->stats.filtered);
+	vg_perl_stats_add_int(&sink, "perl_unhandled",
+			      (gint64)p->stats.unhandled);
+	vg_perl_stats_add_int(&sink, "perl_errors", (gint64)p->stats.errors);
+	vg_perl_stats_add_int(&sink, "perl_ticks", (gint64)p->stats.ticks);
+	vg_perl_stats_add_int(&sink, "perl_ns", (gint64)p->stats.perl_ns);
+	if (p->hooks.stats)
+		p->hooks.stats(&sink, p->hooks.user_data);
+}
+
+static void vg_pl_host_stop(gpointer data, const char *why)
+{
+	VgPerl *p = data;
+
+	if (p->stopped)
+		return;
+	p->stopped = TRUE;
+	g_message("stopping: %s", why);
+	if (p->hooks.stop)
+		p->hooks.stop(why, p->hooks.user_data);
+}
+
+/* ---- VgPerl --------------------------------------------------------------- */
+
+VgPerl *vg_perl_new(const VgPerlConfig *cfg, GError **error)
+{
+	VgPerl *p;
+	guint i;
+
+	for (i = 0; cfg->scripts && cfg->scripts[i]; i++)
+		if (access(cfg->scripts[i], R_OK) != 0) {
+			g_set_error(error, VG_ERROR, VG_ERROR_IO,
+				    "cannot read script %s: %s",
+				    cfg->scripts[i], g_strerror(errno));
+			return NULL;
+		}
+	p = g_new0(VgPerl, 1);
+	p->cfg = *cfg;
+	p->cfg.scripts = g_strdupv(cfg->scripts);
+	p->cfg.script_argv = g_strdupv(cfg->script_argv);
+	if (p->cfg.context)
+		g_main_context_ref(p->cfg.context);
+	p->disps = g_ptr_array_new();
+	p->next_tick = G_MAXUINT64;
+	p->host.dump = vg_pl_host_dump;
+	p->host.stats = vg_pl_host_stats;
+	p->host.stop = vg_pl_host_stop;
+	p->host.data = p;
+	return p;
+}
+
+void vg_perl_set_hooks(VgPerl *p, const VgPerlHooks *hooks)
+{
+	p->hooks = *hooks;
+}
+
+static void vg_pl_sub_free(pTHX_ VgPlSub *s)
+{
+	SvREFCNT_dec(s->cv);
+	g_free(s->pattern);
+	g_free(s->filter);
+	g_free(s->where);
+	g_free(s);
+}
+
+static void vg_pl_every_stop(VgPlEvery *ev)
+{
+	if (ev->source) {
+		g_source_destroy(ev->source);
+		g_source_unref(ev->source);
+		ev->source = NULL;
+	}
+}
+
+/* Destroy an interpreter: its END blocks run when run_end. */
+static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
+{
+	PerlInterpreter *my_perl;
+	guint i;
+
+	if (!in)
+		return;
+	my_perl = in->perl;
+	PERL_SET_CONTEXT(my_perl);
+	for (i = 0; in->subs && i < in->subs->len; i++)
+		vg_pl_sub_free(aTHX_ g_ptr_array_index(in->subs, i));
+	for (i = 0; in->everys && i < in->everys->len; i++) {
+		VgPlEvery *ev = g_ptr_array_index(in->everys, i);
+
+		vg_pl_every_stop(ev);
+		SvREFCNT_dec(ev->cv);
+		g_free(ev->where);
+		g_free(ev);
+	}
+	if (in->subs)
+		g_ptr_array_free(in->subs, TRUE);
+	if (in->everys)
+		g_ptr_array_free(in->everys, TRUE);
+	if (!run_end && PL_endav)
+		av_clear(PL_endav);
+	perl_destruct(my_perl);
+	perl_free(my_perl);
+	g_free(in);
+}
+
+static char *vg_pl_chomp_err(pTHX)
+{
+	STRLEN len;
+	const char *s = SvPV(ERRSV, len);
+
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	return g_strndup(s, len);
+}
+
+/* Run a bit of Perl; FALSE with error on death. */
+static gboolean vg_pl_eval(pTHX_ const char *code, const char *what,
+			   GError **error)
+{
+	eval_pv(code, FALSE);
+	if (SvTRUE(ERRSV)) {
+		char *m = vg_pl_chomp_err(aTHX);
+
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE, "%s: %s", what, m);
+		g_free(m);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean vg_pl_prefix_may_match(const char *pattern, const char *name)
+{
+	gsize n = strcspn(pattern, "*?");
+
+	return strncmp(pattern, name, MIN(n, strlen(name))) == 0;
+}
+
+/* Read @Vigil::_ON and @Vigil::_EVERY (filled by on/every). */
+static gboolean vg_pl_collect(VgPlInterp *in, GError **error)
+{
+	PerlInterpreter *my_perl = in->perl;
+	AV *on = get_av("Vigil::_ON", GV_ADD);
+	AV *every = get_av("Vigil::_EVERY", GV_ADD);
+	SSize_t i;
+
+	for (i = 0; i <= av_top_index(on); i++) {
+		SV **e = av_fetch(on, i, 0);
+		AV *r;
+		VgPlSub *s;
+
+		if (!e || !SvROK(*e) || SvTYPE(SvRV(*e)) != SVt_PVAV ||
+		    av_top_index((AV *)SvRV(*e)) < 4) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "@Vigil::_ON entry %ld is not "
+				    "[name, filter, code, file, line]", (long)i);
+			return FALSE;
+		}
+		r = (AV *)SvRV(*e);
+		s = g_new0(VgPlSub, 1);
+		s->pattern = g_strdup(SvPV_nolen(*av_fetch(r, 0, 0)));
+		s->glob = strpbrk(s->pattern, "*?") != NULL;
+		if (SvOK(*av_fetch(r, 1, 0)))
+			s->filter = g_strdup(SvPV_nolen(*av_fetch(r, 1, 0)));
+		s->cv = newSVsv(*av_fetch(r, 2, 0));
+		s->where = g_strdup_printf("%s line %s",
+					   SvPV_nolen(*av_fetch(r, 3, 0)),
+					   SvPV_nolen(*av_fetch(r, 4, 0)));
+		g_ptr_array_add(in->subs, s);
+		if (g_str_has_prefix(s->pattern, "syscalls:") ||
+		    (s->glob && vg_pl_prefix_may_match(s->pattern, "syscalls:")))
+			in->want_syscalls = TRUE;
+	}
+	for (i = 0; i <= av_top_index(every); i++) {
+		SV **e = av_fetch(every, i, 0);
+		AV *r;
+		VgPlEvery *ev;
+		NV secs;
+
+		if (!e || !SvROK(*e) || SvTYPE(SvRV(*e)) != SVt_PVAV ||
+		    av_top_index((AV *)SvRV(*e)) < 3) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "@Vigil::_EVERY entry %ld is not "
+				    "[seconds, code, file, line]", (long)i);
+			return FALSE;
+		}
+		r = (AV *)SvRV(*e);
+		secs = SvNV(*av_fetch(r, 0, 0));
+		ev = g_new0(VgPlEvery, 1);
+		ev->period_ns = (guint64)(secs * 1e9 + 0.5);
+		if (ev->period_ns < 1000000)
+			ev->period_ns = 1000000;
+		ev->cv = newSVsv(*av_fetch(r, 1, 0));
+		ev->where = g_strdup_printf("every %g s at %s line %s",
+					    (double)secs,
+					    SvPV_nolen(*av_fetch(r, 2, 0)),
+					    SvPV_nolen(*av_fetch(r, 3, 0)));
+		g_ptr_array_add(in->everys, ev);
+	}
+	return TRUE;
+}
+
+static gboolean vg_pl_stash_has_subs(pTHX_ const char *pkg)
+{
+	HV *stash = gv_stashpv(pkg, 0);
+	HE *he;
+	gboolean found = FALSE;
+
+	if (!stash)
+		return FALSE;
+	hv_iterinit(stash);
+	while ((he = hv_iternext(stash))) {
+		SV *v = HeVAL(he);
+
+		if (SvTYPE(v) == SVt_PVGV && GvCV((GV *)v))
+			found = TRUE;
+		else if (SvROK(v) && SvTYPE(SvRV(v)) == SVt_PVCV)
+			found = TRUE;	/* sub stored as a plain ref */
+	}
+	return found;
+}
+
+static CV *vg_pl_main_cv(pTHX_ const char *name)
+{
+	CV *cv = get_cv(name, 0);
+
+	return cv && (CvROOT(cv) || CvXSUB(cv)) ? cv : NULL;
+}
+
+/* A new interpreter with every script loaded. */
+static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
+{
+	static char arg0[] = "vigild", arg1[] = "-e", arg2[] = "0";
+	char *args[] = { arg0, arg1, arg2, NULL };
+	VgPlInterp *in;
+	PerlInterpreter *my_perl;
+	const char *libdirs;
+	char **dirs;
+	AV *inc, *argv;
+	guint i;
+
+	if (!vg_pl_sys_inited) {
+		int argc = 3;
+		char **argvp = args;
+		char **env = environ;
+
+		PERL_SYS_INIT3(&argc, &argvp, &env);
+		vg_pl_sys_inited = TRUE;
+	}
+	in = g_new0(VgPlInterp, 1);
+	in->subs = g_ptr_array_new();
+	in->everys = g_ptr_array_new();
+	my_perl = in->perl = perl_alloc();
+	PERL_SET_CONTEXT(my_perl);
+	perl_construct(my_perl);
+	PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
+	if (perl_parse(my_perl, vg_pl_xs_init, 3, args, NULL) != 0 ||
+	    perl_run(my_perl) != 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "cannot start the Perl interpreter");
+		vg_pl_interp_free(in, FALSE);
+		return NULL;
+	}
+
+	/* our modules first, whatever `use lib` lines the scripts carry */
+	libdirs = g_getenv("VIGIL_PERL_LIB");
+	dirs = g_strsplit(libdirs && *libdirs ? libdirs : VG_PERL_LIBDIR,
+			  ":", -1);
+	inc = GvAVn(PL_incgv);
+	for (i = g_strv_length(dirs); i > 0; i--) {
+		av_unshift(inc, 1);
+		av_store(inc, 0, newSVpv(dirs[i - 1], 0));
+	}
+	g_strfreev(dirs);
+	argv = get_av("ARGV", GV_ADD);
+	av_clear(argv);
+	for (i = 0; p->cfg.script_argv && p->cfg.script_argv[i]; i++)
+		av_push(argv, newSVpv(p->cfg.script_argv[i], 0));
+	if (p->cfg.scripts && p->cfg.scripts[0])
+		sv_setpv(get_sv("0", GV_ADD), p->cfg.scripts[0]);
+	vg_pl_host = &p->host;
+	if (!vg_pl_eval(aTHX_
+			"$ENV{PERF_EXEC_PATH} = '" VG_PERL_LIBDIR "' "
+			"unless defined $ENV{PERF_EXEC_PATH};"
+			"require Vigil; require Perf::Trace::Core; "
+			"require Perf::Trace::Util; require Perf::Trace::Context;",
+			"loading the Vigil modules", error)) {
+		vg_pl_interp_free(in, FALSE);
+		return NULL;
+	}
+
+	for (i = 0; p->cfg.scripts && p->cfg.scripts[i]; i++) {
+		const char *script = p->cfg.scripts[i];
+		int n;
+		SV *ok, *msg, *api;
+
+		dSP;
+		ENTER;
+		SAVETMPS;
+		PUSHMARK(SP);
+		XPUSHs(sv_2mortal(newSVpv(script, 0)));
+		PUTBACK;
+		n = call_pv("Vigil::_load_script", G_LIST | G_EVAL);
+		SPAGAIN;
+		if (n != 3 || SvTRUE(ERRSV)) {
+			char *m = vg_pl_chomp_err(aTHX);
+
+			SP -= n;
+			PUTBACK;
+			FREETMPS;
+			LEAVE;
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: %s", script, m);
+			g_free(m);
+			vg_pl_interp_free(in, FALSE);
+			return NULL;
+		}
+		api = POPs;
+		msg = POPs;
+		ok = POPs;
+		if (!SvTRUE(ok)) {
+			STRLEN len;
+			const char *m = SvPV(msg, len);
+
+			while (len > 0 && m[len - 1] == '\n')
+				len--;
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: %.*s", script, (int)len, m);
+			PUTBACK;
+			FREETMPS;
+			LEAVE;
+			vg_pl_interp_free(in, FALSE);
+			return NULL;
+		}
+		if (!SvTRUE(api))
+			in->perf_mode = TRUE;
+		PUTBACK;
+		FREETMPS;
+		LEAVE;
+	}
+	sv_setiv(get_sv("Vigil::_LOADED", GV_ADD), 1);
+	if (!vg_pl_collect(in, error)) {
+		vg_pl_interp_free(in, FALSE);
+		return NULL;
+	}
+	if (in->perf_mode) {
+		in->trace_begin_cv = vg_pl_main_cv(aTHX_ "main::trace_begin");
+		in->trace_end_cv = vg_pl_main_cv(aTHX_ "main::trace_end");
+		in->trace_unhandled_cv =
+			vg_pl_main_cv(aTHX_ "main::trace_unhandled");
+		if (vg_pl_stash_has_subs(aTHX_ "syscalls"))
+			in->want_syscalls = TRUE;
+	}
+	return in;
+}
+
+static void vg_pl_use(VgPerl *p, VgPlInterp *in)
+{
+	p->in = in;
+	p->perl = in ? in->perl : NULL;
+	p->ticks_started = FALSE;
+	p->next_tick = in && p->cfg.replay && in->everys->len ? 0 : G_MAXUINT64;
+	if (in) {
+		PERL_SET_CONTEXT(in->perl);
+		vg_pl_host = &p->host;
+	}
+}
+
+gboolean vg_perl_load(VgPerl *p, GError **error)
+{
+	VgPlInterp *in;
+
+	g_return_val_if_fail(p->in == NULL, FALSE);
+	in = vg_pl_interp_new(p, error);
+	if (!in)
+		return FALSE;
+	vg_pl_use(p, in);
+	if (p->md) {
+		const VgMetadata *md = p->md;
+
+		p->md = NULL;
+		return vg_perl_set_metadata_checked(p, md, error);
+	}
+	return TRUE;
+}
+
+gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
+				      GError **error)
+{
+	guint i;
+
+	vg_pl_unbind(p);
+	p->md = md;
+	if (!p->in || !md)
+		return TRUE;
+	/* Compile every filter of an exactly named event now, so a bad one
+	 * stops vigild before tracing starts. */
+	for (i = 0; i < p->in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(p->in->subs, i);
+		const VgEventClass *cls;
+		GError *err = NULL;
+		VgFilter *f;
+
+		if (s->glob || !s->filter)
+			continue;
+		cls = vg_metadata_class_by_name(md, s->pattern);
+		if (!cls)
+			continue;	/* maybe a kprobe added later */
+		f = vg_filter_compile(s->filter, cls, &err);
+		if (!f) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: on '%s', '%s': %s", s->where,
+				    s->pattern, s->filter, err->message);
+			g_error_free(err);
+			return FALSE;
+		}
+		vg_filter_free(f);
+	}
+	return TRUE;
+}
+
+void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md)
+{
+	GError *err = NULL;
+
+	if (!vg_perl_set_metadata_checked(p, md, &err)) {
+		g_critical("%s (that handler gets no events)", err->message);
+		g_error_free(err);
+	}
+}
+
+static gboolean vg_pl_every_fire(gpointer data)
+{
+	VgPlEvery *ev = data;
+	VgPerl *p = ev->owner;
+	PerlInterpreter *my_perl = p->perl;
+
+	if (!my_perl || p->stopped)
+		return G_SOURCE_CONTINUE;
+	{
+		dSP;
+		PUSHMARK(SP);
+		PUTBACK;
+	}
+	p->stats.ticks++;
+	vg_pl_call(p, ev->cv, ev->where, NULL);
+	return G_SOURCE_CONTINUE;
+}
+
+static void vg_pl_call_simple(VgPerl *p, CV *cv, const char *what)
+{
+	PerlInterpreter *my_perl = p->perl;
+
+	if (!cv)
+		return;
+	{
+		dSP;
+		PUSHMARK(SP);
+		PUTBACK;
+	}
+	vg_pl_call(p, (SV *)cv, what, NULL);
+}
+
+static void vg_pl_start(VgPerl *p)
+{
+	guint i;
+
+	if (!p->in)
+		return;
+	vg_pl_call_simple(p, p->in->trace_begin_cv, "trace_begin");
+	if (p->cfg.replay)
+		return;
+	for (i = 0; i < p->in->everys->len; i++) {
+		VgPlEvery *ev = g_ptr_array_index(p->in->everys, i);
+		guint ms = (guint)MAX(ev->period_ns / 1000000, 1);
+
+		ev->owner = p;
+		ev->source = g_timeout_source_new(ms);
+		g_source_set_callback(ev->source, vg_pl_every_fire, ev, NULL);
+		g_source_attach(ev->source, p->cfg.context);
+	}
+}
+
+void vg_perl_begin(VgPerl *p)
+{
+	if (p->begun)
+		return;
+	p->begun = TRUE;
+	vg_pl_start(p);
+}
+
+/* trace_end, END blocks, destroy. */
+static void vg_pl_finish(VgPerl *p)
+{
+	VgPlInterp *in = p->in;
+	guint i;
+
+	if (!in)
+		return;
+	PERL_SET_CONTEXT(in->perl);
+	for (i = 0; i < in->everys->len; i++)
+		vg_pl_every_stop(g_ptr_array_index(in->everys, i));
+	vg_pl_call_simple(p, in->trace_end_cv, "trace_end");
+	vg_pl_unbind(p);
+	vg_pl_interp_free(in, TRUE);
+	vg_pl_use(p, NULL);
+}
+
+void vg_perl_end(VgPerl *p)
+{
+	if (p->ended)
+		return;
+	p->ended = TRUE;
+	vg_pl_finish(p);
+}
+
+gboolean vg_perl_reload(VgPerl *p, GError **error)
+{
+	VgPlInterp *old = p->in, *in;
+	gboolean ok;
+
+	if (p->ended) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "reload: the scripts have already ended");
+		return FALSE;
+	}
+	vg_pl_unbind(p);
+	in = vg_pl_interp_new(p, error);
+	if (!in) {
+		vg_pl_use(p, old);
+		p->next_tick = G_MAXUINT64;	/* keep old clocks running */
+		return FALSE;
+	}
+	/* check the filters against the metadata with the new scripts */
+	p->in = in;
+	p->perl = in->perl;
+	ok = vg_perl_set_metadata_checked(p, p->md, error);
+	vg_pl_unbind(p);
+	if (!ok) {
+		p->in = NULL;
+		p->perl = NULL;
+		vg_pl_interp_free(in, FALSE);
+		vg_pl_use(p, old);
+		return FALSE;
+	}
+	/* the old scripts end as at a stop */
+	p->in = old;
+	p->perl = old ? old->perl : NULL;
+	vg_pl_finish(p);
+	vg_pl_use(p, in);
+	if (p->begun)
+		vg_pl_start(p);
+	g_message("reloaded %u script(s)", g_strv_length(p->cfg.scripts));
+	return TRUE;
+}
+
+void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out)
+{
+	*out = p->stats;
+}
+
+gboolean vg_perl_stopped(const VgPerl *p)
+{
+	return p->stopped;
+}
+
+void vg_perl_free(VgPerl *p)
+{
+	if (!p)
+		return;
+	if (p->in) {
+		/* not ended: no END blocks, as after a failed load */
+		PERL_SET_CONTEXT(p->in->perl);
+		vg_pl_unbind(p);
+		vg_pl_interp_free(p->in, FALSE);
+		vg_pl_use(p, NULL);
+	}
+	vg_pl_unbind(p);
+	g_ptr_array_free(p->disps, TRUE);
+	if (vg_pl_host == &p->host)
+		vg_pl_host = NULL;
+	if (p->cfg.context)
+		g_main_context_unref(p->cfg.context);
+	g_strfreev(p->cfg.scripts);
+	g_strfreev(p->cfg.script_argv);
+	g_free(p);
+}

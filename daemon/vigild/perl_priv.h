@@ -1,0 +1,84 @@
+/*
+ * perl_priv.h - inside vigild's Perl embedding: what perl_embed.c
+ * (interpreter, loading, hooks, timers) and perl_dispatch.c (the per
+ * event fast path) share.  Include after EXTERN.h/perl.h/XSUB.h.
+ */
+#ifndef VG_PERL_PRIV_H
+#define VG_PERL_PRIV_H
+
+#include "perl_embed.h"
+#include "perl_xs.h"
+
+/* One `on NAME [, FILTER] => CODE` of a script. */
+typedef struct {
+	char *pattern;		/* event name, may be a glob ("sched:*") */
+	gboolean glob;
+	char *filter;		/* NULL: none */
+	SV *cv;			/* the handler (we hold a reference) */
+	char *where;		/* "script.pl line 12" */
+	gboolean bad;		/* its filter failed for some class */
+} VgPlSub;
+
+/* One `every SECONDS => CODE`. */
+typedef struct {
+	guint64 period_ns;
+	SV *cv;
+	char *where;
+	guint64 next_due;	/* replay: event time of the next call */
+	GSource *source;	/* live: the GLib timeout */
+	VgPerl *owner;
+} VgPlEvery;
+
+typedef struct {
+	SV *cv;
+	VgFilter *filter;
+	VgPlSub *sub;
+} VgPlHandler;
+
+/* What one event class does; cached in VgEventClass.dispatch. */
+typedef struct {
+	VgEventClass *cls;
+	VgPlClass *pc;		/* event objects / perf arguments */
+	guint n_handlers;	/* Vigil API handlers */
+	VgPlHandler *handlers;
+	CV *perf_cv;		/* perf-style sub subsys::event */
+	CV *unhandled_cv;	/* main::trace_unhandled for this class */
+	gboolean derive;	/* raw_syscalls: also give syscalls:* */
+} VgPlDisp;
+
+/* One interpreter with its scripts' registrations (vigild has two for a
+ * moment while it reloads). */
+typedef struct {
+	PerlInterpreter *perl;
+	GPtrArray *subs;	/* VgPlSub */
+	GPtrArray *everys;	/* VgPlEvery */
+	gboolean perf_mode;	/* some script defines no on/every */
+	gboolean want_syscalls;
+	CV *trace_begin_cv, *trace_end_cv, *trace_unhandled_cv;
+} VgPlInterp;
+
+struct VgPerl {
+	VgPerlConfig cfg;	/* deep copy */
+	VgPerlHooks hooks;
+	VgPlHost host;
+	VgPlInterp *in;		/* NULL before load and after end */
+	PerlInterpreter *perl;	/* = in->perl, or NULL */
+	const VgMetadata *md;
+	GPtrArray *disps;	/* VgPlDisp we put in class slots */
+	guint64 next_tick;	/* replay: smallest next_due; G_MAXUINT64 none */
+	gboolean ticks_started;
+	gboolean begun, ended, stopped;
+	VgPerlStats stats;
+};
+
+/* perl_dispatch.c */
+VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls);
+void vg_pl_disp_free(VgPerl *p, VgPlDisp *d);
+void vg_pl_unbind(VgPerl *p);
+void vg_pl_run_ticks(VgPerl *p, guint64 ts);
+/* Call cv with the args pushed after PUSHMARK by the caller, in G_EVAL;
+ * count and log a death.  what/e describe where it happened. */
+void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e);
+guint64 vg_pl_now_ns(void);
+
+#endif

@@ -1,0 +1,697 @@
+/*
+ * Vigil.xs - the C half of the Vigil Perl module.
+ *
+ * Compiled statically into vigild (booted from its xs_init) and as the
+ * dynamic module Vigil.so (Makefile.PL) for plain perl, where it gives
+ * Vigil::Trace.  The event objects ($e) handed to handlers are built
+ * here, so vigild and Vigil::Trace give the same objects.
+ */
+#define PERL_NO_GET_CONTEXT
+#include "EXTERN.h"
+#include "perl.h"
+#include "XSUB.h"
+
+#include <string.h>
+#include <glib.h>
+
+#include "vg_core.h"
+#include "vg_stream.h"
+#include "perl_xs.h"
+
+const VgPlHost *vg_pl_host;
+
+static const char *const vg_pl_common_names[VG_PL_N_COMMON] = {
+	"common_ts", "common_cpu", "common_tid", "common_pid",
+	"common_ppid", "common_comm",
+};
+
+/* Magic on every event hash: mg_obj is the class info [name, [fields]].
+ * It lets $e->name and $e->fields work on kept events, whatever happened
+ * to the class since. */
+static MGVTBL vg_pl_event_vtbl;
+
+/* v = a reference to a new empty array (no mortals: this runs outside
+ * any SAVETMPS scope of vigild's dispatcher). */
+static void vg_pl_set_new_av(pTHX_ SV *v)
+{
+	SV *rv = newRV_noinc((SV *)newAV());
+
+	sv_setsv(v, rv);
+	SvREFCNT_dec(rv);
+}
+
+static int vg_pl_is_array(VgFieldKind k)
+{
+	return k == VG_FIELD_INT_ARRAY || k == VG_FIELD_UINT_ARRAY;
+}
+
+VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
+{
+	VgPlClass *pc = g_new0(VgPlClass, 1);
+	AV *info, *fields;
+	guint i;
+
+	pc->cls = cls;
+	pc->derived = cls->id >= VG_SYSCALL_ENTER_ID_BASE;
+	pc->n_keys = VG_PL_N_COMMON + cls->n_fields;
+	pc->keys = g_new0(SV *, pc->n_keys);
+	pc->hashes = g_new0(U32, pc->n_keys);
+	for (i = 0; i < pc->n_keys; i++) {
+		const char *name = i < VG_PL_N_COMMON ? vg_pl_common_names[i] :
+			cls->fields[i - VG_PL_N_COMMON].name;
+
+		pc->keys[i] = newSVpvn_share(name, (I32)strlen(name), 0);
+		pc->hashes[i] = SvSHARED_HASH(pc->keys[i]);
+	}
+	fields = newAV();
+	for (i = 0; i < cls->n_fields; i++)
+		av_push(fields, newSVpv(cls->fields[i].name, 0));
+	info = newAV();
+	av_push(info, newSVpv(cls->name, 0));
+	av_push(info, newRV_noinc((SV *)fields));
+	pc->info = (SV *)info;
+	return pc;
+}
+
+static void vg_pl_event_drop(pTHX_ VgPlClass *pc)
+{
+	guint i;
+
+	if (!pc->hv)
+		return;
+	for (i = 0; i < pc->n_keys; i++)
+		SvREFCNT_dec(pc->vals[i]);
+	g_free(pc->vals);
+	pc->vals = NULL;
+	SvREFCNT_dec(pc->rv);	/* and the hash, unless someone kept it */
+	pc->rv = NULL;
+	pc->hv = NULL;
+}
+
+static void vg_pl_perf_drop(pTHX_ VgPlClass *pc)
+{
+	guint i;
+
+	if (!pc->pargs)
+		return;
+	for (i = 0; i < VG_PL_PERF_FIXED + pc->cls->n_fields; i++)
+		SvREFCNT_dec(pc->pargs[i]);
+	g_free(pc->pargs);
+	pc->pargs = NULL;
+	pc->perf_name = NULL;
+}
+
+void vg_pl_class_free(pTHX_ VgPlClass *pc)
+{
+	guint i;
+
+	if (!pc)
+		return;
+	vg_pl_event_drop(aTHX_ pc);
+	vg_pl_perf_drop(aTHX_ pc);
+	for (i = 0; i < pc->n_keys; i++)
+		SvREFCNT_dec(pc->keys[i]);
+	g_free(pc->keys);
+	g_free(pc->hashes);
+	SvREFCNT_dec(pc->info);
+	g_free(pc);
+}
+
+/* A fresh hash with every key present.  vals (n_keys) receive the value
+ * SVs when not NULL (with a reference of their own). */
+static HV *vg_pl_hash_new(pTHX_ VgPlClass *pc, SV **vals)
+{
+	HV *hv = newHV();
+	guint i;
+
+	hv_ksplit(hv, pc->n_keys);
+	for (i = 0; i < pc->n_keys; i++) {
+		SV *v;
+
+		if (i >= VG_PL_N_COMMON &&
+		    vg_pl_is_array(pc->cls->fields[i - VG_PL_N_COMMON].kind))
+			v = newRV_noinc((SV *)newAV());
+		else
+			v = newSV(0);
+		(void)hv_store_ent(hv, pc->keys[i], v, pc->hashes[i]);
+		if (vals)
+			vals[i] = SvREFCNT_inc_simple_NN(v);
+	}
+	sv_magicext((SV *)hv, pc->info, PERL_MAGIC_ext, &vg_pl_event_vtbl,
+		    NULL, 0);
+	return hv;
+}
+
+static void vg_pl_set_array(pTHX_ SV *v, VgEvent *e, const VgField *f,
+			    guint idx)
+{
+	AV *av;
+	guint j;
+
+	if (!SvROK(v) || SvTYPE(SvRV(v)) != SVt_PVAV)
+		vg_pl_set_new_av(aTHX_ v);
+	av = (AV *)SvRV(v);
+	for (j = 0; j < f->length; j++) {
+		SV **svp = av_fetch(av, j, 1);
+		gint64 x = vg_event_array_int(e, idx, j);
+
+		if (f->kind == VG_FIELD_UINT_ARRAY && f->elem_size == 8)
+			sv_setuv(*svp, (UV)(guint64)x);
+		else
+			sv_setiv(*svp, (IV)x);
+	}
+}
+
+/* Set v to field idx of e. */
+static void vg_pl_set_field(pTHX_ VgPlClass *pc, SV *v, VgEvent *e, guint idx)
+{
+	const VgField *f = &pc->cls->fields[idx];
+	VgFieldKind kind = pc->derived ? vg_event_field_kind(e, idx) : f->kind;
+	const char *s;
+	gsize len;
+
+	switch (kind) {
+	case VG_FIELD_INT:
+		sv_setiv(v, (IV)vg_event_int(e, idx));
+		break;
+	case VG_FIELD_UINT:
+		if (f->elem_size == 8)
+			sv_setuv(v, (UV)(guint64)vg_event_int(e, idx));
+		else
+			sv_setiv(v, (IV)vg_event_int(e, idx));
+		break;
+	case VG_FIELD_CHARS:
+	case VG_FIELD_STRING:
+		s = vg_event_str(e, idx, &len);
+		if (s)
+			sv_setpvn(v, s, len);
+		else
+			sv_setsv(v, &PL_sv_undef);
+		break;
+	case VG_FIELD_INT_ARRAY:
+	case VG_FIELD_UINT_ARRAY:
+		vg_pl_set_array(aTHX_ v, e, f, idx);
+		break;
+	}
+}
+
+static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
+{
+	const VgTask *t = e->task;
+
+	sv_setuv(v[VG_PL_C_TS], (UV)e->ts);
+	sv_setuv(v[VG_PL_C_CPU], (UV)e->cpu);
+	sv_setiv(v[VG_PL_C_TID], (IV)e->tid);
+	if (t) {
+		sv_setiv(v[VG_PL_C_PID], (IV)t->pid);
+		sv_setiv(v[VG_PL_C_PPID], (IV)t->ppid);
+		sv_setpv(v[VG_PL_C_COMM], t->comm);
+	} else {
+		sv_setiv(v[VG_PL_C_PID], (IV)e->tid);
+		sv_setiv(v[VG_PL_C_PPID], 0);
+		sv_setpvs(v[VG_PL_C_COMM], "<unknown>");
+	}
+}
+
+/* Looked up each time an object is made (rare: objects are reused), so
+ * it is right for whichever interpreter runs (vigild has two while it
+ * reloads). */
+static HV *vg_pl_event_stash(pTHX)
+{
+	return gv_stashpvs("Vigil::Event", GV_ADD);
+}
+
+SV *vg_pl_event_fill(pTHX_ VgPlClass *pc, VgEvent *e)
+{
+	guint i;
+
+	if (!pc->hv) {
+		pc->vals = g_new0(SV *, pc->n_keys);
+		pc->hv = vg_pl_hash_new(aTHX_ pc, pc->vals);
+		pc->rv = newRV_noinc((SV *)pc->hv);
+		sv_bless(pc->rv, vg_pl_event_stash(aTHX));
+	}
+	vg_pl_set_common(aTHX_ pc->vals, e);
+	for (i = 0; i < pc->cls->n_fields; i++)
+		vg_pl_set_field(aTHX_ pc, pc->vals[VG_PL_N_COMMON + i], e, i);
+	return pc->rv;
+}
+
+void vg_pl_event_done(pTHX_ VgPlClass *pc)
+{
+	guint i;
+
+	if (!pc->hv)
+		return;
+	/* Kept: the object itself, or a reference to one of its values or
+	 * arrays; or changed: a key deleted or added. */
+	if (SvREFCNT(pc->rv) != 1 || SvREFCNT(pc->hv) != 1 ||
+	    HvUSEDKEYS(pc->hv) != pc->n_keys)
+		goto drop;
+	for (i = 0; i < pc->n_keys; i++) {
+		SV *v = pc->vals[i];
+
+		if (SvREFCNT(v) != 2)
+			goto drop;
+		if (SvROK(v) && SvREFCNT(SvRV(v)) != 1)
+			goto drop;
+	}
+	return;
+drop:
+	vg_pl_event_drop(aTHX_ pc);
+}
+
+SV *vg_pl_event_new(pTHX_ VgPlClass *pc, VgEvent *e)
+{
+	SV **vals = g_newa(SV *, pc->n_keys);
+	HV *hv = vg_pl_hash_new(aTHX_ pc, vals);
+	SV *rv;
+	guint i;
+
+	vg_pl_set_common(aTHX_ vals, e);
+	for (i = 0; i < pc->cls->n_fields; i++)
+		vg_pl_set_field(aTHX_ pc, vals[VG_PL_N_COMMON + i], e, i);
+	for (i = 0; i < pc->n_keys; i++)
+		SvREFCNT_dec(vals[i]);
+	rv = newRV_noinc((SV *)hv);
+	sv_bless(rv, vg_pl_event_stash(aTHX));
+	return rv;
+}
+
+/* ---- perf script arguments ------------------------------------------- */
+
+SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
+{
+	guint n = VG_PL_PERF_FIXED + pc->cls->n_fields;
+	SV **a;
+	guint i;
+
+	if (!pc->pargs) {
+		char *name = g_strdup_printf("%s::%s", pc->cls->subsys,
+					     pc->cls->event);
+
+		pc->pargs = g_new0(SV *, n);
+		for (i = 0; i < n; i++)
+			pc->pargs[i] = newSV(0);
+		sv_setpv(pc->pargs[0], name);
+		g_free(name);
+		pc->perf_name = pc->pargs[0];
+		sv_setiv(pc->pargs[1], 0);	/* $context */
+		vg_pl_set_new_av(aTHX_ pc->pargs[7]);
+		for (i = 0; i < pc->cls->n_fields; i++)
+			if (vg_pl_is_array(pc->cls->fields[i].kind))
+				vg_pl_set_new_av(aTHX_ pc->pargs[VG_PL_PERF_FIXED + i]);
+	}
+	a = pc->pargs;
+	sv_setuv(a[2], (UV)e->cpu);
+	sv_setuv(a[3], (UV)(e->ts / 1000000000u));
+	sv_setuv(a[4], (UV)(e->ts % 1000000000u));
+	sv_setiv(a[5], (IV)e->tid);	/* perf's common_pid is the thread */
+	if (e->task)
+		sv_setpv(a[6], e->task->comm);
+	else
+		sv_setpvs(a[6], "<unknown>");
+	if (SvROK(a[7]) && SvTYPE(SvRV(a[7])) == SVt_PVAV) {
+		if (AvFILLp((AV *)SvRV(a[7])) >= 0)
+			av_clear((AV *)SvRV(a[7]));
+	} else {
+		vg_pl_set_new_av(aTHX_ a[7]);
+	}
+	for (i = 0; i < pc->cls->n_fields; i++)
+		vg_pl_set_field(aTHX_ pc, a[VG_PL_PERF_FIXED + i], e, i);
+	if (PL_stack_max - sp < (SSize_t)n)
+		sp = stack_grow(sp, sp, (SSize_t)n);
+	for (i = 0; i < n; i++)
+		*++sp = a[i];
+	return sp;
+}
+
+void vg_pl_perf_done(pTHX_ VgPlClass *pc)
+{
+	guint n, i;
+
+	if (!pc->pargs)
+		return;
+	n = VG_PL_PERF_FIXED + pc->cls->n_fields;
+	for (i = 0; i < n; i++) {
+		SV *v = pc->pargs[i];
+
+		/* an array ref the handler kept: give the next event its own */
+		if (SvROK(v) && SvREFCNT(SvRV(v)) != 1)
+			vg_pl_set_new_av(aTHX_ v);
+	}
+}
+
+/* ---- Vigil::Trace ------------------------------------------------------ */
+
+typedef struct {
+	PerlInterpreter *perl;
+	char *dir;
+	VgReplay *replay;
+	VgMetadata *md;		/* owned by replay */
+	VgTasks *tasks;
+	VgMerge *merge;
+	GPtrArray *classes;	/* VgPlClass we put in cls->dispatch */
+	gboolean syscalls;	/* also give derived syscalls:* events */
+	gboolean ended;
+	AV *queue;		/* events built, not handed out yet */
+	guint64 errors;
+} VgPlTrace;
+
+static VgPlClass *vg_pl_trace_class(VgPlTrace *t, const VgEventClass *cls)
+{
+	dTHXa(t->perl);
+	VgEventClass *c = (VgEventClass *)cls;
+
+	if (!c->dispatch) {
+		c->dispatch = vg_pl_class_new(aTHX_ cls);
+		g_ptr_array_add(t->classes, c->dispatch);
+	}
+	return c->dispatch;
+}
+
+static void vg_pl_trace_deliver(VgEvent *e, gpointer data)
+{
+	VgPlTrace *t = data;
+	dTHXa(t->perl);
+
+	av_push(t->queue, vg_pl_event_new(aTHX_ vg_pl_trace_class(t, e->cls), e));
+	if (t->syscalls && e->cls->subsys &&
+	    strcmp(e->cls->subsys, "raw_syscalls") == 0) {
+		VgEvent d;
+
+		memset(&d, 0, sizeof(d));
+		if (vg_event_derive_syscall(t->md, e, &d))
+			av_push(t->queue,
+				vg_pl_event_new(aTHX_ vg_pl_trace_class(t, d.cls),
+						&d));
+	}
+	vg_merge_interrupt(t->merge);
+}
+
+static void vg_pl_trace_error(const GError *error, gpointer data)
+{
+	VgPlTrace *t = data;
+	dTHXa(t->perl);
+
+	t->errors++;
+	warn("Vigil::Trace %s: %s", t->dir, error->message);
+}
+
+static void vg_pl_trace_free(VgPlTrace *t)
+{
+	dTHXa(t->perl);
+	guint i;
+
+	if (t->merge)
+		vg_merge_free(t->merge);
+	if (t->tasks)
+		vg_tasks_free(t->tasks);
+	if (t->classes) {
+		for (i = 0; i < t->classes->len; i++) {
+			VgPlClass *pc = g_ptr_array_index(t->classes, i);
+
+			((VgEventClass *)pc->cls)->dispatch = NULL;
+			vg_pl_class_free(aTHX_ pc);
+		}
+		g_ptr_array_free(t->classes, TRUE);
+	}
+	if (t->replay)
+		vg_replay_free(t->replay);
+	SvREFCNT_dec(t->queue);
+	g_free(t->dir);
+	g_free(t);
+}
+
+static VgPlTrace *vg_pl_trace_of(pTHX_ SV *self)
+{
+	if (!SvROK(self) || !sv_derived_from(self, "Vigil::Trace"))
+		croak("not a Vigil::Trace object");
+	return INT2PTR(VgPlTrace *, SvIV(SvRV(self)));
+}
+
+/* ---- the host ------------------------------------------------------------ */
+
+static GLogLevelFlags vg_pl_log_level(pTHX_ SV *level)
+{
+	static const struct {
+		const char *name;
+		GLogLevelFlags level;
+	} names[] = {
+		{ "debug", G_LOG_LEVEL_DEBUG },
+		{ "info", G_LOG_LEVEL_INFO },
+		{ "message", G_LOG_LEVEL_MESSAGE },
+		{ "notice", G_LOG_LEVEL_MESSAGE },
+		{ "warning", G_LOG_LEVEL_WARNING },
+		{ "warn", G_LOG_LEVEL_WARNING },
+		{ "critical", G_LOG_LEVEL_CRITICAL },
+		{ "error", G_LOG_LEVEL_CRITICAL },
+		{ "err", G_LOG_LEVEL_CRITICAL },
+	};
+	const char *s = SvPV_nolen(level);
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_ascii_strcasecmp(s, names[i].name) == 0)
+			return names[i].level;
+	croak("Vigil::log: unknown level '%s' (use debug, info, message, "
+	      "warning, critical or error)", s);
+	return G_LOG_LEVEL_MESSAGE;
+}
+
+MODULE = Vigil		PACKAGE = Vigil		PREFIX = vg_pl_xs_
+
+PROTOTYPES: DISABLE
+
+int
+vg_pl_xs__in_vigild()
+    CODE:
+	RETVAL = vg_pl_host != NULL;
+    OUTPUT:
+	RETVAL
+
+SV *
+vg_pl_xs__filter_syntax(expr)
+	const char *expr
+    PREINIT:
+	GError *err = NULL;
+	VgFilter *f;
+    CODE:
+	f = vg_filter_compile(expr, NULL, &err);
+	if (f) {
+		vg_filter_free(f);
+		RETVAL = &PL_sv_undef;
+	} else {
+		RETVAL = newSVpv(err ? err->message : "invalid filter", 0);
+		g_clear_error(&err);
+	}
+    OUTPUT:
+	RETVAL
+
+void
+vg_pl_xs__dump(reason, before, after)
+	const char *reason
+	double before
+	double after
+    PREINIT:
+	GError *err = NULL;
+	char *path;
+    PPCODE:
+	if (!vg_pl_host || !vg_pl_host->dump) {
+		XPUSHs(&PL_sv_undef);
+		XPUSHs(sv_2mortal(newSVpvs("Vigil::dump: not running under vigild")));
+	} else {
+		path = vg_pl_host->dump(vg_pl_host->data, reason, before, after, &err);
+		if (path) {
+			XPUSHs(sv_2mortal(newSVpv(path, 0)));
+			g_free(path);
+		} else {
+			XPUSHs(&PL_sv_undef);
+			XPUSHs(sv_2mortal(newSVpv(err ? err->message : "dump failed", 0)));
+			g_clear_error(&err);
+		}
+	}
+
+SV *
+vg_pl_xs_stats()
+    PREINIT:
+	HV *hv;
+    CODE:
+	hv = newHV();
+	if (vg_pl_host && vg_pl_host->stats)
+		vg_pl_host->stats(vg_pl_host->data, aTHX_ hv);
+	RETVAL = newRV_noinc((SV *)hv);
+    OUTPUT:
+	RETVAL
+
+void
+vg_pl_xs_log(level, msg)
+	SV *level
+	SV *msg
+    PREINIT:
+	GLogLevelFlags l;
+	STRLEN len;
+	const char *s;
+    CODE:
+	l = vg_pl_log_level(aTHX_ level);
+	s = SvPV(msg, len);
+	g_log("vigil-script", l, "%.*s", (int)len, s);
+
+void
+vg_pl_xs_stop(...)
+    PREINIT:
+	const char *why = "Vigil::stop() called";
+    CODE:
+	if (items > 0 && SvOK(ST(0)))
+		why = SvPV_nolen(ST(0));
+	if (!vg_pl_host || !vg_pl_host->stop)
+		croak("Vigil::stop: not running under vigild");
+	vg_pl_host->stop(vg_pl_host->data, why);
+
+
+MODULE = Vigil		PACKAGE = Vigil::Event		PREFIX = vg_pl_ev_
+
+SV *
+vg_pl_ev_name(self)
+	SV *self
+    PREINIT:
+	MAGIC *mg;
+    CODE:
+	if (!SvROK(self) || SvTYPE(SvRV(self)) != SVt_PVHV ||
+	    !(mg = mg_findext(SvRV(self), PERL_MAGIC_ext, &vg_pl_event_vtbl)))
+		croak("Vigil::Event::name: not a Vigil event");
+	RETVAL = newSVsv(*av_fetch((AV *)mg->mg_obj, 0, 0));
+    OUTPUT:
+	RETVAL
+
+void
+vg_pl_ev_fields(self)
+	SV *self
+    PREINIT:
+	MAGIC *mg;
+	AV *f;
+	SSize_t i, n;
+    PPCODE:
+	if (!SvROK(self) || SvTYPE(SvRV(self)) != SVt_PVHV ||
+	    !(mg = mg_findext(SvRV(self), PERL_MAGIC_ext, &vg_pl_event_vtbl)))
+		croak("Vigil::Event::fields: not a Vigil event");
+	f = (AV *)SvRV(*av_fetch((AV *)mg->mg_obj, 1, 0));
+	n = av_top_index(f) + 1;
+	EXTEND(SP, n);
+	for (i = 0; i < n; i++)
+		PUSHs(sv_2mortal(newSVsv(*av_fetch(f, i, 0))));
+
+
+MODULE = Vigil		PACKAGE = Vigil::Trace		PREFIX = vg_pl_tr_
+
+SV *
+vg_pl_tr__open(class, dir, syscalls)
+	const char *class
+	const char *dir
+	int syscalls
+    PREINIT:
+	GError *err = NULL;
+	VgPlTrace *t;
+	SV *obj;
+    CODE:
+	t = g_new0(VgPlTrace, 1);
+	t->perl = aTHX;
+	t->dir = g_strdup(dir);
+	t->classes = g_ptr_array_new();
+	t->queue = newAV();
+	t->syscalls = syscalls;
+	t->replay = vg_replay_open(dir, &err);
+	if (!t->replay) {
+		vg_pl_trace_free(t);
+		sv_setpv(ERRSV, err ? err->message : "cannot open trace");
+		g_clear_error(&err);
+		XSRETURN_UNDEF;
+	}
+	t->md = vg_replay_metadata(t->replay);
+	t->tasks = vg_tasks_new(t->md, FALSE);
+	t->merge = vg_merge_new(t->md, vg_replay_n_cpus(t->replay), t->tasks,
+				vg_pl_trace_deliver, t);
+	vg_merge_set_error_func(t->merge, vg_pl_trace_error, t);
+	vg_replay_attach(t->replay, t->merge);
+	obj = newSViv(PTR2IV(t));
+	RETVAL = sv_bless(newRV_noinc(obj), gv_stashpv(class, GV_ADD));
+    OUTPUT:
+	RETVAL
+
+SV *
+vg_pl_tr_next(self)
+	SV *self
+    PREINIT:
+	VgPlTrace *t;
+    CODE:
+	t = vg_pl_trace_of(aTHX_ self);
+	if (av_top_index(t->queue) < 0 && !t->ended) {
+		if (vg_merge_drain(t->merge) == 0 && av_top_index(t->queue) < 0)
+			t->ended = TRUE;
+	}
+	if (av_top_index(t->queue) < 0)
+		XSRETURN_UNDEF;
+	RETVAL = av_shift(t->queue);
+    OUTPUT:
+	RETVAL
+
+void
+vg_pl_tr_event_names(self)
+	SV *self
+    PREINIT:
+	VgPlTrace *t;
+	GPtrArray *all;
+	guint i;
+    PPCODE:
+	t = vg_pl_trace_of(aTHX_ self);
+	all = vg_metadata_classes(t->md);
+	for (i = 0; i < all->len; i++) {
+		const VgEventClass *c = g_ptr_array_index(all, i);
+
+		XPUSHs(sv_2mortal(newSVpv(c->name, 0)));
+	}
+
+SV *
+vg_pl_tr_env(self, key)
+	SV *self
+	const char *key
+    PREINIT:
+	VgPlTrace *t;
+	const char *v;
+    CODE:
+	t = vg_pl_trace_of(aTHX_ self);
+	v = vg_metadata_env(t->md, key);
+	if (!v)
+		XSRETURN_UNDEF;
+	RETVAL = newSVpv(v, 0);
+    OUTPUT:
+	RETVAL
+
+SV *
+vg_pl_tr_clock_offset(self)
+	SV *self
+    CODE:
+	RETVAL = newSViv((IV)vg_metadata_clock_offset(vg_pl_trace_of(aTHX_ self)->md));
+    OUTPUT:
+	RETVAL
+
+SV *
+vg_pl_tr_errors(self)
+	SV *self
+    CODE:
+	RETVAL = newSVuv((UV)vg_pl_trace_of(aTHX_ self)->errors);
+    OUTPUT:
+	RETVAL
+
+void
+vg_pl_tr_DESTROY(self)
+	SV *self
+    PREINIT:
+	VgPlTrace *t;
+    CODE:
+	t = vg_pl_trace_of(aTHX_ self);
+	sv_setiv(SvRV(self), 0);
+	if (t)
+		vg_pl_trace_free(t);
+
+INCLUDE: aggr.xsh

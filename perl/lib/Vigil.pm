@@ -1,0 +1,316 @@
+package Vigil;
+
+use strict;
+use warnings;
+use Carp qw(croak);
+
+our $VERSION = '0.01';
+
+use Exporter 'import';
+our @EXPORT = qw(on every);
+our @EXPORT_OK = qw(on every);
+
+# Inside vigild the XS half is linked in and Vigil::bootstrap exists
+# already (XSLoader then calls it); from plain perl this loads Vigil.so.
+require XSLoader;
+XSLoader::load('Vigil', $VERSION);
+
+# Registrations, read by vigild once the scripts are loaded:
+#   @_ON    = ([name, filter, code, file, line], ...)
+#   @_EVERY = ([seconds, code, file, line], ...)
+our (@_ON, @_EVERY);
+our $_LOADED = 0;	# set by vigild when every script is loaded
+our $_API_USED = 0;	# on/every calls of the script being loaded
+
+my $NAME_RE = qr/^[A-Za-z0-9_*?]+:[A-Za-z0-9_*?]+$|^\*$/;
+
+sub on {
+	my $name = shift;
+	my $code = pop;
+	my $filter = shift;
+	croak "on: usage: on 'subsystem:event' [, 'filter'] => sub { ... }"
+	    if @_ || !defined $name || ref $name || ref $code ne 'CODE';
+	croak "on: bad event name '$name' (want 'subsystem:event', "
+	    . "globs * and ? allowed)" unless $name =~ $NAME_RE;
+	croak "on '$name': the scripts are loaded; call on() while the "
+	    . "script loads" if $_LOADED;
+	if (defined $filter) {
+		croak "on '$name': the filter must be a string" if ref $filter;
+		my $err = Vigil::_filter_syntax($filter);
+		croak "on '$name': bad filter \"$filter\": $err" if defined $err;
+	}
+	my (undef, $file, $line) = caller;
+	push @_ON, [$name, $filter, $code, $file, $line];
+	$_API_USED++;
+	return;
+}
+
+sub every {
+	my ($secs, $code) = @_;
+	croak "every: usage: every SECONDS => sub { ... }"
+	    if @_ != 2 || ref $code ne 'CODE';
+	croak "every: SECONDS must be a number > 0, not '"
+	    . (defined $secs ? $secs : 'undef') . "'"
+	    unless defined $secs && !ref $secs
+	    && $secs =~ /^\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*$/
+	    && $secs > 0;
+	croak "every: the scripts are loaded; call every() while the "
+	    . "script loads" if $_LOADED;
+	croak "every: SECONDS must be at least 0.001" if $secs < 0.001;
+	my (undef, $file, $line) = caller;
+	push @_EVERY, [$secs + 0, $code, $file, $line];
+	$_API_USED++;
+	return;
+}
+
+# Called by vigild for each script: (ok, error, api_used).
+sub _load_script {
+	my ($file) = @_;
+	my $path = $file =~ m{^(?:/|\.\.?/)} ? $file : "./$file";
+	local $_API_USED = 0;
+	local $@;
+	{
+		package main;
+		do $path;
+	}
+	return (0, $@, 0) if $@;
+	return (1, undef, $_API_USED);
+}
+
+sub dump {
+	croak "Vigil::dump: usage: Vigil::dump(reason => TEXT, "
+	    . "before => SECONDS, after => SECONDS)" if @_ % 2;
+	my %a = @_;
+	my @bad = grep { !/^(?:reason|before|after)$/ } sort keys %a;
+	croak "Vigil::dump: unknown argument '$bad[0]' (known: reason, "
+	    . "before, after)" if @bad;
+	for my $k (qw(before after)) {
+		croak "Vigil::dump: $k must be a number of seconds >= 0"
+		    if defined $a{$k} && ($a{$k} !~ /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*$/);
+	}
+	my ($path, $err) = Vigil::_dump(defined $a{reason} ? "$a{reason}" : '',
+	    defined $a{before} ? $a{before} : -1,
+	    defined $a{after} ? $a{after} : -1);
+	unless (defined $path) {
+		$@ = $err;
+		return undef;
+	}
+	return $path;
+}
+
+package Vigil::Event;
+
+# name and fields are XS (Vigil.xs).
+sub ts   { $_[0]{common_ts} }
+sub cpu  { $_[0]{common_cpu} }
+sub pid  { $_[0]{common_pid} }
+sub tid  { $_[0]{common_tid} }
+sub ppid { $_[0]{common_ppid} }
+sub comm { $_[0]{common_comm} }
+
+1;
+
+__END__
+
+=head1 NAME
+
+Vigil - write vigil event handlers in Perl
+
+=head1 SYNOPSIS
+
+    use Vigil;
+
+    my %fails;
+    on 'raw_syscalls:sys_exit' => sub {
+        my $e = shift;
+        $fails{ $e->{common_comm} }++ if $e->{ret} < 0;
+    };
+
+    on 'syscalls:sys_enter_openat', 'filename == "/etc/*"' => sub {
+        my $e = shift;
+        printf "%s opened %s\n", $e->comm, $e->{filename};
+    };
+
+    every 5 => sub {
+        printf "%-16s %d\n", $_, $fails{$_} for sort keys %fails;
+        %fails = ();
+    };
+
+    END { print "done\n" }
+
+Run it live with C<vigild -f -s script.pl>, or on a trace with
+C<vigild --replay DIR -s script.pl>.
+
+=head1 DESCRIPTION
+
+A vigil handler script is an ordinary Perl program loaded by B<vigild>
+into its embedded interpreter before tracing starts.  While it loads it
+registers handlers with C<on> and periodic callbacks with C<every>; then
+vigild calls them for every event, in time order across CPUs.
+
+A compile error in a script, or a C<die> while it loads, stops vigild
+before it touches the kernel module; the message names the script and
+line.  A C<die> in a handler is caught: it is logged with the event it
+happened on (name, timestamp, cpu, tid, pid, comm), counted, and vigild
+goes on (vigild's max_errors setting can make it stop instead).
+
+C<BEGIN> blocks run while the script compiles.  C<END> blocks run when
+vigild stops (SIGINT/SIGTERM, C<vigilctl stop>, C<--duration>) or when
+a replay reaches the end of the trace, after the last event.  Arguments
+given to vigild after C<--> are in C<@ARGV>.
+
+=head1 FUNCTIONS
+
+=over 4
+
+=item on NAME => CODE
+
+=item on NAME, FILTER => CODE
+
+Call CODE with the event object for every event called NAME
+(C<'subsystem:event'>, e.g. C<'sched:sched_switch'>).  NAME may contain
+the shell globs C<*> and C<?> (C<'sched:*'>).  Besides the events of the
+table in vigil-handlers(7), each system call is also available as
+C<syscalls:sys_enter_NAME> / C<syscalls:sys_exit_NAME> with the kernel's
+argument names (C<< $e->{filename} >>, C<< $e->{ret} >>); vigild derives
+these from the C<raw_syscalls> events only when some handler asks for a
+C<syscalls:*> event.
+
+FILTER is an expression evaluated in C before Perl is entered: an event
+that does not match never costs a Perl call.  It compares fields and
+common fields with numbers or strings:
+
+    ret < 0 && common_comm == "nginx"
+    filename == "/etc/*"            (shell glob on a string)
+    !(prev_state == 0) || next_pid == 1
+
+with C<== != < <= E<gt> E<gt>= && || !> and parentheses.  A filter with
+a syntax error makes C<on> die (so the script fails to load, naming the
+column); a field the event does not have is reported when vigild binds
+the script to the trace's metadata, also before tracing starts.
+
+Several handlers may be registered for one event; they run in the order
+of registration.
+
+=item every SECONDS => CODE
+
+Call CODE every SECONDS seconds (fractions allowed, at least 0.001).
+Live, by the wall clock; on C<--replay>, by the events' timestamps (the
+first event starts the clock, and each elapsed period calls CODE once
+before the first event past it) - so the same script prints the same
+periodic report live and offline.
+
+=item Vigil::dump(reason => TEXT, before => SECONDS, after => SECONDS)
+
+Ask the flight recorder to write the recent events (C<before> seconds
+before now, and C<after> seconds more) to a trace directory.  Returns the
+directory's path, or C<undef> with the reason in C<$@>.  Omitted
+C<before>/C<after> take vigild's configured defaults.
+
+=item Vigil::stats()
+
+A hash reference with vigild's counters: the dispatcher's own
+(C<perl_events>, C<perl_dispatched>, C<perl_filtered>, C<perl_unhandled>,
+C<perl_errors>, C<perl_ticks>, C<perl_ns>: time spent in Perl) and those
+the daemon adds (events read, discarded by the kernel, ...).  Outside
+vigild it is empty.
+
+=item Vigil::log(LEVEL, MESSAGE)
+
+Log through vigild's logging (GLib: the journal under systemd, stderr in
+the foreground).  LEVEL is one of C<debug>, C<info>, C<message>,
+C<warning>, C<critical>, C<error>.
+
+=item Vigil::stop(REASON)
+
+Stop tracing as C<vigilctl stop> would: the buffers are drained, the
+remaining events delivered, then the C<END> blocks run.
+
+=back
+
+=head1 THE EVENT OBJECT
+
+Each handler gets one argument, C<$e>, a hash reference blessed into
+C<Vigil::Event>.  Its keys are the event's fields, by the names in
+vigil-handlers(7) (C<< $e->{ret} >>, C<< $e->{filename} >>), and the
+common fields:
+
+=over 4
+
+=item common_ts
+
+timestamp in nanoseconds (vigil's monotonic clock)
+
+=item common_cpu
+
+the CPU the event happened on
+
+=item common_tid, common_pid, common_ppid
+
+thread id, process id and parent process id (from vigild's task table:
+the statedump at start and fork/exec/exit events since)
+
+=item common_comm
+
+the task's command name
+
+=back
+
+Array fields (C<raw_syscalls:sys_enter>'s C<args>) are array
+references; C<char[N]> and string fields are strings; integers are
+numbers.
+
+Methods: C<name> (C<"sched:sched_switch">), C<ts>, C<cpu>, C<pid>,
+C<tid>, C<ppid>, C<comm>, and C<fields> (the field names in order,
+without the common fields).
+
+=head2 What may be kept
+
+To be fast, vigild reuses one event object per event type: the same hash
+is refilled in place for the next event of that type.  Keeping C<$e>
+itself is safe: when a handler returns and something still refers to
+the object (C<< push @recent, $e >>, C<< $last{$tid} = $e >>), vigild
+leaves that object alone and gives the next event a new one.  The same
+holds for a kept array field (C<< my $args = $e->{args} >>) and when a
+handler adds or deletes keys.
+
+Not safe: a reference to a single hash value (C<< \$e->{ret} >>) kept
+after the handler returns; copy the value instead
+(C<< my $ret = $e->{ret} >>).
+
+=head1 PERF SCRIPT COMPATIBILITY
+
+A script that calls neither C<on> nor C<every> is run the way
+C<perf script -s> runs it: the sub C<subsystem::event_name> (e.g.
+C<sub sched::sched_switch>) handles that event and gets perf's positional
+arguments
+
+    $event_name, $context, $common_cpu, $common_secs, $common_nsecs,
+    $common_pid, $common_comm, $common_callchain, FIELDS...
+
+where C<$event_name> is C<"subsystem::event_name">, C<$common_pid> is
+the thread id (as in perf), C<$common_callchain> is a reference to an
+empty array, and the fields follow in the order of vigil-handlers(7)
+(the kernel's order; vigil's extra fields come last, so perf handlers
+that name fewer arguments are unaffected).  C<raw_syscalls::sys_enter>
+gets C<$id, $args> with C<$args> a reference to the 6 arguments.
+C<trace_begin> runs before the first event, C<trace_end> after the last,
+and C<trace_unhandled> gets the same arguments for events that have no
+handler.
+
+C<Perf::Trace::Core>, C<Perf::Trace::Util> and C<Perf::Trace::Context>
+are provided by vigil and loaded before the script, so the C<use lib>
+lines such scripts carry do not matter.  C<$context> carries nothing
+vigil records: C<common_pc>, C<common_flags> and C<common_lock_depth>
+return 0.
+
+=head1 OFFLINE
+
+L<Vigil::Trace> reads a trace directory from a plain perl program and
+gives the same event objects, in time order.
+
+=head1 SEE ALSO
+
+vigild(8), vigil-handlers(7), L<Vigil::Trace>, L<Vigil::Aggr>
+
+=cut
