@@ -79,6 +79,14 @@ void vg_metadata_add_class(VgMetadata *md, VgEventClass *cls);
 void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
 				      const char *spec);
 
+/* Bumped whenever a task is removed (cached task pointers go stale). */
+guint64 vg_tasks_generation(const VgTasks *t);
+
+/* Report a corrupt packet met by a source feeding m (takes err): the
+ * message gets "; NOTE (N bytes)" appended; counted in corrupt_packets. */
+void vg_merge_report_error(VgMerge *m, GError *err, const char *note,
+			   gsize skipped);
+
 /* Offset of field i in e's payload, G_MAXSIZE when the record is corrupt. */
 gsize vg_event_field_offset(VgEvent *e, guint i);
 /* Payload size, G_MAXSIZE when corrupt. */

@@ -224,6 +224,7 @@ typedef struct {
 	guint64 late;		/* delivered earlier than an event already
 				 * delivered from another CPU */
 	guint64 last_ts;
+	guint64 corrupt_packets;	/* skipped by the source (replay) */
 } VgMergeStats;
 
 /* md must outlive the merge.  tasks may be NULL (events then get a

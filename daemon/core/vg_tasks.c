@@ -1,0 +1,271 @@
+/*
+ * vg_tasks.c - the task table: tid -> pid, ppid, uid, comm, exe, kept
+ * from the statedump and from fork/exec/exit events.
+ */
+#define _GNU_SOURCE
+#include "vg_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct VgTasks {
+	GHashTable *tab;	/* tid -> VgTask * */
+	gboolean live;
+	guint64 gen;		/* bumped whenever a task is removed */
+};
+
+static void task_free(gpointer p)
+{
+	VgTask *t = p;
+
+	g_free(t->exe);
+	g_slice_free(VgTask, t);
+}
+
+VgTasks *vg_tasks_new(const VgMetadata *md, gboolean live)
+{
+	VgTasks *t = g_new0(VgTasks, 1);
+
+	(void)md;
+	t->tab = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+				       task_free);
+	t->live = live;
+	return t;
+}
+
+void vg_tasks_free(VgTasks *t)
+{
+	if (!t)
+		return;
+	g_hash_table_destroy(t->tab);
+	g_free(t);
+}
+
+guint64 vg_tasks_generation(const VgTasks *t)
+{
+	return t->gen;
+}
+
+guint vg_tasks_count(const VgTasks *t)
+{
+	return g_hash_table_size(t->tab);
+}
+
+static void set_comm(VgTask *t, const char *s, gsize len)
+{
+	if (len > 15)
+		len = 15;
+	memcpy(t->comm, s, len);
+	t->comm[len] = '\0';
+}
+
+/* /proc/<tid>/stat: "tid (comm) S ppid ..."; status: Tgid, Uid. */
+static gboolean read_proc(VgTask *t, gint32 tid)
+{
+	char path[64], *text = NULL, *open_p, *close_p;
+	gboolean ok = FALSE;
+	char *line;
+
+	g_snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return FALSE;
+	open_p = strchr(text, '(');
+	close_p = strrchr(text, ')');
+	if (open_p && close_p && close_p > open_p) {
+		int ppid;
+		char state;
+
+		set_comm(t, open_p + 1, close_p - open_p - 1);
+		if (sscanf(close_p + 1, " %c %d", &state, &ppid) == 2) {
+			t->ppid = ppid;
+			ok = TRUE;
+		}
+	}
+	g_free(text);
+	if (!ok)
+		return FALSE;
+	g_snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (g_file_get_contents(path, &text, NULL, NULL)) {
+		line = strstr(text, "\nTgid:");
+		if (line)
+			t->pid = atoi(line + 6);
+		line = strstr(text, "\nUid:");
+		if (line)
+			t->uid = strtoul(line + 5, NULL, 10);
+		g_free(text);
+	}
+	g_snprintf(path, sizeof(path), "/proc/%d/exe", tid);
+	t->exe = g_file_read_link(path, NULL);
+	return TRUE;
+}
+
+static VgTask *task_get(VgTasks *ts, gint32 tid)
+{
+	VgTask *t = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(tid));
+
+	if (G_LIKELY(t))
+		return t;
+	t = g_slice_new0(VgTask);
+	t->tid = tid;
+	t->pid = tid;
+	t->ppid = 0;
+	if (tid == 0) {
+		strcpy(t->comm, "swapper");
+	} else if (!ts->live || !read_proc(t, tid)) {
+		t->pid = tid;
+		t->ppid = 0;
+		strcpy(t->comm, "<unknown>");
+	}
+	g_hash_table_insert(ts->tab, GINT_TO_POINTER(tid), t);
+	return t;
+}
+
+const VgTask *vg_tasks_get(VgTasks *t, gint32 tid)
+{
+	return task_get(t, tid);
+}
+
+const VgTask *vg_tasks_find(VgTasks *t, gint32 tid)
+{
+	return g_hash_table_lookup(t->tab, GINT_TO_POINTER(tid));
+}
+
+static gint64 fint(VgEvent *e, int idx, gint64 dflt)
+{
+	return idx >= 0 ? vg_event_int(e, idx) : dflt;
+}
+
+static const char *fstr(VgEvent *e, int idx, gsize *len)
+{
+	const char *s;
+
+	if (idx < 0)
+		return NULL;
+	s = vg_event_str(e, idx, len);
+	return s;
+}
+
+static void apply_statedump(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
+{
+	gint32 tid = fint(e, L->t_tid, e->tid);
+	VgTask *t = task_get(ts, tid);
+	const char *s;
+	gsize len;
+
+	t->pid = fint(e, L->t_pid, t->pid);
+	t->ppid = fint(e, L->t_ppid, t->ppid);
+	t->uid = fint(e, L->t_uid, t->uid);
+	s = fstr(e, L->t_comm, &len);
+	if (s)
+		set_comm(t, s, len);
+	s = fstr(e, L->t_exe, &len);
+	if (s && len) {
+		g_free(t->exe);
+		t->exe = g_strndup(s, len);
+	}
+}
+
+static void apply_fork(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
+{
+	VgTask *parent = task_get(ts, e->tid);
+	gint32 child_tid = fint(e, L->t_child_pid, -1);
+	gint32 child_tgid;
+	VgTask *c;
+	gsize len;
+	const char *s;
+	int ci = vg_class_field_index(e->cls, "child_comm");
+
+	if (child_tid < 0)
+		return;
+	child_tgid = fint(e, L->t_child_tgid, child_tid);
+	c = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(child_tid));
+	if (!c) {
+		c = g_slice_new0(VgTask);
+		c->tid = child_tid;
+		g_hash_table_insert(ts->tab, GINT_TO_POINTER(child_tid), c);
+	}
+	c->pid = child_tgid;
+	if (child_tgid == parent->pid)	/* a new thread */
+		c->ppid = parent->ppid;
+	else
+		c->ppid = parent->pid;
+	c->uid = parent->uid;
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	s = ci >= 0 ? vg_event_str(e, ci, &len) : NULL;
+	if (s && len)
+		set_comm(c, s, len);
+	g_free(c->exe);
+	c->exe = g_strdup(parent->exe);
+}
+
+static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
+{
+	gint32 tid = fint(e, L->t_pid, e->tid);
+	int oi = vg_class_field_index(e->cls, "old_pid");
+	gint32 old = oi >= 0 ? vg_event_int(e, oi) : tid;
+	VgTask *t;
+	const char *fn, *base;
+	gsize len;
+
+	if (old != tid && old > 0) {
+		VgTask *o = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(old));
+
+		/* The exec'ing thread took over the leader's tid. */
+		if (o && !g_hash_table_lookup(ts->tab, GINT_TO_POINTER(tid))) {
+			g_hash_table_steal(ts->tab, GINT_TO_POINTER(old));
+			o->tid = tid;
+			g_hash_table_insert(ts->tab, GINT_TO_POINTER(tid), o);
+		} else if (o) {
+			g_hash_table_remove(ts->tab, GINT_TO_POINTER(old));
+		}
+		ts->gen++;
+	}
+	t = task_get(ts, tid);
+	t->pid = fint(e, L->t_tgid, t->pid);
+	t->ppid = fint(e, L->t_ppid, t->ppid);
+	t->uid = fint(e, L->t_uid, t->uid);
+	fn = fstr(e, L->t_filename, &len);
+	if (fn && len) {
+		char *copy = g_strndup(fn, len);
+
+		base = strrchr(copy, '/');
+		base = base ? base + 1 : copy;
+		set_comm(t, base, strlen(base));
+		g_free(t->exe);
+		t->exe = copy;
+	}
+}
+
+void vg_tasks_before(VgTasks *ts, VgEvent *e)
+{
+	const VgClassLayout *L = e->cls->priv;
+
+	switch (L->role) {
+	case VG_ROLE_STATEDUMP:
+		apply_statedump(ts, e, L);
+		break;
+	case VG_ROLE_FORK:
+		apply_fork(ts, e, L);
+		break;
+	case VG_ROLE_EXEC:
+		apply_exec(ts, e, L);
+		break;
+	default:
+		break;
+	}
+	e->task = task_get(ts, e->tid);
+}
+
+void vg_tasks_after(VgTasks *ts, VgEvent *e)
+{
+	const VgClassLayout *L = e->cls->priv;
+	gint32 tid;
+
+	if (L->role != VG_ROLE_EXIT)
+		return;
+	tid = fint(e, L->t_pid, e->tid);
+	if (g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid)))
+		ts->gen++;
+}
