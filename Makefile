@@ -60,7 +60,7 @@ endif
 test: all
 	$(PROVE) -r t/
 
-install: all install-handlers install-man install-service
+install: all install-handlers install-man
 ifneq ($(KMOD_MK),)
 	$(MAKE) -C kmod $(KDIR_ARG) install INSTALL_MOD_PATH=$(DESTDIR)
 endif
@@ -70,6 +70,7 @@ endif
 ifneq ($(PERL_MK),)
 	$(MAKE) -f Makefile.perl install DESTDIR=$(DESTDIR)
 endif
+	$(MAKE) install-service
 
 install-handlers:
 ifneq ($(HANDLERS),)
@@ -88,11 +89,14 @@ install-man:
 			> $(DESTDIR)$(PREFIX)/share/man/man$$sect/$$base; \
 	done
 
+# daemon/Makefile installs vigild.service into $(PREFIX)/lib/systemd/system;
+# make its ExecStart follow PREFIX (the unit names /usr/local/sbin/vigild).
+# If the daemon's install did not install it, install it here.
+UNIT := $(DESTDIR)$(PREFIX)/lib/systemd/system/vigild.service
 install-service:
 ifneq ($(SERVICE),)
-	install -d $(DESTDIR)/lib/systemd/system
-	sed 's|@PREFIX@|$(PREFIX)|g' $(SERVICE) > $(DESTDIR)/lib/systemd/system/vigild.service
-	chmod 0644 $(DESTDIR)/lib/systemd/system/vigild.service
+	@if [ ! -f $(UNIT) ]; then install -D -m 0644 $(SERVICE) $(UNIT); fi
+	sed -i 's|/usr/local/|$(PREFIX)/|g; s|@PREFIX@|$(PREFIX)|g' $(UNIT)
 endif
 
 clean:
