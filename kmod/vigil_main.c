@@ -1,12 +1,344 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigil.ko - module entry points: /dev/vigil.
+ * vigil_main.c - module entry points and the /dev/vigil control device.
+ *
+ * State machine (all under vigil.lock):
+ *   unconfigured --CONFIGURE--> configured --START--> running
+ *   running --STOP--> configured (buffers kept for reading)
+ *   configured --CONFIGURE--> configured (new buffers)
+ * The fd that configured owns the session: only it may change anything;
+ * another fd gets -EBUSY (STATS is allowed from any fd).  Closing the
+ * owner's fd stops tracing and frees buffers, kprobes and filters.  The
+ * module cannot be unloaded while /dev/vigil is open (fops.owner).
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/debugfs.h>
+#include <linux/uuid.h>
+#include <linux/timekeeping.h>
+#include <linux/slab.h>
+#include <linux/cpumask.h>
 
-#include "vigil_abi.h"
+#include "vigil_internal.h"
+
+struct vigil_state vigil = {
+	.lock = __MUTEX_INITIALIZER(vigil.lock),
+};
+struct vigil_cpu __percpu *vigil_cpus;
+
+/* Stop writers, timers; keep buffers.  Under vigil.lock. */
+static void vigil_do_stop(void)
+{
+	if (!vigil.running)
+		return;
+	/* 1. no new probe calls start writing */
+	WRITE_ONCE(vigil_active, 0);
+	/* 2. unregister and wait for probes still running */
+	vigil_detach_all();
+	/* kprobe handlers run with preemption off: wait for them too */
+	synchronize_rcu();
+	/* 3. no more periodic switches */
+	vigil_timers_stop();
+	/* 4. make the last partial packets visible */
+	vigil_flush_all();
+	WRITE_ONCE(vigil_paused, 0);
+	vigil.running = false;
+}
+
+/* Back to unconfigured.  Under vigil.lock. */
+static void vigil_do_reset(void)
+{
+	vigil_do_stop();
+	vigil_kprobe_del_all();
+	vigil_relay_teardown();
+	vigil_clear_filters();
+	bitmap_zero(vigil.enabled, VIGIL_ALL_IDS);
+	vigil.configured = false;
+	vigil.owner = NULL;
+}
+
+static int vigil_configure(struct file *file, void __user *uarg)
+{
+	struct vigil_config cfg;
+	int i, ret;
+
+	if (copy_from_user(&cfg, uarg, sizeof(cfg)))
+		return -EFAULT;
+	if (cfg.abi_version != VIGIL_ABI_VERSION ||
+	    cfg.mode > VIGIL_MODE_FLIGHT ||
+	    cfg.subbuf_size < 4096 || cfg.subbuf_size > (64U << 20) ||
+	    !is_power_of_2(cfg.subbuf_size) ||
+	    cfg.n_subbufs < 2 || cfg.n_subbufs > 4096 ||
+	    cfg.switch_interval_ms > 60000 ||
+	    (cfg.flags & ~VIGIL_CFG_KERNEL_ADDRS))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(cfg.reserved); i++)
+		if (cfg.reserved[i])
+			return -EINVAL;
+	if ((cfg.flags & VIGIL_CFG_KERNEL_ADDRS) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (vigil.owner && vigil.owner != file)
+		return -EBUSY;
+	if (vigil.running)
+		return -EBUSY;
+
+	vigil_relay_teardown();
+	vigil.cfg = cfg;
+	generate_random_uuid(vigil.uuid);
+	vigil.clock_offset = ktime_get_real_ns() - ktime_get_mono_fast_ns();
+	WRITE_ONCE(vigil_flags, cfg.flags);
+	ret = vigil_relay_setup();
+	if (ret) {
+		vigil.configured = false;
+		return ret;
+	}
+	vigil.configured = true;
+	vigil.owner = file;
+	return 0;
+}
+
+static int vigil_event(void __user *uarg)
+{
+	struct vigil_event_req req;
+	int id, i, ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.enable > 1 ||
+	    strnlen(req.name, sizeof(req.name)) == sizeof(req.name))
+		return -EINVAL;
+
+	if (!strcmp(req.name, "all")) {
+		for (i = 0; i < VIGIL_NR_EVENTS; i++) {
+			if (vigil_event_table[i].kind == VG_TP &&
+			    !vigil_event_table[i].tp)
+				continue;	/* not in this kernel */
+			if (req.enable) {
+				set_bit(i, vigil.enabled);
+				if (vigil.running) {
+					ret = vigil_attach_event(i);
+					if (ret)
+						return ret;
+				}
+			} else {
+				clear_bit(i, vigil.enabled);
+				if (vigil.running)
+					vigil_detach_event(i);
+			}
+		}
+		return 0;
+	}
+
+	id = vigil_find_event(req.name);
+	if (id < 0) {
+		for (i = 0; i < VIGIL_MAX_KPROBES; i++) {
+			struct vigil_kprobe *k = &vigil.kprobes[i];
+
+			if (k->used && !strncmp(req.name, "kprobes:", 8) &&
+			    !strcmp(req.name + 8, k->name)) {
+				if (req.enable)
+					set_bit(k->id, vigil.enabled);
+				else
+					clear_bit(k->id, vigil.enabled);
+				return 0;
+			}
+		}
+		pr_info("vigil: no event named '%s'\n", req.name);
+		return -ENOENT;
+	}
+	if (req.enable) {
+		if (vigil.running) {
+			ret = vigil_attach_event(id);
+			if (ret)
+				return ret;
+		} else if (vigil_event_table[id].kind == VG_TP &&
+			   !vigil_event_table[id].tp) {
+			return -ENOENT;
+		}
+		set_bit(id, vigil.enabled);
+	} else {
+		clear_bit(id, vigil.enabled);
+		if (vigil.running)
+			vigil_detach_event(id);
+	}
+	return 0;
+}
+
+static int vigil_filter(void __user *uarg)
+{
+	struct vigil_filter f;
+
+	if (copy_from_user(&f, uarg, sizeof(f)))
+		return -EFAULT;
+	if (f.type > VIGIL_FILTER_SYSCALL || f.count > VIGIL_FILTER_MAX_IDS ||
+	    (f.count && !f.ids))
+		return -EINVAL;
+	return vigil_set_filter(f.type, f.count,
+				(const s32 __user *)u64_to_user_ptr(f.ids));
+}
+
+static int vigil_start(void)
+{
+	int ret;
+
+	if (vigil.running)
+		return -EBUSY;
+	ret = vigil_timers_start();
+	if (ret)
+		return ret;
+	/*
+	 * Writers are enabled before the probes are attached so that the
+	 * first tracepoint hit is recorded; the statedump follows the
+	 * attach so no task escapes both (see vigil_statedump()).
+	 */
+	WRITE_ONCE(vigil_paused, 0);
+	WRITE_ONCE(vigil_active, 1);
+	vigil.running = true;
+	ret = vigil_attach_enabled();
+	if (!ret)
+		ret = vigil_statedump();
+	if (ret)
+		vigil_do_stop();
+	return ret;
+}
+
+static long vigil_stats(void __user *uarg)
+{
+	struct vigil_stats st;
+	struct vigil_cpu_stats cs;
+	struct vigil_cpu_stats __user *out;
+	u32 cpu;
+
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	out = u64_to_user_ptr(st.buf);
+	for (cpu = 0; cpu < st.ncpus && cpu < nr_cpu_ids; cpu++) {
+		struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
+		struct rchan_buf *buf = NULL;
+
+		memset(&cs, 0, sizeof(cs));
+		if (cpu_possible(cpu)) {
+			cs.events_written = READ_ONCE(vc->written);
+			cs.events_discarded = READ_ONCE(vc->discarded);
+			cs.subbufs_produced = smp_load_acquire(&vc->finalized);
+			cs.annotations_dropped =
+				READ_ONCE(vc->annotations_dropped);
+			if (vigil.chan)
+				buf = *per_cpu_ptr(vigil.chan->buf, cpu);
+			if (buf)
+				cs.subbufs_consumed =
+					READ_ONCE(buf->subbufs_consumed);
+		}
+		if (copy_to_user(&out[cpu], &cs, sizeof(cs)))
+			return -EFAULT;
+	}
+	st.ncpus = nr_cpu_ids;
+	st.running = vigil.running;
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
+static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
+			       void __user *uarg)
+{
+	struct vigil_kprobe_req kreq;
+	struct vigil_cpu_pos pos;
+	int ret;
+
+	switch (cmd) {
+	case VIGIL_IOC_CONFIGURE:
+		return vigil_configure(file, uarg);
+	case VIGIL_IOC_STATS:
+		return vigil_stats(uarg);
+	}
+
+	/* Everything else needs a configured session owned by this fd. */
+	switch (cmd) {
+	case VIGIL_IOC_EVENT:
+	case VIGIL_IOC_FILTER:
+	case VIGIL_IOC_START:
+	case VIGIL_IOC_STOP:
+	case VIGIL_IOC_ADD_KPROBE:
+	case VIGIL_IOC_DEL_KPROBE:
+	case VIGIL_IOC_GET_POS:
+	case VIGIL_IOC_CONSUME:
+	case VIGIL_IOC_FLUSH:
+	case VIGIL_IOC_PAUSE:
+	case VIGIL_IOC_RESUME:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (!vigil.configured || vigil.owner != file)
+		return -EBUSY;
+
+	switch (cmd) {
+	case VIGIL_IOC_EVENT:
+		return vigil_event(uarg);
+	case VIGIL_IOC_FILTER:
+		return vigil_filter(uarg);
+	case VIGIL_IOC_START:
+		return vigil_start();
+	case VIGIL_IOC_STOP:
+		if (!vigil.running)
+			return -EBUSY;
+		vigil_do_stop();
+		return 0;
+	case VIGIL_IOC_ADD_KPROBE:
+		if (copy_from_user(&kreq, uarg, sizeof(kreq)))
+			return -EFAULT;
+		ret = vigil_kprobe_add(&kreq);
+		if (ret)
+			return ret;
+		if (copy_to_user(uarg, &kreq, sizeof(kreq)))
+			return -EFAULT;
+		return 0;
+	case VIGIL_IOC_DEL_KPROBE:
+		if (copy_from_user(&kreq, uarg, sizeof(kreq)))
+			return -EFAULT;
+		return vigil_kprobe_del(&kreq);
+	case VIGIL_IOC_GET_POS:
+		if (copy_from_user(&pos, uarg, sizeof(pos)))
+			return -EFAULT;
+		ret = vigil_get_pos(&pos);
+		if (ret)
+			return ret;
+		if (copy_to_user(uarg, &pos, sizeof(pos)))
+			return -EFAULT;
+		return 0;
+	case VIGIL_IOC_CONSUME:
+		if (copy_from_user(&pos, uarg, sizeof(pos)))
+			return -EFAULT;
+		return vigil_consume(&pos);
+	case VIGIL_IOC_FLUSH:
+		vigil_flush_all();
+		return 0;
+	case VIGIL_IOC_PAUSE:
+		if (!vigil.running || READ_ONCE(vigil_paused))
+			return -EBUSY;
+		vigil_pause();
+		return 0;
+	case VIGIL_IOC_RESUME:
+		if (!vigil.running || !READ_ONCE(vigil_paused))
+			return -EBUSY;
+		vigil_resume();
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+static long vigil_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	long ret;
+
+	mutex_lock(&vigil.lock);
+	ret = vigil_ioctl_locked(file, cmd, (void __user *)arg);
+	mutex_unlock(&vigil.lock);
+	return ret;
+}
 
 static int vigil_open(struct inode *inode, struct file *file)
 {
@@ -15,12 +347,11 @@ static int vigil_open(struct inode *inode, struct file *file)
 
 static int vigil_release(struct inode *inode, struct file *file)
 {
+	mutex_lock(&vigil.lock);
+	if (vigil.owner == file)
+		vigil_do_reset();
+	mutex_unlock(&vigil.lock);
 	return 0;
-}
-
-static long vigil_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	return -ENOTTY;
 }
 
 static const struct file_operations vigil_fops = {
@@ -29,6 +360,7 @@ static const struct file_operations vigil_fops = {
 	.release = vigil_release,
 	.unlocked_ioctl = vigil_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
 };
 
 static struct miscdevice vigil_misc = {
@@ -40,15 +372,52 @@ static struct miscdevice vigil_misc = {
 
 static int __init vigil_init(void)
 {
-	return misc_register(&vigil_misc);
+	int ret;
+
+	vigil_cpus = alloc_percpu(struct vigil_cpu);
+	if (!vigil_cpus)
+		return -ENOMEM;
+	ret = vigil_core_init();
+	if (ret)
+		goto err_percpu;
+	vigil.dir = debugfs_create_dir("vigil", NULL);
+	if (IS_ERR(vigil.dir)) {
+		ret = PTR_ERR(vigil.dir);
+		pr_err("vigil: cannot create debugfs directory: %d\n", ret);
+		goto err_percpu;
+	}
+	ret = vigil_metadata_init(vigil.dir);
+	if (ret)
+		goto err_dir;
+	ret = vigil_annotate_init();
+	if (ret)
+		goto err_dir;
+	ret = misc_register(&vigil_misc);
+	if (ret)
+		goto err_annotate;
+	return 0;
+
+err_annotate:
+	vigil_annotate_exit();
+err_dir:
+	debugfs_remove(vigil.dir);
+err_percpu:
+	free_percpu(vigil_cpus);
+	return ret;
 }
 
 static void __exit vigil_exit(void)
 {
 	misc_deregister(&vigil_misc);
+	vigil_annotate_exit();
+	mutex_lock(&vigil.lock);
+	vigil_do_reset();	/* nothing left after the last release */
+	mutex_unlock(&vigil.lock);
+	debugfs_remove(vigil.dir);
+	free_percpu(vigil_cpus);
 }
 
 module_init(vigil_init);
 module_exit(vigil_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("vigil: kernel events to per-CPU relay buffers as CTF");
+MODULE_DESCRIPTION("vigil: kernel events to per-CPU relay buffers as CTF packets");

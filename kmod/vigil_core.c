@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil_core.c - the probes generated from vigil_events.h, the record
+ * writer, in-kernel filters, tracepoint attach/detach and the statedump.
+ *
+ * Writer rules (every probe, kprobe handler and own event):
+ *   1. interrupts off (local_irq_save) for the whole record: relay's
+ *      reserve is per-CPU and not reentrant, and interrupt handlers
+ *      (irq, softirq, page fault, block completion tracepoints) nest
+ *      over syscalls on the same CPU;
+ *   2. a per-CPU nesting guard rejects (and counts as discarded) what
+ *      can still nest with interrupts off: kprobes on functions called
+ *      by the writer itself, exceptions;
+ *   3. filters, then the size of the record, then relay_reserve(), then
+ *      the timestamp (taken after the reservation, so it is never
+ *      older than the timestamp_begin of the packet that holds it);
+ *   4. nothing sleeps, faults or allocates: user memory is read with
+ *      copy_from_user_nofault() into per-CPU scratch buffers.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/cred.h>
+#include <linux/uaccess.h>
+#include <linux/tracepoint.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/binfmts.h>
+#include <linux/interrupt.h>
+#include <linux/blkdev.h>
+#include <linux/blk-mq.h>
+#include <linux/blktrace_api.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/signal.h>
+#include <linux/compat.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+
+#include "vigil_internal.h"
+
+int vigil_active;
+int vigil_paused;
+u32 vigil_flags;
+struct vigil_idset __rcu *vigil_pid_set;
+struct vigil_idset __rcu *vigil_tgid_set;
+struct vigil_sysset __rcu *vigil_sys_set;
+
+#define VIGIL_STR_MAX	4096	/* longest string field, incl. NUL */
+
+/* ---- helpers used by the event table ------------------------------ */
+
+static __always_inline bool vigil_syscall_wanted(long id)
+{
+	struct vigil_sysset *s = rcu_dereference_sched(vigil_sys_set);
+
+	if (!s)
+		return true;
+	if (id < 0 || id >= NR_syscalls)
+		return false;
+	return test_bit(id, s->bits);
+}
+
+static __always_inline bool vigil_event_on(unsigned int id)
+{
+	return READ_ONCE(vigil_active) && test_bit(id, vigil.enabled);
+}
+
+/* Called with interrupts off.  False: nested, the event is dropped and
+ * counted as discarded. */
+static __always_inline bool vigil_enter(struct vigil_cpu *vc)
+{
+	if (unlikely(vc->nest)) {
+		vc->discarded++;
+		return false;
+	}
+	vc->nest = 1;
+	return true;
+}
+
+/*
+ * Reserve a record of @size bytes (event header included) in this
+ * CPU's current sub-buffer and write the header.  Interrupts are off and
+ * the nesting guard is held.  Returns where the payload goes, or NULL
+ * when the event is discarded (paused, buffer full in normal mode,
+ * record larger than a sub-buffer): counted in vc->discarded, which the
+ * next finalized packet reports in events_discarded.
+ */
+notrace char *vigil_reserve(struct vigil_cpu *vc, size_t size, u16 id)
+{
+	struct vigil_event_header h;
+	struct rchan *chan = READ_ONCE(vigil.chan);
+	char *p;
+
+	if (unlikely(READ_ONCE(vigil_paused) || !chan)) {
+		vc->discarded++;
+		return NULL;
+	}
+	/* May call vigil_subbuf_start() (finalize + new packet header). */
+	p = relay_reserve(chan, size);
+	if (unlikely(!p)) {
+		vc->discarded++;
+		return NULL;
+	}
+	h.id = id;
+	h.timestamp = ktime_get_mono_fast_ns();
+	h.tid = current->pid;
+	memcpy(p, &h, sizeof(h));
+	vc->written++;
+	vc->has_events = true;
+	return p + sizeof(h);
+}
+
+static __always_inline const char *vigil_str(const char *s)
+{
+	return s ? s : "";
+}
+
+/*
+ * Copy a string field whose length was measured in the sizing phase.
+ * The source may have changed since (a device rename); the record keeps
+ * the measured length: shorter text is padded with spaces so no NUL can
+ * appear before the terminator the reader relies on.
+ */
+static __always_inline char *vigil_put_str(char *dst, const char *src,
+					   size_t len)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	memset(dst + n, ' ', len - 1 - n);
+	dst[len - 1] = '\0';
+	return dst + len;
+}
+
+static __always_inline char *vigil_put_chars(char *dst, const char *src,
+					     size_t len)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, len - n);
+	return dst + len;
+}
+
+/* sched_switch prev_state as the kernel's tracepoint reports it. */
+static __always_inline long vigil_switch_state(bool preempt,
+					       unsigned int prev_state,
+					       struct task_struct *p)
+{
+	unsigned int state;
+
+	if (preempt)
+		return TASK_REPORT_MAX;
+	state = __task_state_index(prev_state, p->exit_state);
+	return state ? (1 << (state - 1)) : state;
+}
+
+static notrace int vigil_task_ppid(struct task_struct *p)
+{
+	int ppid;
+
+	rcu_read_lock();
+	ppid = rcu_dereference(p->real_parent)->tgid;
+	rcu_read_unlock();
+	return ppid;
+}
+
+static notrace u32 vigil_task_uid(struct task_struct *p)
+{
+	u32 uid;
+
+	rcu_read_lock();
+	uid = from_kuid_munged(&init_user_ns, task_uid(p));
+	rcu_read_unlock();
+	return uid;
+}
+
+static __always_inline int vigil_siginfo_errno(struct kernel_siginfo *info)
+{
+	if (info == SEND_SIG_NOINFO || info == SEND_SIG_PRIV)
+		return 0;
+	return info->si_errno;
+}
+
+static __always_inline int vigil_siginfo_code(struct kernel_siginfo *info)
+{
+	if (info == SEND_SIG_NOINFO)
+		return SI_USER;
+	if (info == SEND_SIG_PRIV)
+		return SI_KERNEL;
+	return info->si_code;
+}
+
+static __always_inline u32 vigil_rq_dev(struct request *rq)
+{
+	return rq->q->disk ? disk_devt(rq->q->disk) : 0;
+}
+
+static __always_inline void vigil_fill_rwbs(char *rwbs, struct request *rq)
+{
+	memset(rwbs, 0, 8);
+	blk_fill_rwbs(rwbs, rq->cmd_flags);
+}
+
+/*
+ * Copy user bytes without faulting or sleeping, in chunks that never
+ * cross a page (copy_from_user_nofault fails as a whole if any byte of
+ * the range is not mapped).  Returns the number of bytes copied.
+ */
+static notrace size_t vigil_copy_user_bytes(char *dst, unsigned long src,
+					    size_t len, bool stop_at_nul)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		unsigned long addr = src + done;
+		size_t chunk = PAGE_SIZE - offset_in_page(addr);
+
+		chunk = min3(chunk, len - done, (size_t)256);
+		if (copy_from_user_nofault(dst + done,
+					   (const void __user *)addr, chunk))
+			break;
+		if (stop_at_nul && memchr(dst + done, 0, chunk))
+			return done + chunk;
+		done += chunk;
+	}
+	return done;
+}
+
+/* Which argument of each syscall (x86-64 numbering) is a path: index+1. */
+static const u8 vigil_path_args[NR_syscalls] = {
+#define P(nr, arg) [nr] = (arg) + 1
+	P(__NR_open, 0), P(__NR_openat, 1), P(__NR_openat2, 1),
+	P(__NR_creat, 0), P(__NR_execve, 0), P(__NR_execveat, 1),
+	P(__NR_stat, 0), P(__NR_lstat, 0), P(__NR_newfstatat, 1),
+	P(__NR_statx, 1), P(__NR_access, 0), P(__NR_faccessat, 1),
+	P(__NR_faccessat2, 1), P(__NR_unlink, 0), P(__NR_unlinkat, 1),
+	P(__NR_rename, 0), P(__NR_renameat, 1), P(__NR_renameat2, 1),
+	P(__NR_mkdir, 0), P(__NR_mkdirat, 1), P(__NR_rmdir, 0),
+	P(__NR_chdir, 0), P(__NR_chroot, 0), P(__NR_chmod, 0),
+	P(__NR_fchmodat, 1), P(__NR_chown, 0), P(__NR_lchown, 0),
+	P(__NR_fchownat, 1), P(__NR_link, 0), P(__NR_linkat, 1),
+	P(__NR_symlink, 1), P(__NR_symlinkat, 2), P(__NR_readlink, 0),
+	P(__NR_readlinkat, 1), P(__NR_truncate, 0), P(__NR_mknod, 0),
+	P(__NR_mknodat, 1), P(__NR_utimensat, 1), P(__NR_utime, 0),
+	P(__NR_utimes, 0), P(__NR_futimesat, 1), P(__NR_statfs, 0),
+	P(__NR_mount, 1), P(__NR_umount2, 0), P(__NR_setxattr, 0),
+	P(__NR_lsetxattr, 0), P(__NR_getxattr, 0), P(__NR_lgetxattr, 0),
+	P(__NR_listxattr, 0), P(__NR_llistxattr, 0),
+	P(__NR_removexattr, 0), P(__NR_lremovexattr, 0),
+	P(__NR_swapon, 0), P(__NR_swapoff, 0), P(__NR_acct, 0),
+	P(__NR_pivot_root, 0), P(__NR_inotify_add_watch, 1),
+	P(__NR_name_to_handle_at, 1), P(__NR_open_tree, 1),
+	P(__NR_mount_setattr, 1),
+#undef P
+};
+
+struct vigil_sysenter {
+	u64 args[6];
+	u8 path_arg;
+	u8 path_status;		/* 0 no path arg, 1 read, 2 unreadable */
+	const char *path;
+};
+
+static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
+					struct vigil_cpu *vc,
+					struct pt_regs *regs, long id)
+{
+	unsigned long args[6];
+	unsigned int a;
+	size_t n;
+	int i;
+
+	syscall_get_arguments(current, regs, args);
+	for (i = 0; i < 6; i++)
+		si->args[i] = args[i];
+	si->path_arg = 0;
+	si->path_status = 0;
+	si->path = "";
+	/* The table has native numbers only; 32-bit tasks use others. */
+	if (id < 0 || id >= NR_syscalls || in_compat_syscall())
+		return;
+	a = vigil_path_args[id];
+	if (!a)
+		return;
+	si->path_arg = a - 1;
+	n = vigil_copy_user_bytes(vc->path, args[a - 1], VIGIL_PATH_MAX - 1,
+				  true);
+	if (!n || !memchr(vc->path, 0, n)) {
+		if (n == VIGIL_PATH_MAX - 1) {
+			/* longer than PATH_MAX: keep the truncated text */
+			vc->path[n] = '\0';
+		} else {
+			si->path_status = 2;
+			return;
+		}
+	}
+	si->path_status = 1;
+	si->path = vc->path;
+}
+
+/* The new program's arguments, NULs turned to spaces, at most 1 KiB. */
+static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long start, end;
+	size_t n, i;
+
+	if (!mm)
+		return "";
+	start = READ_ONCE(mm->arg_start);
+	end = READ_ONCE(mm->arg_end);
+	if (end <= start)
+		return "";
+	n = vigil_copy_user_bytes(vc->argv, start,
+				  min_t(size_t, end - start, VIGIL_ARGV_MAX - 1),
+				  false);
+	while (n && vc->argv[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (vc->argv[i] == '\0')
+			vc->argv[i] = ' ';
+	vc->argv[n] = '\0';
+	return vc->argv;
+}
+
+/* ---- pass 1: the probe functions ---------------------------------- */
+
+#define VG_PROTO(...)	__VA_ARGS__
+#define VG_LOCALS(...)	__VA_ARGS__
+#define VG_PREP(...)	__VA_ARGS__
+#define VG_FIELDS(...)	__VA_ARGS__
+
+/*
+ * Each field is visited twice: phase 0 adds its size to vg_sz (string
+ * lengths are remembered in vg_slen[]), phase 1 writes it at vg_p.
+ */
+#define VF_INT(ctype, tsdltype, field, expr)				\
+	if (!vg_phase) {						\
+		vg_sz += sizeof(ctype);					\
+	} else {							\
+		ctype vg_v = (ctype)(expr);				\
+		memcpy(vg_p, &vg_v, sizeof(vg_v));			\
+		vg_p += sizeof(vg_v);					\
+	}
+#define VF_HEX(field, expr)	VF_INT(u64, uint64_hex_t, field, expr)
+#define VF_KADDR(field, expr)						\
+	VF_INT(u64, uint64_hex_t, field,				\
+	       (vigil_flags & VIGIL_CFG_KERNEL_ADDRS) ? (u64)(expr) : 0)
+#define VF_ARRAY(ctype, tsdltype, field, n, src)			\
+	if (!vg_phase) {						\
+		vg_sz += sizeof(ctype) * (n);				\
+	} else {							\
+		memcpy(vg_p, (src), sizeof(ctype) * (n));		\
+		vg_p += sizeof(ctype) * (n);				\
+	}
+#define VF_CHARS(field, n, src)						\
+	if (!vg_phase)							\
+		vg_sz += (n);						\
+	else								\
+		vg_p = vigil_put_chars(vg_p, (src), (n));
+#define VF_STRING(field, src)						\
+	if (!vg_phase) {						\
+		vg_slen[vg_si] = strnlen(vigil_str(src),		\
+					 VIGIL_STR_MAX - 1) + 1;	\
+		vg_sz += vg_slen[vg_si++];				\
+	} else {							\
+		vg_p = vigil_put_str(vg_p, vigil_str(src),		\
+				     vg_slen[vg_si++]);			\
+	}
+
+#define VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields) \
+static notrace void vigil_probe_##cname(void *vg_data, proto)		\
+{									\
+	struct vigil_cpu *vc;						\
+	unsigned long vg_flags;						\
+	size_t vg_sz = sizeof(struct vigil_event_header);		\
+	size_t vg_slen[4] __maybe_unused;				\
+	unsigned int vg_si __maybe_unused;				\
+	char *vg_p = NULL;						\
+	int vg_phase;							\
+	locals								\
+									\
+	if (!vigil_event_on(VIGIL_EV_##cname))				\
+		return;							\
+	local_irq_save(vg_flags);					\
+	vc = this_cpu_ptr(vigil_cpus);					\
+	if (!vigil_enter(vc))						\
+		goto vg_nested;						\
+	if ((kind) != VG_OWN_NOFILTER && !vigil_task_wanted())		\
+		goto vg_out;						\
+	prep								\
+	for (vg_phase = 0; vg_phase < 2; vg_phase++) {			\
+		vg_si = 0;						\
+		if (vg_phase) {						\
+			vg_p = vigil_reserve(vc, vg_sz, VIGIL_EV_##cname); \
+			if (!vg_p)					\
+				break;					\
+		}							\
+		fields							\
+	}								\
+vg_out: __maybe_unused;							\
+	vc->nest = 0;							\
+vg_nested:								\
+	local_irq_restore(vg_flags);					\
+}
+
+#include "vigil_events.h"
+
+#undef VIGIL_EVENT
+#undef VF_INT
+#undef VF_HEX
+#undef VF_KADDR
+#undef VF_ARRAY
+#undef VF_CHARS
+#undef VF_STRING
+
+/* ---- pass 2: the table, with each event's TSDL fields -------------- */
+
+#define VF_INT(ctype, tsdltype, field, expr)	"\t\t" #tsdltype " " #field ";\n"
+#define VF_HEX(field, expr)			"\t\tuint64_hex_t " #field ";\n"
+#define VF_KADDR(field, expr)			"\t\tuint64_hex_t " #field ";\n"
+#define VF_ARRAY(ctype, tsdltype, field, n, src) \
+	"\t\t" #tsdltype " " #field "[" #n "];\n"
+#define VF_CHARS(field, n, src)			"\t\tchar_t " #field "[" #n "];\n"
+#define VF_STRING(field, src)			"\t\tstring " #field ";\n"
+
+#define VIGIL_EVENT(cname, esub, ename, ekind, proto, locals, prep, fields) \
+	[VIGIL_EV_##cname] = {						\
+		.subsys = esub,						\
+		.name = ename,						\
+		.kind = ekind,						\
+		.probe = vigil_probe_##cname,				\
+		.fields_tsdl = "" fields,				\
+	},
+
+struct vigil_event_desc vigil_event_table[VIGIL_NR_EVENTS] = {
+#include "vigil_events.h"
+};
+
+#undef VIGIL_EVENT
+#undef VF_INT
+#undef VF_HEX
+#undef VF_KADDR
+#undef VF_ARRAY
+#undef VF_CHARS
+#undef VF_STRING
+
+/* ---- tracepoints -------------------------------------------------- */
+
+static unsigned long vigil_attached[BITS_TO_LONGS(VIGIL_NR_EVENTS)];
+
+static void vigil_tp_lookup(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < VIGIL_NR_EVENTS; i++)
+		if (vigil_event_table[i].kind == VG_TP &&
+		    !strcmp(tp->name, vigil_event_table[i].name))
+			vigil_event_table[i].tp = tp;
+}
+
+int vigil_core_init(void)
+{
+	int i;
+
+	for_each_kernel_tracepoint(vigil_tp_lookup, NULL);
+	for (i = 0; i < VIGIL_NR_EVENTS; i++)
+		if (vigil_event_table[i].kind == VG_TP &&
+		    !vigil_event_table[i].tp)
+			pr_info("vigil: tracepoint %s not found in this kernel; event %s:%s unavailable\n",
+				vigil_event_table[i].name,
+				vigil_event_table[i].subsys,
+				vigil_event_table[i].name);
+	return 0;
+}
+
+/* "subsys:name" -> built-in id, or -1. */
+int vigil_find_event(const char *fullname)
+{
+	int i;
+
+	for (i = 0; i < VIGIL_NR_EVENTS; i++) {
+		const struct vigil_event_desc *e = &vigil_event_table[i];
+		size_t sl = strlen(e->subsys);
+
+		if (!strncmp(fullname, e->subsys, sl) && fullname[sl] == ':' &&
+		    !strcmp(fullname + sl + 1, e->name))
+			return i;
+	}
+	return -1;
+}
+
+/* Called under vigil.lock. */
+int vigil_attach_event(int id)
+{
+	struct vigil_event_desc *e = &vigil_event_table[id];
+	int ret;
+
+	if (e->kind != VG_TP || test_bit(id, vigil_attached))
+		return 0;
+	if (!e->tp)
+		return -ENOENT;
+	ret = tracepoint_probe_register(e->tp, e->probe, NULL);
+	if (ret) {
+		pr_info("vigil: cannot attach to tracepoint %s: %d\n",
+			e->name, ret);
+		return ret;
+	}
+	set_bit(id, vigil_attached);
+	return 0;
+}
+
+/* Called under vigil.lock; the caller synchronizes (see below). */
+void vigil_detach_event(int id)
+{
+	struct vigil_event_desc *e = &vigil_event_table[id];
+
+	if (!test_and_clear_bit(id, vigil_attached))
+		return;
+	WARN_ON_ONCE(tracepoint_probe_unregister(e->tp, e->probe, NULL));
+}
+
+int vigil_attach_enabled(void)
+{
+	int i, ret;
+
+	for (i = 0; i < VIGIL_NR_EVENTS; i++) {
+		if (!test_bit(i, vigil.enabled))
+			continue;
+		ret = vigil_attach_event(i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Detach every probe and wait until none runs any more: after
+ * tracepoint_synchronize_unregister() no CPU is inside one of our
+ * probes, so buffers and filters may be freed.
+ */
+void vigil_detach_all(void)
+{
+	int i;
+
+	for (i = 0; i < VIGIL_NR_EVENTS; i++)
+		vigil_detach_event(i);
+	tracepoint_synchronize_unregister();
+}
+
+/* ---- own events ----------------------------------------------------- */
+
+void vigil_emit_annotation(const char *text)
+{
+	vigil_probe_annotation(NULL, text);
+}
+
+/* The executable path of @t into @buf (PATH_MAX), or "". May sleep. */
+static const char *vigil_task_exe(struct task_struct *t, char *buf)
+{
+	struct mm_struct *mm = get_task_mm(t);
+	struct file *f;
+	char *s;
+
+	if (!mm)
+		return "";
+	rcu_read_lock();
+	f = rcu_dereference(mm->exe_file);
+	if (f && !get_file_rcu(f))
+		f = NULL;
+	rcu_read_unlock();
+	mmput(mm);
+	if (!f)
+		return "";
+	s = d_path(&f->f_path, buf, PATH_MAX);
+	fput(f);
+	return IS_ERR(s) ? "" : s;
+}
+
+/*
+ * One vigil:statedump_process per existing thread, then
+ * vigil:statedump_end with the count.  Called from START after the
+ * tracepoints are attached, so a task created meanwhile is seen by
+ * sched_process_fork if not by this list (it may be seen twice, never
+ * missed).  Threads are pinned with a reference first (under RCU), then
+ * described one by one outside RCU because reading the executable path
+ * may sleep.
+ */
+int vigil_statedump(void)
+{
+	struct task_struct *p, *t, **tasks;
+	unsigned int n = 0, cap = 0, i;
+	char *buf;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t)
+		cap++;
+	rcu_read_unlock();
+	cap += cap / 4 + 64;
+
+	tasks = kvmalloc_array(cap, sizeof(*tasks), GFP_KERNEL);
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!tasks || !buf) {
+		kvfree(tasks);
+		kfree(buf);
+		return -ENOMEM;
+	}
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		if (n == cap)
+			break;
+		get_task_struct(t);
+		tasks[n++] = t;
+	}
+	rcu_read_unlock();
+	if (n == cap)
+		pr_info("vigil: statedump limited to %u threads (more were created meanwhile; sched_process_fork reports them)\n",
+			cap);
+
+	for (i = 0; i < n; i++) {
+		const char *exe = vigil_task_exe(tasks[i], buf);
+
+		vigil_probe_statedump_process(NULL, tasks[i],
+					      vigil_task_ppid(tasks[i]),
+					      vigil_task_uid(tasks[i]), exe);
+		put_task_struct(tasks[i]);
+		cond_resched();
+	}
+	vigil_probe_statedump_end(NULL, n);
+	kvfree(tasks);
+	kfree(buf);
+	return 0;
+}
+
+/* ---- filters ---------------------------------------------------------- */
+
+static int vigil_cmp_s32(const void *a, const void *b)
+{
+	s32 x = *(const s32 *)a, y = *(const s32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Replace one filter set (called under vigil.lock).  The new set is
+ * built and validated completely, then published with
+ * rcu_replace_pointer(); writers read it with interrupts off, so after
+ * synchronize_rcu() nobody uses the old one and it is freed.
+ */
+int vigil_set_filter(u32 type, u32 count, const s32 __user *uids)
+{
+	struct vigil_idset *set = NULL, *oldset = NULL;
+	struct vigil_sysset *sys = NULL, *oldsys = NULL;
+	s32 *ids = NULL;
+	u32 i, n = 0;
+
+	if (type > VIGIL_FILTER_SYSCALL || count > VIGIL_FILTER_MAX_IDS)
+		return -EINVAL;
+	if (count) {
+		ids = kmalloc_array(count, sizeof(*ids), GFP_KERNEL);
+		if (!ids)
+			return -ENOMEM;
+		if (copy_from_user(ids, uids, count * sizeof(*ids))) {
+			kfree(ids);
+			return -EFAULT;
+		}
+		for (i = 0; i < count; i++) {
+			if (ids[i] < 0 || (type == VIGIL_FILTER_SYSCALL &&
+					   ids[i] >= NR_syscalls)) {
+				kfree(ids);
+				return -EINVAL;
+			}
+		}
+	}
+
+	if (type == VIGIL_FILTER_SYSCALL) {
+		if (count) {
+			sys = kzalloc(struct_size(sys, bits,
+						  BITS_TO_LONGS(NR_syscalls)),
+				      GFP_KERNEL);
+			if (!sys) {
+				kfree(ids);
+				return -ENOMEM;
+			}
+			for (i = 0; i < count; i++)
+				set_bit(ids[i], sys->bits);
+		}
+		oldsys = rcu_replace_pointer(vigil_sys_set, sys,
+					     lockdep_is_held(&vigil.lock));
+	} else {
+		if (count) {
+			sort(ids, count, sizeof(*ids), vigil_cmp_s32, NULL);
+			set = kmalloc(struct_size(set, ids, count), GFP_KERNEL);
+			if (!set) {
+				kfree(ids);
+				return -ENOMEM;
+			}
+			for (i = 0; i < count; i++)
+				if (!n || ids[i] != set->ids[n - 1])
+					set->ids[n++] = ids[i];
+			set->count = n;
+		}
+		if (type == VIGIL_FILTER_PID)
+			oldset = rcu_replace_pointer(vigil_pid_set, set,
+						     lockdep_is_held(&vigil.lock));
+		else
+			oldset = rcu_replace_pointer(vigil_tgid_set, set,
+						     lockdep_is_held(&vigil.lock));
+	}
+	kfree(ids);
+	if (oldset || oldsys) {
+		synchronize_rcu();
+		kfree(oldset);
+		kfree(oldsys);
+	}
+	return 0;
+}
+
+void vigil_clear_filters(void)
+{
+	vigil_set_filter(VIGIL_FILTER_PID, 0, NULL);
+	vigil_set_filter(VIGIL_FILTER_TGID, 0, NULL);
+	vigil_set_filter(VIGIL_FILTER_SYSCALL, 0, NULL);
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vigil_events.h - THE description of every built-in vigil event.
+ *
+ * This file has no include guard on purpose: it is included several
+ * times, each time with different definitions of the macros below, to
+ * generate
+ *   - the event ids (enum vigil_event_id),                vigil_internal.h
+ *   - one probe function per event (filters, record size,
+ *     reservation and field writes),                       vigil_core.c
+ *   - the table of names, tracepoints and probes,          vigil_core.c
+ *   - the TSDL text of each event's fields,                vigil_core.c
+ * so an event is described exactly once.
+ *
+ * VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields)
+ *   cname   C identifier of the event (unique)
+ *   subsys  "subsys" of the event name "subsys:name"
+ *   name    the name; for kind VG_TP also the kernel tracepoint's name
+ *   kind    VG_TP: attached to the kernel tracepoint "name";
+ *           VG_OWN: emitted by vigil itself, pid/tgid filters apply
+ *           to the current task (annotations);
+ *           VG_OWN_NOFILTER: emitted by vigil, never filtered (statedump)
+ *   proto   VG_PROTO(...): the tracepoint's prototype (kernel 6.1) or
+ *           the arguments of an own event
+ *   locals  VG_LOCALS(...): local declarations of the probe
+ *   prep    VG_PREP(...): statements run with interrupts off after the
+ *           pid/tgid filter, before the record size is computed; may
+ *           "goto vg_out" to drop the event silently (a filter)
+ *   fields  VG_FIELDS(...): the payload, in order, one of
+ *     VF_INT(ctype, tsdltype, field, expr)      integer alias
+ *     VF_HEX(field, expr)                       uint64_hex_t
+ *     VF_KADDR(field, expr)                     uint64_hex_t, 0 unless
+ *                                               VIGIL_CFG_KERNEL_ADDRS
+ *     VF_ARRAY(ctype, tsdltype, field, N, src)  tsdltype field[N],
+ *                                               copied from array src
+ *     VF_CHARS(field, N, src)                   char_t field[N], NUL
+ *                                               padded copy of string src
+ *     VF_STRING(field, src)                     string field (src is a
+ *                                               kernel string, NULL = "")
+ *   N in VF_ARRAY/VF_CHARS must be a plain number (it is stringified
+ *   into the metadata).
+ *
+ * Field names and types follow docs/design.md.
+ */
+
+VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
+	VG_PROTO(struct pt_regs *regs, long id),
+	VG_LOCALS(struct vigil_sysenter si;),
+	VG_PREP(
+		if (!vigil_syscall_wanted(id))
+			goto vg_out;
+		vigil_sysenter_prep(&si, vc, regs, id);
+	),
+	VG_FIELDS(
+		VF_INT(s64, int64_t, id, id)
+		VF_ARRAY(u64, uint64_t, args, 6, si.args)
+		VF_INT(u8, uint8_t, path_arg, si.path_arg)
+		VF_INT(u8, uint8_t, path_status, si.path_status)
+		VF_STRING(path, si.path)
+	))
+
+VIGIL_EVENT(sys_exit, "raw_syscalls", "sys_exit", VG_TP,
+	VG_PROTO(struct pt_regs *regs, long ret),
+	VG_LOCALS(long nr;),
+	VG_PREP(
+		nr = syscall_get_nr(current, regs);
+		if (!vigil_syscall_wanted(nr))
+			goto vg_out;
+	),
+	VG_FIELDS(
+		VF_INT(s64, int64_t, id, nr)
+		VF_INT(s64, int64_t, ret, ret)
+	))
+
+VIGIL_EVENT(sched_switch, "sched", "sched_switch", VG_TP,
+	VG_PROTO(bool preempt, struct task_struct *prev,
+		 struct task_struct *next, unsigned int prev_state),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_CHARS(prev_comm, 16, prev->comm)
+		VF_INT(s32, int32_t, prev_pid, prev->pid)
+		VF_INT(s32, int32_t, prev_prio, prev->prio)
+		VF_INT(s64, int64_t, prev_state,
+		       vigil_switch_state(preempt, prev_state, prev))
+		VF_CHARS(next_comm, 16, next->comm)
+		VF_INT(s32, int32_t, next_pid, next->pid)
+		VF_INT(s32, int32_t, next_prio, next->prio)
+	))
+
+VIGIL_EVENT(sched_wakeup, "sched", "sched_wakeup", VG_TP,
+	VG_PROTO(struct task_struct *p),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_CHARS(comm, 16, p->comm)
+		VF_INT(s32, int32_t, pid, p->pid)
+		VF_INT(s32, int32_t, prio, p->prio)
+		VF_INT(s32, int32_t, target_cpu, task_cpu(p))
+	))
+
+VIGIL_EVENT(sched_wakeup_new, "sched", "sched_wakeup_new", VG_TP,
+	VG_PROTO(struct task_struct *p),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_CHARS(comm, 16, p->comm)
+		VF_INT(s32, int32_t, pid, p->pid)
+		VF_INT(s32, int32_t, prio, p->prio)
+		VF_INT(s32, int32_t, target_cpu, task_cpu(p))
+	))
+
+VIGIL_EVENT(sched_process_fork, "sched", "sched_process_fork", VG_TP,
+	VG_PROTO(struct task_struct *parent, struct task_struct *child),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_CHARS(parent_comm, 16, parent->comm)
+		VF_INT(s32, int32_t, parent_pid, parent->pid)
+		VF_CHARS(child_comm, 16, child->comm)
+		VF_INT(s32, int32_t, child_pid, child->pid)
+		VF_INT(s32, int32_t, child_tgid, child->tgid)
+	))
+
+VIGIL_EVENT(sched_process_exec, "sched", "sched_process_exec", VG_TP,
+	VG_PROTO(struct task_struct *p, pid_t old_pid,
+		 struct linux_binprm *bprm),
+	VG_LOCALS(const char *argv;),
+	VG_PREP(argv = vigil_exec_argv(vc);),
+	VG_FIELDS(
+		VF_STRING(filename, bprm->filename)
+		VF_INT(s32, int32_t, pid, p->pid)
+		VF_INT(s32, int32_t, old_pid, old_pid)
+		VF_INT(s32, int32_t, tgid, p->tgid)
+		VF_INT(s32, int32_t, ppid, vigil_task_ppid(p))
+		VF_INT(u32, uint32_t, uid, vigil_task_uid(p))
+		VF_STRING(argv, argv)
+	))
+
+VIGIL_EVENT(sched_process_exit, "sched", "sched_process_exit", VG_TP,
+	VG_PROTO(struct task_struct *p),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_CHARS(comm, 16, p->comm)
+		VF_INT(s32, int32_t, pid, p->pid)
+		VF_INT(s32, int32_t, prio, p->prio)
+		VF_INT(s32, int32_t, tgid, p->tgid)
+		VF_INT(s32, int32_t, exit_code, p->exit_code)
+	))
+
+VIGIL_EVENT(irq_handler_entry, "irq", "irq_handler_entry", VG_TP,
+	VG_PROTO(int irq, struct irqaction *action),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, irq, irq)
+		VF_STRING(name, action->name)
+	))
+
+VIGIL_EVENT(irq_handler_exit, "irq", "irq_handler_exit", VG_TP,
+	VG_PROTO(int irq, struct irqaction *action, int ret),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, irq, irq)
+		VF_INT(s32, int32_t, ret, ret)
+	))
+
+VIGIL_EVENT(softirq_entry, "irq", "softirq_entry", VG_TP,
+	VG_PROTO(unsigned int vec_nr),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(u32, uint32_t, vec, vec_nr)
+	))
+
+VIGIL_EVENT(softirq_exit, "irq", "softirq_exit", VG_TP,
+	VG_PROTO(unsigned int vec_nr),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(u32, uint32_t, vec, vec_nr)
+	))
+
+VIGIL_EVENT(signal_generate, "signal", "signal_generate", VG_TP,
+	VG_PROTO(int sig, struct kernel_siginfo *info,
+		 struct task_struct *task, int group, int result),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, sig, sig)
+		VF_INT(s32, int32_t, errno, vigil_siginfo_errno(info))
+		VF_INT(s32, int32_t, code, vigil_siginfo_code(info))
+		VF_CHARS(comm, 16, task->comm)
+		VF_INT(s32, int32_t, pid, task->pid)
+		VF_INT(s32, int32_t, group, group)
+		VF_INT(s32, int32_t, result, result)
+	))
+
+VIGIL_EVENT(signal_deliver, "signal", "signal_deliver", VG_TP,
+	VG_PROTO(int sig, struct kernel_siginfo *info,
+		 struct k_sigaction *ka),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, sig, sig)
+		VF_INT(s32, int32_t, errno, vigil_siginfo_errno(info))
+		VF_INT(s32, int32_t, code, vigil_siginfo_code(info))
+		VF_HEX(sa_handler, (unsigned long)ka->sa.sa_handler)
+		VF_HEX(sa_flags, ka->sa.sa_flags)
+	))
+
+VIGIL_EVENT(page_fault_user, "exceptions", "page_fault_user", VG_TP,
+	VG_PROTO(unsigned long address, struct pt_regs *regs,
+		 unsigned long error_code),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_HEX(address, address)
+		VF_HEX(ip, regs->ip)
+		VF_HEX(error_code, error_code)
+	))
+
+VIGIL_EVENT(block_rq_issue, "block", "block_rq_issue", VG_TP,
+	VG_PROTO(struct request *rq),
+	VG_LOCALS(char rwbs[8];),
+	VG_PREP(vigil_fill_rwbs(rwbs, rq);),
+	VG_FIELDS(
+		VF_INT(u32, uint32_t, dev, vigil_rq_dev(rq))
+		VF_INT(u64, uint64_t, sector, blk_rq_trace_sector(rq))
+		VF_INT(u32, uint32_t, nr_sector, blk_rq_trace_nr_sectors(rq))
+		VF_INT(u32, uint32_t, bytes, blk_rq_bytes(rq))
+		VF_CHARS(rwbs, 8, rwbs)
+		VF_CHARS(comm, 16, current->comm)
+	))
+
+VIGIL_EVENT(block_rq_complete, "block", "block_rq_complete", VG_TP,
+	VG_PROTO(struct request *rq, blk_status_t error,
+		 unsigned int nr_bytes),
+	VG_LOCALS(char rwbs[8];),
+	VG_PREP(vigil_fill_rwbs(rwbs, rq);),
+	VG_FIELDS(
+		VF_INT(u32, uint32_t, dev, vigil_rq_dev(rq))
+		VF_INT(u64, uint64_t, sector, blk_rq_pos(rq))
+		VF_INT(u32, uint32_t, nr_sector, nr_bytes >> 9)
+		VF_INT(s32, int32_t, error, blk_status_to_errno(error))
+		VF_CHARS(rwbs, 8, rwbs)
+	))
+
+VIGIL_EVENT(net_dev_xmit, "net", "net_dev_xmit", VG_TP,
+	VG_PROTO(struct sk_buff *skb, int rc, struct net_device *dev,
+		 unsigned int skb_len),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_KADDR(skbaddr, (unsigned long)skb)
+		VF_INT(u32, uint32_t, len, skb_len)
+		VF_INT(s32, int32_t, rc, rc)
+		VF_STRING(name, dev->name)
+	))
+
+VIGIL_EVENT(netif_receive_skb, "net", "netif_receive_skb", VG_TP,
+	VG_PROTO(struct sk_buff *skb),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_KADDR(skbaddr, (unsigned long)skb)
+		VF_INT(u32, uint32_t, len, skb->len)
+		VF_STRING(name, skb->dev ? skb->dev->name : "")
+	))
+
+VIGIL_EVENT(statedump_process, "vigil", "statedump_process", VG_OWN_NOFILTER,
+	VG_PROTO(struct task_struct *t, int ppid, u32 uid, const char *exe),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, tid, t->pid)
+		VF_INT(s32, int32_t, pid, t->tgid)
+		VF_INT(s32, int32_t, ppid, ppid)
+		VF_CHARS(comm, 16, t->comm)
+		VF_INT(u32, uint32_t, uid, uid)
+		VF_STRING(exe, exe)
+	))
+
+VIGIL_EVENT(statedump_end, "vigil", "statedump_end", VG_OWN_NOFILTER,
+	VG_PROTO(u32 count),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(u32, uint32_t, count, count)
+	))
+
+VIGIL_EVENT(annotation, "vigil", "annotation", VG_OWN,
+	VG_PROTO(const char *text),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, pid, current->tgid)
+		VF_STRING(text, text)
+	))

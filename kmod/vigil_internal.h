@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vigil_internal.h - state shared by the parts of vigil.ko.
+ */
+#ifndef _VIGIL_INTERNAL_H
+#define _VIGIL_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/percpu.h>
+#include <linux/timer.h>
+#include <linux/mutex.h>
+#include <linux/relay.h>
+#include <linux/rcupdate.h>
+#include <linux/kprobes.h>
+#include <linux/limits.h>
+
+#include "vigil_abi.h"
+
+#define VIGIL_TRACER_MAJOR	1
+#define VIGIL_TRACER_MINOR	0
+
+/* Built-in event ids, generated from vigil_events.h. */
+enum vigil_event_id {
+#define VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields) \
+	VIGIL_EV_##cname,
+#include "vigil_events.h"
+#undef VIGIL_EVENT
+	VIGIL_NR_EVENTS
+};
+
+#define VIGIL_ALL_IDS		(VIGIL_KPROBE_ID_BASE + VIGIL_MAX_KPROBES)
+#define VIGIL_PATH_MAX		PATH_MAX	/* sys_enter path scratch */
+#define VIGIL_ARGV_MAX		1024		/* exec argv, incl. NUL */
+#define VIGIL_ANNOTATE_MAX	256
+
+/*
+ * Per-CPU state.  Everything but the statistics and 'finalized' is
+ * touched only by its own CPU with interrupts disabled (writers, the
+ * switch timer, flush IPIs, the relay subbuf_start callback).
+ */
+struct vigil_cpu {
+	u64 written;		/* events reserved (and written) */
+	u64 discarded;		/* running total, see vigil_reserve() */
+	u64 annotations_dropped;
+	/*
+	 * Number of sub-buffers whose packet context has been finalized;
+	 * published with smp_store_release() after the context is complete
+	 * and reported to user space as "produced" (relay's own counter is
+	 * incremented before our subbuf_start callback finalizes).
+	 */
+	u64 finalized;
+	unsigned int nest;	/* recursion guard (kprobes in our path) */
+	bool has_events;	/* current sub-buffer holds events */
+	bool timer_on;
+	int cpu;
+	struct timer_list timer;
+	char path[VIGIL_PATH_MAX];	/* sys_enter path scratch */
+	char argv[VIGIL_ARGV_MAX];	/* exec argv scratch */
+};
+
+/* An RCU-published, sorted set of ids (pid / tgid filters). */
+struct vigil_idset {
+	struct rcu_head rcu;
+	u32 count;
+	s32 ids[];
+};
+
+/* An RCU-published syscall bitmap. */
+struct vigil_sysset {
+	struct rcu_head rcu;
+	unsigned long bits[];
+};
+
+struct vigil_kprobe {
+	bool used;
+	bool retprobe;
+	u32 nargs;
+	u32 id;
+	char name[VIGIL_NAME_MAX];
+	char symbol[VIGIL_NAME_MAX];
+	u64 offset;
+	unsigned long addr;
+	struct kprobe kp;
+	struct kretprobe krp;
+};
+
+struct vigil_state {
+	struct mutex lock;		/* control: all ioctls, release */
+	struct file *owner;		/* fd that configured, or NULL */
+	bool configured;
+	bool running;
+	struct vigil_config cfg;
+	u8 uuid[16];
+	s64 clock_offset;		/* realtime - monotonic, ns */
+	struct rchan *chan;
+	struct dentry *dir;		/* debugfs "vigil" */
+	int cpuhp_state;		/* >0 while switch timers exist */
+	unsigned long enabled[BITS_TO_LONGS(VIGIL_ALL_IDS)];
+	struct vigil_kprobe kprobes[VIGIL_MAX_KPROBES];
+};
+
+extern struct vigil_state vigil;
+extern struct vigil_cpu __percpu *vigil_cpus;
+
+/* Read locklessly by writers. */
+extern int vigil_active;		/* tracing on */
+extern int vigil_paused;
+extern u32 vigil_flags;			/* VIGIL_CFG_* */
+extern struct vigil_idset __rcu *vigil_pid_set;
+extern struct vigil_idset __rcu *vigil_tgid_set;
+extern struct vigil_sysset __rcu *vigil_sys_set;
+
+static __always_inline bool vigil_idset_has(const struct vigil_idset *s,
+					    s32 id)
+{
+	u32 lo = 0, hi = s->count;
+
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+
+		if (s->ids[mid] == id)
+			return true;
+		if (s->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/*
+ * pid/tgid filters (interrupts are off: an RCU-sched read side).  With
+ * no set installed everything passes; otherwise the current thread
+ * passes if its tid is in the pid set or its process id is in the tgid
+ * set.
+ */
+static __always_inline bool vigil_task_wanted(void)
+{
+	struct vigil_idset *ps = rcu_dereference_sched(vigil_pid_set);
+	struct vigil_idset *ts = rcu_dereference_sched(vigil_tgid_set);
+
+	if (!ps && !ts)
+		return true;
+	if (ps && vigil_idset_has(ps, current->pid))
+		return true;
+	if (ts && vigil_idset_has(ts, current->tgid))
+		return true;
+	return false;
+}
+
+/* vigil_core.c */
+enum { VG_TP, VG_OWN, VG_OWN_NOFILTER };
+
+struct vigil_event_desc {
+	const char *subsys;
+	const char *name;
+	int kind;
+	void *probe;
+	struct tracepoint *tp;
+	const char *fields_tsdl;
+};
+extern struct vigil_event_desc vigil_event_table[VIGIL_NR_EVENTS];
+int vigil_core_init(void);
+int vigil_find_event(const char *fullname);
+int vigil_attach_event(int id);
+void vigil_detach_event(int id);
+int vigil_attach_enabled(void);
+void vigil_detach_all(void);
+int vigil_statedump(void);
+void vigil_emit_annotation(const char *text);
+int vigil_set_filter(u32 type, u32 count, const s32 __user *ids);
+void vigil_clear_filters(void);
+char *vigil_reserve(struct vigil_cpu *vc, size_t size, u16 id);
+
+/* vigil_relay.c */
+int vigil_relay_setup(void);
+void vigil_relay_teardown(void);
+int vigil_timers_start(void);
+void vigil_timers_stop(void);
+void vigil_flush_all(void);
+int vigil_get_pos(struct vigil_cpu_pos *pos);
+int vigil_consume(const struct vigil_cpu_pos *pos);
+void vigil_pause(void);
+void vigil_resume(void);
+
+/* vigil_metadata.c */
+int vigil_metadata_init(struct dentry *dir);
+
+/* vigil_kprobes.c */
+int vigil_kprobe_add(struct vigil_kprobe_req *req);
+int vigil_kprobe_del(const struct vigil_kprobe_req *req);
+void vigil_kprobe_del_all(void);
+
+/* vigil_annotate.c */
+int vigil_annotate_init(void);
+void vigil_annotate_exit(void);
+
+#endif /* _VIGIL_INTERNAL_H */

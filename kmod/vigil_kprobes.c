@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil_kprobes.c - run-time events "kprobes:NAME" on a kernel symbol:
+ * a kprobe records the first nargs argument registers, a kretprobe the
+ * return value.  Ids are VIGIL_KPROBE_ID_BASE + slot.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+#include <linux/string.h>
+#include <linux/ctype.h>
+
+#include "vigil_internal.h"
+
+/* Same discipline as the generated probes (see vigil_core.c). */
+static notrace void vigil_kp_write(struct vigil_kprobe *k, struct pt_regs *regs,
+				   bool ret)
+{
+	struct vigil_cpu *vc;
+	unsigned long flags;
+	size_t size = sizeof(struct vigil_event_header) + 8 +
+		      (ret ? 8 : 8 * k->nargs);
+	u64 v;
+	char *p;
+	u32 i;
+
+	if (!READ_ONCE(vigil_active) || !test_bit(k->id, vigil.enabled))
+		return;
+	local_irq_save(flags);
+	vc = this_cpu_ptr(vigil_cpus);
+	if (vc->nest) {
+		vc->discarded++;
+		goto out;
+	}
+	vc->nest = 1;
+	if (!vigil_task_wanted())
+		goto unnest;
+	p = vigil_reserve(vc, size, k->id);
+	if (!p)
+		goto unnest;
+	v = (vigil_flags & VIGIL_CFG_KERNEL_ADDRS) ? (u64)k->addr : 0;
+	memcpy(p, &v, 8);
+	p += 8;
+	if (ret) {
+		v = regs_return_value(regs);
+		memcpy(p, &v, 8);
+	} else {
+		for (i = 0; i < k->nargs; i++) {
+			v = regs_get_kernel_argument(regs, i);
+			memcpy(p + 8 * i, &v, 8);
+		}
+	}
+unnest:
+	vc->nest = 0;
+out:
+	local_irq_restore(flags);
+}
+
+static int vigil_kp_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	vigil_kp_write(container_of(kp, struct vigil_kprobe, kp), regs, false);
+	return 0;
+}
+
+static int vigil_krp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *krp = get_kretprobe(ri);
+
+	if (krp)
+		vigil_kp_write(container_of(krp, struct vigil_kprobe, krp),
+			       regs, true);
+	return 0;
+}
+
+static bool vigil_name_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (!n || n == max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum(*s) && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+static struct vigil_kprobe *vigil_kp_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VIGIL_MAX_KPROBES; i++)
+		if (vigil.kprobes[i].used && !strcmp(vigil.kprobes[i].name, name))
+			return &vigil.kprobes[i];
+	return NULL;
+}
+
+/* Called under vigil.lock. */
+int vigil_kprobe_add(struct vigil_kprobe_req *req)
+{
+	struct vigil_kprobe *k = NULL;
+	int i, ret;
+
+	if (req->reserved || req->retprobe > 1 || req->nargs > 6 ||
+	    (req->retprobe && req->nargs) || req->offset > 0xffffffffULL ||
+	    !vigil_name_ok(req->name, sizeof(req->name)) ||
+	    !vigil_name_ok(req->symbol, sizeof(req->symbol)))
+		return -EINVAL;
+	if (vigil_kp_find(req->name))
+		return -EEXIST;
+	for (i = 0; i < VIGIL_MAX_KPROBES; i++) {
+		if (!vigil.kprobes[i].used) {
+			k = &vigil.kprobes[i];
+			break;
+		}
+	}
+	if (!k)
+		return -ENOSPC;
+
+	memset(k, 0, sizeof(*k));
+	strscpy(k->name, req->name, sizeof(k->name));
+	strscpy(k->symbol, req->symbol, sizeof(k->symbol));
+	k->offset = req->offset;
+	k->nargs = req->nargs;
+	k->retprobe = req->retprobe;
+	k->id = VIGIL_KPROBE_ID_BASE + i;
+	/* Enabled by default; the handler also checks vigil_active. */
+	set_bit(k->id, vigil.enabled);
+
+	if (k->retprobe) {
+		k->krp.kp.symbol_name = k->symbol;
+		k->krp.kp.offset = k->offset;
+		k->krp.handler = vigil_krp_ret;
+		k->krp.maxactive = 0;	/* default: enough per CPU */
+		ret = register_kretprobe(&k->krp);
+		if (!ret)
+			k->addr = (unsigned long)k->krp.kp.addr;
+	} else {
+		k->kp.symbol_name = k->symbol;
+		k->kp.offset = k->offset;
+		k->kp.pre_handler = vigil_kp_pre;
+		ret = register_kprobe(&k->kp);
+		if (!ret)
+			k->addr = (unsigned long)k->kp.addr;
+	}
+	if (ret) {
+		clear_bit(k->id, vigil.enabled);
+		if (ret == -ENOENT)
+			pr_info("vigil: kprobe %s: unknown symbol %s+%llu\n",
+				req->name, req->symbol, req->offset);
+		else
+			pr_info("vigil: kprobe %s on %s+%llu failed: %d\n",
+				req->name, req->symbol, req->offset, ret);
+		return ret;
+	}
+	k->used = true;
+	req->id = k->id;
+	return 0;
+}
+
+static void vigil_kp_unregister(struct vigil_kprobe *k)
+{
+	if (k->retprobe)
+		unregister_kretprobe(&k->krp);
+	else
+		unregister_kprobe(&k->kp);
+	clear_bit(k->id, vigil.enabled);
+	k->used = false;
+}
+
+/* Called under vigil.lock; by name. */
+int vigil_kprobe_del(const struct vigil_kprobe_req *req)
+{
+	struct vigil_kprobe *k;
+
+	if (req->reserved || strnlen(req->name, sizeof(req->name)) ==
+	    sizeof(req->name))
+		return -EINVAL;
+	k = vigil_kp_find(req->name);
+	if (!k)
+		return -ENOENT;
+	vigil_kp_unregister(k);
+	return 0;
+}
+
+void vigil_kprobe_del_all(void)
+{
+	int i;
+
+	for (i = 0; i < VIGIL_MAX_KPROBES; i++)
+		if (vigil.kprobes[i].used)
+			vigil_kp_unregister(&vigil.kprobes[i]);
+}
