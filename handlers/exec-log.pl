@@ -1,0 +1,117 @@
+#!/usr/bin/perl
+# exec-log.pl - every program execution: an audit trail.
+# Documentation: perldoc handlers/exec-log.pl (POD at the end).
+use strict;
+use warnings;
+use Getopt::Long qw(GetOptionsFromArray);
+use Vigil;
+
+my ($uid, $header, @globs) = (undef, 1);
+GetOptionsFromArray(\@ARGV,
+	'uid|u=i'  => \$uid,
+	'glob|g=s' => \@globs,
+	'header!'  => \$header,
+	'help|h'   => sub { print usage(); exit 0 },
+) or die usage();
+die "exec-log.pl: unexpected argument '$ARGV[0]'\n" . usage() if @ARGV;
+
+sub usage {
+	return "usage: vigild -f -s handlers/exec-log.pl [-- [--uid UID] [--glob PATTERN]... [--noheader]]\n";
+}
+
+# Shell-style glob to regex: * any characters (also /), ? one, [...] a set.
+sub glob_re {
+	my ($g) = @_;
+	my $re = '';
+	while (length $g) {
+		if ($g =~ s/\A\*//)                 { $re .= '.*' }
+		elsif ($g =~ s/\A\?//)              { $re .= '.' }
+		elsif ($g =~ s/\A\[(!?)([^\]]+)\]//) { $re .= '[' . ($1 ? '^' : '') . quotemeta($2) . ']' }
+		else { $g =~ s/\A(.)//s; $re .= quotemeta $1 }
+	}
+	return qr/\A$re\z/s;
+}
+my @re = map { glob_re($_) } @globs;
+
+sub text {
+	my ($s) = @_;
+	$s //= '';
+	$s =~ s/([^\x20-\x7e])/sprintf('\\x%02x', ord $1)/ge;
+	return $s;
+}
+
+printf "%-20s %7s %7s %6s  %-16s %s\n", 'TIME', 'PID', 'PPID', 'UID', 'FILENAME', 'ARGV'
+    if $header;
+
+# `on EVENT, FILTER => CODE` when there is a filter, `on EVENT => CODE` if not
+sub on_filtered {
+	my ($event, $filter, $code) = @_;
+	return defined $filter ? on($event, $filter, $code) : on($event, $code);
+}
+
+my $filter = defined $uid ? "uid == $uid" : undef;
+
+on_filtered('sched:sched_process_exec', $filter, sub {
+	my $e = shift;
+	my $file = $e->{filename};
+	if (@re) {
+		my $hit = 0;
+		for (@re) { if ($file =~ $_) { $hit = 1; last } }
+		return unless $hit;
+	}
+	my $ts = $e->{common_ts};
+	my ($s, $ns);
+	{ use integer; $s = $ts / 1000000000; $ns = $ts % 1000000000; }
+	printf "%-20s %7d %7d %6d  %-16s %s\n", sprintf('%d.%09d', $s, $ns),
+	    $e->{tgid}, $e->{ppid}, $e->{uid}, text($file), text($e->{argv});
+});
+
+__END__
+
+=head1 NAME
+
+exec-log.pl - log every program execution (an audit trail)
+
+=head1 SYNOPSIS
+
+    vigild -f -s handlers/exec-log.pl
+    vigild -f -s handlers/exec-log.pl -- --uid 1000 --glob '/tmp/*'
+    vigild --replay DIR -s handlers/exec-log.pl
+
+=head1 DESCRIPTION
+
+One line per successful execve/execveat (the C<sched:sched_process_exec>
+event): the time (seconds.nanoseconds of the trace clock, the same
+numbers C<print.pl> and babeltrace2 show), the process id, its parent's
+process id, the real uid, the executed file and the argument list
+(arguments joined by spaces, as recorded by the kernel module, which
+truncates it at 1 KiB).  Bytes outside printable ASCII are written as
+C<\xNN>.
+
+=head1 OPTIONS
+
+=over
+
+=item --uid UID, -u
+
+Only executions by this uid (filtered in C).
+
+=item --glob PATTERN, -g
+
+Only files matching this shell-style pattern (C<*> matches any
+characters including C</>, C<?> one character, C<[...]> a set).  May be
+given more than once; a file matching any is logged.
+
+=item --noheader
+
+Do not print the column header.
+
+=back
+
+=head1 EXAMPLE OUTPUT
+
+    TIME                     PID    PPID    UID  FILENAME         ARGV
+    5021.118842305           812     790      0  /usr/bin/ls      ls -l /etc
+    5021.330120931           813     790   1000  /usr/bin/curl    curl -s http://example.com/
+
+=cut

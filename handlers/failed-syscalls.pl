@@ -1,0 +1,149 @@
+#!/usr/bin/perl
+# failed-syscalls.pl - failed system calls by process, syscall and errno.
+# Documentation: perldoc handlers/failed-syscalls.pl (POD at the end).
+use strict;
+use warnings;
+use Getopt::Long qw(GetOptionsFromArray);
+use Errno ();
+use POSIX ();
+use Vigil;
+use Vigil::Aggr;
+
+my ($interval, $top, $comm, $pid, $describe) = (0, 0, undef, undef, 0);
+GetOptionsFromArray(\@ARGV,
+	'interval|i=f' => \$interval,
+	'top|n=i'      => \$top,
+	'comm|c=s'     => \$comm,
+	'pid|p=i'      => \$pid,
+	'describe'     => \$describe,
+	'help|h'       => sub { print usage(); exit 0 },
+) or die usage();
+die "failed-syscalls.pl: unexpected argument '$ARGV[0]'\n" . usage() if @ARGV;
+die "failed-syscalls.pl: --interval must be >= 0, not $interval\n" if $interval < 0;
+die "failed-syscalls.pl: --top must be >= 0, not $top\n" if $top < 0;
+die "failed-syscalls.pl: --comm '$comm' may not contain \" or \\\n"
+    if defined $comm && $comm =~ /["\\]/;
+
+sub usage {
+	return "usage: vigild -f -s handlers/failed-syscalls.pl [-- [--interval SECONDS] [--top N] [--comm NAME] [--pid PID] [--describe]]\n";
+}
+
+# errno numbers to names, from the system's errno.h (via Errno), plus
+# the kernel-internal codes that sys_exit can show (a signal interrupted
+# the call and it will be restarted, ...).
+my %ERRNO_NAME = (
+	512 => 'ERESTARTSYS', 513 => 'ERESTARTNOINTR', 514 => 'ERESTARTNOHAND',
+	515 => 'ENOIOCTLCMD', 516 => 'ERESTART_RESTARTBLOCK',
+	517 => 'EPROBE_DEFER', 518 => 'EOPENSTALE', 519 => 'ENOPARAM',
+	521 => 'EBADHANDLE', 522 => 'ENOTSYNC', 523 => 'EBADCOOKIE',
+	524 => 'ENOTSUPP', 525 => 'ETOOSMALL', 526 => 'ESERVERFAULT',
+	527 => 'EBADTYPE', 528 => 'EJUKEBOX', 529 => 'EIOCBQUEUED',
+	530 => 'ERECALLCONFLICT',
+);
+for my $name (sort keys %!) {
+	my $code = Errno->can($name) or next;
+	my $n = $code->();
+	$ERRNO_NAME{$n} //= $name;
+}
+
+sub errno_name {
+	my ($n) = @_;
+	return $ERRNO_NAME{$n} // "errno $n";
+}
+
+my $fails = Vigil::Aggr->new(type => 'count',
+	keys  => $describe ? [qw(COMM PID SYSCALL ERROR DESCRIPTION)]
+			   : [qw(COMM PID SYSCALL ERROR)],
+	value => 'COUNT');
+
+my @filter = ('ret < 0');
+push @filter, qq(common_comm == "$comm") if defined $comm;
+push @filter, "common_pid == $pid" if defined $pid;
+
+on 'syscalls:sys_exit_*', join(' && ', @filter), sub {
+	my $e = shift;
+	my $ret = $e->{ret};
+	# only -4095..-1 are errors; below that is a valid unsigned result
+	return if $ret < -4095 || $ret >= 0;
+	my @key = ($e->{common_comm}, $e->{common_pid},
+		   substr($e->name, 18), errno_name(-$ret));
+	if ($describe) {
+		local $! = -$ret;
+		push @key, -$ret >= 512 ? 'kernel-internal' : "$!";
+	}
+	$fails->add(\@key);
+};
+
+sub report {
+	my ($title) = @_;
+	$fails->print(top => $top, title => $title);
+	$fails->clear;
+}
+
+if ($interval > 0) {
+	every $interval => sub { report('failed syscalls (last ' . $interval . ' s):'); print "\n" };
+}
+
+END { report($interval > 0 ? 'failed syscalls (last, partial interval):' : 'failed syscalls:') if $fails; }
+
+__END__
+
+=head1 NAME
+
+failed-syscalls.pl - failed system calls by process, syscall and errno name
+
+=head1 SYNOPSIS
+
+    vigild -f -s handlers/failed-syscalls.pl
+    vigild -f -s handlers/failed-syscalls.pl -- --interval 5 --top 20
+    vigild --replay DIR -s handlers/failed-syscalls.pl -- --comm nginx --describe
+
+=head1 DESCRIPTION
+
+Counts system calls that returned an error (a return value from -4095 to
+-1) by command name, process id, syscall name and errno name
+(C<ENOENT>, C<EAGAIN>, ...; names come from the system's errno.h through
+Perl's Errno module, plus the kernel-internal codes such as
+C<ERESTARTSYS> that a traced exit can show when a signal interrupts a
+call).  Uses the derived C<syscalls:sys_exit_NAME> events, with the
+C<ret E<lt> 0> test done by vigild's C filter before Perl.
+
+Prints the table when tracing stops (end of a replay, vigild stopped) and,
+with C<--interval>, every that many seconds (and then clears it).
+
+=head1 OPTIONS
+
+=over
+
+=item --interval SECONDS, -i
+
+Print and clear every SECONDS (by the event clock on replay).  Default 0:
+only at the end.
+
+=item --top N, -n
+
+Only the N most frequent rows.  Default 0: all.
+
+=item --comm NAME, -c
+
+Only processes with this command name (filtered in C).
+
+=item --pid PID, -p
+
+Only this process id.
+
+=item --describe
+
+Add a column with the error's text (C<No such file or directory>).
+
+=back
+
+=head1 EXAMPLE OUTPUT
+
+    failed syscalls:
+    COMM      PID  SYSCALL     ERROR   COUNT
+    nginx     812  openat      ENOENT     42
+    nginx     812  accept4     EAGAIN     17
+    bash      790  wait4       ECHILD      1
+
+=cut
