@@ -88,13 +88,16 @@ static void vg_pl_event_drop(pTHX_ VgPlClass *pc)
 	pc->hv = NULL;
 }
 
+static guint vg_pl_perf_extra(const VgPlClass *pc);
+
 static void vg_pl_perf_drop(pTHX_ VgPlClass *pc)
 {
 	guint i;
 
 	if (!pc->pargs)
 		return;
-	for (i = 0; i < VG_PL_PERF_FIXED + pc->cls->n_fields; i++)
+	for (i = 0; i < VG_PL_PERF_FIXED + vg_pl_perf_extra(pc) +
+		     pc->cls->n_fields; i++)
 		SvREFCNT_dec(pc->pargs[i]);
 	g_free(pc->pargs);
 	pc->pargs = NULL;
@@ -280,9 +283,18 @@ SV *vg_pl_event_new(pTHX_ VgPlClass *pc, VgEvent *e)
 
 /* ---- perf script arguments ------------------------------------------- */
 
+/* perf's syscalls:sys_enter_NAME / sys_exit_NAME formats start with
+ * __syscall_nr; vigil's derived classes do not carry it as a field. */
+static guint vg_pl_perf_extra(const VgPlClass *pc)
+{
+	return pc->derived ? 1 : 0;
+}
+
 SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 {
-	guint n = VG_PL_PERF_FIXED + pc->cls->n_fields;
+	guint x = vg_pl_perf_extra(pc);
+	guint base = VG_PL_PERF_FIXED + x;
+	guint n = base + pc->cls->n_fields;
 	SV **a;
 	guint i;
 
@@ -298,9 +310,14 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 		pc->perf_name = pc->pargs[0];
 		sv_setiv(pc->pargs[1], 0);	/* $context */
 		vg_pl_set_new_av(aTHX_ pc->pargs[7]);
+		if (x)
+			sv_setiv(pc->pargs[VG_PL_PERF_FIXED],
+				 (IV)(pc->cls->id >= VG_SYSCALL_EXIT_ID_BASE ?
+				      pc->cls->id - VG_SYSCALL_EXIT_ID_BASE :
+				      pc->cls->id - VG_SYSCALL_ENTER_ID_BASE));
 		for (i = 0; i < pc->cls->n_fields; i++)
 			if (vg_pl_is_array(pc->cls->fields[i].kind))
-				vg_pl_set_new_av(aTHX_ pc->pargs[VG_PL_PERF_FIXED + i]);
+				vg_pl_set_new_av(aTHX_ pc->pargs[base + i]);
 	}
 	a = pc->pargs;
 	sv_setuv(a[2], (UV)e->cpu);
@@ -318,7 +335,7 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 		vg_pl_set_new_av(aTHX_ a[7]);
 	}
 	for (i = 0; i < pc->cls->n_fields; i++)
-		vg_pl_set_field(aTHX_ pc, a[VG_PL_PERF_FIXED + i], e, i);
+		vg_pl_set_field(aTHX_ pc, a[base + i], e, i);
 	if (PL_stack_max - sp < (SSize_t)n)
 		sp = stack_grow(sp, sp, (SSize_t)n);
 	for (i = 0; i < n; i++)
@@ -332,7 +349,7 @@ void vg_pl_perf_done(pTHX_ VgPlClass *pc)
 
 	if (!pc->pargs)
 		return;
-	n = VG_PL_PERF_FIXED + pc->cls->n_fields;
+	n = VG_PL_PERF_FIXED + vg_pl_perf_extra(pc) + pc->cls->n_fields;
 	for (i = 0; i < n; i++) {
 		SV *v = pc->pargs[i];
 
