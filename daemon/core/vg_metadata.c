@@ -225,6 +225,15 @@ static gboolean tokenize(Parser *P)
 					case 't': g_string_append_c(str, '\t'); break;
 					case '\\': g_string_append_c(str, '\\'); break;
 					case '"': g_string_append_c(str, '"'); break;
+					case 'x':
+						if (i + 2 < n && g_ascii_isxdigit(s[i + 1]) &&
+						    g_ascii_isxdigit(s[i + 2])) {
+							g_string_append_c(str, g_ascii_xdigit_value(s[i + 1]) * 16 +
+									  g_ascii_xdigit_value(s[i + 2]));
+							i += 2;
+							break;
+						}
+						/* fall through */
 					default:
 						g_string_append_c(str, '\\');
 						g_string_append_c(str, s[i]);

@@ -1,0 +1,298 @@
+/*
+ * vg_testlib.h - helpers shared by the core's tests, gen-trace and
+ * bench-core: the TSDL text of a vigil trace (the layout vigil.ko
+ * emits, see kmod/vigil_metadata.c) and a builder for CTF packets.
+ *
+ * Header only: each test program is one .c file.
+ */
+#ifndef VG_TESTLIB_H
+#define VG_TESTLIB_H
+
+#include "vg_stream.h"
+
+#include <string.h>
+
+/* Event ids of vgt_tsdl(). */
+enum {
+	VGT_SYS_ENTER = 0,
+	VGT_SYS_EXIT = 1,
+	VGT_SCHED_SWITCH = 2,
+	VGT_SCHED_WAKEUP = 3,
+	VGT_FORK = 4,
+	VGT_EXEC = 5,
+	VGT_EXIT = 6,
+	VGT_IRQ_ENTRY = 7,
+	VGT_STATEDUMP = 8,
+	VGT_STATEDUMP_END = 9,
+	VGT_PAGE_FAULT = 10,
+	VGT_KPROBE = 1024,
+};
+
+#define VGT_UUID_STR "3f2a9c4e-7b1d-4e8a-9c55-0d1e2f3a4b5c"
+static const guint8 vgt_uuid[16] = {
+	0x3f, 0x2a, 0x9c, 0x4e, 0x7b, 0x1d, 0x4e, 0x8a,
+	0x9c, 0x55, 0x0d, 0x1e, 0x2f, 0x3a, 0x4b, 0x5c,
+};
+
+/* TSDL of a vigil trace; extra_env (may be NULL) is inserted in the env
+ * block as is ("\tkey = value;\n" lines).  g_free() it. */
+static inline char *vgt_tsdl(const char *extra_env)
+{
+	return g_strdup_printf(
+"/* CTF 1.8 */\n"
+"\n"
+"typealias integer { size = 8;  align = 8; signed = false; } := uint8_t;\n"
+"typealias integer { size = 16; align = 8; signed = false; } := uint16_t;\n"
+"typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
+"typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
+"typealias integer { size = 8;  align = 8; signed = true;  } := int8_t;\n"
+"typealias integer { size = 16; align = 8; signed = true;  } := int16_t;\n"
+"typealias integer { size = 32; align = 8; signed = true;  } := int32_t;\n"
+"typealias integer { size = 64; align = 8; signed = true;  } := int64_t;\n"
+"typealias integer { size = 64; align = 8; signed = false; base = 16; } := uint64_hex_t;\n"
+"typealias integer { size = 8;  align = 8; signed = false; encoding = UTF8; } := char_t;\n"
+"typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n"
+"\n"
+"trace {\n"
+"\tmajor = 1;\n"
+"\tminor = 8;\n"
+"\tuuid = \"" VGT_UUID_STR "\";\n"
+"\tbyte_order = le;\n"
+"\tpacket.header := struct {\n"
+"\t\tuint32_t magic;\n"
+"\t\tuint8_t uuid[16];\n"
+"\t\tuint32_t stream_id;\n"
+"\t\tuint64_t stream_instance_id;\n"
+"\t};\n"
+"};\n"
+"\n"
+"env {\n"
+"\thostname = \"testhost\";\n"
+"\tdomain = \"kernel\";\n"
+"\tsysname = \"Linux\";\n"
+"\tkernel_release = \"6.1.0-test\";\n"
+"\ttracer_name = \"vigil\";\n"
+"\ttracer_major = 1;\n"
+"\ttracer_minor = 0;\n"
+"%s"
+"};\n"
+"\n"
+"clock {\n"
+"\tname = \"monotonic\";\n"
+"\tuuid = \"" VGT_UUID_STR "\";\n"
+"\tdescription = \"ktime_get_mono_fast_ns\";\n"
+"\tfreq = 1000000000;\n"
+"\tprecision = 1;\n"
+"\toffset_s = 0;\n"
+"\toffset = 1700000000000000000;\n"
+"\tabsolute = FALSE;\n"
+"};\n"
+"\n"
+"stream {\n"
+"\tid = 0;\n"
+"\tpacket.context := struct {\n"
+"\t\tuint64_clock_monotonic_t timestamp_begin;\n"
+"\t\tuint64_clock_monotonic_t timestamp_end;\n"
+"\t\tuint64_t content_size;\n"
+"\t\tuint64_t packet_size;\n"
+"\t\tuint64_t packet_seq_num;\n"
+"\t\tuint64_t events_discarded;\n"
+"\t\tuint32_t cpu_id;\n"
+"\t};\n"
+"\tevent.header := struct {\n"
+"\t\tuint16_t id;\n"
+"\t\tuint64_clock_monotonic_t timestamp;\n"
+"\t};\n"
+"\tevent.context := struct {\n"
+"\t\tint32_t tid;\n"
+"\t};\n"
+"};\n"
+"\n"
+"event {\n\tname = \"raw_syscalls:sys_enter\";\n\tid = 0;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tint64_t id;\n\t\tuint64_t args[6];\n\t\tuint8_t path_arg;\n\t\tuint8_t path_status;\n\t\tstring path;\n\t};\n};\n\n"
+"event {\n\tname = \"raw_syscalls:sys_exit\";\n\tid = 1;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tint64_t id;\n\t\tint64_t ret;\n\t};\n};\n\n"
+"event {\n\tname = \"sched:sched_switch\";\n\tid = 2;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tchar_t prev_comm[16];\n\t\tint32_t prev_pid;\n\t\tint32_t prev_prio;\n\t\tint64_t prev_state;\n"
+"\t\tchar_t next_comm[16];\n\t\tint32_t next_pid;\n\t\tint32_t next_prio;\n\t};\n};\n\n"
+"event {\n\tname = \"sched:sched_wakeup\";\n\tid = 3;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tchar_t comm[16];\n\t\tint32_t pid;\n\t\tint32_t prio;\n\t\tint32_t target_cpu;\n\t};\n};\n\n"
+"event {\n\tname = \"sched:sched_process_fork\";\n\tid = 4;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tchar_t parent_comm[16];\n\t\tint32_t parent_pid;\n\t\tchar_t child_comm[16];\n\t\tint32_t child_pid;\n\t\tint32_t child_tgid;\n\t};\n};\n\n"
+"event {\n\tname = \"sched:sched_process_exec\";\n\tid = 5;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tstring filename;\n\t\tint32_t pid;\n\t\tint32_t old_pid;\n\t\tint32_t tgid;\n\t\tint32_t ppid;\n\t\tuint32_t uid;\n\t\tstring argv;\n\t};\n};\n\n"
+"event {\n\tname = \"sched:sched_process_exit\";\n\tid = 6;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tchar_t comm[16];\n\t\tint32_t pid;\n\t\tint32_t prio;\n\t\tint32_t tgid;\n\t\tint32_t exit_code;\n\t};\n};\n\n"
+"event {\n\tname = \"irq:irq_handler_entry\";\n\tid = 7;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tint32_t irq;\n\t\tstring name;\n\t};\n};\n\n"
+"event {\n\tname = \"vigil:statedump_process\";\n\tid = 8;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tint32_t tid;\n\t\tint32_t pid;\n\t\tint32_t ppid;\n\t\tchar_t comm[16];\n\t\tuint32_t uid;\n\t\tstring exe;\n\t};\n};\n\n"
+"event {\n\tname = \"vigil:statedump_end\";\n\tid = 9;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tuint32_t count;\n\t};\n};\n\n"
+"event {\n\tname = \"exceptions:page_fault_user\";\n\tid = 10;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tuint64_hex_t address;\n\t\tuint64_hex_t ip;\n\t\tuint64_hex_t error_code;\n\t};\n};\n\n"
+"event {\n\tname = \"kprobes:do_sys_open\";\n\tid = 1024;\n\tstream_id = 0;\n\tfields := struct {\n"
+"\t\tuint64_hex_t ip;\n\t\tuint64_t arg0;\n\t\tuint64_t arg1;\n\t};\n};\n\n",
+		extra_env ? extra_env : "");
+}
+
+/* ---- packet builder ---------------------------------------------------- */
+
+typedef struct {
+	GByteArray *b;
+	guint32 cpu;
+	guint64 seq;
+	guint64 discarded;
+	guint64 ts_first, ts_last;
+	gboolean any;
+	const guint8 *uuid;
+} VgtPkt;
+
+static inline void vgt_put(VgtPkt *p, const void *d, gsize n)
+{
+	g_byte_array_append(p->b, d, n);
+}
+
+static inline void vgt_u8(VgtPkt *p, guint8 v) { vgt_put(p, &v, 1); }
+static inline void vgt_u16(VgtPkt *p, guint16 v) { vgt_put(p, &v, 2); }
+static inline void vgt_u32(VgtPkt *p, guint32 v) { vgt_put(p, &v, 4); }
+static inline void vgt_u64(VgtPkt *p, guint64 v) { vgt_put(p, &v, 8); }
+static inline void vgt_str(VgtPkt *p, const char *s) { vgt_put(p, s, strlen(s) + 1); }
+
+static inline void vgt_chars(VgtPkt *p, const char *s, guint n)
+{
+	char buf[256] = { 0 };
+
+	strncpy(buf, s, n < sizeof(buf) ? n : sizeof(buf));
+	vgt_put(p, buf, n);
+}
+
+static inline void vgt_pkt_begin(VgtPkt *p, guint32 cpu, guint64 seq,
+				 guint64 discarded)
+{
+	guint8 zero[VIGIL_PACKET_HDR_SIZE] = { 0 };
+
+	p->b = g_byte_array_new();
+	p->cpu = cpu;
+	p->seq = seq;
+	p->discarded = discarded;
+	p->any = FALSE;
+	p->ts_first = p->ts_last = 0;
+	if (!p->uuid)
+		p->uuid = vgt_uuid;
+	vgt_put(p, zero, sizeof(zero));
+}
+
+/* Record header; the payload follows with vgt_u8 ... vgt_str. */
+static inline void vgt_ev(VgtPkt *p, guint16 id, guint64 ts, gint32 tid)
+{
+	if (!p->any)
+		p->ts_first = ts;
+	p->any = TRUE;
+	if (ts > p->ts_last)
+		p->ts_last = ts;
+	vgt_u16(p, id);
+	vgt_u64(p, ts);
+	vgt_u32(p, (guint32)tid);
+}
+
+/* Finish: fill header and context, pad to packet_size (0: content size
+ * rounded up to 8).  ts_end 0: the last event's timestamp.  Returns the
+ * bytes (g_free) and their size. */
+static inline guint8 *vgt_pkt_end(VgtPkt *p, gsize packet_size,
+				  guint64 ts_begin, guint64 ts_end, gsize *len)
+{
+	struct vigil_packet_header h;
+	struct vigil_packet_context c;
+	gsize content = p->b->len;
+	guint8 zero[8] = { 0 };
+
+	if (!packet_size)
+		packet_size = (content + 7) & ~(gsize)7;
+	while (p->b->len < packet_size) {
+		gsize n = packet_size - p->b->len;
+
+		g_byte_array_append(p->b, zero, n > 8 ? 8 : n);
+	}
+	h.magic = VIGIL_CTF_MAGIC;
+	memcpy(h.uuid, p->uuid, 16);
+	h.stream_id = 0;
+	h.stream_instance_id = p->cpu;
+	c.timestamp_begin = ts_begin ? ts_begin : p->ts_first;
+	c.timestamp_end = ts_end ? ts_end : p->ts_last;
+	if (c.timestamp_end < c.timestamp_begin)
+		c.timestamp_end = c.timestamp_begin;
+	c.content_size = content * 8;
+	c.packet_size = packet_size * 8;
+	c.packet_seq_num = p->seq;
+	c.events_discarded = p->discarded;
+	c.cpu_id = p->cpu;
+	memcpy(p->b->data, &h, sizeof(h));
+	memcpy(p->b->data + sizeof(h), &c, sizeof(c));
+	*len = p->b->len;
+	return g_byte_array_free(p->b, FALSE);
+}
+
+/* A packet object owning the bytes. */
+static inline VgPacket *vgt_pkt_finish(VgtPkt *p, gsize packet_size,
+				       guint64 ts_begin, guint64 ts_end)
+{
+	gsize len;
+	guint8 *d = vgt_pkt_end(p, packet_size, ts_begin, ts_end, &len);
+	GError *err = NULL;
+	VgPacket *pk = vg_packet_new_borrowed(d, len, NULL, "test", 0, g_free,
+					      d, &err);
+
+	g_assert_no_error(err);
+	return pk;
+}
+
+static inline VgMetadata *vgt_metadata(const char *extra_env)
+{
+	char *t = vgt_tsdl(extra_env);
+	GError *err = NULL;
+	VgMetadata *md = vg_metadata_parse(t, strlen(t), "test-metadata", &err);
+
+	g_assert_no_error(err);
+	g_free(t);
+	return md;
+}
+
+/* Payload writers of some events. */
+static inline void vgt_sys_enter(VgtPkt *p, guint64 ts, gint32 tid, gint64 nr,
+				 const guint64 args[6], int path_arg,
+				 const char *path)
+{
+	int i;
+
+	vgt_ev(p, VGT_SYS_ENTER, ts, tid);
+	vgt_u64(p, nr);
+	for (i = 0; i < 6; i++)
+		vgt_u64(p, args ? args[i] : 0);
+	vgt_u8(p, path_arg >= 0 ? path_arg : 0);
+	vgt_u8(p, path ? 1 : 0);
+	vgt_str(p, path ? path : "");
+}
+
+static inline void vgt_sys_exit(VgtPkt *p, guint64 ts, gint32 tid, gint64 nr,
+				gint64 ret)
+{
+	vgt_ev(p, VGT_SYS_EXIT, ts, tid);
+	vgt_u64(p, nr);
+	vgt_u64(p, ret);
+}
+
+static inline void vgt_statedump(VgtPkt *p, guint64 ts, gint32 tid, gint32 pid,
+				 gint32 ppid, const char *comm, guint32 uid,
+				 const char *exe)
+{
+	vgt_ev(p, VGT_STATEDUMP, ts, 0);
+	vgt_u32(p, tid);
+	vgt_u32(p, pid);
+	vgt_u32(p, ppid);
+	vgt_chars(p, comm, 16);
+	vgt_u32(p, uid);
+	vgt_str(p, exe);
+}
+
+#endif
