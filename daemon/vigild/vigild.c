@@ -890,9 +890,11 @@ int main(int argc, char **argv)
 	}
 
 	if (cfg->replay_dir ? !start_replay(d, &err) : !start_live(d, &err)) {
-		g_critical("%s", err->message);
-		if (cfg->foreground || cfg->replay_dir)
-			g_printerr("vigild: %s\n", err->message);
+		/* stderr always (the caller sees why); the log too when it
+		 * goes elsewhere (journal, syslog) */
+		g_printerr("vigild: %s\n", err->message);
+		if (log_journal || log_syslog)
+			g_critical("%s", err->message);
 		g_clear_error(&err);
 		if (d->perl) {
 			vg_perl_free(d->perl);
