@@ -1,0 +1,134 @@
+package VigilPerlTest;
+
+# Helpers for the t/perl tests: run vigild on a replay of a trace made
+# with VigilTestTrace, with a handler script written by the test.
+
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Temp qw(tempdir);
+use File::Spec;
+use Cwd qw(abs_path);
+use IPC::Open3;
+use Symbol qw(gensym);
+
+our @EXPORT = qw(vigild_path tmpdir write_file run_vigild standard_trace
+    use_blib);
+
+my $ROOT = abs_path(File::Spec->catdir((File::Spec->splitpath(__FILE__))[1],
+    '..', '..', '..'));
+
+sub root { $ROOT }
+
+sub vigild_path {
+	my $p = "$ROOT/daemon/build/vigild";
+	$p = "$ROOT/daemon/build/bin/vigild" if !-x $p && -x "$ROOT/daemon/build/bin/vigild";
+	die "vigild is not built ($p missing): run make\n" unless -x $p && !-d $p;
+	return $p;
+}
+
+# The Vigil module built by Makefile.PL (blib), for plain-perl tests.
+sub use_blib {
+	die "the Vigil module is not built (blib/ missing): run make\n"
+	    unless -f "$ROOT/blib/arch/auto/Vigil/Vigil.so";
+	unshift @INC, "$ROOT/blib/lib", "$ROOT/blib/arch";
+	return;
+}
+
+sub tmpdir { tempdir('vigil-perl-XXXXXX', TMPDIR => 1, CLEANUP => 1) }
+
+sub write_file {
+	my ($path, $text) = @_;
+	open my $fh, '>', $path or die "$path: $!";
+	print $fh $text;
+	close $fh or die "$path: $!";
+	return $path;
+}
+
+# run_vigild(trace => DIR, scripts => [paths], args => [...], opts => [...])
+# Returns { rc, out, err }.  A config file that sets nothing is passed so
+# the host's /etc/vigil/vigil.yaml cannot change the test; the control
+# socket goes to a private directory.
+sub run_vigild {
+	my (%o) = @_;
+	my $dir = tmpdir();
+	my $conf = write_file("$dir/vigil.yaml",
+	    "control_socket: $dir/control.sock\n" . ($o{config} || ''));
+	my @cmd = (vigild_path(), '-c', $conf, '-f');
+	push @cmd, '--replay', $o{trace} if $o{trace};
+	push @cmd, map { ('-s', $_) } @{ $o{scripts} || [] };
+	push @cmd, @{ $o{opts} || [] };
+	push @cmd, '--', @{ $o{args} } if $o{args};
+	local $ENV{VIGIL_PERL_LIB} = "$ROOT/perl/lib";
+	my $err = gensym;
+	my $pid = open3(my $in, my $out, $err, @cmd);
+	close $in;
+	# read both without deadlock: stderr to a file via a child is
+	# simpler; the outputs here are small, so read stdout then stderr
+	# after waiting in a select loop
+	my ($o_txt, $e_txt) = ('', '');
+	require IO::Select;
+	my $sel = IO::Select->new($out, $err);
+	while ($sel->count) {
+		for my $fh ($sel->can_read) {
+			my $n = sysread $fh, my $buf, 65536;
+			if (!$n) { $sel->remove($fh); next }
+			if ($fh == $out) { $o_txt .= $buf } else { $e_txt .= $buf }
+		}
+	}
+	waitpid $pid, 0;
+	return { rc => $? >> 8, sig => $? & 127, out => $o_txt, err => $e_txt,
+		 cmd => "@cmd" };
+}
+
+# A trace with a known population: process 100 (bash, 2 threads: 100 and
+# 101), process 200 (cat); N rounds of openat enter/exit on alternating
+# CPUs with known results, plus sched_switch events.
+#   counts: openat calls per tid, failures (ret < 0) per comm.
+sub standard_trace {
+	my (%o) = @_;
+	require VigilTestTrace;
+	my $rounds = $o{rounds} || 30;
+	my $w = VigilTestTrace->new(cpus => 2, packet_size => $o{packet_size} || 4096);
+	my $ts = 1_000_000_000;
+	$w->event(cpu => 0, ts => $ts++, tid => 100, name => 'vigil:statedump_process',
+	    pid => 100, ppid => 1, comm => 'bash', uid => 0, exe => '/bin/bash');
+	$w->event(cpu => 0, ts => $ts++, tid => 101, name => 'vigil:statedump_process',
+	    pid => 100, ppid => 1, comm => 'bash', uid => 0, exe => '/bin/bash');
+	$w->event(cpu => 0, ts => $ts++, tid => 200, name => 'vigil:statedump_process',
+	    pid => 200, ppid => 100, comm => 'cat', uid => 1000, exe => '/bin/cat');
+	$w->event(cpu => 0, ts => $ts++, tid => 100, name => 'vigil:statedump_end', count => 3);
+	my @tids = (100, 101, 200);
+	my %expect = (calls => {}, fails => {}, events => 4);
+	for my $i (0 .. $rounds - 1) {
+		my $tid = $tids[$i % 3];
+		my $cpu = $i % 2;
+		my $ret = $i % 4 == 0 ? -2 : 3 + $i;
+		my $path = $i % 5 == 0 ? "/etc/passwd" : "/tmp/file$i";
+		$ts += 1_000_000;	# 1 ms apart
+		$w->event(cpu => $cpu, ts => $ts, tid => $tid,
+		    name => 'raw_syscalls:sys_enter', id => 257,
+		    args => [-100, 0x1000 + $i, 0, 0, 0, 0], path_arg => 1,
+		    path_status => 1, path => $path);
+		$w->event(cpu => $cpu, ts => $ts + 500, tid => $tid,
+		    name => 'raw_syscalls:sys_exit', id => 257, ret => $ret);
+		$w->event(cpu => 1 - $cpu, ts => $ts + 700, tid => 0,
+		    name => 'sched:sched_switch', prev_comm => 'swapper/1',
+		    prev_pid => 0, prev_prio => 120, prev_state => 0,
+		    next_comm => $tid == 200 ? 'cat' : 'bash', next_pid => $tid,
+		    next_prio => 120);
+		$expect{calls}{$tid}++;
+		$expect{fails}{ $tid == 200 ? 'cat' : 'bash' }++ if $ret < 0;
+		$expect{etc}++ if $path =~ m{^/etc/};
+		$expect{events} += 3;
+		push @{ $expect{rets} }, $ret;
+		push @{ $expect{paths} }, $path;
+	}
+	$expect{first_ts} = 1_000_000_000;
+	$expect{last_ts} = $ts + 700;
+	my $dir = $o{dir} || tmpdir() . '/trace';
+	$w->write($dir);
+	return ($dir, \%expect);
+}
+
+1;
