@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil-workload - a known set of syscalls for the kernel module tests.
+ *
+ *   vigil-workload [--sleep-ms MS] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]
+ *
+ * Prints "pid=<pid>" first, sleeps MS milliseconds (default 0) so the
+ * tracer sees a quiet start, calls getppid GETPPID_COUNT times, then
+ * openat(AT_FDCWD, OPEN_PATH, O_RDONLY) OPEN_COUNT times (each must fail;
+ * a success is an error, exit 2), then execv()s EXEC with ARGS if given.
+ * Raw syscall() is used so libc caching cannot hide a call.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+static long num(const char *s, const char *what)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < 0) {
+		fprintf(stderr, "vigil-workload: %s: '%s' is not a count\n",
+			what, s);
+		exit(1);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	long n_getppid, n_open, i, sleep_ms = 0;
+	const char *path;
+	int a = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "--sleep-ms")) {
+		sleep_ms = num(argv[2], "--sleep-ms");
+		a = 3;
+	}
+	if (argc - a < 3) {
+		fprintf(stderr, "usage: vigil-workload [--sleep-ms MS] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]\n");
+		return 1;
+	}
+	n_getppid = num(argv[a], "GETPPID_COUNT");
+	n_open = num(argv[a + 1], "OPEN_COUNT");
+	path = argv[a + 2];
+	printf("pid=%d\n", getpid());
+	fflush(stdout);
+	if (sleep_ms) {
+		struct timespec ts = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	for (i = 0; i < n_getppid; i++)
+		syscall(SYS_getppid);
+	for (i = 0; i < n_open; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+
+		if (fd >= 0) {
+			fprintf(stderr, "vigil-workload: open %s succeeded\n", path);
+			return 2;
+		}
+	}
+	if (argc - a > 3) {
+		execv(argv[a + 3], &argv[a + 3]);
+		fprintf(stderr, "vigil-workload: exec %s: %s\n", argv[a + 3],
+			strerror(errno));
+		return 3;
+	}
+	return 0;
+}
