@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ struct Vigild {
 
 	guint n_cpus;
 	CpuCounters *cc;
-	GPatternSpec **comm_globs;	/* NULL-terminated, or NULL */
+	char **comm_globs;		/* fnmatch patterns, NULL-terminated, or NULL */
 
 	/* keeping the loop responsive while a long batch is delivered */
 	gint64 batch_deadline_us;
@@ -456,10 +457,9 @@ static gboolean on_command(const char *cmd, const char *arg, char **reply,
 static gboolean comm_ok(Vigild *d, const VgEvent *e)
 {
 	const char *comm = e->task ? e->task->comm : "";
-	gsize len = strlen(comm);
 
-	for (GPatternSpec **g = d->comm_globs; *g; g++)
-		if (g_pattern_spec_match(*g, len, comm, NULL))
+	for (char **g = d->comm_globs; *g; g++)
+		if (fnmatch(*g, comm, 0) == 0)
 			return TRUE;
 	return FALSE;
 }
@@ -871,9 +871,9 @@ int main(int argc, char **argv)
 	d->loop = g_main_loop_new(d->ctx, FALSE);
 	d->start_us = g_get_monotonic_time();
 	if (cfg->filter_comms->len) {
-		d->comm_globs = g_new0(GPatternSpec *, cfg->filter_comms->len + 1);
+		d->comm_globs = g_new0(char *, cfg->filter_comms->len + 1);
 		for (guint k = 0; k < cfg->filter_comms->len; k++)
-			d->comm_globs[k] = g_pattern_spec_new(cfg->filter_comms->pdata[k]);
+			d->comm_globs[k] = g_strdup(cfg->filter_comms->pdata[k]);
 	}
 
 	/* Scripts first: a compile error must not touch the module. */
@@ -978,11 +978,7 @@ int main(int argc, char **argv)
 		vg_metadata_free(d->md);
 	if (d->syscalls)
 		vg_syscall_table_free(d->syscalls);
-	if (d->comm_globs) {
-		for (GPatternSpec **g = d->comm_globs; *g; g++)
-			g_pattern_spec_free(*g);
-		g_free(d->comm_globs);
-	}
+	g_strfreev(d->comm_globs);
 	g_free(d->cc);
 	g_free(d->stop_reason);
 	g_main_loop_unref(d->loop);
