@@ -712,6 +712,8 @@ static guint rd_of(const VgField *f)
 	case 8: base = VG_RD_U64; break;
 	default: return VG_RD_NONE;
 	}
+	if (f->kind == VG_FIELD_STRING || f->kind == VG_FIELD_CHARS)
+		return VG_RD_NONE;
 	if (f->kind == VG_FIELD_INT || f->kind == VG_FIELD_INT_ARRAY)
 		base += VG_RD_S8;
 	return base;
