@@ -169,7 +169,9 @@ given to vigild after C<--> are in C<@ARGV>.
 
 Call CODE with the event object for every event called NAME
 (C<'subsystem:event'>, e.g. C<'sched:sched_switch'>).  NAME may contain
-the shell globs C<*> and C<?> (C<'sched:*'>).  Besides the events of the
+the shell globs C<*> and C<?> (C<'sched:*'>); a glob that can match
+C<syscalls:*> names (C<'*'>, C<'sys*'>) also gets the derived per-syscall
+events described next.  Besides the events of the
 table in vigil-handlers(7), each system call is also available as
 C<syscalls:sys_enter_NAME> / C<syscalls:sys_exit_NAME> with the kernel's
 argument names (C<< $e->{filename} >>, C<< $e->{ret} >>); vigild derives

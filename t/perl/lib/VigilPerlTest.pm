@@ -21,6 +21,7 @@ my $ROOT = abs_path(File::Spec->catdir((File::Spec->splitpath(__FILE__))[1],
 sub root { $ROOT }
 
 sub vigild_path {
+	return $ENV{VIGILD} if $ENV{VIGILD};	# e.g. an installed vigild
 	my $p = "$ROOT/daemon/build/vigild";
 	$p = "$ROOT/daemon/build/bin/vigild" if !-x $p && -x "$ROOT/daemon/build/bin/vigild";
 	die "vigild is not built ($p missing): run make\n" unless -x $p && !-d $p;
