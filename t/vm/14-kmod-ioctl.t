@@ -1,0 +1,101 @@
+#!/usr/bin/perl
+# /dev/vigil validates every ioctl argument (-EINVAL, -EFAULT, -EBUSY for
+# the wrong state or another fd, -ENOENT, -ENOTTY), /dev/vigil_annotate
+# bounds its writes, and one session can start and stop tracing many
+# times; all with a clean kernel log (vm-run fails on any warning).
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use VigilVM;
+
+vm_skip_unless_available('ioctl validation test');
+my $root = VigilVM::repo_root();
+system('make', '-s', '-C', "$root/kmod", 'tools') == 0
+    or BAIL_OUT('cannot build kmod/tools');
+
+my $r = vm_run(cmd => 'kmod/tools/vigil-ioctl-check --cycles 100', timeout => 300);
+is($r->{exit}, 0, 'the ioctl checks ran in the VM with a clean kernel log and clean unload')
+    or diag($r->{output});
+my %got = $r->{output} =~ /^case (\S+) (\S+)$/mg;
+
+my @expect = (
+    [start_unconfigured      => EBUSY  => 'START before CONFIGURE is refused (state)'],
+    [event_unconfigured      => EBUSY  => 'EVENT before CONFIGURE is refused (state)'],
+    [cfg_abi_version         => EINVAL => 'CONFIGURE rejects an unknown abi_version'],
+    [cfg_mode                => EINVAL => 'CONFIGURE rejects an unknown mode'],
+    [cfg_subbuf_not_pow2     => EINVAL => 'CONFIGURE rejects a sub-buffer size that is not a power of 2'],
+    [cfg_subbuf_too_small    => EINVAL => 'CONFIGURE rejects sub-buffers under 4 KiB'],
+    [cfg_subbuf_too_big      => EINVAL => 'CONFIGURE rejects sub-buffers over 64 MiB'],
+    [cfg_nsubbufs_1          => EINVAL => 'CONFIGURE rejects fewer than 2 sub-buffers'],
+    [cfg_nsubbufs_5000       => EINVAL => 'CONFIGURE rejects more than 4096 sub-buffers'],
+    [cfg_unknown_flag        => EINVAL => 'CONFIGURE rejects unknown flags'],
+    [cfg_reserved            => EINVAL => 'CONFIGURE rejects non-zero reserved fields'],
+    [cfg_null_pointer        => EFAULT => 'CONFIGURE with a NULL argument is -EFAULT'],
+    [cfg_bad_pointer         => EFAULT => 'CONFIGURE with an unmapped argument is -EFAULT'],
+    [cfg_good                => 0      => 'a valid CONFIGURE succeeds'],
+    [cfg_other_fd            => EBUSY  => 'a second fd cannot configure while the first owns the session'],
+    [start_other_fd          => EBUSY  => 'a second fd cannot START the owner\'s session'],
+    [event_name_unterminated => EINVAL => 'EVENT rejects a name without NUL'],
+    [event_unknown           => ENOENT => 'EVENT on an unknown event name is -ENOENT'],
+    [event_enable_2          => EINVAL => 'EVENT rejects enable values other than 0/1'],
+    [event_reserved          => EINVAL => 'EVENT rejects non-zero reserved'],
+    [event_bad_pointer       => EFAULT => 'EVENT with an unmapped argument is -EFAULT'],
+    [event_good              => 0      => 'EVENT enables raw_syscalls:sys_enter'],
+    [event_annotation        => 0      => 'EVENT enables vigil:annotation'],
+    [filter_type             => EINVAL => 'FILTER rejects an unknown type'],
+    [filter_too_many         => EINVAL => 'FILTER rejects more than VIGIL_FILTER_MAX_IDS ids'],
+    [filter_bad_ids_pointer  => EFAULT => 'FILTER with an unmapped id array is -EFAULT'],
+    [filter_null_ids         => EINVAL => 'FILTER with count > 0 and a NULL id array is -EINVAL'],
+    [filter_negative_pid     => EINVAL => 'FILTER rejects negative pids'],
+    [filter_syscall_range    => EINVAL => 'FILTER rejects syscall numbers beyond NR_syscalls'],
+    [filter_syscall_good     => 0      => 'a valid syscall filter is accepted'],
+    [filter_clear            => 0      => 'count 0 clears a filter'],
+    [kprobe_unknown_symbol   => ENOENT => 'ADD_KPROBE on an unknown symbol is -ENOENT'],
+    [kprobe_nargs_7          => EINVAL => 'ADD_KPROBE rejects more than 6 arguments'],
+    [kprobe_retprobe_2       => EINVAL => 'ADD_KPROBE rejects retprobe values other than 0/1'],
+    [kprobe_empty_name       => EINVAL => 'ADD_KPROBE rejects an empty name'],
+    [kprobe_name_with_space  => EINVAL => 'ADD_KPROBE rejects names that are not identifiers'],
+    [kprobe_reserved         => EINVAL => 'ADD_KPROBE rejects non-zero reserved'],
+    [kprobe_good             => 0      => 'ADD_KPROBE on __x64_sys_getppid succeeds'],
+    [kprobe_duplicate        => EEXIST => 'ADD_KPROBE with a name in use is -EEXIST'],
+    [kprobe_del_unknown      => ENOENT => 'DEL_KPROBE of an unknown name is -ENOENT'],
+    [kprobe_del_good         => 0      => 'DEL_KPROBE removes the kprobe'],
+    [getpos_bad_cpu          => EINVAL => 'GET_POS rejects a CPU number beyond nr_cpu_ids'],
+    [getpos_reserved         => EINVAL => 'GET_POS rejects non-zero reserved'],
+    [getpos_bad_pointer      => EFAULT => 'GET_POS with an unmapped argument is -EFAULT'],
+    [getpos_good             => 0      => 'GET_POS of CPU 0 succeeds'],
+    [consume_beyond_produced => EINVAL => 'CONSUME beyond the produced count is -EINVAL'],
+    [stats_bad_buf           => EFAULT => 'STATS with an unmapped buffer is -EFAULT'],
+    [stats_other_fd          => 0      => 'STATS works from any fd'],
+    [unknown_ioctl           => ENOTTY => 'an unknown ioctl number is -ENOTTY'],
+    [stop_not_running        => EBUSY  => 'STOP when not running is refused (state)'],
+    [pause_not_running       => EBUSY  => 'PAUSE when not running is refused (state)'],
+    [annotate_open           => 0      => 'root opens /dev/vigil_annotate for writing'],
+    [annotate_not_running    => ENOTCONN => 'an annotation while nothing traces is -ENOTCONN, not silently lost'],
+    [start_good              => 0      => 'START succeeds once configured'],
+    [start_twice             => EBUSY  => 'a second START is refused (state)'],
+    [cfg_while_running       => EBUSY  => 'CONFIGURE while running is refused (state)'],
+    [resume_not_paused       => EBUSY  => 'RESUME when not paused is refused (state)'],
+    [pause_good              => 0      => 'PAUSE while running succeeds'],
+    [pause_twice             => EBUSY  => 'a second PAUSE is refused (state)'],
+    [resume_good             => 0      => 'RESUME after PAUSE succeeds'],
+    [flush_good              => 0      => 'FLUSH while running succeeds'],
+    [annotate_too_long       => EMSGSIZE => 'an annotation over 256 bytes is -EMSGSIZE'],
+    [annotate_256            => 0      => 'an annotation of exactly 256 bytes is accepted'],
+    [annotate_bad_pointer    => EFAULT => 'an annotation from an unmapped buffer is -EFAULT'],
+    [stop_good               => 0      => 'STOP while running succeeds'],
+    [cfg_after_owner_closed  => 0      => 'closing the owner fd ends the session: another fd may configure'],
+);
+for my $e (@expect) {
+    my ($case, $want, $name) = @$e;
+    is($got{$case}, $want, $name);
+}
+my %known = map { $_->[0] => 1 } @expect;
+is_deeply([grep { !$known{$_} } sort keys %got], [], 'every case the tool ran has an expectation');
+like($r->{output}, qr/^cycles 100 0$/m, '100 START/STOP cycles in one session all succeed');
+my ($run_log) = $r->{kernel_log} =~ /(vigil-vm: run start.*)/s;
+unlike($run_log // '', qr/\b(WARNING|BUG|Oops)\b|Call Trace/, 'no kernel warning during the ioctl checks');
+
+done_testing;
