@@ -1,0 +1,73 @@
+#!/usr/bin/perl
+# handlers/latency-watch.pl calls Vigil::dump when a syscall or a wakeup
+# takes longer than the threshold, for chosen process names or everyone,
+# and says what it saw.  (On a replay vigild has nothing to dump, so each
+# trigger reports "no dump" with vigild's reason; the live dump is tested
+# in the VM tests of the flight recorder.)
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use Test::More;
+use HandlerTest;
+
+need_vigild();
+
+my $S = 1_000_000_000;
+my $MS = 1_000_000;
+my $t = new_trace();
+$t->task(100, 100, 1, 'app');
+$t->task(101, 100, 1, 'app');
+$t->task(200, 200, 1, 'other');
+$t->syscall(0, $S, 100, 'read', 250 * $MS, 4096, fd => 3);		# slow
+$t->syscall(0, $S + 300 * $MS, 100, 'read', 50 * $MS, 10, fd => 3);	# fast enough
+$t->syscall(0, $S + 400 * $MS, 100, 'nanosleep', 2000 * $MS, 0);	# sleeps by design
+$t->syscall(0, $S + 2500 * $MS, 100, 'epoll_wait', 1000 * $MS, 0, epfd => 4);	# waits by design
+$t->syscall(0, $S + 3600 * $MS, 100, 'fsync', 150 * $MS, 0, fd => 3);	# slow
+$t->syscall(1, $S + 100 * $MS, 200, 'read', 300 * $MS, -4, fd => 0);	# slow, other process
+$t->event(1, $S + 500 * $MS, 200, 'sched:sched_wakeup', comm => 'app', pid => 101, prio => 120, target_cpu => 1);
+$t->event(1, $S + 620 * $MS, 0, 'sched:sched_switch', prev_comm => 'swapper/1', prev_pid => 0,
+	  prev_prio => 120, prev_state => 0, next_comm => 'app', next_pid => 101, next_prio => 120);
+my $dir = trace_dir($t);
+
+sub triggers {
+	my ($out) = @_;
+	my @l = split /\n/, $out;
+	for (@l) { s/; (?:no dump: .*|dump: .*)\z// or return ("unexpected line: $_") }
+	return @l;
+}
+
+my ($out, $err, $st) = run_handler($dir, 'latency-watch.pl');
+is($st, 0, 'exit status 0') or diag($err);
+is_deeply([ triggers($out) ], [
+	'1.250000000 latency-watch: read by app (pid 100, tid 100) took 250.000 ms > 100 ms (ret 4096)',
+	'1.400000000 latency-watch: read by other (pid 200, tid 200) took 300.000 ms > 100 ms (ret -4)',
+	'1.620000000 latency-watch: wakeup of app (tid 101) by other (pid 200) waited 120.000 ms > 100 ms for cpu 1',
+	'4.750000000 latency-watch: fsync by app (pid 100, tid 100) took 150.000 ms > 100 ms (ret 0)',
+], 'every slow syscall and wakeup above 100 ms triggers, in time order; sleeping syscalls do not') or diag($out);
+like($out, qr/; (?:no )?dump: \S/, 'each trigger reports the dump or why there is none');
+
+($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--comm', 'app', '--no-wakeups', '--threshold-ms', '200');
+is($st, 0, '--comm --no-wakeups --threshold-ms: exit status 0') or diag($err);
+is_deeply([ triggers($out) ], [
+	'1.250000000 latency-watch: read by app (pid 100, tid 100) took 250.000 ms > 200 ms (ret 4096)',
+], 'only the named process, only syscalls, only above the threshold') or diag($out);
+
+($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--syscall', 'nanosleep,epoll_wait', '--threshold-ms', '999.5', '--no-wakeups');
+is($st, 0, '--syscall: exit status 0') or diag($err);
+is_deeply([ triggers($out) ], [
+	'3.400000000 latency-watch: nanosleep by app (pid 100, tid 100) took 2000.000 ms > 999.5 ms (ret 0)',
+	'4.500000000 latency-watch: epoll_wait by app (pid 100, tid 100) took 1000.000 ms > 999.5 ms (ret 0)',
+], '--syscall watches just those, even ones ignored by default') or diag($out);
+
+($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--no-wakeups', '--ignore', '', '--threshold-ms', '1500');
+is($st, 0, "--ignore '': exit status 0") or diag($err);
+is_deeply([ triggers($out) ], [
+	'3.400000000 latency-watch: nanosleep by app (pid 100, tid 100) took 2000.000 ms > 1500 ms (ret 0)',
+], "--ignore '' watches every syscall") or diag($out);
+
+($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--threshold-ms', '0');
+isnt($st, 0, 'a zero threshold makes vigild fail');
+like($err, qr/--threshold-ms must be > 0, not 0/, 'and says why');
+
+done_testing();
