@@ -1,0 +1,190 @@
+/*
+ * tasks.c - unit tests: the task table fed by the merge from statedump,
+ * fork, exec and exit events.
+ */
+#include "vg_testlib.h"
+
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	VgTask seen[64];	/* copy of e->task at delivery */
+	const VgTask *ptr[64];
+	char names[64][48];
+	guint n;
+	VgTasks *tasks;
+	gboolean exit_task_valid;
+} Seen;
+
+static void on_event(VgEvent *e, gpointer data)
+{
+	Seen *s = data;
+
+	g_assert_nonnull(e->task);
+	g_assert_cmpuint(s->n, <, 64);
+	s->seen[s->n] = *e->task;
+	s->ptr[s->n] = e->task;
+	g_strlcpy(s->names[s->n], e->cls->name, 48);
+	if (strcmp(e->cls->name, "sched:sched_process_exit") == 0)
+		/* during the exit event the task is still known */
+		s->exit_task_valid = vg_tasks_find(s->tasks, e->tid) == e->task;
+	s->n++;
+}
+
+static void fork_ev(VgtPkt *b, guint64 ts, gint32 parent, const char *pcomm,
+		    gint32 child, gint32 child_tgid)
+{
+	vgt_ev(b, VGT_FORK, ts, parent);
+	vgt_chars(b, pcomm, 16);
+	vgt_u32(b, parent);
+	vgt_chars(b, pcomm, 16);
+	vgt_u32(b, child);
+	vgt_u32(b, child_tgid);
+}
+
+static void exec_ev(VgtPkt *b, guint64 ts, gint32 tid, const char *file,
+		    gint32 tgid, gint32 ppid, guint32 uid)
+{
+	vgt_ev(b, VGT_EXEC, ts, tid);
+	vgt_str(b, file);
+	vgt_u32(b, tid);
+	vgt_u32(b, tid);
+	vgt_u32(b, tgid);
+	vgt_u32(b, ppid);
+	vgt_u32(b, uid);
+	vgt_str(b, "x y");
+}
+
+static void exit_ev(VgtPkt *b, guint64 ts, gint32 tid, gint32 tgid)
+{
+	vgt_ev(b, VGT_EXIT, ts, tid);
+	vgt_chars(b, "whatever", 16);
+	vgt_u32(b, tid);
+	vgt_u32(b, 120);
+	vgt_u32(b, tgid);
+	vgt_u32(b, 0);
+}
+
+static void test_tasks_follow_statedump_fork_exec_exit(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgTasks *tasks = vg_tasks_new(md, FALSE);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, tasks, on_event, &s);
+	VgtPkt b = { 0 };
+	guint64 t = 1;
+
+	s.tasks = tasks;
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_statedump(&b, t++, 100, 100, 1, "bash", 1000, "/usr/bin/bash");	/* 0 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);					/* 1 */
+	fork_ev(&b, t++, 100, "bash", 200, 200);	/* new process 2 */
+	vgt_sys_exit(&b, t++, 200, 0, 0);					/* 3 */
+	exec_ev(&b, t++, 200, "/usr/lib/very-long-program-name", 200, 100, 1000); /* 4 */
+	vgt_sys_exit(&b, t++, 200, 0, 0);					/* 5 */
+	fork_ev(&b, t++, 200, "very-long-progr", 201, 200);	/* thread 6 */
+	vgt_sys_exit(&b, t++, 201, 0, 0);					/* 7 */
+	exit_ev(&b, t++, 201, 200);						/* 8 */
+	vgt_sys_exit(&b, t++, 201, 0, 0);	/* after exit: unknown again 9 */
+	vgt_sys_exit(&b, t++, 555, 0, 0);					/* 10 */
+	vgt_sys_exit(&b, t++, 0, 0, 0);						/* 11 */
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 12);
+
+	g_assert_cmpint(s.seen[1].tid, ==, 100);
+	g_assert_cmpint(s.seen[1].pid, ==, 100);
+	g_assert_cmpint(s.seen[1].ppid, ==, 1);
+	g_assert_cmpuint(s.seen[1].uid, ==, 1000);
+	g_assert_cmpstr(s.seen[1].comm, ==, "bash");
+	g_assert_cmpstr(s.seen[1].exe, ==, "/usr/bin/bash");
+	/* the fork event itself belongs to the parent */
+	g_assert_cmpint(s.seen[2].tid, ==, 100);
+	/* the child process: parent's comm, ppid = parent's pid */
+	g_assert_cmpint(s.seen[3].tid, ==, 200);
+	g_assert_cmpint(s.seen[3].pid, ==, 200);
+	g_assert_cmpint(s.seen[3].ppid, ==, 100);
+	g_assert_cmpstr(s.seen[3].comm, ==, "bash");
+	g_assert_cmpuint(s.seen[3].uid, ==, 1000);
+	/* exec: comm is the basename cut to 15 chars, already on the exec event */
+	g_assert_cmpstr(s.seen[4].comm, ==, "very-long-progr");
+	g_assert_cmpstr(s.seen[5].comm, ==, "very-long-progr");
+	g_assert_cmpstr(s.seen[5].exe, ==, "/usr/lib/very-long-program-name");
+	/* a thread: same pid, ppid of the process */
+	g_assert_cmpint(s.seen[7].tid, ==, 201);
+	g_assert_cmpint(s.seen[7].pid, ==, 200);
+	g_assert_cmpint(s.seen[7].ppid, ==, 100);
+	g_assert_cmpstr(s.seen[7].comm, ==, "very-long-progr");
+	/* exit: known during its event, gone after */
+	g_assert_true(s.exit_task_valid);
+	g_assert_cmpint(s.seen[8].pid, ==, 200);
+	g_assert_cmpstr(s.seen[9].comm, ==, "<unknown>");
+	g_assert_cmpint(s.seen[9].pid, ==, 201);
+	g_assert_cmpint(s.seen[9].ppid, ==, 0);
+	/* never seen before: placeholder */
+	g_assert_cmpint(s.seen[10].tid, ==, 555);
+	g_assert_cmpint(s.seen[10].pid, ==, 555);
+	g_assert_cmpstr(s.seen[10].comm, ==, "<unknown>");
+	g_assert_cmpstr(s.seen[11].comm, ==, "swapper");
+	g_assert_nonnull(vg_tasks_find(tasks, 200));
+	g_assert_null(vg_tasks_find(tasks, 12345));
+	vg_merge_free(m);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
+static void test_live_tasks_are_read_from_proc(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgTasks *tasks = vg_tasks_new(md, TRUE);
+	const VgTask *t = vg_tasks_get(tasks, getpid());
+	char *comm = NULL, *exe;
+
+	g_assert_nonnull(t);
+	g_assert_cmpint(t->pid, ==, getpid());
+	g_assert_cmpint(t->ppid, ==, getppid());
+	g_assert_cmpuint(t->uid, ==, getuid());
+	g_file_get_contents("/proc/self/comm", &comm, NULL, NULL);
+	g_strchomp(comm);
+	g_assert_cmpstr(t->comm, ==, comm);
+	exe = g_file_read_link("/proc/self/exe", NULL);
+	g_assert_cmpstr(t->exe, ==, exe);
+	g_free(exe);
+	g_free(comm);
+	/* the same pointer the next time */
+	g_assert_true(vg_tasks_get(tasks, getpid()) == t);
+	g_assert_cmpuint(vg_tasks_count(tasks), ==, 1);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
+static void test_without_a_task_table_events_get_a_placeholder(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, NULL, on_event, &s);
+	VgtPkt b = { 0 };
+
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_sys_exit(&b, 1, 77, 0, 0);
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 1);
+	g_assert_cmpint(s.seen[0].tid, ==, 77);
+	g_assert_cmpint(s.seen[0].pid, ==, 77);
+	g_assert_cmpstr(s.seen[0].comm, ==, "<unknown>");
+	vg_merge_free(m);
+	vg_metadata_free(md);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/tasks/follow_statedump_fork_exec_exit",
+			test_tasks_follow_statedump_fork_exec_exit);
+	g_test_add_func("/tasks/live_tasks_are_read_from_proc",
+			test_live_tasks_are_read_from_proc);
+	g_test_add_func("/tasks/without_a_task_table_events_get_a_placeholder",
+			test_without_a_task_table_events_get_a_placeholder);
+	return g_test_run();
+}
