@@ -172,8 +172,6 @@ VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 	char *text;
 	gsize len;
 
-	if (syscalls)
-		*syscalls = NULL;
 	if (!ensure_debugfs(error))
 		return NULL;
 	if (!g_file_get_contents(path, &text, &len, &err)) {
@@ -185,6 +183,10 @@ VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 	g_free(text);
 	if (!md)
 		return NULL;
+	if (syscalls && *syscalls) {
+		vg_metadata_add_syscalls(md, *syscalls);
+		return md;
+	}
 	t = vg_syscall_table_load(NULL, NULL, &err);
 	if (!t) {
 		g_warning("syscall names unknown, no syscalls:sys_*_NAME events: %s",

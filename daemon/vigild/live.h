@@ -34,7 +34,10 @@ void vgd_live_free(VgdLive *l);		/* stops tracing if running */
 
 /* The metadata the module publishes now (with the running kernel's
  * syscall table added when it can be read: the table is returned in
- * *syscalls when that is not NULL, else freed).  Touches no ioctl: it
+ * *syscalls when that is not NULL, else freed; a table already in
+ * *syscalls is used instead of reading it again).  The trace uuid and
+ * clock offset change with each CONFIGURE: read it again after
+ * vgd_live_open().  Touches no ioctl: it
  * is read before the module is configured, so that handler filters can
  * be checked against it first. */
 VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,

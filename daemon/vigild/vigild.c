@@ -32,6 +32,7 @@ typedef struct {
 	guint64 dispatched;	/* handler calls */
 	guint64 filtered;	/* skipped by handler filters */
 	guint64 comm_filtered;	/* dropped by filters.comms */
+	guint64 self;		/* vigild's own events, dropped */
 } CpuCounters;
 
 struct Vigild {
@@ -40,6 +41,7 @@ struct Vigild {
 	GMainLoop *loop;
 	gint64 start_us;
 	gboolean live_mode;
+	gint32 self_pid;	/* live: drop our own events (no feedback) */
 
 	VgPerl *perl;
 	VgdLive *live;
@@ -160,6 +162,7 @@ char *vgd_status_text(Vigild *d)
 	VgPerlStats ps = { 0 };
 	double up = (g_get_monotonic_time() - d->start_us) / 1e6;
 	guint64 tot[6] = { 0 };
+	guint64 self = 0;
 
 	if (d->perl)
 		vg_perl_get_stats(d->perl, &ps);
@@ -189,6 +192,7 @@ char *vgd_status_text(Vigild *d)
 		v[3] = d->cc[i].filtered + d->cc[i].comm_filtered;
 		v[4] = ls ? ls->packets : ms ? ms->packets : 0;
 		v[5] = 0;
+		self += d->cc[i].self;
 		for (int k = 0; k < 5; k++)
 			tot[k] += v[k];
 		g_string_append_printf(s, "%-5u %14" G_GUINT64_FORMAT " %14"
@@ -201,6 +205,9 @@ char *vgd_status_text(Vigild *d)
 			       G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT " %14"
 			       G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT "\n",
 			       "all", tot[0], tot[1], tot[2], tot[3], tot[4]);
+	if (d->live)
+		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
+				       "\n", self);
 	g_string_append_printf(s, "handler errors: %" G_GUINT64_FORMAT "\n",
 			       ps.errors);
 	g_string_append_printf(s, "events unhandled: %" G_GUINT64_FORMAT "\n",
@@ -472,7 +479,12 @@ static void deliver(VgEvent *e, gpointer data)
 	Vigild *d = data;
 	CpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
 
-	if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
+	if (G_UNLIKELY(e->task->pid == d->self_pid)) {
+		/* Handlers make syscalls (and under some clock sources even
+		 * reading the time is one): delivering vigild's own events
+		 * would feed back into themselves. */
+		c->self++;
+	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
 		c->comm_filtered++;
 	} else if (d->perl) {
 		VgPerlStats a, b;
@@ -605,6 +617,14 @@ static gboolean start_replay(Vigild *d, GError **error)
 	d->md = vg_replay_metadata(d->replay);
 	if (d->perl && !vg_perl_set_metadata_checked(d->perl, d->md, error))
 		return FALSE;
+	/* A trace vigild recorded holds vigild's own events; they were not
+	 * delivered live, so they are not on replay either. */
+	{
+		const char *sp = vg_metadata_env(d->md, "vigild_pid");
+
+		if (sp)
+			d->self_pid = (gint32)g_ascii_strtoll(sp, NULL, 10);
+	}
 	d->n_cpus = vg_replay_n_cpus(d->replay);
 	if (d->n_cpus == 0)
 		d->n_cpus = 1;
@@ -620,16 +640,32 @@ static gboolean start_live(Vigild *d, GError **error)
 	GPtrArray *events = d->cfg->events;
 	GPtrArray *all = NULL;
 
+	VgMetadata *md0;
+
 	if (!vgd_live_check_module(error))
 		return FALSE;
-	d->md = vgd_live_read_metadata(&d->syscalls, error);
+	/* Check the handlers against the module's events before configuring
+	 * it (the uuid and clock offset of this text are not final yet). */
+	md0 = vgd_live_read_metadata(&d->syscalls, error);
+	if (!md0)
+		return FALSE;
+	if (d->perl && !vg_perl_set_metadata_checked(d->perl, md0, error)) {
+		vg_metadata_free(md0);
+		return FALSE;
+	}
+	d->self_pid = (gint32)getpid();
+	d->live = vgd_live_open(d->cfg, error);
+	if (d->live)
+		d->md = vgd_live_read_metadata(&d->syscalls, error);
+	if (d->perl && d->md &&
+	    !vg_perl_set_metadata_checked(d->perl, d->md, error)) {
+		vg_metadata_free(md0);
+		return FALSE;
+	}
+	vg_metadata_free(md0);
 	if (!d->md)
 		return FALSE;
-	if (d->perl && !vg_perl_set_metadata_checked(d->perl, d->md, error))
-		return FALSE;
-	d->live = vgd_live_open(d->cfg, error);
-	if (!d->live)
-		return FALSE;
+	vg_metadata_set_env_int(d->md, "vigild_pid", d->self_pid);
 	if (events->len == 0) {
 		all = g_ptr_array_new();
 		g_ptr_array_add(all, (gpointer)"all");
@@ -870,6 +906,7 @@ int main(int argc, char **argv)
 	d->ctx = g_main_context_default();
 	d->loop = g_main_loop_new(d->ctx, FALSE);
 	d->start_us = g_get_monotonic_time();
+	d->self_pid = -1;
 	if (cfg->filter_comms->len) {
 		d->comm_globs = g_new0(char *, cfg->filter_comms->len + 1);
 		for (guint k = 0; k < cfg->filter_comms->len; k++)
