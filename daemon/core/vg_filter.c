@@ -1,0 +1,743 @@
+/*
+ * vg_filter.c - filter expressions on events, compiled once per class
+ * into a small tree whose leaves hold resolved field indexes.
+ *
+ *   expr    := and ( '||' and )*
+ *   and     := unary ( '&&' unary )*
+ *   unary   := '!' unary | '(' expr ')' | cmp
+ *   cmp     := operand [ ( == != < <= > >= =~ ) operand ]
+ *   operand := NAME [ '[' INT ']' ] | ['-'] INT | STRING
+ *
+ * Strings compare with == and != (and =~, a synonym of ==) as shell
+ * globs (* ? [...]); a pattern without glob characters is a plain
+ * comparison.  A lone number-valued operand is true when non-zero.
+ */
+#define _GNU_SOURCE
+#include "vg_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N_OR, N_AND, N_NOT, N_CMP_INT, N_CMP_STR, N_TRUTH, N_CONST };
+enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MATCH };
+enum {
+	G_CONST, G_FIELD, G_ARRAY, G_PID, G_TID, G_PPID, G_CPU, G_TS, G_COMM,
+	G_STRFIELD,
+};
+
+typedef struct {
+	guint8 kind;		/* G_* */
+	guint idx;
+	guint elem;
+	gint64 value;		/* G_CONST */
+	gboolean is_unsigned;
+} Getter;
+
+typedef struct Node Node;
+struct Node {
+	guint8 type;
+	guint8 op;
+	gboolean unsigned_cmp;
+	gboolean glob;
+	Node *a, *b;
+	Getter l, r;
+	char *pat;		/* N_CMP_STR */
+	gsize pat_len;
+};
+
+struct VgFilter {
+	Node *root;
+	char *expr;
+};
+
+/* ---- glob ------------------------------------------------------------- */
+
+/* Match one [...] class at p (after '['); returns the position after
+ * ']' in *end and whether c matched.  FALSE with *end NULL: malformed. */
+static gboolean class_match(const char *p, const char *pend, char c,
+			    const char **end)
+{
+	gboolean neg = FALSE, hit = FALSE;
+	const char *q = p;
+
+	if (q < pend && (*q == '!' || *q == '^')) {
+		neg = TRUE;
+		q++;
+	}
+	if (q < pend && *q == ']') {	/* leading ] is literal */
+		hit = c == ']';
+		q++;
+	}
+	while (q < pend && *q != ']') {
+		char lo = *q, hi;
+
+		if (lo == '\\' && q + 1 < pend)
+			lo = *++q;
+		hi = lo;
+		if (q + 2 < pend && q[1] == '-' && q[2] != ']') {
+			hi = q[2];
+			if (hi == '\\' && q + 3 < pend) {
+				hi = q[3];
+				q++;
+			}
+			q += 2;
+		}
+		if ((guchar)c >= (guchar)lo && (guchar)c <= (guchar)hi)
+			hit = TRUE;
+		q++;
+	}
+	if (q >= pend) {
+		*end = NULL;
+		return FALSE;
+	}
+	*end = q + 1;
+	return hit != neg;
+}
+
+static gboolean glob_match(const char *p, gsize plen, const char *s, gsize slen)
+{
+	const char *pend = p + plen, *send = s + slen;
+	const char *star_p = NULL, *star_s = NULL;
+
+	while (s < send) {
+		if (p < pend && *p == '*') {
+			while (p < pend && *p == '*')
+				p++;
+			if (p == pend)
+				return TRUE;
+			star_p = p;
+			star_s = s;
+			continue;
+		}
+		if (p < pend) {
+			if (*p == '?') {
+				p++;
+				s++;
+				continue;
+			}
+			if (*p == '[') {
+				const char *end;
+
+				if (class_match(p + 1, pend, *s, &end)) {
+					p = end;
+					s++;
+					continue;
+				}
+				if (!end && *s == '[') {	/* malformed: literal */
+					p++;
+					s++;
+					continue;
+				}
+			} else {
+				char pc = *p;
+				const char *np = p + 1;
+
+				if (pc == '\\' && np < pend)
+					pc = *np++;
+				if (pc == *s) {
+					p = np;
+					s++;
+					continue;
+				}
+			}
+		}
+		if (!star_p)
+			return FALSE;
+		p = star_p;
+		s = ++star_s;
+	}
+	while (p < pend && *p == '*')
+		p++;
+	return p == pend;
+}
+
+static gboolean has_glob(const char *p, gsize n)
+{
+	gsize i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '*' || p[i] == '?' || p[i] == '[' || p[i] == '\\')
+			return TRUE;
+	return FALSE;
+}
+
+/* ---- lexer ------------------------------------------------------------- */
+
+enum { T_END, T_NAME, T_NUM, T_STR, T_OP };
+
+typedef struct {
+	int type;
+	guint col;		/* 1-based */
+	char *text;		/* NAME, STR (unescaped), OP */
+	gsize len;		/* STR length */
+	guint64 num;
+} FTok;
+
+typedef struct {
+	const char *s;
+	gsize pos;
+	FTok tok;
+	const VgEventClass *cls;
+	GError **error;
+	gboolean failed;
+} FParser;
+
+G_GNUC_PRINTF(3, 4)
+static gboolean ferr(FParser *P, guint col, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (P->failed)
+		return FALSE;
+	P->failed = TRUE;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(P->error, VG_ERROR, VG_ERROR_PARSE, "filter: %s at column %u",
+		    msg, col);
+	g_free(msg);
+	return FALSE;
+}
+
+static gboolean lex(FParser *P)
+{
+	const char *s = P->s;
+	gsize i = P->pos;
+	FTok *t = &P->tok;
+
+	g_free(t->text);
+	memset(t, 0, sizeof(*t));
+	while (s[i] && g_ascii_isspace(s[i]))
+		i++;
+	t->col = i + 1;
+	if (!s[i]) {
+		t->type = T_END;
+		P->pos = i;
+		return TRUE;
+	}
+	if (g_ascii_isalpha(s[i]) || s[i] == '_') {
+		gsize b = i;
+
+		while (g_ascii_isalnum(s[i]) || s[i] == '_')
+			i++;
+		t->type = T_NAME;
+		t->text = g_strndup(s + b, i - b);
+	} else if (g_ascii_isdigit(s[i])) {
+		gsize b = i;
+		char *end;
+
+		while (g_ascii_isalnum(s[i]))
+			i++;
+		t->text = g_strndup(s + b, i - b);
+		errno = 0;
+		t->num = g_ascii_strtoull(t->text, &end, 0);
+		if (*end || errno)
+			return ferr(P, t->col, "bad number '%s'", t->text);
+		t->type = T_NUM;
+	} else if (s[i] == '"' || s[i] == '\'') {
+		char q = s[i++];
+		GString *str = g_string_new(NULL);
+
+		while (s[i] && s[i] != q) {
+			if (s[i] == '\\' && s[i + 1]) {
+				/* keep escapes for the glob matcher, except
+				 * for the quote itself */
+				if (s[i + 1] == q) {
+					g_string_append_c(str, q);
+					i += 2;
+					continue;
+				}
+				g_string_append_c(str, s[i++]);
+			}
+			g_string_append_c(str, s[i++]);
+		}
+		if (!s[i]) {
+			g_string_free(str, TRUE);
+			return ferr(P, t->col, "unterminated string");
+		}
+		i++;
+		t->type = T_STR;
+		t->len = str->len;
+		t->text = g_string_free(str, FALSE);
+	} else {
+		static const char *const ops[] = {
+			"==", "!=", "<=", ">=", "&&", "||", "=~",
+			"<", ">", "!", "(", ")", "[", "]", "-",
+		};
+		guint k;
+
+		for (k = 0; k < G_N_ELEMENTS(ops); k++)
+			if (strncmp(s + i, ops[k], strlen(ops[k])) == 0)
+				break;
+		if (k == G_N_ELEMENTS(ops)) {
+			if (s[i] == '=')
+				return ferr(P, t->col, "unexpected '=' (use '==')");
+			if (s[i] == '&' || s[i] == '|')
+				return ferr(P, t->col, "unexpected '%c' (use '%c%c')",
+					    s[i], s[i], s[i]);
+			return ferr(P, t->col, "unexpected '%c'", s[i]);
+		}
+		t->type = T_OP;
+		t->text = g_strdup(ops[k]);
+		i += strlen(ops[k]);
+	}
+	P->pos = i;
+	return TRUE;
+}
+
+static gboolean is_op(FParser *P, const char *op)
+{
+	return P->tok.type == T_OP && strcmp(P->tok.text, op) == 0;
+}
+
+static const char *tok_name(FTok *t, char *buf, gsize n)
+{
+	switch (t->type) {
+	case T_END: return "end of expression";
+	case T_STR: g_snprintf(buf, n, "\"%.30s\"", t->text); return buf;
+	default: g_snprintf(buf, n, "'%.30s'", t->text); return buf;
+	}
+}
+
+/* ---- parser -------------------------------------------------------------- */
+
+static void node_free(Node *n)
+{
+	if (!n)
+		return;
+	node_free(n->a);
+	node_free(n->b);
+	g_free(n->pat);
+	g_free(n);
+}
+
+typedef struct {
+	int kind;		/* 0 number, 1 string value, 2 string literal */
+	Getter g;
+	char *str;		/* literal */
+	gsize len;
+	guint col;
+	char *name;		/* for messages */
+	gboolean maybe_string;	/* derived syscall argument */
+} Operand;
+
+static gboolean parse_operand(FParser *P, Operand *o)
+{
+	FTok *t = &P->tok;
+	char buf[64];
+
+	memset(o, 0, sizeof(*o));
+	o->col = t->col;
+	if (is_op(P, "-")) {
+		if (!lex(P))
+			return FALSE;
+		if (t->type != T_NUM)
+			return ferr(P, t->col, "expected a number after '-', got %s",
+				    tok_name(t, buf, sizeof(buf)));
+		o->kind = 0;
+		o->g.kind = G_CONST;
+		o->g.value = -(gint64)t->num;
+		return lex(P);
+	}
+	if (t->type == T_NUM) {
+		o->kind = 0;
+		o->g.kind = G_CONST;
+		o->g.value = (gint64)t->num;
+		o->g.is_unsigned = t->num > G_MAXINT64;
+		return lex(P);
+	}
+	if (t->type == T_STR) {
+		o->kind = 2;
+		o->str = g_memdup2(t->text, t->len + 1);
+		o->len = t->len;
+		return lex(P);
+	}
+	if (t->type == T_NAME) {
+		const char *n = t->text;
+		int idx;
+
+		o->name = g_strdup(n);
+		if (strcmp(n, "common_pid") == 0) {
+			o->g.kind = G_PID;
+		} else if (strcmp(n, "common_tid") == 0) {
+			o->g.kind = G_TID;
+		} else if (strcmp(n, "common_ppid") == 0) {
+			o->g.kind = G_PPID;
+		} else if (strcmp(n, "common_cpu") == 0) {
+			o->g.kind = G_CPU;
+		} else if (strcmp(n, "common_ts") == 0) {
+			o->g.kind = G_TS;
+			o->g.is_unsigned = TRUE;
+		} else if (strcmp(n, "common_comm") == 0) {
+			o->kind = 1;
+			o->g.kind = G_COMM;
+		} else if (P->cls && (idx = vg_class_field_index(P->cls, n)) >= 0) {
+			const VgField *f = &P->cls->fields[idx];
+
+			o->g.idx = idx;
+			switch (f->kind) {
+			case VG_FIELD_INT:
+			case VG_FIELD_UINT:
+				o->g.kind = G_FIELD;
+				o->g.is_unsigned = f->kind == VG_FIELD_UINT &&
+					f->elem_size == 8;
+				o->maybe_string = (P->cls->flags & VG_CLASS_SYSCALL_ENTER) != 0;
+				break;
+			case VG_FIELD_CHARS:
+			case VG_FIELD_STRING:
+				o->kind = 1;
+				o->g.kind = G_STRFIELD;
+				break;
+			case VG_FIELD_INT_ARRAY:
+			case VG_FIELD_UINT_ARRAY:
+				o->g.kind = G_ARRAY;
+				o->g.is_unsigned = f->kind == VG_FIELD_UINT_ARRAY &&
+					f->elem_size == 8;
+				break;
+			}
+			if (o->g.kind == G_ARRAY) {
+				guint col = t->col;
+
+				if (!lex(P))
+					return FALSE;
+				if (!is_op(P, "["))
+					return ferr(P, P->tok.col,
+						    "array field '%s' needs an index: %s[N]",
+						    o->name, o->name);
+				if (!lex(P))
+					return FALSE;
+				if (t->type != T_NUM)
+					return ferr(P, t->col, "expected an index, got %s",
+						    tok_name(t, buf, sizeof(buf)));
+				if (t->num >= f->length)
+					return ferr(P, t->col, "index %" G_GUINT64_FORMAT
+						    " out of range for '%s' (length %u)",
+						    t->num, o->name, f->length);
+				o->g.elem = t->num;
+				if (!lex(P))
+					return FALSE;
+				if (!is_op(P, "]"))
+					return ferr(P, P->tok.col, "expected ']' after index of '%s'",
+						    o->name);
+				(void)col;
+			}
+		} else {
+			return ferr(P, t->col, "unknown field '%s'", n);
+		}
+		return lex(P);
+	}
+	return ferr(P, t->col, "expected a field, number or string, got %s",
+		    tok_name(t, buf, sizeof(buf)));
+}
+
+static void operand_clear(Operand *o)
+{
+	g_free(o->str);
+	g_free(o->name);
+}
+
+static Node *parse_or(FParser *P);
+
+static Node *parse_cmp(FParser *P)
+{
+	Operand l = { 0 }, r = { 0 };
+	Node *n = NULL;
+	int op = -1;
+	guint op_col;
+	static const char *const names[] = { "==", "!=", "<", "<=", ">", ">=", "=~" };
+	guint k;
+
+	if (!parse_operand(P, &l))
+		goto out_l;
+	op_col = P->tok.col;
+	for (k = 0; k < G_N_ELEMENTS(names); k++)
+		if (is_op(P, names[k]))
+			op = k;
+	if (op < 0) {
+		/* a lone operand */
+		if (l.kind != 0) {
+			ferr(P, l.col, "%s alone is not a condition (compare it)",
+			     l.kind == 2 ? "a string" : "a text field");
+			goto out_l;
+		}
+		n = g_new0(Node, 1);
+		n->type = l.g.kind == G_CONST ? N_CONST : N_TRUTH;
+		n->l = l.g;
+		operand_clear(&l);
+		return n;
+	}
+	if (!lex(P) || !parse_operand(P, &r))
+		goto out_r;
+	/* strings on either side */
+	if (l.kind == 2 && r.kind != 2) {
+		Operand tmp = l;
+
+		l = r;
+		r = tmp;
+		if (op == OP_LT) op = OP_GT;
+		else if (op == OP_GT) op = OP_LT;
+		else if (op == OP_LE) op = OP_GE;
+		else if (op == OP_GE) op = OP_LE;
+	}
+	n = g_new0(Node, 1);
+	n->op = op == 6 ? OP_MATCH : op;
+	if (r.kind == 2 || l.kind == 1 || r.kind == 1) {
+		if (l.kind == 0 && !l.maybe_string) {
+			ferr(P, l.col, "cannot compare number %s%s%s with a string",
+			     l.name ? "field '" : "", l.name ? l.name : "",
+			     l.name ? "'" : "");
+			goto fail;
+		}
+		if (r.kind != 2) {
+			if (r.kind == 1 && l.kind == 1)
+				ferr(P, r.col, "comparing two text fields is not supported");
+			else
+				ferr(P, r.col, "text field '%s' must be compared with a string",
+				     l.name ? l.name : "?");
+			goto fail;
+		}
+		if (l.kind == 2) {
+			ferr(P, l.col, "comparing two strings: one side must be a field");
+			goto fail;
+		}
+		if (n->op != OP_EQ && n->op != OP_NE && n->op != OP_MATCH) {
+			ferr(P, op_col, "operator '%s' needs numbers (strings take ==, != or =~)",
+			     names[op]);
+			goto fail;
+		}
+		n->type = N_CMP_STR;
+		n->l = l.g;
+		if (l.kind == 0)	/* derived syscall argument */
+			n->l.kind = G_STRFIELD;
+		n->pat = r.str;
+		n->pat_len = r.len;
+		r.str = NULL;
+		n->glob = has_glob(n->pat, n->pat_len);
+	} else {
+		if (n->op == OP_MATCH) {
+			ferr(P, op_col, "operator '=~' needs a string pattern");
+			goto fail;
+		}
+		n->type = N_CMP_INT;
+		n->l = l.g;
+		n->r = r.g;
+		/* unsigned when a 64-bit unsigned value meets a non-negative one */
+		n->unsigned_cmp = (l.g.is_unsigned || r.g.is_unsigned) &&
+			!(l.g.kind == G_CONST && l.g.value < 0 && !l.g.is_unsigned) &&
+			!(r.g.kind == G_CONST && r.g.value < 0 && !r.g.is_unsigned);
+	}
+	operand_clear(&l);
+	operand_clear(&r);
+	return n;
+fail:
+	g_free(n);
+	n = NULL;
+out_r:
+	operand_clear(&r);
+out_l:
+	operand_clear(&l);
+	return n;
+}
+
+static Node *parse_unary(FParser *P)
+{
+	if (is_op(P, "!")) {
+		Node *n, *a;
+
+		if (!lex(P))
+			return NULL;
+		a = parse_unary(P);
+		if (!a)
+			return NULL;
+		n = g_new0(Node, 1);
+		n->type = N_NOT;
+		n->a = a;
+		return n;
+	}
+	if (is_op(P, "(")) {
+		guint col = P->tok.col;
+		Node *n;
+
+		if (!lex(P))
+			return NULL;
+		n = parse_or(P);
+		if (!n)
+			return NULL;
+		if (!is_op(P, ")")) {
+			char buf[64];
+
+			ferr(P, P->tok.col, "expected ')' to close '(' of column %u, got %s",
+			     col, tok_name(&P->tok, buf, sizeof(buf)));
+			node_free(n);
+			return NULL;
+		}
+		if (!lex(P)) {
+			node_free(n);
+			return NULL;
+		}
+		return n;
+	}
+	return parse_cmp(P);
+}
+
+static Node *parse_bin(FParser *P, gboolean is_or)
+{
+	Node *l = is_or ? parse_bin(P, FALSE) : parse_unary(P);
+
+	while (l && is_op(P, is_or ? "||" : "&&")) {
+		Node *r, *n;
+
+		if (!lex(P)) {
+			node_free(l);
+			return NULL;
+		}
+		r = is_or ? parse_bin(P, FALSE) : parse_unary(P);
+		if (!r) {
+			node_free(l);
+			return NULL;
+		}
+		n = g_new0(Node, 1);
+		n->type = is_or ? N_OR : N_AND;
+		n->a = l;
+		n->b = r;
+		l = n;
+	}
+	return l;
+}
+
+static Node *parse_or(FParser *P)
+{
+	return parse_bin(P, TRUE);
+}
+
+VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
+			    GError **error)
+{
+	FParser P = { 0 };
+	Node *root;
+	VgFilter *f;
+
+	P.s = expr;
+	P.cls = cls;
+	P.error = error;
+	if (!lex(&P))
+		goto fail;
+	if (P.tok.type == T_END) {
+		ferr(&P, P.tok.col, "empty expression");
+		goto fail;
+	}
+	root = parse_or(&P);
+	if (!root)
+		goto fail;
+	if (P.tok.type != T_END) {
+		char buf[64];
+
+		ferr(&P, P.tok.col, "unexpected %s (expected && or ||)",
+		     tok_name(&P.tok, buf, sizeof(buf)));
+		node_free(root);
+		goto fail;
+	}
+	g_free(P.tok.text);
+	f = g_new0(VgFilter, 1);
+	f->root = root;
+	f->expr = g_strdup(expr);
+	return f;
+fail:
+	g_free(P.tok.text);
+	return NULL;
+}
+
+void vg_filter_free(VgFilter *f)
+{
+	if (!f)
+		return;
+	node_free(f->root);
+	g_free(f->expr);
+	g_free(f);
+}
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+static inline gint64 get_int(const Getter *g, VgEvent *e)
+{
+	switch (g->kind) {
+	case G_CONST: return g->value;
+	case G_FIELD: return vg_event_int(e, g->idx);
+	case G_ARRAY: return vg_event_array_int(e, g->idx, g->elem);
+	case G_PID: return e->task->pid;
+	case G_TID: return e->tid;
+	case G_PPID: return e->task->ppid;
+	case G_CPU: return e->cpu;
+	case G_TS: return (gint64)e->ts;
+	default: return 0;
+	}
+}
+
+static inline const char *get_str(const Getter *g, VgEvent *e, gsize *len)
+{
+	const char *s;
+
+	if (g->kind == G_COMM) {
+		*len = strnlen(e->task->comm, sizeof(e->task->comm));
+		return e->task->comm;
+	}
+	s = vg_event_str(e, g->idx, len);
+	if (!s) {
+		*len = 0;
+		return "";
+	}
+	return s;
+}
+
+static gboolean eval(const Node *n, VgEvent *e)
+{
+	switch (n->type) {
+	case N_AND:
+		return eval(n->a, e) && eval(n->b, e);
+	case N_OR:
+		return eval(n->a, e) || eval(n->b, e);
+	case N_NOT:
+		return !eval(n->a, e);
+	case N_CONST:
+		return n->l.value != 0;
+	case N_TRUTH:
+		return get_int(&n->l, e) != 0;
+	case N_CMP_INT: {
+		gint64 a = get_int(&n->l, e), b = get_int(&n->r, e);
+		int c;
+
+		if (n->unsigned_cmp)
+			c = (guint64)a < (guint64)b ? -1 : (guint64)a > (guint64)b;
+		else
+			c = a < b ? -1 : a > b;
+		switch (n->op) {
+		case OP_EQ: return c == 0;
+		case OP_NE: return c != 0;
+		case OP_LT: return c < 0;
+		case OP_LE: return c <= 0;
+		case OP_GT: return c > 0;
+		case OP_GE: return c >= 0;
+		}
+		return FALSE;
+	}
+	case N_CMP_STR: {
+		gsize len;
+		const char *s = get_str(&n->l, e, &len);
+		gboolean m;
+
+		if (n->glob)
+			m = glob_match(n->pat, n->pat_len, s, len);
+		else
+			m = len == n->pat_len && memcmp(s, n->pat, len) == 0;
+		return n->op == OP_NE ? !m : m;
+	}
+	}
+	return FALSE;
+}
+
+gboolean vg_filter_match(const VgFilter *f, VgEvent *e)
+{
+	return eval(f->root, e);
+}

@@ -1,0 +1,252 @@
+/*
+ * filter.c - unit tests: filter expressions compile once per class and
+ * evaluate on events; bad expressions point at the offending column.
+ */
+#include "vg_testlib.h"
+
+#include <string.h>
+
+typedef struct {
+	VgMetadata *md;
+	VgPacket *pkt;
+	VgEvent sw;		/* sched_switch */
+	VgEvent ex;		/* sys_exit */
+	VgEvent en;		/* sys_enter openat with path */
+	VgEvent de;		/* derived sys_enter_openat */
+	VgEvent sd;		/* statedump (string exe) */
+	VgTask task;
+} Fx;
+
+static void fx_init(Fx *fx)
+{
+	VgtPkt b = { 0 };
+	VgRecordIter it;
+	GError *err = NULL;
+	const guint64 args[6] = { (guint64)-100, 0x1000, 0x80000, 0644, 0, 0 };
+	VgEvent *evs[4];
+	int i;
+
+	memset(fx, 0, sizeof(*fx));
+	fx->md = vgt_metadata("\tvigil_syscall_257 = \"openat:dfd,filename,flags,mode\";\n");
+	vgt_pkt_begin(&b, 3, 0, 0);
+	vgt_ev(&b, VGT_SCHED_SWITCH, 5000, 42);
+	vgt_chars(&b, "nginx: worker", 16);
+	vgt_u32(&b, 42);
+	vgt_u32(&b, 120);
+	vgt_u64(&b, 1);
+	vgt_chars(&b, "swapper/3", 16);
+	vgt_u32(&b, 0);
+	vgt_u32(&b, (guint32)-1);
+	vgt_sys_exit(&b, 6000, 42, 257, -13);
+	vgt_sys_enter(&b, 7000, 42, 257, args, 1, "/etc/nginx/nginx.conf");
+	vgt_statedump(&b, 8000, 42, 40, 1, "nginx", 33, "/usr/sbin/nginx");
+	fx->pkt = vgt_pkt_finish(&b, 0, 0, 0);
+	vg_record_iter_init(&it, fx->md, fx->pkt);
+	evs[0] = &fx->sw;
+	evs[1] = &fx->ex;
+	evs[2] = &fx->en;
+	evs[3] = &fx->sd;
+	/* each event in its own struct: the iterator walks on from the
+	 * previous one, which stays untouched */
+	for (i = 0; i < 4; i++) {
+		g_assert_cmpint(vg_record_iter_next(&it, evs[i], &err), ==, 1);
+		evs[i]->task = &fx->task;
+	}
+	g_assert_no_error(err);
+	fx->task.tid = 42;
+	fx->task.pid = 40;
+	fx->task.ppid = 1;
+	strcpy(fx->task.comm, "nginx");
+	g_assert_true(vg_event_derive_syscall(fx->md, &fx->en, &fx->de));
+}
+
+static void fx_clear(Fx *fx)
+{
+	vg_packet_unref(fx->pkt);
+	vg_metadata_free(fx->md);
+}
+
+static gboolean run(const char *expr, VgEvent *e)
+{
+	GError *err = NULL;
+	VgFilter *f = vg_filter_compile(expr, e->cls, &err);
+	gboolean r;
+
+	if (!f)
+		g_error("'%s' did not compile: %s", expr, err->message);
+	r = vg_filter_match(f, e);
+	vg_filter_free(f);
+	return r;
+}
+
+#define YES(expr, ev) do { if (!run(expr, ev)) g_error("'%s' should match", expr); } while (0)
+#define NO(expr, ev) do { if (run(expr, ev)) g_error("'%s' should not match", expr); } while (0)
+
+static void test_numbers_and_logic(void)
+{
+	Fx fx;
+
+	fx_init(&fx);
+	YES("ret < 0", &fx.ex);
+	YES("ret == -13", &fx.ex);
+	NO("ret != -13", &fx.ex);
+	YES("ret <= -13 && ret >= -13", &fx.ex);
+	NO("ret > 0", &fx.ex);
+	YES("id == 257 && ret < 0", &fx.ex);
+	YES("id == 0x101", &fx.ex);
+	YES("id == 1 || id == 257", &fx.ex);
+	NO("!(id == 257)", &fx.ex);
+	YES("!(id == 1) && !!ret", &fx.ex);
+	YES("ret", &fx.ex);			/* non-zero */
+	NO("0", &fx.ex);
+	YES("1", &fx.ex);
+	YES("-13 == ret", &fx.ex);
+	YES("0 > ret", &fx.ex);
+	YES("(id == 1 || ret < 0) && common_cpu == 3", &fx.ex);
+	/* && binds tighter than || */
+	YES("id == 257 || id == 1 && ret > 0", &fx.ex);
+	NO("(id == 257 || id == 1) && ret > 0", &fx.ex);
+	YES("prev_prio == 120 && next_prio == -1 && prev_state == 1", &fx.sw);
+	/* arrays by index, unsigned 64-bit values */
+	YES("args[0] == 0xffffffffffffff9c", &fx.en);
+	YES("args[1] > 0xfff", &fx.en);
+	YES("args[0] > 0x7fffffffffffffff", &fx.en);
+	YES("path_status == 1 && path_arg == 1", &fx.en);
+	fx_clear(&fx);
+}
+
+static void test_common_fields(void)
+{
+	Fx fx;
+
+	fx_init(&fx);
+	YES("common_pid == 40 && common_tid == 42 && common_ppid == 1", &fx.ex);
+	YES("common_cpu == 3", &fx.ex);
+	YES("common_ts == 6000", &fx.ex);
+	YES("common_ts > 5999 && common_ts < 6001", &fx.ex);
+	YES("common_comm == \"nginx\"", &fx.ex);
+	YES("ret < 0 && common_comm == \"nginx\"", &fx.ex);
+	NO("common_comm == \"ngin\"", &fx.ex);
+	YES("common_comm == 'ngi*'", &fx.ex);
+	fx_clear(&fx);
+}
+
+static void test_strings_and_globs(void)
+{
+	Fx fx;
+
+	fx_init(&fx);
+	YES("prev_comm == \"nginx: worker\"", &fx.sw);
+	YES("prev_comm == \"nginx*\"", &fx.sw);
+	YES("prev_comm =~ \"*worker\"", &fx.sw);
+	YES("prev_comm != \"bash\"", &fx.sw);
+	NO("prev_comm != \"ngin?: w*\"", &fx.sw);
+	YES("next_comm == \"swapper/[0-9]\"", &fx.sw);
+	NO("next_comm == \"swapper/[!0-9]\"", &fx.sw);
+	YES("next_comm == \"swapper/[^a-z]\"", &fx.sw);
+	YES("next_comm == \"swapper?3\"", &fx.sw);
+	NO("next_comm == \"swapper\"", &fx.sw);
+	YES("next_comm == \"*\"", &fx.sw);
+	YES("\"swap*\" == next_comm", &fx.sw);
+	YES("exe == \"/usr/sbin/*\" && comm == \"nginx\"", &fx.sd);
+	YES("exe == \"*/nginx\" && uid == 33", &fx.sd);
+	NO("exe == \"/usr/sbin\"", &fx.sd);
+	YES("path == \"/etc/*.conf\"", &fx.en);
+	YES("path == \"/etc/nginx/nginx.conf\"", &fx.en);
+	/* escapes: a literal star */
+	NO("path == \"/etc/\\\\*\"", &fx.en);
+	fx_clear(&fx);
+}
+
+static void test_derived_syscall_path_argument_compares_as_string(void)
+{
+	Fx fx;
+
+	fx_init(&fx);
+	g_assert_cmpstr(fx.de.cls->name, ==, "syscalls:sys_enter_openat");
+	YES("filename == \"/etc/*\"", &fx.de);
+	YES("filename != \"/tmp/*\" && flags == 0x80000", &fx.de);
+	YES("dfd == -100", &fx.de);
+	/* not the path argument: compared as text it is empty */
+	NO("mode == \"*0*\"", &fx.de);
+	YES("mode == 420", &fx.de);
+	fx_clear(&fx);
+}
+
+typedef struct {
+	const char *expr;
+	const char *msg;
+} Bad;
+
+static const Bad bad[] = {
+	{ "rett < 0", "filter: unknown field 'rett' at column 1" },
+	{ "ret < 0 && comon_pid == 1", "filter: unknown field 'comon_pid' at column 12" },
+	{ "ret <", "filter: expected a field, number or string, got end of expression at column 6" },
+	{ "(ret < 0", "filter: expected ')' to close '(' of column 1, got end of expression at column 9" },
+	{ "ret < 0)", "filter: unexpected ')' (expected && or ||) at column 8" },
+	{ "ret = 0", "filter: unexpected '=' (use '==') at column 5" },
+	{ "ret < 0 & id", "filter: unexpected '&' (use '&&') at column 9" },
+	{ "ret == \"x\"", "filter: cannot compare number field 'ret' with a string at column 1" },
+	{ "common_comm == 3", "filter: text field 'common_comm' must be compared with a string at column 16" },
+	{ "common_comm < \"a\"", "filter: operator '<' needs numbers (strings take ==, != or =~) at column 13" },
+	{ "common_comm == \"abc", "filter: unterminated string at column 16" },
+	{ "", "filter: empty expression at column 1" },
+	{ "   ", "filter: empty expression at column 4" },
+	{ "ret == 12abc", "filter: bad number '12abc' at column 8" },
+	{ "ret == 0 #", "filter: unexpected '#' at column 10" },
+	{ "common_comm", "filter: a text field alone is not a condition (compare it) at column 1" },
+	{ "ret =~ 3", "filter: operator '=~' needs a string pattern at column 5" },
+	{ "ret == - x", "filter: expected a number after '-', got 'x' at column 10" },
+	{ "ret ret", "filter: unexpected 'ret' (expected && or ||) at column 5" },
+};
+
+static void test_bad_expressions_point_at_the_token(void)
+{
+	Fx fx;
+	guint i;
+
+	fx_init(&fx);
+	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+		GError *err = NULL;
+		VgFilter *f = vg_filter_compile(bad[i].expr, fx.ex.cls, &err);
+
+		if (f)
+			g_error("'%s' compiled", bad[i].expr);
+		g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+		if (strcmp(err->message, bad[i].msg) != 0)
+			g_error("'%s': got \"%s\" want \"%s\"", bad[i].expr,
+				err->message, bad[i].msg);
+		g_error_free(err);
+	}
+	/* arrays need an index in range */
+	{
+		GError *err = NULL;
+
+		g_assert_null(vg_filter_compile("args == 1", fx.en.cls, &err));
+		g_assert_cmpstr(err->message, ==,
+				"filter: array field 'args' needs an index: args[N] at column 6");
+		g_clear_error(&err);
+		g_assert_null(vg_filter_compile("args[6] == 1", fx.en.cls, &err));
+		g_assert_cmpstr(err->message, ==,
+				"filter: index 6 out of range for 'args' (length 6) at column 6");
+		g_clear_error(&err);
+		g_assert_null(vg_filter_compile("prev_comm == next_comm", fx.sw.cls, &err));
+		g_assert_cmpstr(err->message, ==,
+				"filter: comparing two text fields is not supported at column 14");
+		g_clear_error(&err);
+	}
+	fx_clear(&fx);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/filter/numbers_and_logic", test_numbers_and_logic);
+	g_test_add_func("/filter/common_fields", test_common_fields);
+	g_test_add_func("/filter/strings_and_shell_globs", test_strings_and_globs);
+	g_test_add_func("/filter/derived_syscall_path_argument_compares_as_string",
+			test_derived_syscall_path_argument_compares_as_string);
+	g_test_add_func("/filter/bad_expressions_point_at_the_token",
+			test_bad_expressions_point_at_the_token);
+	return g_test_run();
+}
