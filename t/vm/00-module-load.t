@@ -1,6 +1,7 @@
 #!/usr/bin/perl
-# vigil.ko loads and unloads cleanly in the VM, creates /dev/vigil (0600,
-# root), and scripts/vm-run really fails a run whose kernel log has a problem.
+# vigil.ko loads and unloads cleanly in the VM (5 times), creates
+# /dev/vigil (0600, root) and leaves no warning in the kernel log.
+# t/vm/00-vm-run.t proves that the checks used here can fail.
 use strict;
 use warnings;
 use FindBin;
@@ -44,22 +45,5 @@ like($r->{kernel_log}, qr/vigil-vm: run start.*vigil-vm: run end/s,
 my ($run_log) = $r->{kernel_log} =~ /(vigil-vm: run start.*)/s;
 unlike($run_log // '', qr/\b(WARNING|BUG|Oops)\b|Call Trace|general protection fault/,
     'the guest kernel log of the run has no warning, bug or oops');
-
-# Negative checks: the kernel-log check and the exit-status plumbing must
-# catch what they claim to catch, or all VM tests could pass vacuously.
-my $w = vm_run(cmd => 'echo "WARNING: test splat from t/vm/00-module-load.t" > /dev/kmsg',
-    module => 0, timeout => 120, quiet => 1);
-is($w->{exit}, 123, 'a WARNING in the guest kernel log makes vm-run fail (status 123)');
-like($w->{stderr}, qr/guest kernel log reports problems.*WARNING: test splat/,
-    'vm-run names the offending kernel log line');
-like($w->{stderr}, qr/---- guest kernel log ----/, 'vm-run prints the guest kernel log on failure');
-
-my $l = vm_run(cmd => 'echo "possible circular locking dependency detected (test)" > /dev/kmsg',
-    module => 0, timeout => 120, quiet => 1);
-is($l->{exit}, 123, 'a lockdep report in the guest kernel log makes vm-run fail');
-
-my $f = vm_run(cmd => 'echo before-failure; exit 7', module => 0, timeout => 120, quiet => 1);
-is($f->{exit}, 7, "vm-run exits with the command's own failing status");
-like($f->{output}, qr/^before-failure$/m, "the failing command's output is passed through");
 
 done_testing;
