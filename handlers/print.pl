@@ -24,8 +24,13 @@ sub usage {
 
 # The derived syscalls:* events repeat raw_syscalls:* events; without
 # --events they are printed instead of the raw ones only with --syscalls.
+# Subscribing per subsystem (not '*') spares vigild deriving syscalls:*
+# events nobody prints.
 my $default = !@events;
-@events = ('*') if $default;
+if ($default) {
+	@events = map { "$_:*" } qw(sched irq signal exceptions block net vigil kprobes);
+	unshift @events, $syscalls ? 'syscalls:*' : 'raw_syscalls:*';
+}
 
 sub value_text {
 	my ($v) = @_;
@@ -43,10 +48,6 @@ sub value_text {
 sub print_event {
 	my ($e) = @_;
 	my $name = $e->name;
-	if ($default) {
-		return if substr($name, 0, $syscalls ? 13 : 9) eq
-		    ($syscalls ? 'raw_syscalls:' : 'syscalls:');
-	}
 	return if defined $comm && $e->{common_comm} ne $comm;
 	my $ts = $e->{common_ts};
 	my ($s, $ns);
@@ -93,9 +94,11 @@ six C<args> of raw_syscalls:sys_enter) print as C<[a, b, ...]>.
 =item --events GLOB[,GLOB...]
 
 Only these events (shell-style globs on the full name, e.g. C<sched:*>,
-C<syscalls:sys_enter_open*>).  May be given more than once.  Default: every
-event except the derived C<syscalls:*> ones, which repeat the
-C<raw_syscalls:*> events under per-syscall names.
+C<syscalls:sys_enter_open*>, C<*> for everything).  May be given more than
+once.  Default: every event of the subsystems raw_syscalls, sched, irq,
+signal, exceptions, block, net, vigil and kprobes - all but the derived
+C<syscalls:*> events, which repeat the C<raw_syscalls:*> ones under
+per-syscall names.
 
 =item --syscalls
 
