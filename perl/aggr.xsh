@@ -59,34 +59,38 @@ add(self, key, value = NULL)
 	if (!SvROK(self) || !(a = INT2PTR(VgAggr *, SvIV(SvRV(self)))))
 		croak("Vigil::Aggr::add: not an aggregation object");
 	if (value) {
+		SvGETMAGIC(value);
 		if (!SvOK(value))
 			croak("Vigil::Aggr::add: the value is undef");
 		if (SvNOK(value) && !SvIOK(value)) {
-			NV nv = SvNV(value);
+			NV nv = SvNV_nomg(value);
 
 			if (nv != nv)
 				croak("Vigil::Aggr::add: the value is not a number");
 			v = nv >= 9.2233720368547758e18 ? IV_MAX :
 			    nv <= -9.2233720368547758e18 ? IV_MIN : (IV)nv;
 		} else {
-			v = SvIV(value);
+			v = SvIV_nomg(value);
 		}
 	}
+	SvGETMAGIC(key);
 	if (SvROK(key) && SvTYPE(SvRV(key)) == SVt_PVAV) {
 		av = (AV *)SvRV(key);
 		top = av_len(av);
 		vg_aggr_key_tuple(a);
 		for (i = 0; i <= top; i++) {
 			elem = av_fetch(av, i, 0);
+			if (elem)
+				SvGETMAGIC(*elem);
 			if (elem && SvOK(*elem)) {
-				p = SvPV(*elem, n);
+				p = SvPV_nomg(*elem, n);
 				vg_aggr_key_elem(a, p, n, SvUTF8(*elem) ? 1 : 0);
 			} else {
 				vg_aggr_key_elem(a, "", 0, 0);
 			}
 		}
 	} else if (SvOK(key)) {
-		p = SvPV(key, n);
+		p = SvPV_nomg(key, n);
 		vg_aggr_key_scalar(a, p, n, SvUTF8(key) ? 1 : 0);
 	} else {
 		vg_aggr_key_scalar(a, "", 0, 0);
@@ -146,21 +150,24 @@ _lookup(self, key, op)
 	 * nothing; op 1: delete, returns 1 or 0 */
 	if (!SvROK(self) || !(a = INT2PTR(VgAggr *, SvIV(SvRV(self)))))
 		croak("Vigil::Aggr: not an aggregation object");
+	SvGETMAGIC(key);
 	if (SvROK(key) && SvTYPE(SvRV(key)) == SVt_PVAV) {
 		av = (AV *)SvRV(key);
 		top = av_len(av);
 		vg_aggr_key_tuple(a);
 		for (i = 0; i <= top; i++) {
 			elem = av_fetch(av, i, 0);
+			if (elem)
+				SvGETMAGIC(*elem);
 			if (elem && SvOK(*elem)) {
-				p = SvPV(*elem, n);
+				p = SvPV_nomg(*elem, n);
 				vg_aggr_key_elem(a, p, n, SvUTF8(*elem) ? 1 : 0);
 			} else {
 				vg_aggr_key_elem(a, "", 0, 0);
 			}
 		}
 	} else if (SvOK(key)) {
-		p = SvPV(key, n);
+		p = SvPV_nomg(key, n);
 		vg_aggr_key_scalar(a, p, n, SvUTF8(key) ? 1 : 0);
 	} else {
 		vg_aggr_key_scalar(a, "", 0, 0);

@@ -87,6 +87,23 @@ subtest 'tuple keys are distinct from scalars and hold any bytes' => sub {
 		  'keys come back as scalars and array refs, in natural order');
 };
 
+{
+	package Counter;
+	sub TIESCALAR { my ($c, $v) = @_; bless { v => $v, reads => 0 }, $c }
+	sub FETCH { $_[0]{reads}++; $_[0]{v} }
+}
+subtest 'tied (magic) keys and values are read once, through their magic' => sub {
+	my $a = new_aggr(type => 'sum');
+	my $k = tie my $key, 'Counter', 'tiedkey';
+	my $v = tie my $val, 'Counter', 5;
+	$a->add($key, $val);
+	$a->add([ $key ], $val);
+	is($a->get('tiedkey'), 5, 'scalar key and value come from FETCH');
+	is($a->get([ 'tiedkey' ]), 5, 'tuple element from FETCH');
+	is($k->{reads}, 2, 'key fetched once per add');
+	is($v->{reads}, 2, 'value fetched once per add');
+};
+
 subtest 'delete and clear remove keys; the table keeps working after' => sub {
 	my $a = new_aggr(type => 'count');
 	$a->add("k$_") for 1 .. 1000;
