@@ -1,0 +1,50 @@
+#!/usr/bin/perl
+# In the VM with the real module, the tutorial's scenario: a `head`
+# whose read blocks 300 ms on a late pipe writer makes
+# handlers/latency-watch.pl dump the flight recorder; babeltrace2 reads
+# the dump, which holds the slow read from its enter to its exit.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../handlers";
+use Test::More;
+use VigilVM;
+use HandlerTest qw(need_vigild $ROOT);
+
+vm_skip_unless_available('latency-watch live test');
+my $vigild = need_vigild();
+
+my $cmd = join "\n",
+    "cd $ROOT || exit 1",
+    'mkdir -p /tmp/dumps',
+    '( sleep 4; ( sleep 0.3; echo late ) | head -n1 > /dev/null; echo WORKLOAD-DONE >&2 ) &',
+    "$vigild -f --duration 12 --dump-dir /tmp/dumps -s handlers/latency-watch.pl -- "
+	. "--comm head --threshold-ms 200 --before 2 --after 1",
+    'echo "VIGILD-EXIT=$?"',
+    'wait',
+    'for d in /tmp/dumps/*/; do echo "DUMPDIR=$d"; done',
+    'd=$(ls -d /tmp/dumps/*/ | head -n1)',
+    'babeltrace2 "$d" > /tmp/bt.txt; echo "BT-EXIT=$?"',
+    'grep -c . /tmp/bt.txt | sed "s/^/BT-LINES=/"',
+    'grep -E "raw_syscalls:sys_(enter|exit).*\\{ tid = [0-9]+ \\}, \\{ id = 0[,} ]" /tmp/bt.txt | sed "s/^/BT-READ: /"',
+    'true';
+my $r = vm_run(cmd => $cmd, timeout => 400);
+my $out = $r->{output};
+ok($r->{ok}, 'the VM run passed (module loaded, no kernel warnings)') or diag($r->{stderr});
+like($out, qr/^VIGILD-EXIT=0$/m, 'vigild ran for its duration and exited 0') or diag($out);
+
+my ($tid, $ms) = $out =~ /latency-watch: read by head \(pid \d+, tid (\d+)\) took ([\d.]+) ms > 200 ms \(ret 5\); dump: (\S+)/;
+ok(defined $tid, 'latency-watch reported the slow read of head and the dump path') or diag($out);
+$tid //= -1;
+cmp_ok($ms // 0, '>=', 290, 'the read took about 300 ms');
+my @dumps = $out =~ /^DUMPDIR=(\S+)/mg;
+is(scalar(grep { !/\*/ } @dumps), 1, 'exactly one dump was written (no other slow call of head)')
+    or diag($out);
+like($out, qr/^BT-EXIT=0$/m, 'babeltrace2 reads the dump');
+my ($lines) = $out =~ /^BT-LINES=(\d+)/m;
+cmp_ok($lines // 0, '>', 10, 'the dump holds events');
+my @reads = grep { /\{ tid = $tid \}/ } $out =~ /^BT-READ: (.*)$/mg;
+ok((grep { /sys_enter/ } @reads), "the dump holds head's read entering (tid $tid)") or diag(join "\n", @reads);
+ok((grep { /sys_exit.*ret = 5 \}/ } @reads), 'and returning 5 bytes ("late\n")') or diag(join "\n", @reads);
+
+done_testing();
