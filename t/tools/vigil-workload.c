@@ -2,17 +2,21 @@
 /*
  * vigil-workload - a known set of syscalls for the kernel module tests.
  *
- *   vigil-workload [--sleep-ms MS] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]
+ *   vigil-workload [--sleep-ms MS] [--efault-opens N] GETPPID_COUNT
+ *                  OPEN_COUNT OPEN_PATH [EXEC ARGS...]
  *
  * Prints "pid=<pid>" first, sleeps MS milliseconds (default 0) so the
  * tracer sees a quiet start, calls getppid GETPPID_COUNT times, then
  * openat(AT_FDCWD, OPEN_PATH, O_RDONLY) OPEN_COUNT times (each must fail;
- * a success is an error, exit 2), then execv()s EXEC with ARGS if given.
+ * a success is an error, exit 2), then N openat() calls whose path
+ * pointer is unmapped (-EFAULT; the tracer cannot read the path), then
+ * execv()s EXEC with ARGS if given.
  * Raw syscall() is used so libc caching cannot hide a call.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +39,21 @@ static long num(const char *s, const char *what)
 
 int main(int argc, char **argv)
 {
-	long n_getppid, n_open, i, sleep_ms = 0;
+	long n_getppid, n_open, i, sleep_ms = 0, n_efault = 0;
 	const char *path;
 	int a = 1;
 
-	if (argc > 2 && !strcmp(argv[1], "--sleep-ms")) {
-		sleep_ms = num(argv[2], "--sleep-ms");
-		a = 3;
+	while (argc - a > 1 && argv[a][0] == '-' && argv[a][1] == '-') {
+		if (!strcmp(argv[a], "--sleep-ms"))
+			sleep_ms = num(argv[a + 1], "--sleep-ms");
+		else if (!strcmp(argv[a], "--efault-opens"))
+			n_efault = num(argv[a + 1], "--efault-opens");
+		else
+			break;
+		a += 2;
 	}
 	if (argc - a < 3) {
-		fprintf(stderr, "usage: vigil-workload [--sleep-ms MS] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]\n");
+		fprintf(stderr, "usage: vigil-workload [--sleep-ms MS] [--efault-opens N] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]\n");
 		return 1;
 	}
 	n_getppid = num(argv[a], "GETPPID_COUNT");
@@ -64,6 +73,15 @@ int main(int argc, char **argv)
 
 		if (fd >= 0) {
 			fprintf(stderr, "vigil-workload: open %s succeeded\n", path);
+			return 2;
+		}
+	}
+	for (i = 0; i < n_efault; i++) {
+		volatile uintptr_t bad = 16;
+		long fd = syscall(SYS_openat, AT_FDCWD, (const char *)bad, O_RDONLY);
+
+		if (fd >= 0 || errno != EFAULT) {
+			fprintf(stderr, "vigil-workload: open of an unmapped path did not fail with EFAULT\n");
 			return 2;
 		}
 	}
