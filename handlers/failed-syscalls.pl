@@ -126,7 +126,8 @@ Only the N most frequent rows.  Default 0: all.
 
 =item --comm NAME, -c
 
-Only processes with this command name (filtered in C).
+Only processes with this command name (a shell-style glob such as
+C<nginx*> matches several; filtered in C).
 
 =item --pid PID, -p
 

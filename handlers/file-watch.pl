@@ -133,7 +133,8 @@ than once; a path matching any is reported.
 
 =item --comm NAME, -c
 
-Only this command name (filtered in C).
+Only this command name (a shell-style glob matches several; filtered in
+C).
 
 =item --failed
 

@@ -21,6 +21,20 @@ die "io-top.pl: --interval must be > 0, not $interval\n" unless $interval > 0;
 die "io-top.pl: --top must be >= 0, not $top\n" if $top < 0;
 $clear //= -t STDOUT ? 1 : 0;
 
+# Shell-style glob to regex: * any characters (also /), ? one, [...] a set.
+sub glob_re {
+	my ($g) = @_;
+	my $re = '';
+	while (length $g) {
+		if ($g =~ s/\A\*//)                 { $re .= '.*' }
+		elsif ($g =~ s/\A\?//)              { $re .= '.' }
+		elsif ($g =~ s/\A\[(!?)([^\]]+)\]//) { $re .= '[' . ($1 ? '^' : '') . quotemeta($2) . ']' }
+		else { $g =~ s/\A(.)//s; $re .= quotemeta $1 }
+	}
+	return qr/\A$re\z/s;
+}
+my $comm_re = defined $comm ? glob_re($comm) : undef;
+
 sub usage {
 	return "usage: vigild -f -s handlers/io-top.pl [-- [--interval SECONDS] [--top N] [--human] [--comm NAME] [--[no]clear]]\n";
 }
@@ -62,7 +76,7 @@ for my $g (@exit) {
 		my $pid = $e->{common_pid};
 		if ($READ{$sc} || $WRITE{$sc}) {
 			return if $ret <= 0;
-			return if defined $comm && $e->{common_comm} ne $comm;
+			return if $comm_re && $e->{common_comm} !~ $comm_re;
 			my $file = $fds{$pid}{$arg} // "<pid $pid fd $arg>";
 			my $w = $WRITE{$sc} ? 'write' : 'read';
 			$agg{"p$w"}->add($pid, $ret);
@@ -181,7 +195,8 @@ Sizes with K, M, G, T suffixes (powers of 1024) instead of bytes.
 
 =item --comm NAME, -c
 
-Only count I/O of processes with this command name.
+Only count I/O of processes with this command name (a shell-style glob
+such as C<postgres*> matches several).
 
 =item --clear, --noclear
 

@@ -170,8 +170,8 @@ Default 100.
 
 =item --comm NAME, -c
 
-Only these command names (may be repeated or comma-separated; filtered in
-C).  Default: every process.
+Only these command names (may be repeated or comma-separated; shell-style
+globs such as C<php-fpm*> match several; filtered in C).  Default: every process.
 
 =item --syscall NAME, -s
 

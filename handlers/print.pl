@@ -48,7 +48,6 @@ sub value_text {
 sub print_event {
 	my ($e) = @_;
 	my $name = $e->name;
-	return if defined $comm && $e->{common_comm} ne $comm;
 	my $ts = $e->{common_ts};
 	my ($s, $ns);
 	{ use integer; $s = $ts / 1000000000; $ns = $ts % 1000000000; }
@@ -61,7 +60,9 @@ sub print_event {
 	print $line, "\n";
 }
 
-on $_ => \&print_event for @events;
+die "print.pl: --comm '$comm' may not contain \" or \\\n" if defined $comm && $comm =~ /["\\]/;
+my @filter = defined $comm ? (qq(common_comm == "$comm")) : ();
+on $_, @filter, \&print_event for @events;
 
 __END__
 
@@ -108,7 +109,8 @@ C<raw_syscalls:sys_enter> / C<sys_exit>.
 
 =item --comm NAME
 
-Only events of threads with this command name.
+Only events of threads with this command name (a shell-style glob such as
+C<kworker*> matches several; filtered in C before Perl).
 
 =back
 

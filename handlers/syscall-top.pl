@@ -155,7 +155,8 @@ Order of the rows.  Default calls.  Ties: more calls first, then lower pid.
 
 =item --comm NAME, -c
 
-Only processes with this command name (filtered in C before Perl).
+Only processes with this command name (a shell-style glob such as
+C<postgres*> matches several; filtered in C before Perl).
 
 =item --syscalls N
 

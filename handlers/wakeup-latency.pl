@@ -23,6 +23,20 @@ my %DIV = (ns => 1, us => 1000, ms => 1000000);
 die "wakeup-latency.pl: --unit must be ns, us or ms, not '$unit'\n" unless $DIV{$unit};
 my $div = $DIV{$unit};
 
+# Shell-style glob to regex: * any characters (also /), ? one, [...] a set.
+sub glob_re {
+	my ($g) = @_;
+	my $re = '';
+	while (length $g) {
+		if ($g =~ s/\A\*//)                 { $re .= '.*' }
+		elsif ($g =~ s/\A\?//)              { $re .= '.' }
+		elsif ($g =~ s/\A\[(!?)([^\]]+)\]//) { $re .= '[' . ($1 ? '^' : '') . quotemeta($2) . ']' }
+		else { $g =~ s/\A(.)//s; $re .= quotemeta $1 }
+	}
+	return qr/\A$re\z/s;
+}
+my $comm_re = defined $comm ? glob_re($comm) : undef;
+
 sub usage {
 	return "usage: vigild -f -s handlers/wakeup-latency.pl [-- [--interval SECONDS] [--worst N] [--comm NAME] [--per-comm] [--unit ns|us|ms]]\n";
 }
@@ -33,7 +47,7 @@ my @worst;	# [latency ns, comm, tid, cpu, wakeup ts, waker comm, waker pid], lar
 
 on 'sched:sched_wakeup*' => sub {	# sched_wakeup and sched_wakeup_new
 	my $e = shift;
-	return if defined $comm && $e->{comm} ne $comm;
+	return if $comm_re && $e->{comm} !~ $comm_re;
 	$woken{ $e->{pid} } = [ $e->{common_ts}, $e->{common_comm}, $e->{common_pid} ];
 };
 
@@ -119,7 +133,8 @@ How many worst cases to list.  Default 10; 0 for none.
 
 =item --comm NAME, -c
 
-Only threads with this command name.
+Only threads with this command name (a shell-style glob such as C<mysql*>
+matches several).
 
 =item --per-comm
 

@@ -62,4 +62,17 @@ READ  WRITE  FILE
 
 EOT
 
+($out, $err, $st) = run_handler($dir, 'io-top.pl', '--interval', '100', '--comm', 'c*');
+is($st, 0, '--comm: exit status 0') or diag($err);
+is($out, <<'EOT', '--comm (a glob) counts only matching processes');
+io-top: by process
+PID  COMM  READ  WRITE
+100  cat   4246    200
+io-top: by file
+READ  WRITE  FILE
+4246      0  /data/a
+   0    200  <pid 100 fd 1>
+
+EOT
+
 done_testing();

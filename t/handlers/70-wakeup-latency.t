@@ -84,9 +84,9 @@ LATENCY(ns)  COMM  TID  CPU     WOKEN AT  WAKER    WAKER PID
     1500000  db    103    1  1.000020000  swapper          0
 EOT
 
-($out, $err, $st) = run_handler($dir, 'wakeup-latency.pl', '--comm', 'db', '--worst', '0');
+($out, $err, $st) = run_handler($dir, 'wakeup-latency.pl', '--comm', 'd?', '--worst', '0');
 is($st, 0, '--comm: exit status 0') or diag($err);
-is($out, <<'EOT', '--comm keeps the threads of one name; --worst 0 drops the table');
+is($out, <<'EOT', '--comm (a glob) keeps the threads of matching names; --worst 0 drops the table');
 wakeup-to-run latency (us):
 @:
 [1K, 2K) 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
