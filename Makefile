@@ -4,7 +4,7 @@
 #   make test         build, then run the whole test suite (prove -r t/)
 #   make install      install (DESTDIR=..., PREFIX=/usr/local)
 #   make clean        remove everything the build made
-#   make bench        run scripts/bench
+#   make bench        run scripts/bench (or every program in scripts/bench/)
 #
 # KDIR=/path/to/kernel/build overrides the kernel tree the module builds
 # against (kmod/Makefile picks the running kernel's, else the newest one
@@ -110,6 +110,13 @@ endif
 	rm -f Makefile.perl Makefile.perl.old MYMETA.json MYMETA.yml pm_to_blib
 	rm -rf blib build
 
+# scripts/bench is either one program or a directory of them (each run).
 bench: all
-	@if [ -x scripts/bench ]; then scripts/bench; \
+	@if [ -f scripts/bench ] && [ -x scripts/bench ]; then scripts/bench; \
+	elif [ -d scripts/bench ]; then \
+		set -e; n=0; for b in scripts/bench/*; do \
+			[ -f "$$b" ] && [ -x "$$b" ] || continue; \
+			echo "== $$b"; "$$b"; n=$$((n + 1)); \
+		done; \
+		[ $$n -gt 0 ] || { echo "no executable benchmarks in scripts/bench/" >&2; exit 1; }; \
 	else echo "scripts/bench does not exist yet" >&2; exit 1; fi
