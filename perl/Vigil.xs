@@ -198,6 +198,18 @@ static void vg_pl_set_field(pTHX_ VgPlClass *pc, SV *v, VgEvent *e, guint idx)
 	}
 }
 
+/* Set a string SV unless it already holds that string (comm of the same
+ * task, event after event). */
+static inline void vg_pl_set_str(pTHX_ SV *v, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (SvPOK(v) && !SvMAGICAL(v) && SvCUR(v) == len &&
+	    memcmp(SvPVX(v), s, len) == 0 && (SvFLAGS(v) & (SVf_IOK | SVf_NOK)) == 0)
+		return;
+	sv_setpvn(v, s, len);
+}
+
 static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
 {
 	const VgTask *t = e->task;
@@ -208,7 +220,7 @@ static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
 	if (t) {
 		sv_setiv(v[VG_PL_C_PID], (IV)t->pid);
 		sv_setiv(v[VG_PL_C_PPID], (IV)t->ppid);
-		sv_setpv(v[VG_PL_C_COMM], t->comm);
+		vg_pl_set_str(aTHX_ v[VG_PL_C_COMM], t->comm);
 	} else {
 		sv_setiv(v[VG_PL_C_PID], (IV)e->tid);
 		sv_setiv(v[VG_PL_C_PPID], 0);
@@ -325,7 +337,7 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 	sv_setuv(a[4], (UV)(e->ts % 1000000000u));
 	sv_setiv(a[5], (IV)e->tid);	/* perf's common_pid is the thread */
 	if (e->task)
-		sv_setpv(a[6], e->task->comm);
+		vg_pl_set_str(aTHX_ a[6], e->task->comm);
 	else
 		sv_setpvs(a[6], "<unknown>");
 	if (SvROK(a[7]) && SvTYPE(SvRV(a[7])) == SVt_PVAV) {

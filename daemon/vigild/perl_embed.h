@@ -78,7 +78,8 @@ typedef struct {
 	guint64 unhandled;	/* events of classes nobody handles */
 	guint64 errors;		/* handlers (and every callbacks) that died */
 	guint64 ticks;		/* "every" callbacks run */
-	guint64 perl_ns;	/* time spent in Perl handlers */
+	guint64 perl_ns;	/* time spent in Perl handlers (handler calls:
+				 * estimated from every 16th call) */
 } VgPerlStats;
 
 /* ---- API -------------------------------------------------------------- */

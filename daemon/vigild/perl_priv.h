@@ -69,6 +69,7 @@ struct VgPerl {
 	gboolean ticks_started;
 	gboolean begun, ended, stopped;
 	VgPerlStats stats;
+	guint64 calls;		/* handler calls, for sampled timing */
 };
 
 /* perl_dispatch.c */
