@@ -366,19 +366,39 @@ const GError *vgd_live_record_error(const VgdLive *l)
 	return l->record_error;
 }
 
-/* Copy one finished sub-buffer out of the mapping (validated). */
+/* Copy one finished sub-buffer out of the mapping (validated).  Only
+ * its content is copied: the copy's packet_size is set to its content
+ * size, so partly filled sub-buffers (periodic switches, flushes) cost
+ * neither memory in the merge and the history nor space in --record
+ * traces and dumps. */
 static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
 			     GError **error)
 {
 	gsize slot = (gsize)(seq % l->kcfg.n_subbufs);
 	gsize off = slot * l->kcfg.subbuf_size;
+	const guint8 *uuid = l->have_uuid ? l->uuid : NULL;
+	const gsize psize_at = sizeof(struct vigil_packet_header) +
+		G_STRUCT_OFFSET(struct vigil_packet_context, packet_size);
 	char origin[48];
+	VgPacket hdr;
+	VgPacket *p;
+	guint8 *copy;
+	guint64 bits;
 
 	g_snprintf(origin, sizeof(origin), "cpu%u seq %" G_GUINT64_FORMAT,
 		   c->cpu, seq);
-	return vg_packet_new_copy(c->map + off, l->kcfg.subbuf_size,
-				  l->have_uuid ? l->uuid : NULL, origin, off,
-				  error);
+	if (!vg_packet_check(c->map + off, l->kcfg.subbuf_size, uuid, origin,
+			     off, &hdr, error))
+		return NULL;
+	copy = g_malloc(hdr.content_size);
+	memcpy(copy, c->map + off, hdr.content_size);
+	bits = (guint64)hdr.content_size * 8;
+	memcpy(copy + psize_at, &bits, sizeof(bits));
+	p = vg_packet_new_borrowed(copy, hdr.content_size, uuid, origin, off,
+				   g_free, copy, error);
+	if (!p)
+		g_free(copy);
+	return p;
 }
 
 static void record_packet(VgdLive *l, VgPacket *p)
