@@ -23,6 +23,7 @@
 #include "dump.h"
 #include "live.h"
 #include "perl_embed.h"
+#include "recorder.h"
 #include "vigild.h"
 
 /* ---- the daemon's state --------------------------------------------- */
@@ -226,6 +227,7 @@ char *vgd_status_text(Vigild *d)
 		g_string_append_printf(s, "tasks known: %u\n",
 				       vg_tasks_count(d->tasks));
 	g_string_append_printf(s, "dumps: %" G_GUINT64_FORMAT "\n", d->dumps);
+	vgd_recorder_append_status(s);	/* flight recorder */
 	g_string_append_printf(s, "uptime: %.1f s\n", up);
 	return g_string_free(s, FALSE);
 }
@@ -263,6 +265,7 @@ static void perl_stats_hook(VgPerlStatsSink *sink, gpointer data)
 	vg_perl_stats_add_int(sink, "uptime_ns",
 			      (g_get_monotonic_time() - d->start_us) * 1000);
 	vg_perl_stats_add_int(sink, "dumps", (gint64)d->dumps);
+	vgd_recorder_add_stats(sink);	/* flight recorder */
 	vg_perl_stats_add_str(sink, "source", d->replay ? "replay" : "live");
 }
 
@@ -360,6 +363,12 @@ const VgMetadata *vgd_metadata(Vigild *d)
 const VgdConfig *vgd_config(Vigild *d)
 {
 	return d->cfg;
+}
+
+/* flight recorder: trigger times and CPUs of the merge */
+VgMerge *vgd_merge(Vigild *d)
+{
+	return d->merge;
 }
 
 char *vgd_dump(Vigild *d, const char *reason, double before, double after,
@@ -943,6 +952,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	vgd_recorder_attach(d, cfg);	/* flight recorder */
 	g_unix_signal_add(SIGINT, on_sigint, d);
 	g_unix_signal_add(SIGTERM, on_sigterm, d);
 	g_unix_signal_add(SIGHUP, on_sighup, d);
@@ -978,6 +988,7 @@ int main(int argc, char **argv)
 		if (d->merge)
 			vg_merge_drain(d->merge);
 	}
+	vgd_recorder_shutdown(d);	/* flight recorder: open dumps */
 	if (d->perl)
 		vg_perl_end(d->perl);
 	rc = 0;

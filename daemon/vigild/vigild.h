@@ -40,6 +40,9 @@ void vgd_request_stop(Vigild *d, const char *why);
 char *vgd_status_text(Vigild *d);
 const VgMetadata *vgd_metadata(Vigild *d);
 const VgdConfig *vgd_config(Vigild *d);
+/* The merge (NULL in pure flight mode): the flight recorder reads the
+ * newest delivered timestamp and the CPU count from it. */
+VgMerge *vgd_merge(Vigild *d);
 
 G_END_DECLS
 
