@@ -506,9 +506,13 @@ vg_pl_xs__filter_syntax(expr)
 	GError *err = NULL;
 	VgFilter *f;
     CODE:
+	/* Without a class only the common_* fields are known: an unknown
+	 * field is not an error yet (vigild checks the fields against the
+	 * metadata before tracing starts); anything else is. */
 	f = vg_filter_compile(expr, NULL, &err);
-	if (f) {
+	if (f || (err && strstr(err->message, "unknown field '"))) {
 		vg_filter_free(f);
+		g_clear_error(&err);
 		RETVAL = &PL_sv_undef;
 	} else {
 		RETVAL = newSVpv(err ? err->message : "invalid filter", 0);

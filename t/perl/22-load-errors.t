@@ -46,7 +46,8 @@ on 'raw_syscalls:sys_exit', 'ret < < 0' => sub {};
 EOS
 $r = run_vigild(trace => $trace, scripts => [$badfilter]);
 is($r->{rc}, 1, 'a filter with a syntax error fails the load');
-like($r->{err}, qr/on 'raw_syscalls:sys_exit': bad filter "ret < < 0": .*column \d+/, 'the message points at the column');
+like($r->{err}, qr/on 'raw_syscalls:sys_exit'.*ret < < 0.*expected a field, number or string, got '<' at column 7/,
+    'the message points at the offending token');
 like($r->{err}, qr/badfilter\.pl line 3/, 'and at the script line of the on()');
 
 my $badfield = write_file("$d/badfield.pl", <<'EOS');
@@ -56,6 +57,16 @@ EOS
 $r = run_vigild(trace => $trace, scripts => [$badfield]);
 is($r->{rc}, 1, 'a filter naming a field the event lacks fails before tracing');
 like($r->{err}, qr/badfield\.pl line 2: on 'raw_syscalls:sys_exit', 'rett < 0': .*rett/, 'naming script line, event, filter and field');
+
+my $common = write_file("$d/badcommon.pl", <<'EOS');
+use Vigil;
+
+on 'sched:sched_switch', 'common_pid == ' => sub {};
+EOS
+$r = run_vigild(trace => $trace, scripts => [$common]);
+is($r->{rc}, 1, 'a syntax error in a filter on common fields fails as on() runs');
+like($r->{err}, qr/on 'sched:sched_switch': bad filter "common_pid == ": filter: .* at column \d+ at \S*badcommon\.pl line 3/,
+    'naming the filter, the column and the line of the on()');
 
 my $badname = write_file("$d/badname.pl", "use Vigil;\non 'sched_switch' => sub {};\n");
 $r = run_vigild(trace => $trace, scripts => [$badname]);
