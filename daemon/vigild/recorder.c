@@ -86,6 +86,9 @@ struct VgdRecorder {
 };
 
 static VgdRecorder *the_recorder;
+/* after shutdown: what END blocks and the last status see */
+static VgdRecorderStats final_stats;
+static gboolean have_final;
 
 /* ---- clocks and names ------------------------------------------------ */
 
@@ -1148,19 +1151,29 @@ void vgd_recorder_get_stats(const VgdRecorder *r, VgdRecorderStats *out)
 	out->open = g_list_length(r->open);
 }
 
+static gboolean current_stats(VgdRecorderStats *st)
+{
+	if (the_recorder)
+		vgd_recorder_get_stats(the_recorder, st);
+	else if (have_final)
+		*st = final_stats;
+	else
+		return FALSE;
+	return TRUE;
+}
+
 void vgd_recorder_append_status(GString *s)
 {
 	VgdRecorderStats st;
 
-	if (!the_recorder)
+	if (!current_stats(&st))
 		return;
-	vgd_recorder_get_stats(the_recorder, &st);
 	g_string_append_printf(s, "dumps written: %" G_GUINT64_FORMAT
 			       ", failed: %" G_GUINT64_FORMAT ", suppressed: %"
 			       G_GUINT64_FORMAT ", removed by retention: %"
 			       G_GUINT64_FORMAT ", open: %u\n", st.written,
 			       st.failed, st.suppressed, st.removed, st.open);
-	if (!the_recorder->flight)
+	if (the_recorder && !the_recorder->flight)
 		g_string_append_printf(s, "history: %" G_GUINT64_FORMAT
 				       " packets, %" G_GUINT64_FORMAT " bytes\n",
 				       st.history_packets, st.history_bytes);
@@ -1170,9 +1183,8 @@ void vgd_recorder_add_stats(gpointer sink)
 {
 	VgdRecorderStats st;
 
-	if (!the_recorder)
+	if (!current_stats(&st))
 		return;
-	vgd_recorder_get_stats(the_recorder, &st);
 	vg_perl_stats_add_int(sink, "dumps_written", (gint64)st.written);
 	vg_perl_stats_add_int(sink, "dumps_failed", (gint64)st.failed);
 	vg_perl_stats_add_int(sink, "dumps_suppressed", (gint64)st.suppressed);
@@ -1218,6 +1230,9 @@ void vgd_recorder_shutdown(Vigild *d)
 	}
 	g_free(r->hist);
 	g_hash_table_destroy(r->snap_last_seq);
+	vgd_recorder_get_stats(r, &final_stats);
+	final_stats.history_packets = final_stats.history_bytes = 0;
+	have_final = TRUE;
 	the_recorder = NULL;
 	g_free(r);
 }
