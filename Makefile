@@ -44,19 +44,21 @@ endif
 
 # Makefile.PL writes Makefile.perl (MAKEFILE => 'Makefile.perl') so it
 # never overwrites this file.
+# It links daemon/build/libvigilcore.a, so it is built after the daemon
+# (never two makes in daemon/ at once), and is regenerated when
+# Makefile.PL or the set of modules under perl/lib changes.
+PERL_PMS	:= $(shell find perl/lib -name '*.pm' 2>/dev/null)
 ifneq ($(PERL_MK),)
-perl: Makefile.perl
+perl: Makefile.perl daemon
 	$(MAKE) -f Makefile.perl
 
-Makefile.perl: Makefile.PL
+Makefile.perl: Makefile.PL $(PERL_PMS)
 	$(PERL) Makefile.PL
 	@test -f Makefile.perl || { echo "Makefile.PL did not write Makefile.perl" >&2; exit 1; }
 else
 perl:
 endif
 
-# The daemon's test binaries link the Perl module's objects only through
-# daemon/Makefile, so the parts can build in parallel; test needs them all.
 test: all
 	$(PROVE) -r t/
 
