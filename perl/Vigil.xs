@@ -500,19 +500,17 @@ vg_pl_xs__in_vigild()
 	RETVAL
 
 SV *
-vg_pl_xs__filter_syntax(expr)
+vg_pl_xs__filter_error(expr)
 	const char *expr
     PREINIT:
 	GError *err = NULL;
 	VgFilter *f;
     CODE:
-	/* Without a class only the common_* fields are known: an unknown
-	 * field is not an error yet (vigild checks the fields against the
-	 * metadata before tracing starts); anything else is. */
+	/* Compiled without a class: only the common_* fields are known
+	 * (Vigil::_filter_syntax deals with the rest). */
 	f = vg_filter_compile(expr, NULL, &err);
-	if (f || (err && strstr(err->message, "unknown field '"))) {
+	if (f) {
 		vg_filter_free(f);
-		g_clear_error(&err);
 		RETVAL = &PL_sv_undef;
 	} else {
 		RETVAL = newSVpv(err ? err->message : "invalid filter", 0);

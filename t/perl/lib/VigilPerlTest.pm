@@ -15,7 +15,7 @@ use Symbol qw(gensym);
 our @EXPORT = qw(vigild_path tmpdir write_file run_vigild standard_trace
     use_blib);
 
-my $ROOT = abs_path(File::Spec->catdir((File::Spec->splitpath(__FILE__))[1],
+our $ROOT = abs_path(File::Spec->catdir((File::Spec->splitpath(__FILE__))[1],
     '..', '..', '..'));
 
 sub root { $ROOT }
