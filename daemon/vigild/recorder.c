@@ -1050,6 +1050,10 @@ char *vgd_recorder_request(VgdRecorder *r, const char *reason, double before,
 		}
 	}
 
+	/* a dump directory that cannot be made: say so now */
+	if (!ensure_dump_dir(r->cfg->dump_dir, error))
+		goto refused;
+
 	b_ns = before >= 0 ? (guint64)(before * 1e9) : G_MAXUINT64;
 	a_ns = after > 0 ? (guint64)(after * 1e9) : 0;
 	q = g_new0(Request, 1);
