@@ -84,6 +84,14 @@ static int vigil_subbuf_start(struct rchan_buf *buf, void *subbuf,
 	return 1;
 }
 
+/*
+ * relay_file_operations with .owner = this module: an open (or mapped)
+ * cpuN file pins vigil.ko, because relay calls back into us
+ * (remove_buf_file) when the last reference to a closed channel's
+ * buffer goes away.
+ */
+static struct file_operations vigil_relay_fops;
+
 static struct dentry *vigil_create_buf_file(const char *filename,
 					    struct dentry *parent,
 					    umode_t mode, struct rchan_buf *buf,
@@ -91,13 +99,13 @@ static struct dentry *vigil_create_buf_file(const char *filename,
 {
 	*is_global = 0;
 	/*
-	 * _unsafe: the open proxy hands the real relay_file_operations to
+	 * _unsafe: the open proxy hands the real file operations to
 	 * the file (the full proxy would not pass mmap through).  relay
 	 * keeps the buffer alive with a kref while a file or mapping holds
 	 * it, so removal under an open file is safe.
 	 */
 	return debugfs_create_file_unsafe(filename, 0400, parent, buf,
-					  &relay_file_operations);
+					  &vigil_relay_fops);
 }
 
 static int vigil_remove_buf_file(struct dentry *dentry)
@@ -129,6 +137,8 @@ int vigil_relay_setup(void)
 		vc->has_events = false;
 		vc->cpu = cpu;
 	}
+	vigil_relay_fops = relay_file_operations;
+	vigil_relay_fops.owner = THIS_MODULE;
 	chan = relay_open("cpu", vigil.dir, vigil.cfg.subbuf_size,
 			  vigil.cfg.n_subbufs, &vigil_relay_cb, NULL);
 	if (!chan)
