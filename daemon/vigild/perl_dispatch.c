@@ -247,6 +247,8 @@ void vg_pl_run_ticks(VgPerl *p, guint64 ts)
 		}
 		p->stats.ticks++;
 		vg_pl_call(p, first->cv, first->where, NULL);
+		/* periodic reports appear when made, even into a pipe */
+		PerlIO_flush(PerlIO_stdout());
 	}
 }
 

@@ -520,6 +520,8 @@ static gboolean vg_pl_every_fire(gpointer data)
 	}
 	p->stats.ticks++;
 	vg_pl_call(p, ev->cv, ev->where, NULL);
+	/* periodic reports appear when made, even into a pipe or file */
+	PerlIO_flush(PerlIO_stdout());
 	return G_SOURCE_CONTINUE;
 }
 
