@@ -20,7 +20,8 @@ use VigildTest qw(find_prog need_progs write_file slurp);
 vm_skip_unless_available('vigild live test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
 
-my $share = tempdir('vigild-vm-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $share = tempdir('vigild-vm-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{VIGIL_KEEP_TEST_DIR});
+diag "test directory: $share" if $ENV{VIGIL_KEEP_TEST_DIR};
 chmod 0755, $share;
 my $sock = '/run/vigil-test/vigild.sock';
 my $nr_getppid = 110;    # x86_64

@@ -16,12 +16,13 @@ use VigildTest qw(find_prog need_progs write_file slurp);
 vm_skip_unless_available('vigild flight mode test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
 
-my $share = tempdir('vigild-vm-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $share = tempdir('vigild-vm-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{VIGIL_KEEP_TEST_DIR});
+diag "test directory: $share" if $ENV{VIGIL_KEEP_TEST_DIR};
 chmod 0755, $share;
 my $sock = '/run/vigil-test/vigild.sock';
 my $nr_getppid = 110;    # x86_64
 
-write_file("$share/vigil.yaml", "control_socket: $sock\nswitch_interval: 100ms\n");
+write_file("$share/vigil.yaml", "control_socket: $sock\nswitch_interval: 100ms\ndump:\n  rate_limit: 0\n");
 write_file("$share/count.pl", <<'PL');
 use strict;
 use Vigil;
