@@ -30,6 +30,7 @@ guint64 vg_pl_now_ns(void)
 /* ---- errors ------------------------------------------------------------ */
 
 #define VG_PL_LOG_ALL_ERRORS 100
+#define VG_PL_EXIT_MARK "Vigil::exit\n"	/* = $Vigil::_EXIT_MARK */
 #define VG_PL_LOG_EVERY 1000
 
 static void vg_pl_error(VgPerl *p, const char *what, VgEvent *e)
@@ -37,8 +38,14 @@ static void vg_pl_error(VgPerl *p, const char *what, VgEvent *e)
 	PerlInterpreter *my_perl = p->perl;
 	STRLEN len;
 	const char *msg = SvPV(ERRSV, len);
-	guint64 n = ++p->stats.errors;
+	guint64 n;
 
+	/* exit() in a handler (Vigil.pm): tracing stops, not an error */
+	if (len == sizeof(VG_PL_EXIT_MARK) - 1 &&
+	    memcmp(msg, VG_PL_EXIT_MARK, len) == 0) {
+		return;
+	}
+	n = ++p->stats.errors;
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
 	if (n <= VG_PL_LOG_ALL_ERRORS || n % VG_PL_LOG_EVERY == 0) {

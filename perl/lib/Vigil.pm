@@ -22,6 +22,24 @@ our (@_ON, @_EVERY);
 our $_LOADED = 0;	# set by vigild when every script is loaded
 our $_API_USED = 0;	# on/every calls of the script being loaded
 
+# Inside vigild a script's exit() must not end the daemon behind its back
+# (the kernel module would keep tracing): from a handler it stops tracing
+# cleanly, as Vigil::stop() does; while a script loads it is a load error.
+our $_EXIT_MARK = "Vigil::exit\n";
+if (Vigil::_in_vigild()) {
+	no warnings 'once';
+	*CORE::GLOBAL::exit = sub {
+		my $code = @_ ? $_[0] : 0;
+		$code = 0 unless defined $code;
+		if ($_LOADED) {
+			Vigil::stop("exit($code) called by a handler");
+			die $_EXIT_MARK;
+		}
+		my (undef, $file, $line) = caller;
+		die "exit($code) called while the script loads at $file line $line\n";
+	};
+}
+
 my $NAME_RE = qr/^[A-Za-z0-9_*?]+:[A-Za-z0-9_*?]+$|^\*$/;
 
 sub on {
@@ -259,6 +277,10 @@ C<warning>, C<critical>, C<error>.
 
 Stop tracing as C<vigilctl stop> would: the buffers are drained, the
 remaining events delivered, then the C<END> blocks run.
+
+C<exit> from a handler does the same (it ends that handler call and
+stops vigild cleanly; it is not counted as a handler error); C<exit>
+while a script loads is a load error, so vigild exits 1 before tracing.
 
 =back
 

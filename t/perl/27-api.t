@@ -51,6 +51,23 @@ my ($n) = $r->{out} =~ /^end n=(\d+)$/m;
 ok($n >= 10 && $n < 40, "Vigil::stop ends the run early (handler saw $n of 40)");
 like($r->{err}, qr/stopping: enough events/, 'the reason is logged');
 
+# exit() from a handler stops cleanly; exit() while loading is a load error
+my $ex = write_file("$d/exit.pl", <<'EOS');
+use Vigil;
+my $n = 0;
+on 'raw_syscalls:sys_exit' => sub { $n++; exit 3 if $n == 5; print "after exit\n" if $n == 5 };
+END { print "end n=$n errors=", Vigil::stats()->{perl_errors}, "\n" }
+EOS
+$r = run_vigild(trace => $trace, scripts => [$ex]);
+is($r->{rc}, 0, 'exit() in a handler stops vigild cleanly (exit 0)') or diag $r->{err};
+like($r->{out}, qr/^end n=5 errors=0$/m, 'the handler call ends, no later event is handled, END runs, no error counted');
+unlike($r->{out}, qr/after exit/, 'nothing after exit() runs');
+like($r->{err}, qr/stopping: exit\(3\) called by a handler/, 'the log says why it stopped');
+my $ex2 = write_file("$d/exit-load.pl", "use Vigil;\nexit 0 unless \@ARGV;\n");
+$r = run_vigild(trace => $trace, scripts => [$ex2]);
+is($r->{rc}, 1, 'exit() while a script loads fails the load');
+like($r->{err}, qr/exit-load\.pl: exit\(0\) called while the script loads at \S*exit-load\.pl line 2/, '... saying so');
+
 # plain perl
 use_blib();
 my $plain = `$^X -I$VigilPerlTest::ROOT/blib/lib -I$VigilPerlTest::ROOT/blib/arch -c $script 2>&1`;
