@@ -118,7 +118,9 @@ sub _packet {
 #   markers => [ { t => 6.0, cpu => 1, id => 999 }, ... ]   (t: seconds
 #       after start_ns),
 #   discard => { cpu => 1, every => 10, n => 5 }  (every Nth packet of
-#       that cpu reports n more discarded events))
+#       that cpu reports n more discarded events),
+#   per_packet => N  (at most N records a packet: the rest is padding,
+#       like live sub-buffers finished by the switch timer))
 # Returns { events => [ {ts, cpu, id, seq} ], packets => { cpu => [ {seq,
 #   tb, te, disc, n} ] }, markers => [ts...], start => ns, end => ns }.
 sub gen_timed_trace {
@@ -144,7 +146,6 @@ sub gen_timed_trace {
         for my $i (0 .. $n - 1) {
             # CPUs interleave; distinct timestamps everywhere
             my $ts = $start + $i * $period + int($cpu * $period / $cpus) + 1;
-            my $tid = 200 + ($i % 4) + 10 * $cpu;
             push @recs, { ts => $ts, cpu => $cpu, id => $i % 300 };
         }
         for my $mk (grep { $_->{cpu} == $cpu } @markers) {
@@ -175,7 +176,8 @@ sub gen_timed_trace {
             @cur = ();
         };
         for my $r (@recs) {
-            $flush->() if $HDR + $REC * (@cur + 1) > $psize;
+            $flush->() if $HDR + $REC * (@cur + 1) > $psize
+                          || ($o{per_packet} && @cur >= $o{per_packet});
             push @cur, $r;
         }
         $flush->();
