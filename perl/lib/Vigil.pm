@@ -349,7 +349,12 @@ the thread id (as in perf), C<$common_callchain> is a reference to an
 empty array, and the fields follow in the order of vigil-handlers(7)
 (the kernel's order; vigil's extra fields come last, so perf handlers
 that name fewer arguments are unaffected).  C<raw_syscalls::sys_enter>
-gets C<$id, $args> with C<$args> a reference to the 6 arguments.
+gets C<$id, $args> with C<$args> a reference to the 6 arguments;
+C<syscalls::sys_enter_NAME> gets C<$__syscall_nr> and then the kernel's
+arguments (the path argument as a string when vigil read it), and
+C<syscalls::sys_exit_NAME> gets C<$__syscall_nr, $ret>, as under perf.
+Unlike perf, a C<die> in a handler does not end the run: it is logged
+and counted like a Vigil handler's.
 C<trace_begin> runs before the first event, C<trace_end> after the last,
 and C<trace_unhandled> gets the same arguments for events that have no
 handler.
