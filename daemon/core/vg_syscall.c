@@ -1,0 +1,350 @@
+/*
+ * vg_syscall.c - the syscall table: numbers (asm/unistd_64.h) and
+ * argument names (tracefs events/syscalls/sys_enter_NAME/format) of the
+ * running kernel, stored in the trace metadata as env entries.
+ */
+#define _GNU_SOURCE
+#include "vg_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NR 4096
+
+struct VgSyscallTable {
+	char *names[MAX_NR];
+	char **args[MAX_NR];	/* NULL-terminated, NULL: unknown */
+	gboolean exact[MAX_NR];	/* args came from a format of that very name */
+	GHashTable *by_name;	/* unistd name -> nr + 1 */
+	guint count;
+};
+
+VgSyscallTable *vg_syscall_table_new(void)
+{
+	VgSyscallTable *t = g_new0(VgSyscallTable, 1);
+
+	t->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return t;
+}
+
+void vg_syscall_table_free(VgSyscallTable *t)
+{
+	guint i;
+
+	if (!t)
+		return;
+	for (i = 0; i < MAX_NR; i++) {
+		g_free(t->names[i]);
+		g_strfreev(t->args[i]);
+	}
+	g_hash_table_destroy(t->by_name);
+	g_free(t);
+}
+
+void vg_syscall_table_set_name(VgSyscallTable *t, guint nr, const char *name)
+{
+	if (nr >= MAX_NR)
+		return;
+	if (!t->names[nr])
+		t->count++;
+	g_free(t->names[nr]);
+	t->names[nr] = g_strdup(name);
+	g_hash_table_replace(t->by_name, g_strdup(name), GUINT_TO_POINTER(nr + 1));
+}
+
+gboolean vg_syscall_table_load_numbers(VgSyscallTable *t, const char *path,
+				       GError **error)
+{
+	char *text, **lines;
+	guint i, n = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, error))
+		return FALSE;
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i]; i++) {
+		char name[128];
+		unsigned int nr;
+		char extra;
+
+		if (sscanf(lines[i], "#define __NR_%127s %u %c", name, &nr, &extra) == 2 &&
+		    nr < MAX_NR) {
+			vg_syscall_table_set_name(t, nr, name);
+			n++;
+		}
+	}
+	g_strfreev(lines);
+	g_free(text);
+	if (!n) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: no '#define __NR_name number' lines", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static int lookup_nr(VgSyscallTable *t, const char *name)
+{
+	gpointer v = g_hash_table_lookup(t->by_name, name);
+
+	return v ? (int)GPOINTER_TO_UINT(v) - 1 : -1;
+}
+
+/* The number for a tracefs syscall name; *exact FALSE for aliases. */
+static int match_nr(VgSyscallTable *t, const char *name, gboolean *exact)
+{
+	int nr = lookup_nr(t, name);
+	gsize len = strlen(name);
+
+	*exact = TRUE;
+	if (nr >= 0)
+		return nr;
+	*exact = FALSE;
+	if (g_str_has_prefix(name, "new") && (nr = lookup_nr(t, name + 3)) >= 0)
+		return nr;
+	if (len > 2 && strcmp(name + len - 2, "64") == 0) {
+		char *s = g_strndup(name, len - 2);
+
+		nr = lookup_nr(t, s);
+		g_free(s);
+		if (nr >= 0)
+			return nr;
+	}
+	if (strcmp(name, "umount") == 0)
+		return lookup_nr(t, "umount2");
+	return -1;
+}
+
+gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
+				       gsize len, const char *origin,
+				       gboolean *matched, GError **error)
+{
+	char *copy = g_strndup(text, len);
+	char **lines = g_strsplit(copy, "\n", -1);
+	GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+	char *event = NULL;
+	gboolean ok = FALSE, enter, has_ret = FALSE, in_format = FALSE;
+	guint i;
+	int nr;
+	gboolean exact;
+
+	if (matched)
+		*matched = FALSE;
+	if (!origin)
+		origin = "format";
+	for (i = 0; lines[i]; i++) {
+		char *l = lines[i];
+
+		if (i == 0) {
+			if (!g_str_has_prefix(l, "name: ")) {
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s:1: expected 'name: sys_enter_NAME' or 'name: sys_exit_NAME'",
+					    origin);
+				goto out;
+			}
+			event = g_strstrip(g_strdup(l + 6));
+			if (!g_str_has_prefix(event, "sys_enter_") &&
+			    !g_str_has_prefix(event, "sys_exit_")) {
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s:1: '%s' is not a syscall event", origin, event);
+				goto out;
+			}
+			continue;
+		}
+		if (g_str_has_prefix(l, "format:")) {
+			in_format = TRUE;
+			continue;
+		}
+		if (g_str_has_prefix(l, "print fmt:"))
+			break;
+		g_strstrip(l);
+		if (!in_format || !*l)
+			continue;
+		if (g_str_has_prefix(l, "field:")) {
+			char *semi = strchr(l, ';'), *decl, *nm, *br;
+
+			if (!semi || !strstr(semi, "offset:") || !strstr(semi, "size:")) {
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s:%u: malformed field line '%s'", origin, i + 1, l);
+				goto out;
+			}
+			decl = g_strndup(l + 6, semi - (l + 6));
+			br = strchr(decl, '[');
+			if (br)
+				*br = '\0';
+			g_strchomp(decl);
+			nm = decl + strlen(decl);
+			while (nm > decl && (g_ascii_isalnum(nm[-1]) || nm[-1] == '_'))
+				nm--;
+			if (!*nm) {
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s:%u: field without a name in '%s'", origin, i + 1, l);
+				g_free(decl);
+				goto out;
+			}
+			if (!g_str_has_prefix(nm, "common_") && strcmp(nm, "__syscall_nr") != 0) {
+				if (strcmp(nm, "ret") == 0)
+					has_ret = TRUE;
+				g_ptr_array_add(args, g_strdup(nm));
+			}
+			g_free(decl);
+		} else if (!g_str_has_prefix(l, "ID:")) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s:%u: unexpected line '%s'", origin, i + 1, l);
+			goto out;
+		}
+	}
+	if (!event) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s:1: empty format file", origin);
+		goto out;
+	}
+	if (!in_format) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: no 'format:' section", origin);
+		goto out;
+	}
+	enter = g_str_has_prefix(event, "sys_enter_");
+	if (!enter) {
+		if (!has_ret || args->len != 1) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: sys_exit format must have exactly the field 'ret'", origin);
+			goto out;
+		}
+		ok = TRUE;
+		if (matched)
+			*matched = match_nr(t, event + 9, &exact) >= 0;
+		goto out;
+	}
+	if (args->len > 6) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: %u arguments (at most 6)", origin, args->len);
+		goto out;
+	}
+	ok = TRUE;
+	nr = match_nr(t, event + 10, &exact);
+	if (nr < 0)
+		goto out;
+	if (matched)
+		*matched = TRUE;
+	if (t->args[nr] && t->exact[nr] && !exact)
+		goto out;	/* an alias never overrides the real name */
+	g_ptr_array_add(args, NULL);
+	g_strfreev(t->args[nr]);
+	t->args[nr] = (char **)g_ptr_array_free(args, FALSE);
+	args = NULL;
+	t->exact[nr] = exact;
+	/* the tracefs name is the one perf and the kernel use */
+	g_free(t->names[nr]);
+	t->names[nr] = g_strdup(event + 10);
+out:
+	if (args)
+		g_ptr_array_free(args, TRUE);
+	g_free(event);
+	g_strfreev(lines);
+	g_free(copy);
+	return ok;
+}
+
+VgSyscallTable *vg_syscall_table_load(const char *events_dir,
+				      const char *unistd_h, GError **error)
+{
+	VgSyscallTable *t = vg_syscall_table_new();
+	const char *dir = events_dir;
+	GDir *d;
+	const char *name;
+	guint n = 0;
+
+	if (!unistd_h)
+		unistd_h = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+	if (!vg_syscall_table_load_numbers(t, unistd_h, error))
+		goto fail;
+	if (!dir) {
+		dir = "/sys/kernel/tracing/events/syscalls";
+		if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+			dir = "/sys/kernel/debug/tracing/events/syscalls";
+	}
+	d = g_dir_open(dir, 0, NULL);
+	if (!d) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "%s: %s (is tracefs mounted, with syscall events?)", dir,
+			    g_strerror(errno));
+		goto fail;
+	}
+	while ((name = g_dir_read_name(d))) {
+		char *path, *text;
+		gsize len;
+		gboolean ok;
+
+		if (!g_str_has_prefix(name, "sys_enter_") && !g_str_has_prefix(name, "sys_exit_"))
+			continue;
+		path = g_build_filename(dir, name, "format", NULL);
+		if (!g_file_get_contents(path, &text, &len, error)) {
+			g_free(path);
+			g_dir_close(d);
+			goto fail;
+		}
+		ok = vg_syscall_table_parse_format(t, text, len, path, NULL, error);
+		g_free(text);
+		g_free(path);
+		if (!ok) {
+			g_dir_close(d);
+			goto fail;
+		}
+		n++;
+	}
+	g_dir_close(d);
+	if (!n) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "%s: no sys_enter_*/sys_exit_* events", dir);
+		goto fail;
+	}
+	return t;
+fail:
+	vg_syscall_table_free(t);
+	return NULL;
+}
+
+guint vg_syscall_table_count(const VgSyscallTable *t)
+{
+	return t->count;
+}
+
+const char *vg_syscall_table_name(const VgSyscallTable *t, guint nr)
+{
+	return nr < MAX_NR ? t->names[nr] : NULL;
+}
+
+const char *const *vg_syscall_table_args(const VgSyscallTable *t, guint nr)
+{
+	static const char *const none[] = { NULL };
+
+	if (nr >= MAX_NR || !t->names[nr])
+		return NULL;
+	return t->args[nr] ? (const char *const *)t->args[nr] : none;
+}
+
+void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t)
+{
+	guint nr;
+
+	for (nr = 0; nr < MAX_NR; nr++) {
+		GString *v;
+		char key[40];
+		guint i;
+
+		if (!t->names[nr])
+			continue;
+		v = g_string_new(t->names[nr]);
+		g_string_append_c(v, ':');
+		for (i = 0; t->args[nr] && t->args[nr][i]; i++) {
+			if (i)
+				g_string_append_c(v, ',');
+			g_string_append(v, t->args[nr][i]);
+		}
+		g_snprintf(key, sizeof(key), "vigil_syscall_%u", nr);
+		vg_metadata_set_env(md, key, v->str);
+		g_string_free(v, TRUE);
+	}
+}
