@@ -30,6 +30,30 @@ static const char *const vg_pl_common_names[VG_PL_N_COMMON] = {
  * to the class since. */
 static MGVTBL vg_pl_event_vtbl;
 
+/* sv_setiv/sv_setuv for the value SVs we refill event after event: a
+ * plain (no magic, not read-only, not a reference) integer scalar, maybe
+ * with a cached string from a handler's use of it, is set in place. */
+#define VG_PL_PLAIN_FLAGS (SVf_READONLY | SVf_PROTECT | SVs_GMG | SVs_SMG | \
+			   SVs_RMG | SVf_ROK | SVf_IsCOW)
+static inline void vg_pl_set_iv(pTHX_ SV *v, IV x)
+{
+	if (G_LIKELY((SvTYPE(v) == SVt_IV || SvTYPE(v) == SVt_PVIV) &&
+		     !(SvFLAGS(v) & VG_PL_PLAIN_FLAGS))) {
+		(void)SvIOK_only(v);
+		SvIV_set(v, x);
+	} else {
+		sv_setiv(v, x);
+	}
+}
+
+static inline void vg_pl_set_uv(pTHX_ SV *v, UV x)
+{
+	if (x <= (UV)IV_MAX)
+		vg_pl_set_iv(aTHX_ v, (IV)x);
+	else
+		sv_setuv(v, x);
+}
+
 /* v = a reference to a new empty array (no mortals: this runs outside
  * any SAVETMPS scope of vigild's dispatcher). */
 static void vg_pl_set_new_av(pTHX_ SV *v)
@@ -159,9 +183,9 @@ static void vg_pl_set_array(pTHX_ SV *v, VgEvent *e, const VgField *f,
 		gint64 x = vg_event_array_int(e, idx, j);
 
 		if (f->kind == VG_FIELD_UINT_ARRAY && f->elem_size == 8)
-			sv_setuv(*svp, (UV)(guint64)x);
+			vg_pl_set_uv(aTHX_ *svp, (UV)(guint64)x);
 		else
-			sv_setiv(*svp, (IV)x);
+			vg_pl_set_iv(aTHX_ *svp, (IV)x);
 	}
 }
 
@@ -175,13 +199,13 @@ static void vg_pl_set_field(pTHX_ VgPlClass *pc, SV *v, VgEvent *e, guint idx)
 
 	switch (kind) {
 	case VG_FIELD_INT:
-		sv_setiv(v, (IV)vg_event_int(e, idx));
+		vg_pl_set_iv(aTHX_ v, (IV)vg_event_int(e, idx));
 		break;
 	case VG_FIELD_UINT:
 		if (f->elem_size == 8)
-			sv_setuv(v, (UV)(guint64)vg_event_int(e, idx));
+			vg_pl_set_uv(aTHX_ v, (UV)(guint64)vg_event_int(e, idx));
 		else
-			sv_setiv(v, (IV)vg_event_int(e, idx));
+			vg_pl_set_iv(aTHX_ v, (IV)vg_event_int(e, idx));
 		break;
 	case VG_FIELD_CHARS:
 	case VG_FIELD_STRING:
@@ -214,16 +238,16 @@ static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
 {
 	const VgTask *t = e->task;
 
-	sv_setuv(v[VG_PL_C_TS], (UV)e->ts);
-	sv_setuv(v[VG_PL_C_CPU], (UV)e->cpu);
-	sv_setiv(v[VG_PL_C_TID], (IV)e->tid);
+	vg_pl_set_uv(aTHX_ v[VG_PL_C_TS], (UV)e->ts);
+	vg_pl_set_uv(aTHX_ v[VG_PL_C_CPU], (UV)e->cpu);
+	vg_pl_set_iv(aTHX_ v[VG_PL_C_TID], (IV)e->tid);
 	if (t) {
-		sv_setiv(v[VG_PL_C_PID], (IV)t->pid);
-		sv_setiv(v[VG_PL_C_PPID], (IV)t->ppid);
+		vg_pl_set_iv(aTHX_ v[VG_PL_C_PID], (IV)t->pid);
+		vg_pl_set_iv(aTHX_ v[VG_PL_C_PPID], (IV)t->ppid);
 		vg_pl_set_str(aTHX_ v[VG_PL_C_COMM], t->comm);
 	} else {
-		sv_setiv(v[VG_PL_C_PID], (IV)e->tid);
-		sv_setiv(v[VG_PL_C_PPID], 0);
+		vg_pl_set_iv(aTHX_ v[VG_PL_C_PID], (IV)e->tid);
+		vg_pl_set_iv(aTHX_ v[VG_PL_C_PPID], 0);
 		sv_setpvs(v[VG_PL_C_COMM], "<unknown>");
 	}
 }
@@ -332,10 +356,10 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 				vg_pl_set_new_av(aTHX_ pc->pargs[base + i]);
 	}
 	a = pc->pargs;
-	sv_setuv(a[2], (UV)e->cpu);
-	sv_setuv(a[3], (UV)(e->ts / 1000000000u));
-	sv_setuv(a[4], (UV)(e->ts % 1000000000u));
-	sv_setiv(a[5], (IV)e->tid);	/* perf's common_pid is the thread */
+	vg_pl_set_uv(aTHX_ a[2], (UV)e->cpu);
+	vg_pl_set_uv(aTHX_ a[3], (UV)(e->ts / 1000000000u));
+	vg_pl_set_uv(aTHX_ a[4], (UV)(e->ts % 1000000000u));
+	vg_pl_set_iv(aTHX_ a[5], (IV)e->tid);	/* perf's common_pid is the thread */
 	if (e->task)
 		vg_pl_set_str(aTHX_ a[6], e->task->comm);
 	else
