@@ -68,6 +68,22 @@ $r = run_vigild(trace => $trace, scripts => [$ex2]);
 is($r->{rc}, 1, 'exit() while a script loads fails the load');
 like($r->{err}, qr/exit-load\.pl: exit\(0\) called while the script loads at \S*exit-load\.pl line 2/, '... saying so');
 
+# XS modules load in the embedded interpreter (DynaLoader is booted)
+my $xs = write_file("$d/xs.pl", <<'EOS');
+use Vigil;
+use POSIX qw(floor);
+use List::Util qw(sum);
+use Time::HiRes ();
+my @r;
+on 'raw_syscalls:sys_exit' => sub { push @r, $_[0]{ret} };
+END { print "sum ", sum(@r), " floor ", floor(2.5), "\n" }
+EOS
+$r = run_vigild(trace => $trace, scripts => [$xs]);
+is($r->{rc}, 0, 'scripts can use XS modules (POSIX, List::Util, Time::HiRes)') or diag $r->{err};
+my $sum = 0;
+$sum += $_ for @{ $x->{rets} };
+like($r->{out}, qr/^sum $sum floor 2$/m, '... and call them');
+
 # plain perl
 use_blib();
 my $plain = `$^X -I$VigilPerlTest::ROOT/blib/lib -I$VigilPerlTest::ROOT/blib/arch -c $script 2>&1`;
