@@ -388,9 +388,13 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 	int vg_phase;							\
 	locals								\
 									\
-	if (!vigil_event_on(VIGIL_EV_##cname))				\
-		return;							\
 	local_irq_save(vg_flags);					\
+	/* Checked with interrupts off: STOP clears vigil_active and	\
+	 * then waits (synchronize_rcu) for writers in this section,	\
+	 * before buffers are freed; own events (annotations, the	\
+	 * statedump) come from preemptible context. */			\
+	if (!vigil_event_on(VIGIL_EV_##cname))				\
+		goto vg_nested;						\
 	vc = this_cpu_ptr(vigil_cpus);					\
 	if (!vigil_enter(vc))						\
 		goto vg_nested;						\

@@ -10,8 +10,25 @@
 #include <linux/ptrace.h>
 #include <linux/string.h>
 #include <linux/ctype.h>
+#include <linux/mm.h>
+#include <asm/pgtable.h>
 
 #include "vigil_internal.h"
+
+/*
+ * Argument registers and return values are raw machine words; without
+ * VIGIL_CFG_KERNEL_ADDRS a value that points into kernel memory (direct
+ * map or kernel image, vmalloc/stacks, modules) is written as 0.
+ */
+static __always_inline u64 vigil_hide_kaddr(u64 v)
+{
+	if ((vigil_flags & VIGIL_CFG_KERNEL_ADDRS) || v < TASK_SIZE_MAX)
+		return v;
+	if (virt_addr_valid(v) || is_vmalloc_addr((const void *)v) ||
+	    (v >= MODULES_VADDR && v < MODULES_END))
+		return 0;
+	return v;
+}
 
 /* Same discipline as the generated probes (see vigil_core.c). */
 static notrace void vigil_kp_write(struct vigil_kprobe *k, struct pt_regs *regs,
@@ -25,9 +42,9 @@ static notrace void vigil_kp_write(struct vigil_kprobe *k, struct pt_regs *regs,
 	char *p;
 	u32 i;
 
-	if (!READ_ONCE(vigil_active) || !test_bit(k->id, vigil.enabled))
-		return;
 	local_irq_save(flags);
+	if (!READ_ONCE(vigil_active) || !test_bit(k->id, vigil.enabled))
+		goto out;
 	vc = this_cpu_ptr(vigil_cpus);
 	if (vc->nest) {
 		vc->discarded++;
@@ -43,11 +60,11 @@ static notrace void vigil_kp_write(struct vigil_kprobe *k, struct pt_regs *regs,
 	memcpy(p, &v, 8);
 	p += 8;
 	if (ret) {
-		v = regs_return_value(regs);
+		v = vigil_hide_kaddr(regs_return_value(regs));
 		memcpy(p, &v, 8);
 	} else {
 		for (i = 0; i < k->nargs; i++) {
-			v = regs_get_kernel_argument(regs, i);
+			v = vigil_hide_kaddr(regs_get_kernel_argument(regs, i));
 			memcpy(p + 8 * i, &v, 8);
 		}
 	}

@@ -230,6 +230,12 @@ static int vigil_cpu_offline(unsigned int cpu)
 {
 	struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
 
+	/*
+	 * Runs on the dying CPU (bound hotplug thread): finish its
+	 * current sub-buffer so its last events become readable; the
+	 * buffer itself stays until the channel is closed.
+	 */
+	vigil_switch_local(vigil_switch_only_if_events());
 	if (!READ_ONCE(vc->timer_on))
 		return 0;
 	/* No re-arm after this, then wait for a running callback. */

@@ -31,6 +31,8 @@ $cap -o $dir/kp --events vigil:annotation,sched:sched_process_exec --kprobe gp:_
 echo "kp capture exit \$?"
 babeltrace2 $dir/kp > $dir/kp.txt 2> $dir/kp.bterr
 echo "kp babeltrace2 exit \$?"
+$cap -o $dir/ka --kernel-addrs --events raw_syscalls:sys_exit --kprobe gp:__x64_sys_getppid:1 -- $wl 10 0 /x > $dir/ka.capture 2>&1
+babeltrace2 $dir/ka > $dir/ka.txt 2> $dir/ka.bterr
 $cap -o $dir/bad --kprobe nosuch:vigil_no_such_function_xyz --duration 1 > $dir/bad.capture 2>&1
 echo "unknown symbol capture exit \$?"
 setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo x > /dev/vigil_annotate' 2>/dev/null
@@ -70,7 +72,15 @@ is(scalar @gp, 1234, 'the kprobe fired exactly 1234 times for the workload\'s 12
 is(scalar @gpr, 1234, 'the kretprobe fired exactly 1234 times');
 my %rets = map { /ret = (-?\d+)/ ? ($1 => 1) : () } @gpr;
 is(scalar keys %rets, 1, 'the kretprobe recorded one return value for all calls (the parent pid)');
-ok(!grep({ /ip = 0x[1-9a-f]/ } @l), 'no kernel address is recorded without VIGIL_CFG_KERNEL_ADDRS');
+ok(!grep({ /ip = 0x[1-9a-fA-F]/ } @l), 'no kprobe ip (a kernel address) is recorded without VIGIL_CFG_KERNEL_ADDRS');
+is(scalar(grep { !/arg0 = 0 \}/ } @gp), 0,
+    'the kprobe argument (a struct pt_regs pointer, a kernel address) is recorded as 0 without VIGIL_CFG_KERNEL_ADDRS');
+my $ka = slurp("$dir/ka.txt");
+my ($kapid) = slurp("$dir/ka.capture") =~ /^pid=(\d+)$/m;
+my @kagp = $ka =~ /kprobes:gp: .*\{ tid = \Q$kapid\E \}, \{ (ip = 0x[0-9a-fA-F]+, arg0 = \d+) \}/g;
+is(scalar @kagp, 10, 'with --kernel-addrs the kprobe fired 10 times for 10 getppid calls');
+is(scalar(grep { /ip = 0x[0-9a-fA-F]{9,}, arg0 = [1-9]\d{9,}/ } @kagp), 10,
+    'with VIGIL_CFG_KERNEL_ADDRS the kprobe ip and the pointer argument are recorded');
 
 my @ann = grep { /vigil:annotation: / } @l;
 is(scalar @ann, 1, 'exactly one annotation');
