@@ -15,6 +15,17 @@
 #define MIN_NSUBBUF	2
 #define MAX_NSUBBUF	4096
 #define MAX_FILTER_IDS	1024	/* VIGIL_FILTER_MAX_IDS */
+#define MAX_KPROBES	64	/* VIGIL_MAX_KPROBES */
+#define KNAME_MAX	64	/* VIGIL_NAME_MAX, with the NUL */
+
+static void kprobe_free(gpointer data)
+{
+	VgdKprobe *k = data;
+
+	g_free(k->name);
+	g_free(k->symbol);
+	g_free(k);
+}
 
 VgdConfig *vgd_config_new(void)
 {
@@ -28,6 +39,7 @@ VgdConfig *vgd_config_new(void)
 	c->filter_syscalls = g_array_new(FALSE, FALSE, sizeof(gint32));
 	c->filter_syscall_names = g_ptr_array_new_with_free_func(g_free);
 	c->filter_comms = g_ptr_array_new_with_free_func(g_free);
+	c->kprobes = g_ptr_array_new_with_free_func(kprobe_free);
 	c->mode = VGD_MODE_NORMAL;
 	c->buffer_size = 1u << 20;
 	c->buffer_count = 4;
@@ -56,6 +68,7 @@ void vgd_config_free(VgdConfig *c)
 	g_array_unref(c->filter_syscalls);
 	g_ptr_array_unref(c->filter_syscall_names);
 	g_ptr_array_unref(c->filter_comms);
+	g_ptr_array_unref(c->kprobes);
 	g_free(c->dump_dir);
 	g_free(c->control_socket);
 	g_free(c->replay_dir);
@@ -158,6 +171,7 @@ typedef struct {
 	const char *origin;	/* as given, for messages */
 	VgdConfig *cfg;
 	GError **error;
+	VgdKprobe *kp;		/* the kprobes[] entry being read */
 } Ctx;
 
 static guint node_line(yaml_node_t *n)
@@ -713,6 +727,135 @@ static gboolean k_socket(Ctx *x, yaml_node_t *v, const char *key)
 	return get_string(x, v, key, &x->cfg->control_socket);
 }
 
+static gboolean kname_ok(const char *s)
+{
+	if (!*s || strlen(s) >= KNAME_MAX)
+		return FALSE;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && *s != '_' && *s != '.')
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean k_kp_name(Ctx *x, yaml_node_t *v, const char *key)
+{
+	const char *s = NULL;
+
+	if (!want_scalar(x, v, key, &s))
+		return FALSE;
+	if (!kname_ok(s))
+		return fail(x, v, key,
+			    "'%s' is not a probe name (letters, digits, _ and ., at most 63)",
+			    s);
+	for (guint i = 0; i < x->cfg->kprobes->len; i++) {
+		VgdKprobe *o = x->cfg->kprobes->pdata[i];
+
+		if (o != x->kp && o->name && strcmp(o->name, s) == 0)
+			return fail(x, v, key, "'%s' is already the name of kprobes[%u]",
+				    s, i);
+	}
+	g_free(x->kp->name);
+	x->kp->name = g_strdup(s);
+	return TRUE;
+}
+
+static gboolean k_kp_symbol(Ctx *x, yaml_node_t *v, const char *key)
+{
+	const char *s = NULL;
+
+	if (!want_scalar(x, v, key, &s))
+		return FALSE;
+	if (!kname_ok(s))
+		return fail(x, v, key, "'%s' is not a kernel symbol name", s);
+	g_free(x->kp->symbol);
+	x->kp->symbol = g_strdup(s);
+	return TRUE;
+}
+
+static gboolean k_kp_offset(Ctx *x, yaml_node_t *v, const char *key)
+{
+	return get_uint(x, v, key, 0, G_MAXUINT32, &x->kp->offset);
+}
+
+static gboolean k_kp_args(Ctx *x, yaml_node_t *v, const char *key)
+{
+	guint64 n;
+
+	if (!get_uint(x, v, key, 0, 6, &n))
+		return FALSE;
+	x->kp->nargs = (guint)n;
+	return TRUE;
+}
+
+static gboolean k_kp_return(Ctx *x, yaml_node_t *v, const char *key)
+{
+	return get_bool(x, v, key, &x->kp->retprobe);
+}
+
+static const KeyDef kprobe_keys[] = {
+	{ "name", k_kp_name },
+	{ "symbol", k_kp_symbol },
+	{ "offset", k_kp_offset },
+	{ "args", k_kp_args },
+	{ "return", k_kp_return },
+};
+
+static gboolean k_kprobes(Ctx *x, yaml_node_t *v, const char *key)
+{
+	yaml_node_item_t *it;
+	guint i = 0;
+
+	g_ptr_array_set_size(x->cfg->kprobes, 0);
+	if (v->type == YAML_SCALAR_NODE && !v->data.scalar.length)
+		return TRUE;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(x, v, key, "expected a list of probes, found %s",
+			    node_kind(v));
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++, i++) {
+		yaml_node_t *e = yaml_document_get_node(x->doc, *it);
+		char *k = g_strdup_printf("%s[%u]", key, i);
+		VgdKprobe *kp = g_new0(VgdKprobe, 1);
+		gboolean ok;
+
+		g_ptr_array_add(x->cfg->kprobes, kp);
+		x->kp = kp;
+		ok = walk_mapping(x, e, k, kprobe_keys,
+				  G_N_ELEMENTS(kprobe_keys));
+		x->kp = NULL;
+		if (ok && i >= MAX_KPROBES)
+			ok = fail(x, e, k, "more than %d kprobes", MAX_KPROBES);
+		if (ok && !kp->symbol)
+			ok = fail(x, e, k, "no symbol: the kernel function to probe");
+		if (ok && kp->retprobe && kp->nargs)
+			ok = fail(x, e, k,
+				  "a return probe records the return value, not args");
+		if (ok && !kp->name) {
+			char *n = g_strdup_printf("%s%s", kp->symbol,
+						  kp->retprobe ? "_ret" : "");
+
+			if (strlen(n) >= KNAME_MAX)
+				ok = fail(x, e, k, "no name, and '%s' is too long for one", n);
+			kp->name = n;
+		}
+		if (ok) {
+			for (guint j = 0; j < i; j++) {
+				VgdKprobe *o = x->cfg->kprobes->pdata[j];
+
+				if (strcmp(o->name, kp->name) == 0) {
+					ok = fail(x, e, k, "'%s' is already the name of %s[%u]",
+						  kp->name, key, j);
+					break;
+				}
+			}
+		}
+		g_free(k);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static const KeyDef top_keys[] = {
 	{ "scripts", k_scripts },
 	{ "script_args", k_script_args },
@@ -725,6 +868,7 @@ static const KeyDef top_keys[] = {
 	{ "max_handler_errors", k_max_err },
 	{ "log_level", k_log_level },
 	{ "control_socket", k_socket },
+	{ "kprobes", k_kprobes },
 };
 
 gboolean vgd_config_load_data(VgdConfig *cfg, const char *data, gsize len,
@@ -734,7 +878,7 @@ gboolean vgd_config_load_data(VgdConfig *cfg, const char *data, gsize len,
 	yaml_document_t doc;
 	yaml_node_t *root;
 	gboolean ok;
-	Ctx x = { &doc, origin, cfg, error };
+	Ctx x = { &doc, origin, cfg, error, NULL };
 
 	if (!yaml_parser_initialize(&parser)) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
@@ -954,5 +1098,16 @@ char *vgd_config_to_string(const VgdConfig *c)
 	g_string_append_printf(s, "max_handler_errors: %u\n",
 			       c->max_handler_errors);
 	g_string_append_printf(s, "control_socket: %s\n", c->control_socket);
+	g_string_append(s, "kprobes: [");
+	for (guint i = 0; i < c->kprobes->len; i++) {
+		VgdKprobe *k = c->kprobes->pdata[i];
+
+		g_string_append_printf(s, "%s{name: %s, symbol: %s, offset: %"
+				       G_GUINT64_FORMAT ", args: %u, return: %s}",
+				       i ? ", " : "", k->name, k->symbol,
+				       k->offset, k->nargs,
+				       k->retprobe ? "true" : "false");
+	}
+	g_string_append(s, "]\n");
 	return g_string_free(s, FALSE);
 }

@@ -22,6 +22,15 @@ typedef enum {
 	VGD_MODE_FLIGHT = 1,	/* overwrite in the kernel, snapshot on request */
 } VgdMode;
 
+/* A kprobe vigild adds before tracing starts: events "kprobes:NAME". */
+typedef struct {
+	char *name;
+	char *symbol;
+	guint64 offset;
+	guint nargs;			/* argument registers recorded, 0..6 */
+	gboolean retprobe;		/* kretprobe: records the return value */
+} VgdKprobe;
+
 typedef struct {
 	/* handlers */
 	GPtrArray *scripts;		/* char *, in load order */
@@ -34,6 +43,7 @@ typedef struct {
 	GArray *filter_syscalls;	/* gint32 syscall numbers */
 	GPtrArray *filter_syscall_names;/* char *, resolved when tracing starts */
 	GPtrArray *filter_comms;	/* char *, globs; applied in the daemon */
+	GPtrArray *kprobes;		/* VgdKprobe * */
 
 	VgdMode mode;
 	guint32 buffer_size;		/* bytes per sub-buffer (power of 2) */

@@ -228,6 +228,50 @@ gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names, GError **error)
 	return TRUE;
 }
 
+gboolean vgd_live_add_kprobes(VgdLive *l, const VgdConfig *cfg,
+			      GError **error)
+{
+	for (guint i = 0; i < cfg->kprobes->len; i++) {
+		const VgdKprobe *k = cfg->kprobes->pdata[i];
+		struct vigil_kprobe_req req = {
+			.offset = k->offset,
+			.nargs = k->nargs,
+			.retprobe = k->retprobe ? 1 : 0,
+		};
+		const char *why;
+
+		g_strlcpy(req.name, k->name, sizeof(req.name));
+		g_strlcpy(req.symbol, k->symbol, sizeof(req.symbol));
+		if (ioctl(l->dev, VIGIL_IOC_ADD_KPROBE, &req) == 0) {
+			g_info("kprobes:%s on %s+%" G_GUINT64_FORMAT " (id %u)",
+			       k->name, k->symbol, k->offset, req.id);
+			continue;
+		}
+		switch (errno) {
+		case ENOENT:
+			why = "no such kernel symbol (or it cannot be probed)";
+			break;
+		case EEXIST:
+			why = "a probe of that name exists already";
+			break;
+		case ENOSPC:
+			why = "too many kprobes";
+			break;
+		case EINVAL:
+			why = "vigil.ko refused the probe (name, symbol or offset)";
+			break;
+		default:
+			why = g_strerror(errno);
+		}
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+			    "%s: kprobes[%u] (%s) on %s+%" G_GUINT64_FORMAT ": %s",
+			    cfg->source ? cfg->source : "configuration", i,
+			    k->name, k->symbol, k->offset, why);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean set_filter(VgdLive *l, guint32 type, GArray *ids,
 			   const char *what, GError **error)
 {

@@ -49,6 +49,11 @@ gboolean vgd_live_check_module(GError **error);
  * event the module refused. */
 gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names,
 				GError **error);
+/* Add cfg's kprobes (events kprobes:NAME, recorded from now on); the
+ * metadata must be read again afterwards to know their classes.  Errors
+ * name the probe and its symbol. */
+gboolean vgd_live_add_kprobes(VgdLive *l, const VgdConfig *cfg,
+			      GError **error);
 /* In-kernel pid/tgid/syscall filters from cfg; syscall names are looked
  * up in syscalls (may be NULL: then names are an error). */
 gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,

@@ -661,7 +661,8 @@ static gboolean start_live(Vigild *d, GError **error)
 	}
 	d->self_pid = (gint32)getpid();
 	d->live = vgd_live_open(d->cfg, error);
-	if (d->live)
+	/* kprobes first: the metadata read next then has their classes */
+	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
 	if (d->perl && d->md &&
 	    !vg_perl_set_metadata_checked(d->perl, d->md, error)) {

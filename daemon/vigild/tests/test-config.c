@@ -428,6 +428,50 @@ static void test_check_requires_something_to_do(void)
 	vgd_config_free(c);
 }
 
+static void test_kprobes(void)
+{
+	VgdConfig *c = load_ok("kprobes:\n"
+			       "  - name: sendmsg\n"
+			       "    symbol: tcp_sendmsg\n"
+			       "    args: 3\n"
+			       "  - symbol: vfs_read\n"
+			       "    return: true\n"
+			       "  - {symbol: do_exit, offset: 4}\n");
+	VgdKprobe *k;
+
+	g_assert_cmpuint(c->kprobes->len, ==, 3);
+	k = c->kprobes->pdata[0];
+	g_assert_cmpstr(k->name, ==, "sendmsg");
+	g_assert_cmpstr(k->symbol, ==, "tcp_sendmsg");
+	g_assert_cmpuint(k->nargs, ==, 3);
+	g_assert_false(k->retprobe);
+	k = c->kprobes->pdata[1];
+	g_assert_cmpstr(k->name, ==, "vfs_read_ret");
+	g_assert_true(k->retprobe);
+	k = c->kprobes->pdata[2];
+	g_assert_cmpstr(k->name, ==, "do_exit");
+	g_assert_cmpuint(k->offset, ==, 4);
+	vgd_config_free(c);
+}
+
+static void test_error_bad_kprobes(void)
+{
+	expect_error("kprobes:\n  - name: x\n",
+		     "vigil.yaml:2: kprobes[0]: no symbol: the kernel function to probe");
+	expect_error("kprobes:\n  - symbol: vfs_read\n    args: 7\n",
+		     "vigil.yaml:3: kprobes[0].args: 7 is out of range (0 .. 6)");
+	expect_error("kprobes:\n  - symbol: vfs_read\n    return: yes\n    args: 2\n",
+		     "vigil.yaml:2: kprobes[0]: a return probe records the return value, not args");
+	expect_error("kprobes:\n  - symbol: vfs_read\n  - symbol: vfs_read\n",
+		     "vigil.yaml:3: kprobes[1]: 'vfs_read' is already the name of kprobes[0]");
+	expect_error("kprobes:\n  - symbol: 'vfs read'\n",
+		     "vigil.yaml:2: kprobes[0].symbol: 'vfs read' is not a kernel symbol name");
+	expect_error("kprobes:\n  - symbol: a\n    probe: b\n",
+		     "vigil.yaml:3: kprobes[0].probe: unknown key");
+	expect_error("kprobes: tcp_sendmsg\n",
+		     "vigil.yaml:1: kprobes: expected a list of probes, found a scalar");
+}
+
 static void test_shipped_default_config_loads(void)
 {
 	const char *path = g_getenv("VIGIL_DEFAULT_CONFIG");
@@ -511,6 +555,8 @@ int main(int argc, char **argv)
 			test_error_top_level_not_mapping);
 	g_test_add_func("/config/error/message-names-the-file-path",
 			test_error_message_uses_the_file_path);
+	g_test_add_func("/config/kprobes", test_kprobes);
+	g_test_add_func("/config/error/bad-kprobes", test_error_bad_kprobes);
 	g_test_add_func("/config/options-override-file",
 			test_options_override_file);
 	g_test_add_func("/config/bad-options-name-the-option",
