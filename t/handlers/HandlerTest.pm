@@ -57,7 +57,9 @@ sub run_handler {
 		open STDOUT, '>', $out or die "$out: $!";
 		open STDERR, '>', $err or die "$err: $!";
 		open STDIN, '<', '/dev/null' or die "/dev/null: $!";
-		exec $vigild, '-f', '--replay', $dir, '-s', "$ROOT/handlers/$script",
+		# dumps a handler asks for go to the test's directory
+		exec $vigild, '-f', '--replay', $dir, '--dump-dir', "$tmp/dumps",
+		    '-s', "$ROOT/handlers/$script",
 		    (@args ? ('--', @args) : ());
 		die "exec $vigild: $!";
 	}
