@@ -1,9 +1,8 @@
 #!/usr/bin/perl
 # handlers/latency-watch.pl calls Vigil::dump when a syscall or a wakeup
 # takes longer than the threshold, for chosen process names or everyone,
-# and says what it saw.  (On a replay vigild has nothing to dump, so each
-# trigger reports "no dump" with vigild's reason; the live dump is tested
-# in the VM tests of the flight recorder.)
+# and says what it saw: the dump's path, or why vigild wrote none (its
+# rate limit).  On a replay the dump is cut from the replayed trace.
 use strict;
 use warnings;
 use FindBin;
@@ -45,7 +44,18 @@ is_deeply([ triggers($out) ], [
 	'1.620000000 latency-watch: wakeup of app (tid 101) by other (pid 200) waited 120.000 ms > 100 ms for cpu 1',
 	'4.750000000 latency-watch: fsync by app (pid 100, tid 100) took 150.000 ms > 100 ms (ret 0)',
 ], 'every slow syscall and wakeup above 100 ms triggers, in time order; sleeping syscalls do not') or diag($out);
-like($out, qr/; (?:no )?dump: \S/, 'each trigger reports the dump or why there is none');
+my @lines = split /\n/, $out;
+my ($path) = ($lines[0] // '') =~ /; dump: (\S+)$/;
+ok(defined $path && -d $path, 'the first trigger wrote a dump and printed its path') or diag($out);
+like($lines[$_] // '', qr/; no dump: .*rate/, "trigger $_ within the rate limit reports why it wrote no dump")
+    for 1 .. 3;
+SKIP: {
+	skip 'babeltrace2 is not installed', 2 unless grep { -x "$_/babeltrace2" } split /:/, $ENV{PATH};
+	my $bt = defined $path ? `babeltrace2 '$path' 2>&1` : '';
+	is($?, 0, 'babeltrace2 reads the dump') or diag($bt);
+	like($bt, qr/raw_syscalls:sys_exit: \{ cpu_id = 0 \}, \{ tid = 100 \}, \{ id = 0, ret = 4096 \}/,
+	     "the dump holds the slow read's exit");
+}
 
 ($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--comm', 'app', '--no-wakeups', '--threshold-ms', '200');
 is($st, 0, '--comm --no-wakeups --threshold-ms: exit status 0') or diag($err);
