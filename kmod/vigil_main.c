@@ -20,6 +20,7 @@
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/cpumask.h>
+#include <linux/mm.h>
 
 #include "vigil_internal.h"
 
@@ -62,6 +63,7 @@ static void vigil_do_reset(void)
 static int vigil_configure(struct file *file, void __user *uarg)
 {
 	struct vigil_config cfg;
+	u64 total;
 	int i, ret;
 
 	if (copy_from_user(&cfg, uarg, sizeof(cfg)))
@@ -79,6 +81,14 @@ static int vigil_configure(struct file *file, void __user *uarg)
 			return -EINVAL;
 	if ((cfg.flags & VIGIL_CFG_KERNEL_ADDRS) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	/* All CPUs' buffers together may take at most half of the RAM. */
+	total = (u64)cfg.subbuf_size * cfg.n_subbufs * num_possible_cpus();
+	if (total > ((u64)totalram_pages() << PAGE_SHIFT) / 2) {
+		pr_info("vigil: %u sub-buffers of %u bytes on %u CPUs (%llu MiB) exceed half of the RAM\n",
+			cfg.n_subbufs, cfg.subbuf_size, num_possible_cpus(),
+			total >> 20);
+		return -ENOMEM;
+	}
 	if (vigil.owner && vigil.owner != file)
 		return -EBUSY;
 	if (vigil.running)

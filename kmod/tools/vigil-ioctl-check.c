@@ -38,6 +38,7 @@ static const char *ename(int e)
 	case EMSGSIZE: return "EMSGSIZE";
 	case ENOTCONN: return "ENOTCONN";
 	case ENOSPC: return "ENOSPC";
+	case ENOMEM: return "ENOMEM";
 	default: return strerror(e);
 	}
 }
@@ -129,6 +130,8 @@ int main(int argc, char **argv)
 	IOC("cfg_nsubbufs_1", fd, VIGIL_IOC_CONFIGURE, &c);
 	c = good_cfg(); c.n_subbufs = 5000;
 	IOC("cfg_nsubbufs_5000", fd, VIGIL_IOC_CONFIGURE, &c);
+	c = good_cfg(); c.subbuf_size = 64u << 20; c.n_subbufs = 4096;
+	IOC("cfg_too_much_memory", fd, VIGIL_IOC_CONFIGURE, &c);
 	c = good_cfg(); c.flags = 1u << 5;
 	IOC("cfg_unknown_flag", fd, VIGIL_IOC_CONFIGURE, &c);
 	c = good_cfg(); c.reserved[3] = 1;

@@ -30,6 +30,7 @@ my @expect = (
     [cfg_subbuf_too_big      => EINVAL => 'CONFIGURE rejects sub-buffers over 64 MiB'],
     [cfg_nsubbufs_1          => EINVAL => 'CONFIGURE rejects fewer than 2 sub-buffers'],
     [cfg_nsubbufs_5000       => EINVAL => 'CONFIGURE rejects more than 4096 sub-buffers'],
+    [cfg_too_much_memory     => ENOMEM => 'CONFIGURE refuses buffers larger than half of the RAM'],
     [cfg_unknown_flag        => EINVAL => 'CONFIGURE rejects unknown flags'],
     [cfg_reserved            => EINVAL => 'CONFIGURE rejects non-zero reserved fields'],
     [cfg_null_pointer        => EFAULT => 'CONFIGURE with a NULL argument is -EFAULT'],
