@@ -329,6 +329,8 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	my_perl = in->perl = perl_alloc();
 	PERL_SET_CONTEXT(my_perl);
 	perl_construct(my_perl);
+	/* clean up fully: a reload makes interpreters one after the other */
+	PL_perl_destruct_level = 1;
 	PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
 	if (perl_parse(my_perl, vg_pl_xs_init, 3, args, NULL) != 0 ||
 	    perl_run(my_perl) != 0) {

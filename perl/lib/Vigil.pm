@@ -209,6 +209,12 @@ vigild stops (SIGINT/SIGTERM, C<vigilctl stop>, C<--duration>) or when
 a replay reaches the end of the trace, after the last event.  Arguments
 given to vigild after C<--> are in C<@ARGV>.
 
+Reloading (C<vigilctl reload>, SIGHUP) compiles the scripts again in a
+new interpreter.  If that fails, the running scripts stay and the error
+is reported; otherwise the old scripts end as at a stop (C<trace_end>,
+C<END> blocks), the new ones take over from the next event (their
+C<every> clocks start anew), and no buffered event is lost.
+
 =head1 FUNCTIONS
 
 =over 4
