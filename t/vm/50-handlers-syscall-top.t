@@ -13,11 +13,17 @@ use HandlerTest qw(need_vigild $ROOT);
 vm_skip_unless_available('syscall-top live test');
 my $vigild = need_vigild();
 
-my $cmd = join ' ',
-    "cd $ROOT &&",
-    "( sleep 3; dd if=/dev/zero of=/dev/null bs=1 count=3000 2>/dev/null; echo WORKLOAD-DONE >&2 ) &",
-    "$vigild -f --duration 10 -s handlers/syscall-top.pl -- --interval 100 --top 0 --syscalls 5 --noclear;",
-    'echo "VIGILD-EXIT=$?"; wait';
+# The workload starts once vigild says it is tracing (starting vigild
+# under emulation takes seconds).
+my $cmd = join "\n",
+    "cd $ROOT || exit 1",
+    "$vigild -f --duration 15 -s handlers/syscall-top.pl -- --interval 100 --top 0 --syscalls 5 --noclear 2> /tmp/vigild.err &",
+    'V=$!',
+    'i=0; while ! grep -q "tracing" /tmp/vigild.err && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done',
+    'sleep 1',
+    'dd if=/dev/zero of=/dev/null bs=1 count=3000 2>/dev/null; echo WORKLOAD-DONE',
+    'wait $V; echo "VIGILD-EXIT=$?"',
+    'cat /tmp/vigild.err >&2';
 my $r = vm_run(cmd => $cmd, timeout => 400);
 ok($r->{ok}, 'the VM run passed (module loaded, no kernel warnings)') or diag($r->{stderr});
 like($r->{output}, qr/^VIGILD-EXIT=0$/m, 'vigild ran for its duration and exited 0')

@@ -14,14 +14,19 @@ use HandlerTest qw(need_vigild $ROOT);
 vm_skip_unless_available('latency-watch live test');
 my $vigild = need_vigild();
 
+# The workload starts once vigild says it is tracing (starting vigild
+# under emulation takes seconds).
 my $cmd = join "\n",
     "cd $ROOT || exit 1",
     'mkdir -p /tmp/dumps',
-    '( sleep 4; ( sleep 0.3; echo late ) | head -n1 > /dev/null; echo WORKLOAD-DONE >&2 ) &',
-    "$vigild -f --duration 12 --dump-dir /tmp/dumps -s handlers/latency-watch.pl -- "
-	. "--comm head --threshold-ms 200 --before 2 --after 1",
-    'echo "VIGILD-EXIT=$?"',
-    'wait',
+    "$vigild -f --duration 15 --dump-dir /tmp/dumps -s handlers/latency-watch.pl -- "
+	. "--comm head --threshold-ms 200 --before 2 --after 1 2> /tmp/vigild.err &",
+    'V=$!',
+    'i=0; while ! grep -q "tracing" /tmp/vigild.err && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done',
+    'sleep 3',
+    '( sleep 0.3; echo late ) | head -n1 > /dev/null; echo WORKLOAD-DONE',
+    'wait $V; echo "VIGILD-EXIT=$?"',
+    'cat /tmp/vigild.err >&2',
     'for d in /tmp/dumps/*/; do echo "DUMPDIR=$d"; done',
     'd=$(ls -d /tmp/dumps/*/ | head -n1)',
     'babeltrace2 "$d" > /tmp/bt.txt; echo "BT-EXIT=$?"',
