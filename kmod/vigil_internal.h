@@ -72,7 +72,10 @@ struct vigil_sysset {
 };
 
 struct vigil_kprobe {
-	bool used;
+	bool used;		/* registered */
+	bool retired;		/* deleted, id and name kept in the metadata
+				 * until the buffers are replaced, since
+				 * its records may still be in them */
 	bool retprobe;
 	u32 nargs;
 	u32 id;
@@ -190,6 +193,7 @@ int vigil_metadata_init(struct dentry *dir);
 int vigil_kprobe_add(struct vigil_kprobe_req *req);
 int vigil_kprobe_del(const struct vigil_kprobe_req *req);
 void vigil_kprobe_del_all(void);
+void vigil_kprobe_forget_retired(void);
 
 /* vigil_annotate.c */
 int vigil_annotate_init(void);

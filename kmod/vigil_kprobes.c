@@ -107,7 +107,8 @@ static struct vigil_kprobe *vigil_kp_find(const char *name)
 	int i;
 
 	for (i = 0; i < VIGIL_MAX_KPROBES; i++)
-		if (vigil.kprobes[i].used && !strcmp(vigil.kprobes[i].name, name))
+		if ((vigil.kprobes[i].used || vigil.kprobes[i].retired) &&
+		    !strcmp(vigil.kprobes[i].name, name))
 			return &vigil.kprobes[i];
 	return NULL;
 }
@@ -125,8 +126,10 @@ int vigil_kprobe_add(struct vigil_kprobe_req *req)
 		return -EINVAL;
 	if (vigil_kp_find(req->name))
 		return -EEXIST;
+	/* A deleted kprobe's id and name are not reused while its
+	 * records may still be in the buffers (until reconfigured). */
 	for (i = 0; i < VIGIL_MAX_KPROBES; i++) {
-		if (!vigil.kprobes[i].used) {
+		if (!vigil.kprobes[i].used && !vigil.kprobes[i].retired) {
 			k = &vigil.kprobes[i];
 			break;
 		}
@@ -177,12 +180,21 @@ int vigil_kprobe_add(struct vigil_kprobe_req *req)
 
 static void vigil_kp_unregister(struct vigil_kprobe *k)
 {
-	if (k->retprobe)
+	unsigned long missed;
+
+	if (k->retprobe) {
 		unregister_kretprobe(&k->krp);
-	else
+		missed = k->krp.nmissed + k->krp.kp.nmissed;
+	} else {
 		unregister_kprobe(&k->kp);
+		missed = k->kp.nmissed;
+	}
+	if (missed)
+		pr_info("vigil: kprobe %s on %s missed %lu hits (recursion or too many concurrent returns)\n",
+			k->name, k->symbol, missed);
 	clear_bit(k->id, vigil.enabled);
 	k->used = false;
+	k->retired = true;
 }
 
 /* Called under vigil.lock; by name. */
@@ -194,7 +206,7 @@ int vigil_kprobe_del(const struct vigil_kprobe_req *req)
 	    sizeof(req->name))
 		return -EINVAL;
 	k = vigil_kp_find(req->name);
-	if (!k)
+	if (!k || !k->used)
 		return -ENOENT;
 	vigil_kp_unregister(k);
 	return 0;
@@ -207,4 +219,13 @@ void vigil_kprobe_del_all(void)
 	for (i = 0; i < VIGIL_MAX_KPROBES; i++)
 		if (vigil.kprobes[i].used)
 			vigil_kp_unregister(&vigil.kprobes[i]);
+}
+
+/* New buffers: ids and names of deleted kprobes may be used again. */
+void vigil_kprobe_forget_retired(void)
+{
+	int i;
+
+	for (i = 0; i < VIGIL_MAX_KPROBES; i++)
+		vigil.kprobes[i].retired = false;
 }

@@ -54,6 +54,7 @@ static void vigil_do_reset(void)
 	vigil_do_stop();
 	vigil_kprobe_del_all();
 	vigil_relay_teardown();
+	vigil_kprobe_forget_retired();
 	vigil_clear_filters();
 	bitmap_zero(vigil.enabled, VIGIL_ALL_IDS);
 	vigil.configured = false;
@@ -95,6 +96,7 @@ static int vigil_configure(struct file *file, void __user *uarg)
 		return -EBUSY;
 
 	vigil_relay_teardown();
+	vigil_kprobe_forget_retired();
 	vigil.cfg = cfg;
 	generate_random_uuid(vigil.uuid);
 	vigil.clock_offset = ktime_get_real_ns() - ktime_get_mono_fast_ns();

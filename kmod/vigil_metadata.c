@@ -116,7 +116,7 @@ static int vigil_metadata_show(struct seq_file *m, void *v)
 	for (i = 0; i < VIGIL_MAX_KPROBES; i++) {
 		const struct vigil_kprobe *k = &vigil.kprobes[i];
 
-		if (!k->used)
+		if (!k->used && !k->retired)
 			continue;
 		seq_printf(m, "event {\n\tname = \"kprobes:%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n\t\tuint64_hex_t ip;\n",
 			   k->name, k->id);

@@ -200,6 +200,12 @@ int main(int argc, char **argv)
 	IOC("kprobe_del_unknown", fd, VIGIL_IOC_DEL_KPROBE, &k);
 	k = kp("gp", "", 0, 0);
 	IOC("kprobe_del_good", fd, VIGIL_IOC_DEL_KPROBE, &k);
+	IOC("kprobe_del_twice", fd, VIGIL_IOC_DEL_KPROBE, &k);
+	k = kp("gp", "__x64_sys_getppid", 1, 0);
+	IOC("kprobe_name_reuse_same_buffers", fd, VIGIL_IOC_ADD_KPROBE, &k);
+	k = kp("gp2", "__x64_sys_getppid", 1, 0);
+	IOC("kprobe_after_del", fd, VIGIL_IOC_ADD_KPROBE, &k);
+	printf("kprobe_id_after_del %u\n", k.id);
 
 	/* positions and stats */
 	memset(&pos, 0, sizeof(pos)); pos.cpu = 9999;

@@ -63,6 +63,9 @@ my @expect = (
     [kprobe_duplicate        => EEXIST => 'ADD_KPROBE with a name in use is -EEXIST'],
     [kprobe_del_unknown      => ENOENT => 'DEL_KPROBE of an unknown name is -ENOENT'],
     [kprobe_del_good         => 0      => 'DEL_KPROBE removes the kprobe'],
+    [kprobe_del_twice        => ENOENT => 'DEL_KPROBE of an already deleted kprobe is -ENOENT'],
+    [kprobe_name_reuse_same_buffers => EEXIST => 'a deleted kprobe\'s name is not reused while its records may be in the buffers'],
+    [kprobe_after_del        => 0      => 'a new kprobe can be added after a delete'],
     [getpos_bad_cpu          => EINVAL => 'GET_POS rejects a CPU number beyond nr_cpu_ids'],
     [getpos_reserved         => EINVAL => 'GET_POS rejects non-zero reserved'],
     [getpos_bad_pointer      => EFAULT => 'GET_POS with an unmapped argument is -EFAULT'],
@@ -95,6 +98,8 @@ for my $e (@expect) {
 }
 my %known = map { $_->[0] => 1 } @expect;
 is_deeply([grep { !$known{$_} } sort keys %got], [], 'every case the tool ran has an expectation');
+like($r->{output}, qr/^kprobe_id 1024$/m, 'the first kprobe gets id VIGIL_KPROBE_ID_BASE (1024)');
+like($r->{output}, qr/^kprobe_id_after_del 1025$/m, 'a deleted kprobe\'s id is not reused in the same buffers');
 like($r->{output}, qr/^cycles 100 0$/m, '100 START/STOP cycles in one session all succeed');
 my ($run_log) = $r->{kernel_log} =~ /(vigil-vm: run start.*)/s;
 unlike($run_log // '', qr/\b(WARNING|BUG|Oops)\b|Call Trace/, 'no kernel warning during the ioctl checks');
