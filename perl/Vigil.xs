@@ -269,6 +269,8 @@ SV *vg_pl_event_fill(pTHX_ VgPlClass *pc, VgEvent *e)
 		pc->hv = vg_pl_hash_new(aTHX_ pc, pc->vals);
 		pc->rv = newRV_noinc((SV *)pc->hv);
 		sv_bless(pc->rv, vg_pl_event_stash(aTHX));
+		/* $_[0] = ... in a handler must not free the hash under us */
+		SvREADONLY_on(pc->rv);
 	}
 	vg_pl_set_common(aTHX_ pc->vals, e);
 	for (i = 0; i < pc->cls->n_fields; i++)
@@ -345,6 +347,9 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 		g_free(name);
 		pc->perf_name = pc->pargs[0];
 		sv_setiv(pc->pargs[1], 0);	/* $context */
+		/* set once: assigning to $_[0] or $_[1] dies instead */
+		SvREADONLY_on(pc->pargs[0]);
+		SvREADONLY_on(pc->pargs[1]);
 		vg_pl_set_new_av(aTHX_ pc->pargs[7]);
 		if (x)
 			sv_setiv(pc->pargs[VG_PL_PERF_FIXED],

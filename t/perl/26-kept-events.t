@@ -64,4 +64,18 @@ is($o{args}, join(',', map { 0x1000 + $_ } 0 .. 4), 'kept array fields keep thei
 ok($o{objects} <= 3, "a handler that keeps nothing gets the same object again (objects made: $o{objects})");
 is($o{same}, 48, 'after a handler deleted or added keys, the next events have exactly their fields again');
 
+# assigning to $_[0] cannot pull the object from under vigild
+my $clobber = write_file("$d/clobber.pl", <<'EOS');
+use Vigil;
+my ($n, $ok) = (0, 0);
+on 'raw_syscalls:sys_exit' => sub { $n++; $_[0] = 5 if $n % 2 };
+on 'raw_syscalls:sys_exit' => sub { $ok++ if ref $_[0] && defined $_[0]{ret} };
+END { print "n $n ok $ok errors ", Vigil::stats()->{perl_errors}, "\n" }
+EOS
+$r = run_vigild(trace => $trace, scripts => [$clobber]);
+is($r->{rc}, 0, 'a handler assigning to $_[0] does not crash vigild') or diag $r->{err};
+like($r->{out}, qr/^n 50 ok 50 errors 25$/m,
+    'the assignment dies (counted as an error), every later handler still gets the event');
+like($r->{err}, qr/Modification of a read-only value/, 'the error says why');
+
 done_testing;
