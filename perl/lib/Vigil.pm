@@ -363,7 +363,17 @@ Unlike perf, a C<die> in a handler does not end the run: it is logged
 and counted like a Vigil handler's.
 C<trace_begin> runs before the first event, C<trace_end> after the last,
 and C<trace_unhandled> gets the same arguments for events that have no
-handler.
+handler (not for the derived C<syscalls:*> events, nor for
+C<raw_syscalls> events when the script handles C<syscalls::*> ones:
+those are the events it asked for, seen another way).  The arguments
+are reused from one event to the next, as the event objects are: copy
+them (C<my (...) = @_>, as perf scripts do) rather than keeping
+references to C<@_> elements; array references handed in (C<$args>,
+C<$common_callchain>) may be kept.
+
+If several scripts are given, a script counts as perf-style when it
+does not call C<on> or C<every>; subs named like events are then looked
+up by name, once per event type.
 
 C<Perf::Trace::Core>, C<Perf::Trace::Util> and C<Perf::Trace::Context>
 are provided by vigil and loaded before the script, so the C<use lib>
