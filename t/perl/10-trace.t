@@ -92,4 +92,22 @@ write_file("$corrupt/metadata", "/* CTF 1.8 */\ntrace { major = 1; minor = 8; bo
 ok(!defined Vigil::Trace->open($corrupt), 'bad metadata fails to open');
 like($@, qr/metadata:2:/, '... with file and line in $@');
 
+# a corrupt packet is reported and skipped; the rest is read
+my $broken = tmpdir() . '/broken';
+system('cp', '-r', $dir, $broken) == 0 or die;
+{
+	open my $fh, '+<:raw', "$broken/stream_1" or die;
+	seek $fh, 512, 0;	# second packet of cpu 1: break its magic
+	print $fh "XXXX";
+	close $fh;
+}
+my @warn;
+local $SIG{__WARN__} = sub { push @warn, @_ };
+my $bt = Vigil::Trace->open($broken);
+my $count = 0;
+$count++ while $bt->next;
+ok($count > 0 && $count < $x->{events}, "events of the good packets are read ($count of $x->{events})");
+cmp_ok($bt->errors, '>=', 1, 'errors() counts the corrupt packet');
+like(join('', @warn), qr/Vigil::Trace \S*broken: .*stream_1/, 'a warning names the trace and the stream file');
+
 done_testing;
