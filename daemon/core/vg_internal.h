@@ -92,6 +92,12 @@ gsize vg_event_field_offset(VgEvent *e, guint i);
 /* Payload size, G_MAXSIZE when corrupt. */
 gsize vg_event_payload_end(VgEvent *e);
 
+/* vg_metadata_class() for the record iterator's hot path. */
+static inline const VgEventClass *vg_md_class_fast(const VgMetadata *md, guint16 id)
+{
+	return G_LIKELY(id < md->by_id_len) ? md->by_id[id] : NULL;
+}
+
 static inline guint64 vg_rd_u64(const guint8 *p)
 {
 	guint64 v;

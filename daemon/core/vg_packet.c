@@ -185,7 +185,9 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 
 	if (it->cur) {
 		VgEvent *c = it->cur;
-		gsize end = vg_event_payload_end(c);
+		const VgClassLayout *CL = c->cls->priv;
+		gsize end = G_LIKELY(!CL->has_var) ? CL->fixed_size :
+			vg_event_payload_end(c);
 		gsize at = c->payload - data;
 
 		it->cur = NULL;
@@ -202,7 +204,7 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 		return iter_fail(it, pos, error, "truncated event header (%zu bytes)",
 				 it->end - pos);
 	memcpy(&id, data + pos, 2);
-	cls = vg_metadata_class(it->md, id);
+	cls = vg_md_class_fast(it->md, id);
 	if (G_UNLIKELY(!cls))
 		return iter_fail(it, pos, error, "unknown event id %u", id);
 	L = cls->priv;
