@@ -156,6 +156,8 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 		char *name = g_strdup_printf("%s::%s", cls->subsys, cls->event);
 
 		d->perf_cv = vg_pl_defined_cv(aTHX_ name);
+		if (d->perf_cv)
+			d->perf_what = g_strdup_printf("sub %s", name);
 		g_free(name);
 	}
 	d->derive = in && in->want_syscalls && p->md &&
@@ -163,6 +165,8 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	if (in && in->trace_unhandled_cv && !d->n_handlers && !d->perf_cv &&
 	    cls->id < VG_SYSCALL_ENTER_ID_BASE && !d->derive)
 		d->unhandled_cv = in->trace_unhandled_cv;
+	if (d->unhandled_cv)
+		d->perf_what = g_strdup("sub main::trace_unhandled");
 	if (d->n_handlers || d->perf_cv || d->unhandled_cv)
 		d->pc = vg_pl_class_new(aTHX_ cls);
 	cls->dispatch = d;
@@ -179,6 +183,7 @@ void vg_pl_disp_free(VgPerl *p, VgPlDisp *d)
 		if (d->handlers[i].filter)
 			vg_filter_free(d->handlers[i].filter);
 	g_free(d->handlers);
+	g_free(d->perf_what);
 	if (d->pc && my_perl)
 		vg_pl_class_free(aTHX_ d->pc);
 	g_free(d);
@@ -301,8 +306,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 			PUTBACK;
 		}
 		p->stats.dispatched++;
-		vg_pl_call(p, (SV *)cv, d->perf_cv ? "perf handler" :
-			   "trace_unhandled", e);
+		vg_pl_call(p, (SV *)cv, d->perf_what, e);
 		vg_pl_perf_done(aTHX_ d->pc);
 	} else if (!d->n_handlers) {
 		p->stats.unhandled++;

@@ -43,6 +43,7 @@ typedef struct {
 	VgPlHandler *handlers;
 	CV *perf_cv;		/* perf-style sub subsys::event */
 	CV *unhandled_cv;	/* main::trace_unhandled for this class */
+	char *perf_what;	/* "sub subsys::event" / "trace_unhandled" */
 	gboolean derive;	/* raw_syscalls: also give syscalls:* */
 } VgPlDisp;
 

@@ -127,6 +127,6 @@ EOS
 $r = run_vigild(trace => $trace, scripts => [$die]);
 is($r->{rc}, 0, 'a dying perf handler does not stop vigild') or diag $r->{err};
 like($r->{out}, qr/^n 45$/m, 'the remaining events are still delivered');
-like($r->{err}, qr/perf handler.*perf handler died/, 'the error is logged');
+like($r->{err}, qr/handler error 1 \(sub raw_syscalls::sys_exit\) on event raw_syscalls:sys_exit .*: perf handler died/, 'the error is logged, naming the sub and the event');
 
 done_testing;
