@@ -2,6 +2,13 @@
  * live.c - the live source: drive /dev/vigil, map the per-CPU relay
  * files read-only, copy finished sub-buffers (CTF packets) out, give
  * them back to the kernel and push them into the merge.
+ *
+ * A reader thread does the copying and gives the sub-buffers back, so
+ * the kernel's buffers keep being emptied while the main loop is busy
+ * (a slow handler, a reload compiling new scripts).  It queues the
+ * copies for the main loop (up to MAX_QUEUE_BYTES; beyond that it stops
+ * reading and the kernel counts what it has to discard), which records
+ * them (--record), pushes them into the merge and runs it.
  */
 #define G_LOG_DOMAIN "vigild"
 
@@ -15,20 +22,23 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/eventfd.h>
+#include <poll.h>
 #include <unistd.h>
 #include <glib-unix.h>
 
 #define DEBUGFS_ROOT	"/sys/kernel/debug"
 #define DEBUGFS_MAGIC_NR 0x64626720
-/* The timer that catches what poll missed (and re-arms quiet CPUs). */
+/* The reader thread also looks every SAFETY_MS, whatever poll says. */
 #define SAFETY_MS	250
+/* Copies waiting for the main loop, at most. */
+#define MAX_QUEUE_BYTES	((gsize)256 << 20)
 
 typedef struct {
 	VgdLive *live;
 	guint cpu;
 	int fd;
 	guint8 *map;
-	guint watch;		/* poll source id, 0 when off */
 	guint64 next_seq;	/* sequence number expected next */
 	VgdLiveCpuStats st;
 } LiveCpu;
@@ -47,9 +57,21 @@ struct VgdLive {
 	GMainContext *ctx;
 	void (*after_read)(gpointer);
 	gpointer after_read_data;
-	guint timer;
 	gboolean running;
 	gboolean flight;
+
+	/* reader thread; lock guards queue, queued, stop and cpus[].st */
+	GThread *thread;
+	GMutex lock;
+	GCond drained;
+	GQueue queue;		/* VgPacket *, in reading order */
+	gsize queued;		/* bytes */
+	gboolean stop;
+	int wake_fd;		/* eventfd: thread -> main loop */
+	int stop_fd;		/* eventfd: main -> thread */
+	guint wake_watch;
+	guint64 full_waits;	/* times the queue was full */
+	VgdLiveCpuStats *pub;	/* copies handed to callers */
 };
 
 static gboolean kerr(GError **error, const char *what)
@@ -83,6 +105,11 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 	l = g_new0(VgdLive, 1);
 	l->dev = fd;
 	l->flight = cfg->mode == VGD_MODE_FLIGHT;
+	l->wake_fd = -1;
+	l->stop_fd = -1;
+	g_mutex_init(&l->lock);
+	g_cond_init(&l->drained);
+	g_queue_init(&l->queue);
 	/* A session a crashed vigild left running would refuse CONFIGURE. */
 	if (ioctl(fd, VIGIL_IOC_STATS, &vs) == 0 && vs.running)
 		(void)ioctl(fd, VIGIL_IOC_STOP);
@@ -121,6 +148,7 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 		return NULL;
 	}
 	l->cpus = g_new0(LiveCpu, l->n_cpus);
+	l->pub = g_new0(VgdLiveCpuStats, l->n_cpus);
 	for (guint i = 0; i < l->n_cpus; i++) {
 		l->cpus[i].live = l;
 		l->cpus[i].cpu = i;
@@ -460,7 +488,9 @@ static void record_packet(VgdLive *l, VgPacket *p)
 	}
 }
 
-/* Read cpu c's finished sub-buffers; returns how many. */
+/* Read cpu c's finished sub-buffers into the queue and give them back to
+ * the kernel; returns how many.  Runs in the reader thread (or in the
+ * main thread once the reader has stopped). */
 static guint read_cpu(VgdLive *l, LiveCpu *c)
 {
 	struct vigil_cpu_pos pos = { .cpu = c->cpu };
@@ -484,35 +514,37 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 
 		g_warning("cpu %u: %" G_GUINT64_FORMAT " sub-buffers overwritten before they were read",
 			  c->cpu, lost);
+		g_mutex_lock(&l->lock);
 		c->st.lost_packets += lost;
+		g_mutex_unlock(&l->lock);
 		seq = pos.produced - l->kcfg.n_subbufs;
 	}
 	for (; seq < pos.produced; seq++) {
 		GError *err = NULL;
 		VgPacket *p = copy_packet(l, c, seq, &err);
 
+		g_mutex_lock(&l->lock);
 		if (!p) {
+			c->st.bad_packets++;
+			g_mutex_unlock(&l->lock);
 			g_warning("cpu %u: bad packet skipped: %s", c->cpu,
 				  err->message);
 			g_error_free(err);
-			c->st.bad_packets++;
 			continue;
 		}
-		if (p->seq != seq)
-			g_warning("cpu %u: sub-buffer %" G_GUINT64_FORMAT
-				  " holds packet_seq_num %" G_GUINT64_FORMAT,
-				  c->cpu, seq, p->seq);
 		if (p->seq > c->next_seq)
 			c->st.lost_packets += p->seq - c->next_seq;
 		c->next_seq = p->seq + 1;
 		c->st.packets++;
 		c->st.bytes += p->content_size;
+		g_queue_push_tail(&l->queue, p);
+		l->queued += p->packet_size;
+		g_mutex_unlock(&l->lock);
+		if (p->seq != seq)
+			g_warning("cpu %u: sub-buffer %" G_GUINT64_FORMAT
+				  " holds packet_seq_num %" G_GUINT64_FORMAT,
+				  c->cpu, seq, p->seq);
 		n++;
-		record_packet(l, p);
-		if (l->merge)
-			vg_merge_push(l->merge, p);
-		else
-			vg_packet_unref(p);
 	}
 	pos.consumed = pos.produced;
 	if (ioctl(l->dev, VIGIL_IOC_CONSUME, &pos) < 0)
@@ -521,99 +553,150 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 	return n;
 }
 
-guint vgd_live_poll(VgdLive *l)
+/* Main thread: record the queued copies, push them into the merge, run
+ * it.  Returns how many. */
+static guint take_queue(VgdLive *l)
 {
+	GQueue q = G_QUEUE_INIT;
+	VgPacket *p;
 	guint n = 0;
 
-	for (guint i = 0; i < l->n_cpus; i++)
-		n += read_cpu(l, &l->cpus[i]);
+	g_mutex_lock(&l->lock);
+	q = l->queue;
+	g_queue_init(&l->queue);
+	l->queued = 0;
+	g_cond_signal(&l->drained);
+	g_mutex_unlock(&l->lock);
+	while ((p = g_queue_pop_head(&q))) {
+		record_packet(l, p);
+		if (l->merge)
+			vg_merge_push(l->merge, p);
+		else
+			vg_packet_unref(p);
+		n++;
+	}
 	if (n)
 		after_read(l);
 	return n;
 }
 
-static gboolean on_readable(gint fd, GIOCondition cond, gpointer data);
-
-static void watch_cpu(LiveCpu *c)
+guint vgd_live_poll(VgdLive *l)
 {
-	GSource *s;
-
-	if (c->watch || c->fd < 0)
-		return;
-	s = g_unix_fd_source_new(c->fd, G_IO_IN | G_IO_ERR | G_IO_HUP);
-	g_source_set_callback(s, G_SOURCE_FUNC(on_readable), c, NULL);
-	c->watch = g_source_attach(s, c->live->ctx);
-	g_source_unref(s);
+	if (!l->thread)
+		for (guint i = 0; i < l->n_cpus; i++)
+			read_cpu(l, &l->cpus[i]);
+	return take_queue(l);
 }
 
-static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
+static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
 {
-	LiveCpu *c = data;
-	VgdLive *l = c->live;
-	guint n;
+	guint64 v;
 
-	(void)fd;
-	n = read_cpu(l, c);
-	if (n)
-		after_read(l);
-	if (n == 0 || (cond & (G_IO_ERR | G_IO_HUP))) {
-		/* Readable with nothing to read (or an error): do not spin;
-		 * the safety timer re-arms the watch. */
-		c->watch = 0;
-		return G_SOURCE_REMOVE;
-	}
+	(void)cond;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		g_warning("live: wake-up: %s", g_strerror(errno));
+	take_queue(data);
 	return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_timer(gpointer data)
+static gpointer reader(gpointer data)
 {
 	VgdLive *l = data;
+	struct pollfd *pfd = g_new0(struct pollfd, l->n_cpus + 1);
+	guint nfd = 0;
 
-	vgd_live_poll(l);
-	for (guint i = 0; i < l->n_cpus; i++)
-		watch_cpu(&l->cpus[i]);
-	return G_SOURCE_CONTINUE;
+	for (guint i = 0; i < l->n_cpus; i++) {
+		if (l->cpus[i].fd < 0)
+			continue;
+		pfd[nfd].fd = l->cpus[i].fd;
+		pfd[nfd].events = POLLIN;
+		nfd++;
+	}
+	pfd[nfd].fd = l->stop_fd;
+	pfd[nfd].events = POLLIN;
+	for (;;) {
+		guint n = 0;
+
+		g_mutex_lock(&l->lock);
+		/* main loop far behind: leave the rest to the kernel (which
+		 * counts what it cannot keep) until it catches up */
+		while (!l->stop && l->queued >= MAX_QUEUE_BYTES) {
+			if (l->full_waits++ == 0)
+				g_warning("%zu MiB of events wait for the handlers: "
+					  "the kernel buffers are not read until they "
+					  "catch up (the kernel counts what it discards)",
+					  MAX_QUEUE_BYTES >> 20);
+			g_cond_wait_until(&l->drained, &l->lock,
+					  g_get_monotonic_time() +
+					  SAFETY_MS * G_TIME_SPAN_MILLISECOND);
+		}
+		if (l->stop) {
+			g_mutex_unlock(&l->lock);
+			break;
+		}
+		g_mutex_unlock(&l->lock);
+		if (poll(pfd, nfd + 1, SAFETY_MS) < 0 && errno != EINTR) {
+			g_warning("live: poll: %s", g_strerror(errno));
+			g_usleep(SAFETY_MS * 1000);
+		}
+		if (pfd[nfd].revents & POLLIN)
+			continue;	/* stop requested: checked above */
+		for (guint i = 0; i < l->n_cpus; i++)
+			n += read_cpu(l, &l->cpus[i]);
+		if (n) {
+			guint64 one = 1;
+
+			if (write(l->wake_fd, &one, sizeof(one)) < 0)
+				g_warning("live: wake-up: %s", g_strerror(errno));
+		}
+	}
+	g_free(pfd);
+	return NULL;
 }
 
 gboolean vgd_live_start(VgdLive *l, GMainContext *ctx, GError **error)
 {
+	GSource *s;
+
 	if (ioctl(l->dev, VIGIL_IOC_START) < 0)
 		return kerr(error, "starting vigil.ko (VIGIL_IOC_START)");
 	l->running = TRUE;
 	l->ctx = ctx;
 	if (l->flight)
 		return TRUE;
-	for (guint i = 0; i < l->n_cpus; i++)
-		watch_cpu(&l->cpus[i]);
-	{
-		GSource *s = g_timeout_source_new(SAFETY_MS);
-
-		g_source_set_callback(s, on_timer, l, NULL);
-		l->timer = g_source_attach(s, ctx);
-		g_source_unref(s);
-	}
-	return TRUE;
+	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	l->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->wake_fd < 0 || l->stop_fd < 0)
+		return kerr(error, "eventfd");
+	s = g_unix_fd_source_new(l->wake_fd, G_IO_IN);
+	g_source_set_callback(s, G_SOURCE_FUNC(on_wake), l, NULL);
+	l->wake_watch = g_source_attach(s, ctx);
+	g_source_unref(s);
+	l->thread = g_thread_try_new("vigild-reader", reader, l, error);
+	return l->thread != NULL;
 }
 
-static void unwatch(VgdLive *l)
+static void stop_reader(VgdLive *l)
 {
-	for (guint i = 0; i < l->n_cpus; i++) {
-		LiveCpu *c = &l->cpus[i];
+	guint64 one = 1;
 
-		if (c->watch) {
-			GSource *s = g_main_context_find_source_by_id(l->ctx,
-								      c->watch);
-			if (s)
-				g_source_destroy(s);
-			c->watch = 0;
-		}
+	if (l->thread) {
+		g_mutex_lock(&l->lock);
+		l->stop = TRUE;
+		g_cond_signal(&l->drained);
+		g_mutex_unlock(&l->lock);
+		if (write(l->stop_fd, &one, sizeof(one)) < 0)
+			g_warning("live: stopping the reader: %s",
+				  g_strerror(errno));
+		g_thread_join(l->thread);
+		l->thread = NULL;
 	}
-	if (l->timer) {
-		GSource *s = g_main_context_find_source_by_id(l->ctx, l->timer);
-
+	if (l->wake_watch) {
+		GSource *s = g_main_context_find_source_by_id(l->ctx,
+							      l->wake_watch);
 		if (s)
 			g_source_destroy(s);
-		l->timer = 0;
+		l->wake_watch = 0;
 	}
 }
 
@@ -621,7 +704,7 @@ void vgd_live_stop(VgdLive *l)
 {
 	if (!l->running)
 		return;
-	unwatch(l);
+	stop_reader(l);
 	if (ioctl(l->dev, VIGIL_IOC_STOP) < 0)
 		g_warning("VIGIL_IOC_STOP: %s", g_strerror(errno));
 	l->running = FALSE;
@@ -666,11 +749,15 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 				g_warning("snapshot cpu %u: bad packet skipped: %s",
 					  i, err->message);
 				g_error_free(err);
+				g_mutex_lock(&l->lock);
 				c->st.bad_packets++;
+				g_mutex_unlock(&l->lock);
 				continue;
 			}
+			g_mutex_lock(&l->lock);
 			c->st.packets++;
 			c->st.bytes += p->content_size;
+			g_mutex_unlock(&l->lock);
 			g_ptr_array_add(out, p);
 		}
 	}
@@ -698,6 +785,7 @@ gboolean vgd_live_update_stats(VgdLive *l, GError **error)
 		return kerr(error, "VIGIL_IOC_STATS");
 	}
 	n = MIN(vs.ncpus, l->n_cpus);
+	g_mutex_lock(&l->lock);
 	for (guint i = 0; i < n; i++) {
 		VgdLiveCpuStats *s = &l->cpus[i].st;
 
@@ -707,13 +795,16 @@ gboolean vgd_live_update_stats(VgdLive *l, GError **error)
 		s->k_subbufs_consumed = cs[i].subbufs_consumed;
 		s->k_annotations_dropped = cs[i].annotations_dropped;
 	}
+	for (guint i = 0; i < l->n_cpus; i++)
+		l->pub[i] = l->cpus[i].st;
+	g_mutex_unlock(&l->lock);
 	g_free(cs);
 	return TRUE;
 }
 
 const VgdLiveCpuStats *vgd_live_cpu_stats(const VgdLive *l, guint cpu)
 {
-	return cpu < l->n_cpus ? &l->cpus[cpu].st : NULL;
+	return cpu < l->n_cpus ? &l->pub[cpu] : NULL;
 }
 
 void vgd_live_free(VgdLive *l)
@@ -721,9 +812,22 @@ void vgd_live_free(VgdLive *l)
 	if (!l)
 		return;
 	if (l->running) {
-		unwatch(l);
+		stop_reader(l);
 		(void)ioctl(l->dev, VIGIL_IOC_STOP);
 	}
+	{
+		VgPacket *p;
+
+		while ((p = g_queue_pop_head(&l->queue)))
+			vg_packet_unref(p);
+	}
+	if (l->wake_fd >= 0)
+		close(l->wake_fd);
+	if (l->stop_fd >= 0)
+		close(l->stop_fd);
+	g_mutex_clear(&l->lock);
+	g_cond_clear(&l->drained);
+	g_free(l->pub);
 	for (guint i = 0; i < l->n_cpus; i++) {
 		if (l->cpus[i].map)
 			munmap(l->cpus[i].map, l->map_size);

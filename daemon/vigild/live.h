@@ -72,13 +72,15 @@ void vgd_live_set_record(VgdLive *l, VgWriter *w);
 void vgd_live_set_after_read(VgdLive *l, void (*func)(gpointer),
 			     gpointer data);
 
-/* START and (unless flight mode) watch the buffers from ctx: a poll
- * source per CPU plus a safety-net timer.  Each read runs the merge. */
+/* START and (unless flight mode) start the reader thread, which copies
+ * finished sub-buffers out and gives them back to the kernel, and hands
+ * the copies to ctx's loop (record, merge, after-read callback). */
 gboolean vgd_live_start(VgdLive *l, GMainContext *ctx, GError **error);
-/* STOP, FLUSH, read what is left (into the merge, which is then drained
- * by the caller).  Safe to call twice. */
+/* Stop the reader, STOP, FLUSH, read what is left (into the merge,
+ * which is then drained by the caller).  Safe to call twice. */
 void vgd_live_stop(VgdLive *l);
-/* Read everything finished now (normal mode).  Returns packets read. */
+/* Hand what was read to the merge (and, when the reader thread is not
+ * running, read everything finished now first).  Returns packets. */
 guint vgd_live_poll(VgdLive *l);
 
 /* Flight mode snapshot: PAUSE, copy the newest n_subbufs - 1 finished

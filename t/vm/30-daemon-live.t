@@ -71,6 +71,22 @@ waitpid(\$_->[0], 0) for \@kids;
 print "\$_->[0] \$_->[1]\\n" for \@kids;
 PL
 
+# The same spread over a few seconds, for reloads in the middle of it.
+write_file("$share/slow-workload.pl", <<PL);
+use strict;
+my \@kids;
+for my \$k (1 .. 3) {
+    my \$pid = fork // die "fork: \$!";
+    if (!\$pid) {
+        for (1 .. 30) { syscall($nr_getppid) for 1 .. 50; select(undef, undef, undef, 0.1) }
+        exit 0;
+    }
+    push \@kids, \$pid;
+}
+waitpid(\$_, 0) for \@kids;
+print "\$_ 1500\n" for \@kids;
+PL
+
 my $events = 'raw_syscalls:sys_exit,sched:sched_process_fork,sched:sched_process_exec,'
            . 'sched:sched_process_exit,vigil:statedump_process,vigil:statedump_end';
 write_file("$share/run.sh", <<SH);
@@ -98,6 +114,19 @@ perl \$S/workload.pl >/dev/null
 sleep 1
 $vigilctl --socket $sock status >\$S/status3.txt 2>&1; echo "status3 \$?" >>\$S/rc
 kill -TERM \$V; wait \$V; echo "die \$?" >>\$S/rc
+
+$vigild -f -c \$S/vigil.yaml -s \$S/count.pl --events raw_syscalls:sys_exit -- $nr_getppid >\$S/reload.out 2>\$S/reload.err &
+V=\$!
+waitsock
+perl \$S/slow-workload.pl >\$S/expected2.txt &
+W=\$!
+sleep 1
+kill -HUP \$V
+sleep 1
+kill -HUP \$V
+wait \$W
+sleep 1
+kill -TERM \$V; wait \$V; echo "reload \$?" >>\$S/rc
 SH
 chmod 0755, "$share/run.sh";
 
@@ -127,6 +156,11 @@ for my $pid (sort keys %want) {
 }
 my $st2 = slurp("$share/status2.txt") // '';
 like($st2, qr/^all\s+\d+\s+0\s/m, 'the kernel discarded no events') or diag $st2;
+my $sum_live = 0;
+$sum_live += $_ for values %want;
+my ($disp2) = $st2 =~ /^all\s+\d+\s+\d+\s+(\d+)\s/m;
+cmp_ok($disp2 // 0, '>=', $sum_live,
+       'events reach the handlers while tracing runs (a second after the workload, not at the stop)');
 
 is($rc{replay}, 0, '--replay of the recorded trace exits 0') or diag(slurp("$share/replay.err"));
 my $replay = slurp("$share/replay.out") // '';
@@ -147,5 +181,22 @@ ok(defined $dispatched && $dispatched > 1000, 'thousands of events were dispatch
 is($errors, int(($dispatched // 0) / 10), 'handler errors are exactly one in ten');
 my ($handled) = (slurp("$share/die.out") // '') =~ /^handled (\d+)$/m;
 is($handled, $dispatched, 'every dispatched event reached the handler');
+
+# SIGHUP while events flow: every event reaches one generation of the
+# handlers (the old one's END blocks run at the reload).
+is($rc{reload}, 0, 'vigild reloaded twice under load and stopped with exit 0')
+    or diag(slurp("$share/reload.err"));
+my $rl = slurp("$share/reload.out") // '';
+like(slurp("$share/reload.err") // '', qr/^.*all\s+\d+\s+0\s/m,
+     'the kernel discarded nothing while the scripts were being reloaded');
+my $gens = () = $rl =~ /^END ran$/mg;
+is($gens, 3, 'three generations of handlers ended (two reloads, one stop)');
+my %want2 = (slurp("$share/expected2.txt") // '') =~ /^(\d+) (\d+)$/mg;
+my %sum;
+$sum{$1} += $2 while $rl =~ /^(\d+) (\d+)$/mg;
+is(scalar keys %want2, 3, 'the slow workload ran its three processes');
+for my $pid (sort keys %want2) {
+    is($sum{$pid}, $want2{$pid}, "process $pid: no event lost or doubled across reloads");
+}
 
 done_testing;
