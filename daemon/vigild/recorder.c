@@ -41,6 +41,7 @@
 			 offsetof(struct vigil_packet_context, packet_size))
 #define NS		1000000000ull
 #define TICK_MS		250
+#define MAX_AFTER_S	86400	/* a request open longer makes no sense */
 
 typedef struct {
 	GQueue q;		/* VgPacket *, oldest first */
@@ -780,12 +781,22 @@ static guint merge_cpus(VgdRecorder *r)
 	return m ? vg_merge_n_cpus(m) : r->n_hist;
 }
 
+/* Must cpu reach the window's end before the request is complete?  On
+ * replay every stream counts (the merge knows them all).  Live, only
+ * CPUs that have delivered packets: the switch timer makes every online
+ * CPU deliver some within switch_interval, an offline one never does. */
+static gboolean cpu_counts(VgdRecorder *r, guint c)
+{
+	return r->replay || (c < r->n_hist && r->hist[c].seen);
+}
+
 static gboolean request_ready(VgdRecorder *r, Request *q)
 {
-	guint n = merge_cpus(r);
+	guint n = MAX(merge_cpus(r), r->n_hist);
 
 	for (guint c = 0; c < n; c++)
-		if (c >= q->cpu_done->len || !q->cpu_done->data[c])
+		if (cpu_counts(r, c) &&
+		    (c >= q->cpu_done->len || !q->cpu_done->data[c]))
 			return FALSE;
 	return TRUE;
 }
@@ -812,10 +823,11 @@ static void check_deadlines(VgdRecorder *r)
 			continue;
 		{
 			GString *w = g_string_new("cpu");
-			guint n = merge_cpus(r);
+			guint n = MAX(merge_cpus(r), r->n_hist);
 
 			for (guint c = 0; c < n; c++)
-				if (c >= q->cpu_done->len || !q->cpu_done->data[c])
+				if (cpu_counts(r, c) &&
+				    (c >= q->cpu_done->len || !q->cpu_done->data[c]))
 					g_string_append_printf(w, " %u", c);
 			g_string_append(w, " delivered nothing past the window's "
 					"end in time (idle or offline CPU?)");
@@ -1015,6 +1027,12 @@ char *vgd_recorder_request(VgdRecorder *r, const char *reason, double before,
 	Request *q;
 	char *path;
 
+	if (after > MAX_AFTER_S) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "dump: after must be at most %d seconds (got %g)",
+			    MAX_AFTER_S, after);
+		goto refused;
+	}
 	if (r->flight) {
 		trigger = mono_ns();
 	} else if (m) {
@@ -1054,7 +1072,9 @@ char *vgd_recorder_request(VgdRecorder *r, const char *reason, double before,
 	if (!ensure_dump_dir(r->cfg->dump_dir, error))
 		goto refused;
 
-	b_ns = before >= 0 ? (guint64)(before * 1e9) : G_MAXUINT64;
+	/* (a before longer than any history is the whole history) */
+	b_ns = before >= 0 && before < 1e9 ? (guint64)(before * 1e9)
+					   : G_MAXUINT64;
 	a_ns = after > 0 ? (guint64)(after * 1e9) : 0;
 	q = g_new0(Request, 1);
 	q->r = r;
