@@ -60,7 +60,7 @@ on_filtered('syscalls:sys_exit_*', $filter, sub {
 	$calls->add($pid, defined $t0 ? $ts - $t0 : 0);
 	my $ret = $e->{ret};
 	$errors->add($pid) if $ret < 0 && $ret >= -4095;
-	$bysc->add([ $pid, substr($e->name, 18) ]);
+	$bysc->add_tuple(1, $pid, substr($e->name, 18));
 	$comm{$pid} = $e->{common_comm};
 	$first_ts //= $ts;
 	$last_ts = $ts;

@@ -101,6 +101,53 @@ add(self, key, value = NULL)
 	if (vg_aggr_add(a, k, klen, v) < 0)
 		croak("Vigil::Aggr::add: out of memory");
 
+void
+add_tuple(self, value, ...)
+	SV *self
+	SV *value
+    PREINIT:
+	VgAggr *a;
+	const char *p;
+	STRLEN n;
+	size_t klen;
+	const unsigned char *k;
+	IV v;
+	I32 i;
+    CODE:
+	/* add([k1, k2, ...], value) without building the array */
+	if (!SvROK(self) || !(a = INT2PTR(VgAggr *, SvIV(SvRV(self)))))
+		croak("Vigil::Aggr::add_tuple: not an aggregation object");
+	SvGETMAGIC(value);
+	if (!SvOK(value))
+		croak("Vigil::Aggr::add_tuple: the value is undef");
+	if (SvNOK(value) && !SvIOK(value)) {
+		NV nv = SvNV_nomg(value);
+
+		if (nv != nv)
+			croak("Vigil::Aggr::add_tuple: the value is not a number");
+		v = nv >= 9.2233720368547758e18 ? IV_MAX :
+		    nv <= -9.2233720368547758e18 ? IV_MIN : (IV)nv;
+	} else {
+		v = SvIV_nomg(value);
+	}
+	vg_aggr_key_tuple(a);
+	for (i = 2; i < items; i++) {
+		SV *e = ST(i);
+
+		SvGETMAGIC(e);
+		if (SvOK(e)) {
+			p = SvPV_nomg(e, n);
+			vg_aggr_key_elem(a, p, n, SvUTF8(e) ? 1 : 0);
+		} else {
+			vg_aggr_key_elem(a, "", 0, 0);
+		}
+	}
+	if (vg_aggr_key_failed(a))
+		croak("Vigil::Aggr::add_tuple: out of memory");
+	k = vg_aggr_key(a, &klen);
+	if (vg_aggr_add(a, k, klen, v) < 0)
+		croak("Vigil::Aggr::add_tuple: out of memory");
+
 int
 type(self)
 	SV *self

@@ -104,6 +104,17 @@ subtest 'tied (magic) keys and values are read once, through their magic' => sub
 	is($v->{reads}, 2, 'value fetched once per add');
 };
 
+subtest 'add_tuple(VALUE, KEYS...) is add([KEYS...], VALUE)' => sub {
+	my $a = new_aggr(type => 'sum');
+	$a->add_tuple(5, 'bash', 12);
+	$a->add([ 'bash', 12 ], 7);
+	$a->add_tuple(1, "a\0b", undef);
+	is($a->get([ 'bash', 12 ]), 12, 'both forms reach the same entry');
+	is($a->get([ "a\0b", '' ]), 1, 'NUL bytes and undef elements as in add');
+	eval { $a->add_tuple(undef, 'x') };
+	like($@, qr/add_tuple: the value is undef/, 'an undef value dies');
+};
+
 subtest 'delete and clear remove keys; the table keeps working after' => sub {
 	my $a = new_aggr(type => 'count');
 	$a->add("k$_") for 1 .. 1000;

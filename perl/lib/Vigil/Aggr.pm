@@ -332,6 +332,11 @@ options, types or bad bounds die with a message naming them.
 
 Adds VALUE (default 1) under KEY.
 
+=item add_tuple(VALUE, KEY1, KEY2, ...)
+
+The same as C<add([KEY1, KEY2, ...], VALUE)>, without building the array:
+the fastest way to add under a tuple key (about twice as fast).
+
 =item get(KEY)
 
 The value under KEY (a number for count, sum, min, max and avg; a hash
