@@ -307,6 +307,20 @@ void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
 	if (nargs > 6)
 		nargs = 6;
 
+	/* The same definition again: keep the classes (consumers hold
+	 * pointers to them). */
+	old = vg_metadata_class(md, VG_SYSCALL_ENTER_ID_BASE + nr);
+	if (old && old->n_fields == nargs && strcmp(old->event + 10, name) == 0 &&
+	    vg_metadata_class(md, VG_SYSCALL_EXIT_ID_BASE + nr)) {
+		for (i = 0; i < nargs; i++)
+			if (strcmp(old->fields[i].name, args[i]) != 0)
+				break;
+		if (i == nargs) {
+			g_strfreev(args);
+			g_free(name);
+			return;
+		}
+	}
 	/* Replace an older definition of the same nr (its pointer goes
 	 * away with the metadata; there is no event of it in flight while
 	 * the env is being set). */

@@ -398,6 +398,7 @@ static inline void deliver_one(VgMerge *m, guint cpu)
 static guint64 run(VgMerge *m, gboolean drain)
 {
 	guint64 n = 0;
+	guint pos;
 
 	m->interrupted = FALSE;
 	while (m->heap_n && !m->interrupted) {
@@ -407,14 +408,23 @@ static guint64 run(VgMerge *m, gboolean drain)
 			break;
 		deliver_one(m, cpu);
 		n++;
+		pos = 0;
+		if (G_UNLIKELY(m->heap[0].cpu != cpu)) {
+			/* the callback pushed packets of another CPU */
+			for (pos = 0; m->heap[pos].cpu != cpu; pos++)
+				;
+		}
 		if (cpu_load(m, cpu)) {
-			m->heap[0].ts = m->cpus[cpu]->ev.ts;
-			sift_down(m, 0);
+			m->heap[pos].ts = m->cpus[cpu]->ev.ts;
+			sift_down(m, pos);
+			if (pos)
+				sift_up(m, pos);
 		} else {
 			m->heap_n--;
-			if (m->heap_n) {
-				m->heap[0] = m->heap[m->heap_n];
-				sift_down(m, 0);
+			if (pos < m->heap_n) {
+				m->heap[pos] = m->heap[m->heap_n];
+				sift_down(m, pos);
+				sift_up(m, pos);
 			}
 		}
 	}

@@ -49,6 +49,21 @@ static void on_event(VgEvent *e, gpointer data)
 		vg_merge_interrupt(r->m);
 }
 
+static VgPacket *push_in_callback;
+
+static void on_event_pushing(VgEvent *e, gpointer data)
+{
+	Rec *r = data;
+
+	on_event(e, data);
+	if (push_in_callback) {
+		VgPacket *p = push_in_callback;
+
+		push_in_callback = NULL;
+		vg_merge_push(r->m, p);
+	}
+}
+
 static void on_done(VgPacket *p, gpointer data)
 {
 	Rec *r = data;
@@ -368,6 +383,31 @@ static void test_many_cpus_random_interleaving(void)
 	vg_metadata_free(md);
 }
 
+static void test_packets_pushed_from_the_callback_are_merged(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	Rec r;
+	VgMerge *m;
+	guint i;
+
+	rec_init(&r);
+	m = vg_merge_new(md, 3, NULL, on_event_pushing, &r);
+	vg_merge_set_packet_done(m, on_done, &r);
+	r.m = m;
+	vg_merge_push(m, pkt(0, 0, 0, 0, TS(10, 40, 70)));
+	vg_merge_push(m, pkt(1, 0, 0, 0, TS(20, 50)));
+	push_in_callback = pkt(2, 0, 0, 0, TS(15, 30, 60));
+	g_assert_cmpuint(vg_merge_drain(m), ==, 8);
+	for (i = 0; i < 8; i++) {
+		static const guint64 want[] = { 10, 15, 20, 30, 40, 50, 60, 70 };
+
+		g_assert_cmpuint(g_array_index(r.ts, guint64, i), ==, want[i]);
+	}
+	vg_merge_free(m);
+	rec_clear(&r);
+	vg_metadata_free(md);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -389,5 +429,7 @@ int main(int argc, char **argv)
 			test_pushing_an_unknown_cpu_grows_the_merge);
 	g_test_add_func("/merge/many_cpus_random_interleaving_stays_sorted",
 			test_many_cpus_random_interleaving);
+	g_test_add_func("/merge/packets_pushed_from_the_callback_are_merged",
+			test_packets_pushed_from_the_callback_are_merged);
 	return g_test_run();
 }
