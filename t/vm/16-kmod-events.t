@@ -3,7 +3,8 @@
 # docs/design.md and plausible values: fork/exec/exit of a known process,
 # wakeups and switches, signals generated and delivered to it, its user
 # page faults, interrupts and softirqs, and loopback network traffic
-# (net_dev_xmit / netif_receive_skb on "lo").  babeltrace2 reads the trace.
+# (net_dev_xmit / netif_receive_skb on "lo"), block requests on a loop
+# device (block_rq_issue / block_rq_complete).  babeltrace2 reads the trace.
 use strict;
 use warnings;
 use FindBin;
@@ -53,6 +54,15 @@ $cap -o $dir/ev -- perl $dir/prog.pl > $dir/ev.capture 2>&1
 echo "capture exit \$?"
 babeltrace2 $dir/ev > $dir/ev.txt 2> $dir/ev.bterr
 echo "babeltrace2 exit \$?"
+modprobe loop
+truncate -s 8M /tmp/vigil-t16.img
+L=\$(losetup -f --show /tmp/vigil-t16.img)
+echo "loopdev=\$L"
+$cap -o $dir/blk --events block:block_rq_issue,block:block_rq_complete -- dd if=/dev/zero of=\$L bs=4096 count=16 oflag=direct > $dir/blk.capture 2>&1
+echo "block capture exit \$?"
+losetup -d \$L
+babeltrace2 $dir/blk > $dir/blk.txt 2> $dir/blk.bterr
+echo "block babeltrace2 exit \$?"
 EOS
 my $r = vm_run(cmd => $cmd, timeout => 600, rw_share => $dir);
 is($r->{exit}, 0, 'ran in the VM with a clean kernel log') or diag($r->{output});
@@ -97,5 +107,17 @@ is(scalar(() = $t =~ /net:netif_receive_skb: .*\{ skbaddr = 0x0, len = \d+, name
 like($t, qr/vigil:statedump_end: /, 'the statedump ended');
 my ($w) = $c =~ /^total: written=(\d+)/m;
 is(scalar(() = $t =~ /\n/g), $w, 'babeltrace2 reads as many events as were written');
+
+# ---- block ----
+like($r->{output}, qr/^block capture exit 0$/m, 'block capture succeeded');
+like($r->{output}, qr/^block babeltrace2 exit 0$/m, 'babeltrace2 read the block trace');
+my ($minor) = $r->{output} =~ /^loopdev=\/dev\/loop(\d+)$/m;
+my $dev = (7 << 20) | ($minor // 0);
+my $blk = slurp("$dir/blk.txt");
+my @issue = $blk =~ /block:block_rq_issue: .*\{ dev = $dev, sector = (\d+), nr_sector = 8, bytes = 4096, rwbs = "WS?", comm = "[^"]+" \}/g;
+my @done  = $blk =~ /block:block_rq_complete: .*\{ dev = $dev, sector = (\d+), nr_sector = 8, error = 0, rwbs = "WS?" \}/g;
+is_deeply([sort { $a <=> $b } @issue], [map { $_ * 8 } 0 .. 15],
+    'block_rq_issue: 16 direct 4 KiB writes to the loop device (dev MKDEV(7,minor)), sectors 0..120, 8 sectors, 4096 bytes, rwbs W');
+is_deeply([sort { $a <=> $b } @done], [map { $_ * 8 } 0 .. 15], 'block_rq_complete for each of them with error 0');
 
 done_testing;
