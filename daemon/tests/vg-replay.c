@@ -10,6 +10,11 @@
  * field=value ...).  With --filter EXPR only events of classes where
  * EXPR compiles and matches are counted.
  *
+ * With --live-sim SEED the packets are not pulled per CPU as a replay
+ * does: they are pushed as a live source would, CPUs in a random order
+ * (each CPU's own packets in sequence), with vg_merge_run() after every
+ * packet, so the result depends on the watermarks holding events back.
+ *
  * Exit status: 0, 1 on an error opening the trace, 3 when corrupt
  * data was met (the summary is still printed).
  */
@@ -47,7 +52,7 @@ guint64 gen_event_hash(guint64 h, guint64 ts, guint cpu, const char *cls,
 	return h;
 }
 
-static gint print_n;
+static gint print_n, live_sim;
 static char *filter_expr;
 static gboolean no_tasks;
 
@@ -55,6 +60,8 @@ static GOptionEntry entries[] = {
 	{ "print", 'p', 0, G_OPTION_ARG_INT, &print_n, "print the first N events", "N" },
 	{ "filter", 'f', 0, G_OPTION_ARG_STRING, &filter_expr, "count only events matching EXPR", "EXPR" },
 	{ "no-tasks", 0, 0, G_OPTION_ARG_NONE, &no_tasks, "no task table", NULL },
+	{ "live-sim", 'l', 0, G_OPTION_ARG_INT, &live_sim,
+	  "simulate live arrival: push packets of random CPUs (seed N) and run the merge after each", "SEED" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -135,6 +142,68 @@ static void on_error(const GError *err, gpointer data)
 	s->errors++;
 }
 
+static GPtrArray *live_texts;
+
+/* Every packet of every stream file, per CPU, pushed in a random
+ * interleaving. */
+static void simulate_live(const char *dir, VgMetadata *md, VgMerge *m, State *s)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	GPtrArray *queues = g_ptr_array_new();	/* per cpu: GQueue of packets */
+	GRand *r = g_rand_new_with_seed(live_sim);
+	guint left = 0, i;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *path, *text;
+		gsize len, off = 0;
+
+		if (name[0] == '.' || strcmp(name, "metadata") == 0)
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		if (!g_file_get_contents(path, &text, &len, NULL)) {
+			g_free(path);
+			continue;
+		}
+		g_ptr_array_add(live_texts, text);
+		while (off < len) {
+			GError *err = NULL;
+			VgPacket *p = vg_packet_new_borrowed((guint8 *)text + off, len - off,
+							     vg_metadata_uuid(md), path, off,
+							     NULL, NULL, &err);
+
+			if (!p) {
+				on_error(err, s);
+				g_error_free(err);
+				break;
+			}
+			off += p->packet_size;
+			while (queues->len <= p->cpu)
+				g_ptr_array_add(queues, g_queue_new());
+			g_queue_push_tail(queues->pdata[p->cpu], p);
+			left++;
+		}
+		g_free(path);
+	}
+	if (d)
+		g_dir_close(d);
+	while (left) {
+		GQueue *q;
+
+		do
+			q = queues->pdata[g_rand_int_range(r, 0, queues->len)];
+		while (g_queue_is_empty(q));
+		vg_merge_push(m, g_queue_pop_head(q));
+		left--;
+		vg_merge_run(m);
+	}
+	for (i = 0; i < queues->len; i++)
+		g_queue_free(queues->pdata[i]);
+	g_ptr_array_free(queues, TRUE);
+	/* the texts must outlive the merge: live_texts is freed after it */
+	g_rand_free(r);
+}
+
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {
 	return strcmp(*(const char **)a, *(const char **)b);
@@ -171,7 +240,11 @@ int main(int argc, char **argv)
 	tasks = no_tasks ? NULL : vg_tasks_new(vg_replay_metadata(r), FALSE);
 	m = vg_merge_new(vg_replay_metadata(r), vg_replay_n_cpus(r), tasks, on_event, &s);
 	vg_merge_set_error_func(m, on_error, &s);
-	vg_replay_attach(r, m);
+	live_texts = g_ptr_array_new_with_free_func(g_free);
+	if (live_sim)
+		simulate_live(argv[1], vg_replay_metadata(r), m, &s);
+	else
+		vg_replay_attach(r, m);
 	vg_merge_drain(m);
 	for (i = 0; i < vg_merge_n_cpus(m); i++)
 		discarded += vg_merge_cpu_stats(m, i)->discarded;
@@ -189,6 +262,7 @@ int main(int argc, char **argv)
 	printf("checksum %016" G_GINT64_MODIFIER "x\n", s.hash);
 	g_ptr_array_free(names, TRUE);
 	vg_merge_free(m);
+	g_ptr_array_free(live_texts, TRUE);
 	vg_tasks_free(tasks);
 	vg_replay_free(r);
 	g_hash_table_destroy(s.counts);
