@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 
 #include "vigil_abi.h"
 
@@ -234,10 +237,40 @@ int main(int argc, char **argv)
 	c = good_cfg();
 	IOC("cfg_while_running", fd, VIGIL_IOC_CONFIGURE, &c);
 	IOC("resume_not_paused", fd, VIGIL_IOC_RESUME, 0);
-	IOC("pause_good", fd, VIGIL_IOC_PAUSE, 0);
+	{
+		/* events while paused are counted as discarded */
+		unsigned long long before = 0, after = 0;
+		unsigned int c2;
+
+		memset(&st, 0, sizeof(st)); st.ncpus = 64; st.buf = (uintptr_t)cs;
+		ioctl(fd, VIGIL_IOC_STATS, &st);
+		for (c2 = 0; c2 < st.ncpus && c2 < 64; c2++)
+			before += cs[c2].events_discarded;
+		IOC("pause_good", fd, VIGIL_IOC_PAUSE, 0);
+		for (i = 0; i < 100; i++)
+			syscall(SYS_getppid);
+		memset(&st, 0, sizeof(st)); st.ncpus = 64; st.buf = (uintptr_t)cs;
+		ioctl(fd, VIGIL_IOC_STATS, &st);
+		for (c2 = 0; c2 < st.ncpus && c2 < 64; c2++)
+			after += cs[c2].events_discarded;
+		printf("pause_discarded_delta %llu\n", after - before);
+	}
 	IOC("pause_twice", fd, VIGIL_IOC_PAUSE, 0);
 	IOC("resume_good", fd, VIGIL_IOC_RESUME, 0);
 	IOC("flush_good", fd, VIGIL_IOC_FLUSH, 0);
+	{
+		/* a finished, unconsumed sub-buffer makes cpuN readable */
+		struct pollfd pfd;
+		char path[64];
+		int pr;
+
+		snprintf(path, sizeof(path), VIGIL_DEBUGFS_DIR "/cpu%d", sched_getcpu());
+		pfd.fd = open(path, O_RDONLY);
+		pfd.events = POLLIN;
+		pr = poll(&pfd, 1, 2000);
+		printf("poll_after_flush %s\n", pr == 1 && (pfd.revents & POLLIN) ? "POLLIN" : "none");
+		close(pfd.fd);
+	}
 	memset(big, 'a', sizeof(big));
 	report("annotate_too_long", write(afd, big, 257));
 	report("annotate_256", write(afd, big, 256));
