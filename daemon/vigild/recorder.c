@@ -421,6 +421,9 @@ typedef struct {
 	guint64 discarded, seq_gaps, overwritten;
 	guint64 corrupt;
 	GArray *cpus;		/* CpuSum */
+	GHashTable *tids;	/* every tid of the dump's records */
+	guint statedump;	/* tasks in the added statedump */
+	guint statedump_cpu;	/* its stream */
 } Sum;
 
 static gint cmp_packet(gconstpointer a, gconstpointer b)
@@ -442,6 +445,7 @@ static void summarize(VgdRecorder *r, Request *q, Sum *s)
 	memset(s, 0, sizeof(*s));
 	s->first_ts = G_MAXUINT64;
 	s->cpus = g_array_new(FALSE, TRUE, sizeof(CpuSum));
+	s->tids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (guint i = 0; i < q->packets->len; i++) {
 		VgPacket *p = q->packets->pdata[i];
 		VgRecordIter it;
@@ -474,6 +478,7 @@ static void summarize(VgdRecorder *r, Request *q, Sum *s)
 			}
 			cs->events++;
 			s->events++;
+			g_hash_table_add(s->tids, GINT_TO_POINTER(e.tid));
 			if (e.ts < s->first_ts)
 				s->first_ts = e.ts;
 			if (e.ts > s->last_ts)
@@ -550,6 +555,11 @@ static char *summary_text(VgdRecorder *r, Request *q, const Sum *s)
 				       "packet kept, since %s\n", s->overwritten,
 				       g_hash_table_size(r->snap_last_seq) ?
 				       "the previous snapshot" : "tracing started");
+	if (s->statedump)
+		g_string_append_printf(t, "statedump_tasks: %u  # vigil:statedump_"
+				       "process records in stream_%u, 1 ns before "
+				       "the first event (not counted above)\n",
+				       s->statedump, s->statedump_cpu);
 	if (s->corrupt)
 		g_string_append_printf(t, "corrupt_records: %" G_GUINT64_FORMAT
 				       "\n", s->corrupt);
@@ -618,6 +628,161 @@ fail:
 	return FALSE;
 }
 
+/* ---- a statedump for the dump ------------------------------------------------ */
+
+static void put_le(GByteArray *b, guint64 v, guint size)
+{
+	guint8 buf[8];
+
+	for (guint i = 0; i < 8; i++)
+		buf[i] = (guint8)(v >> (8 * i));
+	g_byte_array_append(b, buf, MIN(size, 8u));
+}
+
+static gint cmp_tid(gconstpointer a, gconstpointer b)
+{
+	gint x = GPOINTER_TO_INT(a), y = GPOINTER_TO_INT(b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* One record of cls: header, context (tid 0: vigild wrote it), then each
+ * field by name from the task (or count); anything else zero/empty. */
+static void put_record(GByteArray *b, const VgEventClass *cls, guint64 ts,
+		       const VgTask *t, guint count)
+{
+	put_le(b, cls->id, 2);
+	put_le(b, ts, 8);
+	put_le(b, 0, 4);
+	for (guint i = 0; i < cls->n_fields; i++) {
+		const VgField *f = &cls->fields[i];
+		gint64 v = 0;
+
+		switch (f->kind) {
+		case VG_FIELD_INT:
+		case VG_FIELD_UINT:
+			if (t && strcmp(f->name, "tid") == 0)
+				v = t->tid;
+			else if (t && strcmp(f->name, "pid") == 0)
+				v = t->pid;
+			else if (t && strcmp(f->name, "ppid") == 0)
+				v = t->ppid;
+			else if (t && strcmp(f->name, "uid") == 0)
+				v = t->uid;
+			else if (strcmp(f->name, "count") == 0)
+				v = count;
+			put_le(b, (guint64)v, f->elem_size);
+			break;
+		case VG_FIELD_CHARS: {
+			char *buf = g_malloc0(f->length);
+
+			if (t && strcmp(f->name, "comm") == 0)
+				strncpy(buf, t->comm, f->length - 1);
+			g_byte_array_append(b, (guint8 *)buf, f->length);
+			g_free(buf);
+			break;
+		}
+		case VG_FIELD_STRING: {
+			const char *str = t && strcmp(f->name, "exe") == 0 &&
+					  t->exe ? t->exe : "";
+
+			g_byte_array_append(b, (const guint8 *)str,
+					    strlen(str) + 1);
+			break;
+		}
+		case VG_FIELD_INT_ARRAY:
+		case VG_FIELD_UINT_ARRAY:
+			for (guint k = 0; k < f->length; k++)
+				put_le(b, 0, f->elem_size);
+			break;
+		}
+	}
+}
+
+/* A packet of vigil:statedump_process records (and a statedump_end) for
+ * the known tasks whose tids the dump's events carry, as the task table
+ * has them now, on a stream of its own (cpu: one past the highest), one
+ * nanosecond before the first event: a replay of the dump knows its
+ * processes from the start, as a replay of a whole trace does.  NULL if
+ * the trace has no such event or there is nothing to say. */
+static VgPacket *statedump_packet(VgdRecorder *r, Sum *s)
+{
+	const VgMetadata *md = vgd_metadata(r->d);
+	VgTasks *tasks = vgd_tasks(r->d);
+	const VgEventClass *cls, *end;
+	struct vigil_packet_header h;
+	struct vigil_packet_context c;
+	GByteArray *b;
+	GList *tids, *l;
+	guint n = 0, cpu;
+	gsize content, size;
+	guint64 ts;
+	VgPacket *p;
+	GError *err = NULL;
+
+	if (!md || !tasks || !s->events || s->first_ts == 0 || !s->cpus->len)
+		return NULL;
+	cls = vg_metadata_class_by_name(md, "vigil:statedump_process");
+	end = vg_metadata_class_by_name(md, "vigil:statedump_end");
+	if (!cls)
+		return NULL;
+	cpu = g_array_index(s->cpus, CpuSum, s->cpus->len - 1).cpu + 1;
+	ts = s->first_ts - 1;
+	b = g_byte_array_new();
+	g_byte_array_set_size(b, VIGIL_PACKET_HDR_SIZE);
+	tids = g_list_sort(g_hash_table_get_keys(s->tids), cmp_tid);
+	for (l = tids; l; l = l->next) {
+		const VgTask *t = vg_tasks_find(tasks, GPOINTER_TO_INT(l->data));
+
+		/* placeholders (tids never seen in a statedump, fork or
+		 * /proc) say nothing */
+		if (!t || t->tid <= 0 || strcmp(t->comm, "<unknown>") == 0)
+			continue;
+		put_record(b, cls, ts, t, 0);
+		n++;
+	}
+	g_list_free(tids);
+	if (!n) {
+		g_byte_array_unref(b);
+		return NULL;
+	}
+	if (end)
+		put_record(b, end, ts, NULL, n);
+	content = b->len;
+	size = (content + 7) & ~(gsize)7;
+	g_byte_array_set_size(b, size);
+	memset(b->data + content, 0, size - content);
+	h.magic = GUINT32_TO_LE(VIGIL_CTF_MAGIC);
+	memcpy(h.uuid, vg_metadata_uuid(md), 16);
+	h.stream_id = 0;
+	h.stream_instance_id = GUINT64_TO_LE((guint64)cpu);
+	c.timestamp_begin = GUINT64_TO_LE(ts);
+	c.timestamp_end = GUINT64_TO_LE(ts);
+	c.content_size = GUINT64_TO_LE((guint64)content * 8);
+	c.packet_size = GUINT64_TO_LE((guint64)size * 8);
+	c.packet_seq_num = 0;
+	c.events_discarded = 0;
+	c.cpu_id = GUINT32_TO_LE(cpu);
+	memcpy(b->data, &h, sizeof(h));
+	memcpy(b->data + sizeof(h), &c, sizeof(c));
+	{
+		gsize len = b->len;
+		guint8 *data = g_byte_array_free(b, FALSE);
+
+		p = vg_packet_new_borrowed(data, len, NULL, "statedump", 0,
+					   g_free, data, &err);
+		if (!p) {
+			g_warning("dump: no statedump added: %s", err->message);
+			g_error_free(err);
+			g_free(data);
+			return NULL;
+		}
+	}
+	s->statedump = n;
+	s->statedump_cpu = cpu;
+	return p;
+}
+
 /* ---- writing a dump --------------------------------------------------------- */
 
 static gboolean write_dump(VgdRecorder *r, Request *q, GError **error)
@@ -628,6 +793,7 @@ static gboolean write_dump(VgdRecorder *r, Request *q, GError **error)
 	char *staging = g_strdup_printf("%s/.%s.staging", dir, base);
 	char *sumpath = NULL, *text = NULL;
 	VgWriter *w = NULL;
+	VgPacket *sd = NULL;
 	gboolean ok = FALSE;
 	mode_t old_mask = umask(077);
 	GError *err = NULL;
@@ -655,6 +821,11 @@ static gboolean write_dump(VgdRecorder *r, Request *q, GError **error)
 			vg_writer_abort(w);
 			goto out;
 		}
+	}
+	sd = statedump_packet(r, &s);
+	if (sd && !vg_writer_add_packet(w, sd, &err)) {
+		vg_writer_abort(w);
+		goto out;
 	}
 	/* finish frees w and, on error, removes its output */
 	if (!vg_writer_finish(w, md, &err))
@@ -715,6 +886,10 @@ out:
 	}
 	if (s.cpus)
 		g_array_unref(s.cpus);
+	if (s.tids)
+		g_hash_table_destroy(s.tids);
+	if (sd)
+		vg_packet_unref(sd);
 	g_free(text);
 	g_free(sumpath);
 	g_free(staging);

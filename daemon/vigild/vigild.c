@@ -371,6 +371,12 @@ VgMerge *vgd_merge(Vigild *d)
 	return d->merge;
 }
 
+/* flight recorder: who the tids of a dump are */
+VgTasks *vgd_tasks(Vigild *d)
+{
+	return d->tasks;
+}
+
 char *vgd_dump(Vigild *d, const char *reason, double before, double after,
 	       GError **error)
 {

@@ -43,6 +43,9 @@ const VgdConfig *vgd_config(Vigild *d);
 /* The merge (NULL in pure flight mode): the flight recorder reads the
  * newest delivered timestamp and the CPU count from it. */
 VgMerge *vgd_merge(Vigild *d);
+/* The task table (NULL in pure flight mode): a dump starts with a
+ * statedump of the tasks its events name. */
+VgTasks *vgd_tasks(Vigild *d);
 
 G_END_DECLS
 
