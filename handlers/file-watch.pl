@@ -96,6 +96,9 @@ for my $glob ('syscalls:sys_exit_open*', 'syscalls:sys_exit_creat') {
 	};
 }
 
+# forget the pending open of a thread that exits inside it
+on 'sched:sched_process_exit' => sub { delete $pending{ $_[0]{pid} } };
+
 __END__
 
 =head1 NAME

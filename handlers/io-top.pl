@@ -103,6 +103,7 @@ on 'sched:sched_process_fork' => sub {
 };
 on 'sched:sched_process_exit' => sub {
 	my $e = shift;
+	delete $pending{ $e->{pid} };
 	delete $fds{ $e->{tgid} } if $e->{pid} == $e->{tgid};
 };
 

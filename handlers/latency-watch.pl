@@ -123,6 +123,14 @@ unless ($no_wakeups) {
 	};
 }
 
+# A thread that exits inside a syscall (exit_group) never returns from
+# it: forget its state, or a later thread with the same id would inherit it.
+on 'sched:sched_process_exit' => sub {
+	my $tid = $_[0]{pid};
+	delete $start{$tid};
+	delete $woken{$tid};
+};
+
 __END__
 
 =head1 NAME

@@ -66,6 +66,10 @@ on_filtered('syscalls:sys_exit_*', $filter, sub {
 	$last_ts = $ts;
 });
 
+# A thread that exits inside a syscall (exit_group) never returns from
+# it: forget its start, or a later thread with the same id would inherit it.
+on 'sched:sched_process_exit' => sub { delete $start{ $_[0]{pid} } };
+
 sub secs {
 	my ($ts) = @_;
 	my ($s, $ns);

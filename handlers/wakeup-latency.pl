@@ -69,6 +69,9 @@ on 'sched:sched_switch' => sub {
 	}
 };
 
+# a woken thread that exits before it runs leaves no state behind
+on 'sched:sched_process_exit' => sub { delete $woken{ $_[0]{pid} } };
+
 sub secs {
 	my ($ts) = @_;
 	my ($s, $ns);

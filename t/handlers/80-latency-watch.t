@@ -76,6 +76,25 @@ is_deeply([ triggers($out) ], [
 	'3.400000000 latency-watch: nanosleep by app (pid 100, tid 100) took 2000.000 ms > 1500 ms (ret 0)',
 ], "--ignore '' watches every syscall") or diag($out);
 
+# A thread that exits inside a syscall never returns from it; a later
+# thread reusing its id must not inherit its start time.
+for my $exits (1, 0) {
+	my $u = new_trace();
+	$u->task(300, 300, 1, 'w');
+	$u->syscall(0, $S, 300, 'read', undef, undef, fd => 0);
+	$u->event(0, $S + 100 * $MS, 300, 'sched:sched_process_exit', comm => 'w', pid => 300,
+		  prio => 120, tgid => 300, exit_code => 0) if $exits;
+	$u->event(0, $S + 5000 * $MS, 300, 'raw_syscalls:sys_exit', id => 0, ret => 1);
+	($out, $err, $st) = run_handler(trace_dir($u), 'latency-watch.pl', '--no-wakeups');
+	is($st, 0, "thread exit test ($exits): exit status 0") or diag($err);
+	if ($exits) {
+		is($out, '', 'state of an exited thread is forgotten: no trigger for a reused thread id');
+	} else {
+		like($out, qr/read by w \(pid 300, tid 300\) took 5000\.000 ms/,
+		     'control: without the exit event the unmatched exit would trigger');
+	}
+}
+
 ($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--threshold-ms', '0');
 isnt($st, 0, 'a zero threshold makes vigild fail');
 like($err, qr/--threshold-ms must be > 0, not 0/, 'and says why');
