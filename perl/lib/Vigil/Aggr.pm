@@ -279,7 +279,8 @@ updates per C<add>, no Perl data per value.
 
 A key is a scalar or a tuple given as an array reference
 (C<[$comm, $pid]>); tuple elements may hold any bytes.  C<undef> counts as
-the empty string.  Values are integers (64-bit, signed; floating point
+the empty string.  Keys compare as strings: C<1> and C<1.0> are different
+keys, C<1> and C<"1"> the same.  Values are integers (64-bit, signed; floating point
 values are truncated toward zero); sums are kept in 128 bits and never
 wrap.
 
