@@ -79,15 +79,16 @@ use strict;
 use warnings;
 use Vigil;
 my ($marker, $pid, $nr, $T) = @ARGV;
-my ($before, $after, $opens, $events) = (0, 0, 0, 0);
+my ($before, $after, $opens, $events, $named) = (0, 0, 0, 0, 0);
 on 'raw_syscalls:sys_exit' => sub {
     my $e = shift;
     $events++;
     return unless $e->{common_pid} == $pid && $e->{id} == $nr;
+    $named++ if $e->{common_comm} eq 'perl' && $e->{common_ppid} > 1;
     if ($e->{common_ts} <= $T) { $before++ } else { $after++ }
 };
 on 'syscalls:sys_enter_openat', "filename == \"$marker\"" => sub { $opens++ };
-END { print "before $before\nafter $after\nopens $opens\nexits $events\n" }
+END { print "before $before\nafter $after\nopens $opens\nexits $events\nnamed $named\n" }
 PL
 
 # Ordinary activity: getppid calls and small reads, paced.
@@ -149,9 +150,13 @@ D=\$(sed -n 's/^dump [0-9]* //p' \$S/live.out | head -1)
 T=\$(sed -n 's/^dump \\([0-9]*\\) .*/\\1/p' \$S/live.out | head -1)
 P=\$(sed -n 's/^pid \\([0-9]*\\) .*/\\1/p' \$S/workload.txt)
 babeltrace2 --clock-cycles "\$D" >\$S/bt.txt 2>\$S/bt.err; echo "babeltrace2 \$?" >>\$S/rc
-head -1 \$S/bt.txt >\$S/bt-first.txt
-tail -1 \$S/bt.txt >\$S/bt-last.txt
-wc -l <\$S/bt.txt >\$S/bt-count.txt
+grep -c ' vigil:statedump_process: ' \$S/bt.txt >\$S/bt-statedump.txt
+head -1 \$S/bt.txt >\$S/bt-head.txt
+grep -v ' vigil:statedump_' \$S/bt.txt >\$S/bt-ev.txt
+head -1 \$S/bt-ev.txt >\$S/bt-first.txt
+tail -1 \$S/bt-ev.txt >\$S/bt-last.txt
+wc -l <\$S/bt-ev.txt >\$S/bt-count.txt
+rm -f \$S/bt-ev.txt
 rm -f \$S/bt.txt
 $vigild -f -c \$S/vigil.yaml --replay "\$D" -s \$S/check.pl -- $marker "\$P" $nr_getppid "\$T" >\$S/check.out 2>\$S/check.err; echo "check \$?" >>\$S/rc
 ls -a \$S/dumps >\$S/dumps.txt
@@ -215,7 +220,11 @@ ok(defined $last && $last >= $T + 0.9e9,
    'events reach about 1 s after the trigger') or diag "last $last T $T";
 ok(defined $last && $last <= $T + 3e9, '... and stop not long after') or diag "last $last T $T";
 is($s->{events}, 0 + (slurp("$share/bt-count.txt") // 0),
-   'the summary counts the events babeltrace2 sees');
+   'the summary counts the events babeltrace2 sees (besides the statedump)');
+cmp_ok($s->{statedump_tasks} // 0, '>', 0, 'the dump starts with a statedump of its tasks');
+is(0 + (slurp("$share/bt-statedump.txt") // 0), $s->{statedump_tasks} // -1,
+   '... that babeltrace2 reads');
+like(slurp("$share/bt-head.txt") // '', qr/vigil:statedump_process/, '... first');
 is($s->{'first_event.ns'}, $first, 'the summary\'s first event is babeltrace2\'s');
 is($s->{'last_event.ns'}, $last, 'the summary\'s last event is babeltrace2\'s');
 like($s->{reason} // '', qr/^marker opened by \d+$/, 'the summary has the reason');
@@ -227,6 +236,8 @@ my %c = (slurp("$share/check.out") // '') =~ /^(\w+) (\d+)$/mg;
 cmp_ok($c{opens} // 0, '>=', 1, 'the dump holds the marker open');
 cmp_ok($c{before} // 0, '>', 0, 'the dump holds the workload\'s activity before the trigger');
 cmp_ok($c{after} // 0, '>', 0, '... and after it');
+is($c{named} // 0, ($c{before} // 0) + ($c{after} // 0),
+   'the replay knows the workload\'s process (name perl, its parent) from the statedump');
 my ($pre) = (slurp("$share/workload.txt") // '') =~ /pre ([\d.]+)/;
 diag "marker opened after $pre s of activity" if defined $pre;
 
