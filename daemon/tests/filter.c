@@ -167,6 +167,14 @@ static void test_derived_syscall_path_argument_compares_as_string(void)
 	YES("filename == \"/etc/*\"", &fx.de);
 	YES("filename != \"/tmp/*\" && flags == 0x80000", &fx.de);
 	YES("dfd == -100", &fx.de);
+	{
+		VgEvent dx;
+
+		g_assert_true(vg_event_derive_syscall(fx.md, &fx.ex, &dx));
+		g_assert_cmpstr(dx.cls->name, ==, "syscalls:sys_exit_openat");
+		YES("ret == -13 && common_comm == \"nginx\"", &dx);
+		NO("ret >= 0", &dx);
+	}
 	/* not the path argument: compared as text it is empty */
 	NO("mode == \"*0*\"", &fx.de);
 	YES("mode == 420", &fx.de);

@@ -194,8 +194,13 @@ static void test_full_filesystem_is_reported_and_cleaned_up(void)
 		ok = vg_writer_add_packet(w, p, &err);
 	g_assert_false(ok);
 	g_assert_error(err, VG_ERROR, VG_ERROR_IO);
-	g_assert_cmpstr(err->message, ==,
-			g_strdup_printf("%s/stream_0: write: No space left on device (partial trace removed)", path));
+	{
+		char *want = g_strdup_printf("%s/stream_0: write: No space left on device (partial trace removed)",
+					     path);
+
+		g_assert_cmpstr(err->message, ==, want);
+		g_free(want);
+	}
 	g_clear_error(&err);
 	/* nothing half written is left, and the writer stays failed */
 	g_assert_cmpuint(n_entries(fs), ==, 0);
@@ -242,8 +247,13 @@ static void test_unwritable_directory_is_reported(void)
 	path = g_build_filename(fs, "trace", NULL);
 	g_assert_null(vg_writer_new(path, &err));
 	g_assert_error(err, VG_ERROR, VG_ERROR_IO);
-	g_assert_cmpstr(err->message, ==,
-			g_strdup_printf("cannot create trace directory %s: Read-only file system", path));
+	{
+		char *want = g_strdup_printf("cannot create trace directory %s: Read-only file system",
+					     path);
+
+		g_assert_cmpstr(err->message, ==, want);
+		g_free(want);
+	}
 	g_clear_error(&err);
 	g_free(path);
 	unmount(fs);
