@@ -1087,9 +1087,12 @@ static void hist_push(VgdRecorder *r, VgPacket *p)
 	while (h->q.length > 1) {
 		VgPacket *old = g_queue_peek_head(&h->q);
 
+		/* (both bounds 0: no history beyond the newest packet,
+		 * never an unbounded one) */
 		if (!((max_b && h->bytes > max_b) ||
 		      (max_t && p->ts_end > old->ts_end &&
-		       p->ts_end - old->ts_end > max_t)))
+		       p->ts_end - old->ts_end > max_t) ||
+		      (!max_b && !max_t)))
 			break;
 		g_queue_pop_head(&h->q);
 		h->bytes -= old->packet_size;
