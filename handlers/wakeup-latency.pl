@@ -42,7 +42,7 @@ sub usage {
 }
 
 my $hist = Vigil::Aggr->new(type => 'hist');
-my %woken;	# tid => [ts, waker comm, waker pid, target cpu]
+my %woken;	# tid => [ts, waker comm, waker pid]
 my @worst;	# [latency ns, comm, tid, cpu, wakeup ts, waker comm, waker pid], largest first
 
 on 'sched:sched_wakeup*' => sub {	# sched_wakeup and sched_wakeup_new
