@@ -96,13 +96,18 @@ typedef struct {
 	gint32 tid;
 	const VgTask *task;	/* never NULL (a placeholder for unknown tids) */
 	const guint8 *payload;
-	gsize payload_len;
+	gsize payload_len;	/* bytes readable from payload: up to the end
+				 * of the packet's content (the record itself
+				 * may be shorter; vg_event_payload_size()) */
 	/* private: lazily computed field offsets */
 	guint32 priv_known;
 	guint32 priv_off[32];
 	gconstpointer priv_raw;	/* derived syscall events: the raw event */
 } VgEvent;
 
+/* Field accessors.  The wrong kind, an index out of range or a corrupt
+ * record give 0 / NULL (with *len = 0), never a crash.  Text is not
+ * NUL-terminated for a full CHARS field: use *len. */
 gint64 vg_event_int(VgEvent *e, guint field);	/* INT and UINT */
 const char *vg_event_str(VgEvent *e, guint field, gsize *len); /* CHARS, STRING */
 gint64 vg_event_array_int(VgEvent *e, guint field, guint idx);
