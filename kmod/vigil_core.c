@@ -679,8 +679,14 @@ int vigil_set_filter(u32 type, u32 count, const s32 __user *uids)
 		for (i = 0; i < count; i++) {
 			if (ids[i] < 0 || (type == VIGIL_FILTER_SYSCALL &&
 					   ids[i] >= NR_syscalls)) {
+				s32 bad = ids[i];
+
 				kfree(ids);
-				return -EINVAL;
+				return VIGIL_INVAL("FILTER: ids[%u] = %d is out of range%s",
+						   i, bad,
+						   type == VIGIL_FILTER_SYSCALL ?
+						   " (syscall numbers 0..NR_syscalls-1)" :
+						   " (ids are >= 0)");
 			}
 		}
 	}

@@ -102,6 +102,13 @@ struct vigil_state {
 	struct vigil_kprobe kprobes[VIGIL_MAX_KPROBES];
 };
 
+/* Reject an ioctl argument: say which one in the kernel log (rate
+ * limited, user space can repeat it) and return -EINVAL. */
+#define VIGIL_INVAL(fmt, ...) ({					\
+	pr_info_ratelimited("vigil: " fmt "\n", ##__VA_ARGS__);		\
+	-EINVAL;							\
+})
+
 extern struct vigil_state vigil;
 extern struct vigil_cpu __percpu *vigil_cpus;
 

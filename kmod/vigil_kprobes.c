@@ -119,11 +119,17 @@ int vigil_kprobe_add(struct vigil_kprobe_req *req)
 	struct vigil_kprobe *k = NULL;
 	int i, ret;
 
+	if (!vigil_name_ok(req->name, sizeof(req->name)))
+		return VIGIL_INVAL("ADD_KPROBE: name must be 1..%d characters of [A-Za-z0-9_.]",
+				   VIGIL_NAME_MAX - 1);
+	if (!vigil_name_ok(req->symbol, sizeof(req->symbol)))
+		return VIGIL_INVAL("ADD_KPROBE %s: symbol must be 1..%d characters of [A-Za-z0-9_.]",
+				   req->name, VIGIL_NAME_MAX - 1);
 	if (req->reserved || req->retprobe > 1 || req->nargs > 6 ||
-	    (req->retprobe && req->nargs) || req->offset > 0xffffffffULL ||
-	    !vigil_name_ok(req->name, sizeof(req->name)) ||
-	    !vigil_name_ok(req->symbol, sizeof(req->symbol)))
-		return -EINVAL;
+	    (req->retprobe && req->nargs) || req->offset > 0xffffffffULL)
+		return VIGIL_INVAL("ADD_KPROBE %s: nargs %u (0..6, 0 for a kretprobe), retprobe %u (0/1), offset %llu, reserved %u (0)",
+				   req->name, req->nargs, req->retprobe,
+				   req->offset, req->reserved);
 	if (vigil_kp_find(req->name))
 		return -EEXIST;
 	/* A deleted kprobe's id and name are not reused while its

@@ -69,17 +69,27 @@ static int vigil_configure(struct file *file, void __user *uarg)
 
 	if (copy_from_user(&cfg, uarg, sizeof(cfg)))
 		return -EFAULT;
-	if (cfg.abi_version != VIGIL_ABI_VERSION ||
-	    cfg.mode > VIGIL_MODE_FLIGHT ||
-	    cfg.subbuf_size < 4096 || cfg.subbuf_size > (64U << 20) ||
-	    !is_power_of_2(cfg.subbuf_size) ||
-	    cfg.n_subbufs < 2 || cfg.n_subbufs > 4096 ||
-	    cfg.switch_interval_ms > 60000 ||
-	    (cfg.flags & ~VIGIL_CFG_KERNEL_ADDRS))
-		return -EINVAL;
+	if (cfg.abi_version != VIGIL_ABI_VERSION)
+		return VIGIL_INVAL("CONFIGURE: abi_version %u, this module speaks %u",
+				   cfg.abi_version, VIGIL_ABI_VERSION);
+	if (cfg.mode > VIGIL_MODE_FLIGHT)
+		return VIGIL_INVAL("CONFIGURE: mode %u is not 0 (normal) or 1 (flight)",
+				   cfg.mode);
+	if (cfg.subbuf_size < 4096 || cfg.subbuf_size > (64U << 20) ||
+	    !is_power_of_2(cfg.subbuf_size))
+		return VIGIL_INVAL("CONFIGURE: subbuf_size %u is not a power of 2 in 4096..67108864",
+				   cfg.subbuf_size);
+	if (cfg.n_subbufs < 2 || cfg.n_subbufs > 4096)
+		return VIGIL_INVAL("CONFIGURE: n_subbufs %u is not in 2..4096",
+				   cfg.n_subbufs);
+	if (cfg.switch_interval_ms > 60000)
+		return VIGIL_INVAL("CONFIGURE: switch_interval_ms %u is over 60000",
+				   cfg.switch_interval_ms);
+	if (cfg.flags & ~VIGIL_CFG_KERNEL_ADDRS)
+		return VIGIL_INVAL("CONFIGURE: unknown flags %#x", cfg.flags);
 	for (i = 0; i < ARRAY_SIZE(cfg.reserved); i++)
 		if (cfg.reserved[i])
-			return -EINVAL;
+			return VIGIL_INVAL("CONFIGURE: reserved[%d] is not zero", i);
 	if ((cfg.flags & VIGIL_CFG_KERNEL_ADDRS) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	/* All CPUs' buffers together may take at most half of the RAM. */
@@ -118,9 +128,12 @@ static int vigil_event(void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.reserved || req.enable > 1 ||
-	    strnlen(req.name, sizeof(req.name)) == sizeof(req.name))
-		return -EINVAL;
+	if (strnlen(req.name, sizeof(req.name)) == sizeof(req.name))
+		return VIGIL_INVAL("EVENT: name is not NUL-terminated within %d bytes",
+				   VIGIL_NAME_MAX);
+	if (req.reserved || req.enable > 1)
+		return VIGIL_INVAL("EVENT %s: enable %u (0 or 1), reserved %u (0)",
+				   req.name, req.enable, req.reserved);
 
 	if (!strcmp(req.name, "all")) {
 		for (i = 0; i < VIGIL_NR_EVENTS; i++) {
@@ -184,9 +197,14 @@ static int vigil_filter(void __user *uarg)
 
 	if (copy_from_user(&f, uarg, sizeof(f)))
 		return -EFAULT;
-	if (f.type > VIGIL_FILTER_SYSCALL || f.count > VIGIL_FILTER_MAX_IDS ||
-	    (f.count && !f.ids))
-		return -EINVAL;
+	if (f.type > VIGIL_FILTER_SYSCALL)
+		return VIGIL_INVAL("FILTER: unknown type %u", f.type);
+	if (f.count > VIGIL_FILTER_MAX_IDS)
+		return VIGIL_INVAL("FILTER: count %u is over %d", f.count,
+				   VIGIL_FILTER_MAX_IDS);
+	if (f.count && !f.ids)
+		return VIGIL_INVAL("FILTER: count %u with a NULL ids pointer",
+				   f.count);
 	return vigil_set_filter(f.type, f.count,
 				(const s32 __user *)u64_to_user_ptr(f.ids));
 }

@@ -275,10 +275,10 @@ int vigil_get_pos(struct vigil_cpu_pos *pos)
 	struct rchan_buf *buf;
 
 	if (pos->reserved)
-		return -EINVAL;
+		return VIGIL_INVAL("GET_POS: reserved is not zero");
 	buf = vigil_cpu_buf(pos->cpu);
 	if (!buf)
-		return -EINVAL;
+		return VIGIL_INVAL("GET_POS: cpu %u has no buffer", pos->cpu);
 	pos->produced = smp_load_acquire(&per_cpu_ptr(vigil_cpus,
 						      pos->cpu)->finalized);
 	pos->consumed = READ_ONCE(buf->subbufs_consumed);
@@ -292,15 +292,16 @@ int vigil_consume(const struct vigil_cpu_pos *pos)
 	u64 produced, consumed;
 
 	if (pos->reserved)
-		return -EINVAL;
+		return VIGIL_INVAL("CONSUME: reserved is not zero");
 	buf = vigil_cpu_buf(pos->cpu);
 	if (!buf)
-		return -EINVAL;
+		return VIGIL_INVAL("CONSUME: cpu %u has no buffer", pos->cpu);
 	produced = smp_load_acquire(&per_cpu_ptr(vigil_cpus,
 						 pos->cpu)->finalized);
 	consumed = READ_ONCE(buf->subbufs_consumed);
 	if (pos->consumed < consumed || pos->consumed > produced)
-		return -EINVAL;
+		return VIGIL_INVAL("CONSUME: cpu %u consumed %llu is outside %llu..%llu",
+				   pos->cpu, pos->consumed, consumed, produced);
 	relay_subbufs_consumed(vigil.chan, pos->cpu, pos->consumed - consumed);
 	return 0;
 }

@@ -104,6 +104,18 @@ my ($pd) = $r->{output} =~ /^pause_discarded_delta (\d+)$/m;
 ok(defined $pd && $pd >= 100, 'while paused, 100 getppid entries are counted as discarded (' . ($pd // 'none') . ')');
 like($r->{output}, qr/^poll_after_flush POLLIN$/m, 'after FLUSH the CPU\'s relay file polls readable');
 like($r->{output}, qr/^cycles 100 0$/m, '100 START/STOP cycles in one session all succeed');
+# -EINVAL is explained in the kernel log, naming the field and value
+for my $msg ('CONFIGURE: abi_version 99, this module speaks 1',
+             'CONFIGURE: subbuf_size 12288 is not a power of 2 in 4096..67108864',
+             'CONFIGURE: n_subbufs 5000 is not in 2..4096',
+             'CONFIGURE: reserved[3] is not zero',
+             'EVENT: name is not NUL-terminated within 64 bytes',
+             'FILTER: ids[0] = 100000 is out of range (syscall numbers 0..NR_syscalls-1)',
+             'FILTER: ids[0] = -5 is out of range (ids are >= 0)',
+             'GET_POS: cpu 9999 has no buffer',
+             'kprobe nosuch: unknown symbol vigil_no_such_symbol_xyz') {
+    like($r->{kernel_log}, qr/vigil: \Q$msg\E/, "the kernel log explains: $msg");
+}
 my ($run_log) = $r->{kernel_log} =~ /(vigil-vm: run start.*)/s;
 unlike($run_log // '', qr/\b(WARNING|BUG|Oops)\b|Call Trace/, 'no kernel warning during the ioctl checks');
 
