@@ -107,7 +107,8 @@ static int split_list(char *s, char **items, int max, const char *opt)
 static void xioctl(unsigned long req, void *arg, const char *what)
 {
 	if (ioctl(ctl, req, arg) < 0)
-		die("%s: %s", what, strerror(errno));
+		die("%s: %s%s", what, strerror(errno),
+		    errno == EINVAL ? " (the kernel log says which field)" : "");
 }
 
 static void set_filter(uint32_t type, char *list, const char *opt)
@@ -383,9 +384,11 @@ int main(int argc, char **argv)
 		die("open %s: %s (is vigil.ko loaded?)", VIGIL_DEV_PATH,
 		    strerror(errno));
 	if (ioctl(ctl, VIGIL_IOC_CONFIGURE, &cfg) < 0)
-		die("configure (mode %u, subbuf-size %u, n-subbufs %u, switch-ms %u): %s",
+		die("configure (mode %u, subbuf-size %u, n-subbufs %u, switch-ms %u): %s%s",
 		    cfg.mode, cfg.subbuf_size, cfg.n_subbufs,
-		    cfg.switch_interval_ms, strerror(errno));
+		    cfg.switch_interval_ms, strerror(errno),
+		    errno == EINVAL || errno == ENOMEM ?
+		    " (the kernel log says which field)" : "");
 
 	if (!events || !strcmp(events, "all")) {
 		set_event("all", 1);
