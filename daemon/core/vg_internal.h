@@ -27,6 +27,7 @@ enum {
 	VG_ROLE_FORK,
 	VG_ROLE_EXEC,
 	VG_ROLE_EXIT,
+	VG_ROLE_SWITCH,		/* sched:sched_switch: names placeholder tasks */
 };
 
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
 	/* role STATEDUMP/FORK/EXEC/EXIT: field indexes by name */
 	int t_tid, t_pid, t_ppid, t_comm, t_uid, t_exe;
 	int t_child_pid, t_child_tgid, t_filename, t_tgid;
+	int t_prev_pid, t_prev_comm, t_next_pid, t_next_comm;
 	/* derived classes */
 	guint nr;
 	guint n_args;

@@ -364,7 +364,7 @@ static inline void deliver_one(VgMerge *m, guint cpu)
 	const VgClassLayout *L = e->cls->priv;
 
 	if (m->tasks) {
-		if (G_UNLIKELY(L->role >= VG_ROLE_STATEDUMP)) {
+		if (G_UNLIKELY(L->role >= VG_ROLE_STATEDUMP && L->role != VG_ROLE_SWITCH)) {
 			vg_tasks_before(m->tasks, e);
 			c->cache_tid = -1;
 		} else if (c->cache_tid == e->tid &&
@@ -376,6 +376,9 @@ static inline void deliver_one(VgMerge *m, guint cpu)
 			c->cache_task = e->task;
 			c->cache_gen = vg_tasks_generation(m->tasks);
 		}
+		/* a switch names a placeholder task */
+		if (G_UNLIKELY(L->role == VG_ROLE_SWITCH && e->task->comm[0] == '<'))
+			vg_tasks_before(m->tasks, e);
 	} else {
 		m->placeholder.tid = e->tid;
 		m->placeholder.pid = e->tid;

@@ -764,6 +764,7 @@ void vg_class_layout(VgEventClass *cls)
 	L->sc_path = L->sc_ret = -1;
 	L->t_tid = L->t_pid = L->t_ppid = L->t_comm = L->t_uid = L->t_exe = -1;
 	L->t_child_pid = L->t_child_tgid = L->t_filename = L->t_tgid = -1;
+	L->t_prev_pid = L->t_prev_comm = L->t_next_pid = L->t_next_comm = -1;
 	if (strcmp(cls->name, "raw_syscalls:sys_enter") == 0) {
 		L->role = VG_ROLE_SYS_ENTER;
 		L->sc_id = vg_class_field_index(cls, "id");
@@ -788,8 +789,17 @@ void vg_class_layout(VgEventClass *cls)
 		L->role = VG_ROLE_EXEC;
 	} else if (strcmp(cls->name, "sched:sched_process_exit") == 0) {
 		L->role = VG_ROLE_EXIT;
+	} else if (strcmp(cls->name, "sched:sched_switch") == 0) {
+		L->role = VG_ROLE_SWITCH;
+		L->t_prev_pid = vg_class_field_index(cls, "prev_pid");
+		L->t_prev_comm = vg_class_field_index(cls, "prev_comm");
+		L->t_next_pid = vg_class_field_index(cls, "next_pid");
+		L->t_next_comm = vg_class_field_index(cls, "next_comm");
+		if (L->t_prev_pid < 0 || L->t_prev_comm < 0 ||
+		    L->t_next_pid < 0 || L->t_next_comm < 0)
+			L->role = VG_ROLE_NONE;
 	}
-	if (L->role >= VG_ROLE_STATEDUMP) {
+	if (L->role >= VG_ROLE_STATEDUMP && L->role <= VG_ROLE_EXIT) {
 		L->t_tid = vg_class_field_index(cls, "tid");
 		L->t_pid = vg_class_field_index(cls, "pid");
 		L->t_ppid = vg_class_field_index(cls, "ppid");

@@ -238,6 +238,24 @@ static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 	}
 }
 
+/* A task known only as a placeholder gets its name from sched_switch
+ * (the kernel's comm of the task switching out, the event's own task;
+ * the task switching in is named by its own next switch). */
+static void apply_switch(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
+{
+	VgTask *t = task_get(ts, e->tid);
+
+	if (G_UNLIKELY(t->comm[0] == '<') && strcmp(t->comm, "<unknown>") == 0 &&
+	    vg_event_int(e, L->t_prev_pid) == e->tid) {
+		gsize len;
+		const char *s = vg_event_str(e, L->t_prev_comm, &len);
+
+		if (s && len)
+			set_comm(t, s, len);
+	}
+	e->task = t;
+}
+
 void vg_tasks_before(VgTasks *ts, VgEvent *e)
 {
 	const VgClassLayout *L = e->cls->priv;
@@ -252,6 +270,9 @@ void vg_tasks_before(VgTasks *ts, VgEvent *e)
 	case VG_ROLE_EXEC:
 		apply_exec(ts, e, L);
 		break;
+	case VG_ROLE_SWITCH:
+		apply_switch(ts, e, L);
+		return;
 	default:
 		break;
 	}

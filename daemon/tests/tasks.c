@@ -65,6 +65,19 @@ static void exit_ev(VgtPkt *b, guint64 ts, gint32 tid, gint32 tgid)
 	vgt_u32(b, 0);
 }
 
+static void switch_ev(VgtPkt *b, guint64 ts, gint32 prev, const char *prev_comm,
+		      gint32 next, const char *next_comm)
+{
+	vgt_ev(b, VGT_SCHED_SWITCH, ts, prev);
+	vgt_chars(b, prev_comm, 16);
+	vgt_u32(b, prev);
+	vgt_u32(b, 120);
+	vgt_u64(b, 1);
+	vgt_chars(b, next_comm, 16);
+	vgt_u32(b, next);
+	vgt_u32(b, 120);
+}
+
 static void test_tasks_follow_statedump_fork_exec_exit(void)
 {
 	VgMetadata *md = vgt_metadata(NULL);
@@ -88,9 +101,12 @@ static void test_tasks_follow_statedump_fork_exec_exit(void)
 	vgt_sys_exit(&b, t++, 201, 0, 0);	/* after exit: unknown again 9 */
 	vgt_sys_exit(&b, t++, 555, 0, 0);					/* 10 */
 	vgt_sys_exit(&b, t++, 0, 0, 0);						/* 11 */
+	switch_ev(&b, t++, 555, "kworker/0:1", 100, "renamed");			/* 12 */
+	vgt_sys_exit(&b, t++, 555, 0, 0);					/* 13 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);					/* 14 */
 	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
 	vg_merge_drain(m);
-	g_assert_cmpuint(s.n, ==, 12);
+	g_assert_cmpuint(s.n, ==, 15);
 
 	g_assert_cmpint(s.seen[1].tid, ==, 100);
 	g_assert_cmpint(s.seen[1].pid, ==, 100);
@@ -126,6 +142,10 @@ static void test_tasks_follow_statedump_fork_exec_exit(void)
 	g_assert_cmpint(s.seen[10].pid, ==, 555);
 	g_assert_cmpstr(s.seen[10].comm, ==, "<unknown>");
 	g_assert_cmpstr(s.seen[11].comm, ==, "swapper");
+	/* sched_switch names a placeholder task, never a known one */
+	g_assert_cmpstr(s.seen[13].comm, ==, "kworker/0:1");
+	g_assert_cmpint(s.seen[13].pid, ==, 555);
+	g_assert_cmpstr(s.seen[14].comm, ==, "bash");
 	g_assert_nonnull(vg_tasks_find(tasks, 200));
 	g_assert_null(vg_tasks_find(tasks, 12345));
 	vg_merge_free(m);
