@@ -382,7 +382,7 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 	struct vigil_cpu *vc;						\
 	unsigned long vg_flags;						\
 	size_t vg_sz = sizeof(struct vigil_event_header);		\
-	size_t vg_slen[4] __maybe_unused;				\
+	size_t vg_slen[4] __maybe_unused; /* <= 4 VF_STRING per event */	\
 	unsigned int vg_si __maybe_unused;				\
 	char *vg_p = NULL;						\
 	int vg_phase;							\

@@ -38,7 +38,9 @@
  *     VF_STRING(field, src)                     string field (src is a
  *                                               kernel string, NULL = "")
  *   N in VF_ARRAY/VF_CHARS must be a plain number (it is stringified
- *   into the metadata).
+ *   into the metadata).  At most 4 VF_STRING fields per event (the
+ *   probe remembers their lengths in a 4-entry array); strings are cut
+ *   at 4095 bytes.
  *
  * Field names and types follow docs/design.md.
  */
