@@ -16,10 +16,12 @@
 
 #define DEFAULT_SOCKET "/run/vigil/vigild.sock"
 
-static int usage(const char *msg)
+/* msg: NULL, or allocated (freed here) */
+static int usage(char *msg)
 {
 	if (msg)
 		fprintf(stderr, "vigilctl: %s\n", msg);
+	g_free(msg);
 	fprintf(stderr,
 		"usage: vigilctl [--socket PATH] status|dump [REASON]|reload|stop\n");
 	return 2;
@@ -40,7 +42,7 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "-S") == 0) {
 			if (++i >= argc)
-				return usage("--socket needs a PATH");
+				return usage(g_strdup("--socket needs a PATH"));
 			path = argv[i];
 		} else if (g_str_has_prefix(argv[i], "--socket=")) {
 			path = argv[i] + strlen("--socket=");
@@ -58,7 +60,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc)
-		return usage("no command given");
+		return usage(g_strdup("no command given"));
 	if (strcmp(argv[i], "status") && strcmp(argv[i], "dump") &&
 	    strcmp(argv[i], "reload") && strcmp(argv[i], "stop")) {
 		char *m = g_strdup_printf("unknown command '%s'", argv[i]);
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "vigilctl: socket path too long: %s\n", path);
+		g_string_free(req, TRUE);
 		return 2;
 	}
 	g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
@@ -93,6 +96,9 @@ int main(int argc, char **argv)
 			e == ENOENT || e == ECONNREFUSED ?
 			" (is vigild running?)" :
 			e == EACCES ? " (root only)" : "");
+		if (fd >= 0)
+			close(fd);
+		g_string_free(req, TRUE);
 		return 2;
 	}
 	for (gsize off = 0; off < req->len;) {
@@ -102,6 +108,8 @@ int main(int argc, char **argv)
 				continue;
 			fprintf(stderr, "vigilctl: %s: %s\n", path,
 				g_strerror(errno));
+			close(fd);
+			g_string_free(req, TRUE);
 			return 2;
 		}
 		off += (gsize)n;
@@ -113,6 +121,9 @@ int main(int argc, char **argv)
 				continue;
 			fprintf(stderr, "vigilctl: %s: %s\n", path,
 				g_strerror(errno));
+			close(fd);
+			g_string_free(req, TRUE);
+			g_string_free(resp, TRUE);
 			return 2;
 		}
 		g_string_append_len(resp, buf, n);
@@ -121,6 +132,8 @@ int main(int argc, char **argv)
 	nl = memchr(resp->str, '\n', resp->len);
 	if (!nl) {
 		fprintf(stderr, "vigilctl: vigild closed the connection without an answer\n");
+		g_string_free(req, TRUE);
+		g_string_free(resp, TRUE);
 		return 2;
 	}
 	*nl = 0;

@@ -806,6 +806,20 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 	return vgd_config_check(cfg, error);
 }
 
+static void options_clear(Options *o)
+{
+	g_free(o->config);
+	g_strfreev(o->scripts);
+	g_free(o->replay);
+	g_free(o->record);
+	g_free(o->events);
+	g_free(o->mode);
+	g_free(o->buffer_size);
+	g_free(o->buffers);
+	g_free(o->dump_dir);
+	memset(o, 0, sizeof(*o));
+}
+
 static void daemonize(void)
 {
 	pid_t pid = fork();
@@ -889,12 +903,16 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(oc, entries, NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		g_printerr("vigild: %s (see vigild --help)\n", err->message);
+		g_error_free(err);
+		g_option_context_free(oc);
+		options_clear(&o);
 		return 2;
 	}
 	g_option_context_free(oc);
 	if (argc > 1) {
 		g_printerr("vigild: unexpected argument '%s' (script arguments "
 			   "go after --)\n", argv[1]);
+		options_clear(&o);
 		return 2;
 	}
 
@@ -903,6 +921,9 @@ int main(int argc, char **argv)
 				  o.config != NULL, &err) ||
 	    !apply_options(cfg, &o, script_args, have_args, &err)) {
 		g_printerr("vigild: %s\n", err->message);
+		g_error_free(err);
+		options_clear(&o);
+		vgd_config_free(cfg);
 		return 2;
 	}
 	if (o.check) {
@@ -910,8 +931,11 @@ int main(int argc, char **argv)
 
 		fputs(s, stdout);
 		g_free(s);
+		options_clear(&o);
+		vgd_config_free(cfg);
 		return 0;
 	}
+	options_clear(&o);	/* cfg has its own copies */
 	setup_logging(cfg);
 
 	d = the_daemon = g_new0(Vigild, 1);

@@ -95,8 +95,8 @@ sub start {
               'the handler saw exactly the events of each process');
     like($bg->{stdout}, qr/^args: \Q$go\E second arg$/m, 'arguments after -- reached @ARGV');
     like($bg->{stdout}, qr/^END ran$/m, 'END blocks ran');
-    my $read = $want->{events} + 4;    # and the statedump
-    like($bg->{stderr}, qr/all\s+$read\s+0\s+$want->{events}\s+0\s/,
+    my $n_read = $want->{events} + 4;    # and the statedump
+    like($bg->{stderr}, qr/all\s+$n_read\s+0\s+$want->{events}\s+0\s/,
          'the statistics logged at exit count every event read and dispatched');
     ok(!-e $sock, 'the socket is removed at exit');
 }
