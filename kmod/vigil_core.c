@@ -331,12 +331,30 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 	return vc->argv;
 }
 
-/* ---- pass 1: the probe functions ---------------------------------- */
+/* ---- pass 0: compile-time check of the table ---------------------- */
 
 #define VG_PROTO(...)	__VA_ARGS__
 #define VG_LOCALS(...)	__VA_ARGS__
 #define VG_PREP(...)	__VA_ARGS__
 #define VG_FIELDS(...)	__VA_ARGS__
+#define VF_INT(ctype, tsdltype, field, expr)
+#define VF_HEX(field, expr)
+#define VF_KADDR(field, expr)
+#define VF_ARRAY(ctype, tsdltype, field, n, src)
+#define VF_CHARS(field, n, src)
+#define VF_STRING(field, src)	+ 1
+#define VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields) \
+	static_assert(0 fields <= 4, "event " #cname ": more than 4 strings");
+#include "vigil_events.h"
+#undef VIGIL_EVENT
+#undef VF_INT
+#undef VF_HEX
+#undef VF_KADDR
+#undef VF_ARRAY
+#undef VF_CHARS
+#undef VF_STRING
+
+/* ---- pass 1: the probe functions ---------------------------------- */
 
 /*
  * Each field is visited twice: phase 0 adds its size to vg_sz (string
