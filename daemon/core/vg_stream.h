@@ -206,7 +206,7 @@ typedef void (*VgPacketDoneFunc)(VgPacket *p, gpointer user_data);
  * return TRUE, or return FALSE if that CPU's stream has ended (it then
  * never holds events back).  Used by replay; live sources set none. */
 typedef gboolean (*VgRefillFunc)(VgMerge *m, guint cpu, gpointer user_data);
-/* Corrupt records and packets: the error is logged (g_message) unless a
+/* Corrupt records and packets: the error is logged (g_warning) unless a
  * callback takes it. */
 typedef void (*VgErrorFunc)(const GError *error, gpointer user_data);
 
