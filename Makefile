@@ -70,9 +70,22 @@ ifneq ($(DAEMON_MK),)
 	$(MAKE) -C daemon install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 endif
 ifneq ($(PERL_MK),)
-	$(MAKE) -f Makefile.perl install DESTDIR=$(DESTDIR)
+	$(MAKE) -f Makefile.perl install DESTDIR=$(DESTDIR) $(PERL_INSTALL_ARGS)
 endif
 	$(MAKE) install-service
+
+# Where the Perl module goes: perl's own site directories for /usr/local
+# (already in @INC), its vendor directories for /usr, else under PREFIX
+# (add $(PREFIX)/lib/perl5 to PERL5LIB).
+ifeq ($(PREFIX),/usr/local)
+PERL_INSTALL_ARGS :=
+else ifeq ($(PREFIX),/usr)
+PERL_INSTALL_ARGS := INSTALLDIRS=vendor
+else
+PERL_INSTALL_ARGS := INSTALLSITELIB=$(PREFIX)/lib/perl5 INSTALLSITEARCH=$(PREFIX)/lib/perl5 \
+	INSTALLSITEMAN3DIR=$(PREFIX)/share/man/man3 INSTALLSITEMAN1DIR=$(PREFIX)/share/man/man1 \
+	INSTALLSITEBIN=$(PREFIX)/bin INSTALLSITESCRIPT=$(PREFIX)/bin
+endif
 
 install-handlers:
 ifneq ($(HANDLERS),)
