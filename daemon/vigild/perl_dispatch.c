@@ -266,51 +266,202 @@ void vg_pl_run_ticks(VgPerl *p, guint64 ts)
 
 /* ---- the fast path ----------------------------------------------------------- */
 
-static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
+/*
+ * Handler calls run inside one eval context that stays on the context
+ * stack while events flow (the "dispatch frame"): pushing and popping an
+ * eval scope per call (call_sv with G_EVAL) costs as much as a small
+ * handler's body.  Per event there is only a setjmp (JMPENV_PUSH), so a
+ * die still lands here, on the event it happened on.  die_unwind pops
+ * the frame on its way; the next call pushes a new one.
+ *
+ * The frame: ENTER, SAVETMPS (temporaries of a handler are freed after
+ * each call), then the eval context.
+ */
+static void vg_pl_frame_push(VgPerl *p, VgPlInterp *in)
+{
+	PerlInterpreter *my_perl = in->perl;
+	OP *oldop = PL_op;
+
+	Zero(&in->callop, 1, LOGOP);
+	in->callop.op_flags = OPf_STACKED | OPf_WANT_VOID;
+	PL_op = (OP *)&in->callop;	/* GIMME_V of the eval: void */
+	ENTER;
+	SAVETMPS;
+	Perl_create_eval_scope(aTHX_ NULL, G_FAKINGEVAL);
+	in->frame_cxix = cxstack_ix;
+	in->frame = TRUE;
+	PL_op = oldop;
+	(void)p;
+}
+
+void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in)
+{
+	PerlInterpreter *my_perl;
+	OP *oldop;
+
+	(void)p;
+	if (!in || !in->frame)
+		return;
+	my_perl = in->perl;
+	PERL_SET_CONTEXT(my_perl);
+	oldop = PL_op;
+	in->frame = FALSE;
+	if (cxstack_ix != in->frame_cxix ||
+	    CxTYPE(CX_CUR()) != CXt_EVAL) {
+		/* cannot happen: calls leave the stack as they found it */
+		g_critical("perl dispatch: context stack at %d, expected the "
+			   "dispatch frame at %d", (int)cxstack_ix,
+			   (int)in->frame_cxix);
+		return;
+	}
+	PL_op = (OP *)&in->callop;
+	Perl_delete_eval_scope(aTHX);
+	FREETMPS;
+	LEAVE;
+	PL_op = oldop;
+}
+
+/* Call cv with the arguments the caller pushed after PUSHMARK, inside
+ * the dispatch frame and a JMPENV of the caller's: what call_sv does
+ * without G_EVAL, minus the scope it opens and closes per call. */
+static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, SV **base)
+{
+	VgPlInterp *in = p->in;
+	SV **sp = PL_stack_sp;
+
+	XPUSHs(cv);
+	PUTBACK;
+	PL_op = (OP *)&in->callop;
+	CATCH_SET(TRUE);	/* eval {} in the handler catches its own */
+	if ((PL_op = PL_ppaddr[OP_ENTERSUB](aTHX)) != NULL)
+		CALLRUNOPS(aTHX);
+	PL_op = NULL;
+	PL_stack_sp = base;
+	FREETMPS;
+}
+
+static inline void vg_pl_invoke_timed(pTHX_ VgPerl *p, SV *cv, SV **base)
+{
+	if (G_LIKELY((++p->calls % VG_PL_TIME_EVERY) != 0)) {
+		vg_pl_invoke(aTHX_ p, cv, base);
+	} else {
+		guint64 t0 = vg_pl_now_ns();
+
+		vg_pl_invoke(aTHX_ p, cv, base);
+		p->stats.perl_ns += (vg_pl_now_ns() - t0) * VG_PL_TIME_EVERY;
+	}
+}
+
+/* The calls of one event, from call *next on (0 .. n_handlers-1: the
+ * Vigil handlers; n_handlers: the perf-style sub).  *next is advanced
+ * before each call, so after a die it says which call died.  *rv_out
+ * gets the event object once it is filled. */
+static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
+			volatile guint *next, SV *volatile *rv_out)
 {
 	PerlInterpreter *my_perl = p->perl;
-	SV *rv = NULL;
+	SV *rv = *rv_out;
+	SV **base = PL_stack_sp;
 	guint i;
 
-	for (i = 0; i < d->n_handlers; i++) {
+	while ((i = *next) < d->n_handlers) {
 		VgPlHandler *h = &d->handlers[i];
 
+		*next = i + 1;
 		if (h->filter && !vg_filter_match(h->filter, e)) {
 			p->stats.filtered++;
 			continue;
 		}
 		if (!rv)
-			rv = vg_pl_event_fill(aTHX_ d->pc, e);
+			*rv_out = rv = vg_pl_event_fill(aTHX_ d->pc, e);
 		{
-			dSP;
-			PUSHMARK(SP);
+			SV **sp = base;
+
+			PUSHMARK(sp);
 			XPUSHs(rv);
 			PUTBACK;
 		}
 		p->stats.dispatched++;
-		vg_pl_call(p, h->cv, h->sub->where, e);
-		if (G_UNLIKELY(p->stopped))
-			break;
-	}
-	if (rv)
-		vg_pl_event_done(aTHX_ d->pc);
-	if (d->perf_cv || d->unhandled_cv) {
-		CV *cv = d->perf_cv ? d->perf_cv : d->unhandled_cv;
-
+		vg_pl_invoke_timed(aTHX_ p, h->cv, base);
 		if (G_UNLIKELY(p->stopped))
 			return;
+	}
+	if (*next == d->n_handlers && (d->perf_cv || d->unhandled_cv)) {
+		CV *cv = d->perf_cv ? d->perf_cv : d->unhandled_cv;
+
+		*next = d->n_handlers + 1;
 		{
-			dSP;
-			PUSHMARK(SP);
-			SP = vg_pl_perf_push(aTHX_ d->pc, e, SP);
+			SV **sp = base;
+
+			PUSHMARK(sp);
+			sp = vg_pl_perf_push(aTHX_ d->pc, e, sp);
 			PUTBACK;
 		}
 		p->stats.dispatched++;
-		vg_pl_call(p, (SV *)cv, d->perf_what, e);
-		vg_pl_perf_done(aTHX_ d->pc);
-	} else if (!d->n_handlers) {
-		p->stats.unhandled++;
+		vg_pl_invoke_timed(aTHX_ p, (SV *)cv, base);
 	}
+}
+
+static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
+{
+	PerlInterpreter *my_perl = p->perl;
+	VgPlInterp *in = p->in;
+	volatile guint next = 0;
+	SV *volatile rv = NULL;
+	gboolean perf = d->perf_cv || d->unhandled_cv;
+	guint total = d->n_handlers + (perf ? 1 : 0);
+	SV **base;
+	int ret;
+	dJMPENV;
+
+	if (!total) {
+		p->stats.unhandled++;
+		return;
+	}
+	while (!p->stopped && next < total) {
+		if (G_UNLIKELY(!in->frame))
+			vg_pl_frame_push(p, in);
+		base = PL_stack_sp;
+		JMPENV_PUSH(ret);
+		if (G_UNLIKELY(ret == 3 && PL_restartop)) {
+			/* an eval in the handler without a JMPENV of its own
+			 * caught a die: go on where it says, as call_sv does */
+			PL_restartjmpenv = NULL;
+			PL_op = PL_restartop;
+			PL_restartop = NULL;
+			CALLRUNOPS(aTHX);
+			PL_op = NULL;
+			PL_stack_sp = base;
+			FREETMPS;
+			ret = 0;
+		}
+		if (G_LIKELY(ret == 0)) {
+			vg_pl_calls(p, d, e, &next, &rv);
+			JMPENV_POP;
+			break;
+		}
+		JMPENV_POP;
+		PL_op = NULL;
+		if (ret != 3) {
+			/* exit(): every context is gone, the frame too; go
+			 * on unwinding as call_sv does */
+			in->frame = FALSE;
+			JMPENV_JUMP(ret);
+		}
+		/* A die: die_unwind popped the frame (its eval context) on
+		 * the way here; the next call pushes a new one. */
+		if (cxstack_ix > in->frame_cxix)
+			Perl_dounwind(aTHX_ in->frame_cxix);	/* cannot happen */
+		if (cxstack_ix < in->frame_cxix ||
+		    CxTYPE(CX_CUR()) != CXt_EVAL)
+			in->frame = FALSE;
+		vg_pl_error(p, next - 1 < d->n_handlers ?
+			    d->handlers[next - 1].sub->where : d->perf_what, e);
+	}
+	if (rv)
+		vg_pl_event_done(aTHX_ d->pc);
+	if (perf && next > d->n_handlers)
+		vg_pl_perf_done(aTHX_ d->pc);
 }
 
 void vg_perl_deliver(VgEvent *e, gpointer data)

@@ -159,6 +159,7 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 		return;
 	my_perl = in->perl;
 	PERL_SET_CONTEXT(my_perl);
+	vg_pl_frame_pop(NULL, in);
 	for (i = 0; in->subs && i < in->subs->len; i++)
 		vg_pl_sub_free(aTHX_ g_ptr_array_index(in->subs, i));
 	for (i = 0; in->everys && i < in->everys->len; i++) {
@@ -578,6 +579,7 @@ static void vg_pl_finish(VgPerl *p)
 	if (!in)
 		return;
 	PERL_SET_CONTEXT(in->perl);
+	vg_pl_frame_pop(p, in);
 	for (i = 0; i < in->everys->len; i++)
 		vg_pl_every_stop(g_ptr_array_index(in->everys, i));
 	vg_pl_call_simple(p, in->trace_end_cv, "trace_end");

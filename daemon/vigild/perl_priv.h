@@ -56,6 +56,12 @@ typedef struct {
 	gboolean perf_mode;	/* some script defines no on/every */
 	gboolean want_syscalls;
 	CV *trace_begin_cv, *trace_end_cv, *trace_unhandled_cv;
+	/* The dispatch frame (perl_dispatch.c): one eval context kept on
+	 * the interpreter's context stack while events flow, so a handler
+	 * call needs no eval scope of its own. */
+	gboolean frame;
+	I32 frame_cxix;		/* its index on the context stack */
+	LOGOP callop;		/* the entersub op handler calls run from */
 } VgPlInterp;
 
 struct VgPerl {
@@ -82,5 +88,8 @@ void vg_pl_run_ticks(VgPerl *p, guint64 ts);
  * count and log a death.  what/e describe where it happened. */
 void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e);
 guint64 vg_pl_now_ns(void);
+/* Take the dispatch frame off the context stack (before anything else
+ * runs Perl that expects a clean stack: trace_end, destruction). */
+void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in);
 
 #endif
