@@ -337,6 +337,16 @@ void vg_merge_set_watermark(VgMerge *m, guint cpu, guint64 ts)
 	}
 }
 
+void vg_merge_set_cpu_idle(VgMerge *m, guint cpu)
+{
+	if (cpu >= m->n_cpus)
+		grow(m, cpu + 1);
+	if (!m->cpus[cpu]->ended) {
+		m->cpus[cpu]->ended = TRUE;
+		m->wm_dirty = TRUE;
+	}
+}
+
 static guint64 dry_min(VgMerge *m)
 {
 	if (G_UNLIKELY(m->wm_dirty)) {

@@ -243,6 +243,9 @@ void vg_merge_push(VgMerge *m, VgPacket *p);
 /* The CPU will produce nothing earlier than ts (e.g. it has been quiet
  * through a switch at ts). */
 void vg_merge_set_watermark(VgMerge *m, guint cpu, guint64 ts);
+/* The CPU produces nothing for now (offline, or not traced): it no
+ * longer holds other CPUs' events back, until its next packet arrives. */
+void vg_merge_set_cpu_idle(VgMerge *m, guint cpu);
 /* Deliver every event that is safe: no CPU can still produce an earlier
  * one (each CPU has a queued later event or a watermark at or past it).
  * Returns the number delivered. */

@@ -408,6 +408,32 @@ static void test_packets_pushed_from_the_callback_are_merged(void)
 	vg_metadata_free(md);
 }
 
+static void test_idle_cpu_never_holds_events_back(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	Rec r;
+	VgMerge *m;
+
+	rec_init(&r);
+	m = new_merge(md, 3, &r);
+	vg_merge_push(m, pkt(0, 0, 0, 0, TS(10, 20)));
+	vg_merge_push(m, pkt(1, 0, 0, 0, TS(15)));
+	/* cpu 2 never reports: everything waits for it */
+	g_assert_cmpuint(vg_merge_run(m), ==, 0);
+	vg_merge_set_cpu_idle(m, 2);
+	/* 10 and 15 go; 20 waits for cpu 1 (watermark 15) */
+	g_assert_cmpuint(vg_merge_run(m), ==, 2);
+	/* a packet from the idle cpu makes it count again */
+	vg_merge_push(m, pkt(2, 0, 0, 30, TS(17)));
+	vg_merge_set_watermark(m, 1, 25);
+	g_assert_cmpuint(vg_merge_run(m), ==, 2);	/* 17, 20 */
+	g_assert_cmpuint(g_array_index(r.ts, guint64, 2), ==, 17);
+	g_assert_cmpuint(g_array_index(r.ts, guint64, 3), ==, 20);
+	vg_merge_free(m);
+	rec_clear(&r);
+	vg_metadata_free(md);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -431,5 +457,7 @@ int main(int argc, char **argv)
 			test_many_cpus_random_interleaving);
 	g_test_add_func("/merge/packets_pushed_from_the_callback_are_merged",
 			test_packets_pushed_from_the_callback_are_merged);
+	g_test_add_func("/merge/idle_cpu_never_holds_events_back",
+			test_idle_cpu_never_holds_events_back);
 	return g_test_run();
 }
