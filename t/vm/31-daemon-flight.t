@@ -34,12 +34,12 @@ on 'raw_syscalls:sys_exit' => sub {
 };
 END { print "$_ $n{$_}\n" for sort { $a <=> $b } keys %n }
 PL
-# Much more than the buffers hold (8 x 64 KiB per CPU), then a marker
+# Much more than the buffers hold (32 x 64 KiB per CPU), then a marker
 # process with a known count just before the dump.
 write_file("$share/workload.pl", <<PL);
 use strict;
 my \$pid = fork // die;
-if (!\$pid) { syscall($nr_getppid) for 1 .. 100000; exit 0 }
+if (!\$pid) { syscall($nr_getppid) for 1 .. 200000; exit 0 }
 waitpid(\$pid, 0);
 \$pid = fork // die;
 if (!\$pid) { syscall($nr_getppid) for 1 .. 333; exit 0 }
@@ -50,7 +50,7 @@ PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
-$vigild -f -c \$S/vigil.yaml --mode flight --buffer-size 64KiB --buffers 8 --dump-dir \$S/dumps --events raw_syscalls:sys_exit >\$S/flight.out 2>\$S/flight.err &
+$vigild -f -c \$S/vigil.yaml --mode flight --buffer-size 64KiB --buffers 32 --dump-dir \$S/dumps --events raw_syscalls:sys_exit >\$S/flight.out 2>\$S/flight.err &
 V=\$!
 i=0
 while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
@@ -97,7 +97,7 @@ my ($marker) = keys %want;
 is($got{$marker}, 333, 'the most recent process\'s 333 getppid calls are all in the dump');
 my $total = 0;
 $total += $_ for values %got;
-cmp_ok($total, '<', 100333, 'older events were overwritten (flight mode kept only the newest)');
+cmp_ok($total, "<", 200333, 'older events were overwritten (flight mode kept only the newest)');
 like(slurp("$share/replay.err") // '', qr/packets/, 'the replay reports its statistics');
 
 done_testing;
