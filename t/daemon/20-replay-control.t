@@ -142,6 +142,14 @@ for my $sig (qw(TERM INT)) {
     like($bg->{stderr}, qr/reload/i, 'SIGHUP reloaded the scripts');
 }
 
+# ---- --duration stops the same way ------------------------------------------
+{
+    my $bg = start("$dir/go-never", '--duration', '1');
+    is(wait_bg($bg, 60), 0, '--duration 1: exit 0 after a second');
+    like($bg->{stdout}, qr/^END ran$/m, '--duration: END blocks ran');
+    like($bg->{stderr}, qr/stopping: --duration 1 s elapsed/, '--duration: the log says why');
+}
+
 # ---- a handler that dies on every 10th event --------------------------------
 {
     my $die = write_file("$dir/die.pl", <<'PL');
