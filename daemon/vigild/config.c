@@ -1030,6 +1030,12 @@ gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
 			    where);
 		return FALSE;
 	}
+	if (cfg->record_dir && cfg->mode == VGD_MODE_FLIGHT && !cfg->replay_dir) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "--record %s: flight mode reads nothing to record "
+			    "(use --mode normal, or dumps)", cfg->record_dir);
+		return FALSE;
+	}
 	if (cfg->replay_dir && cfg->record_dir) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--record cannot be combined with --replay");

@@ -425,6 +425,13 @@ static void test_check_requires_something_to_do(void)
 	g_clear_error(&err);
 	g_ptr_array_add(c->scripts, g_strdup("x.pl"));
 	g_assert_true(vgd_config_check(c, &err));
+	g_clear_pointer(&c->replay_dir, g_free);
+	c->mode = VGD_MODE_FLIGHT;
+	c->record_dir = g_strdup("/tmp/rec");
+	g_ptr_array_set_size(c->scripts, 0);
+	g_assert_false(vgd_config_check(c, &err));
+	g_assert_nonnull(strstr(err->message, "--record /tmp/rec: flight mode reads nothing"));
+	g_clear_error(&err);
 	vgd_config_free(c);
 }
 
