@@ -166,6 +166,11 @@ static HV *vg_pl_hash_new(pTHX_ VgPlClass *pc, SV **vals)
 	}
 	sv_magicext((SV *)hv, pc->info, PERL_MAGIC_ext, &vg_pl_event_vtbl,
 		    NULL, 0);
+	/* The magic only carries the class info for $e->name/fields (found
+	 * with mg_findext, which walks the chain whatever the flags say;
+	 * the hash frees it).  Left "magical", every $e->{key} of a handler
+	 * would look for tie magic first. */
+	SvRMAGICAL_off((SV *)hv);
 	return hv;
 }
 
