@@ -641,6 +641,11 @@ void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out)
 	*out = p->stats;
 }
 
+const VgPerlStats *vg_perl_stats_ref(const VgPerl *p)
+{
+	return &p->stats;
+}
+
 gboolean vg_perl_stopped(const VgPerl *p)
 {
 	return p->stopped;

@@ -116,6 +116,9 @@ void vg_perl_end(VgPerl *p);
 gboolean vg_perl_reload(VgPerl *p, GError **error);
 
 void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out);
+/* The live counters (valid as long as p): for per-event bookkeeping
+ * without copying them. */
+const VgPerlStats *vg_perl_stats_ref(const VgPerl *p);
 /* TRUE once max_errors was reached (or Vigil::stop() was called). */
 gboolean vg_perl_stopped(const VgPerl *p);
 

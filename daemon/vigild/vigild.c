@@ -499,14 +499,13 @@ static void deliver(VgEvent *e, gpointer data)
 	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
 		c->comm_filtered++;
 	} else if (d->perl) {
-		VgPerlStats a, b;
+		const VgPerlStats *ps = vg_perl_stats_ref(d->perl);
+		guint64 dispatched = ps->dispatched, filtered = ps->filtered;
 
-		vg_perl_get_stats(d->perl, &a);
 		vg_perl_deliver(e, d->perl);
-		vg_perl_get_stats(d->perl, &b);
 		c->delivered++;
-		c->dispatched += b.dispatched - a.dispatched;
-		c->filtered += b.filtered - a.filtered;
+		c->dispatched += ps->dispatched - dispatched;
+		c->filtered += ps->filtered - filtered;
 	} else {
 		c->delivered++;
 	}
