@@ -392,6 +392,60 @@ static void test_load_names_the_file(void)
 	g_error_free(err);
 }
 
+static void test_mutated_text_is_parsed_or_refused_never_a_crash(void)
+{
+	char *orig = vgt_tsdl("\tvigil_syscall_1 = \"write:fd,buf,count\";\n");
+	gsize len = strlen(orig);
+	GRand *r = g_rand_new_with_seed(99);
+	static const char junk[] = "{};:=[]\"/*x0 \n-";
+	guint round, ok = 0, refused = 0;
+
+	for (round = 0; round < 3000; round++) {
+		char *t = g_strdup(orig);
+		gsize n = len;
+		guint k, edits = g_rand_int_range(r, 1, 4);
+		GError *err = NULL;
+		VgMetadata *md;
+
+		for (k = 0; k < edits; k++) {
+			gsize at = g_rand_int_range(r, 0, n);
+
+			switch (g_rand_int_range(r, 0, 3)) {
+			case 0:		/* replace a byte */
+				t[at] = junk[g_rand_int_range(r, 0, sizeof(junk) - 1)];
+				break;
+			case 1:		/* truncate */
+				n = at;
+				t[n] = '\0';
+				break;
+			default:	/* delete a run */
+				memmove(t + at, t + MIN(at + 7, n), n - MIN(at + 7, n) + 1);
+				n = strlen(t);
+			}
+			if (!n)
+				break;
+		}
+		md = vg_metadata_parse(t, n, "fuzz", &err);
+		if (md) {
+			char *back = vg_metadata_to_tsdl(md, NULL);
+
+			ok++;
+			g_free(back);
+			vg_metadata_free(md);
+		} else {
+			g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+			g_assert_true(g_str_has_prefix(err->message, "fuzz"));
+			refused++;
+			g_error_free(err);
+		}
+		g_free(t);
+	}
+	g_assert_cmpuint(ok + refused, ==, 3000);
+	g_assert_cmpuint(refused, >, 0);
+	g_rand_free(r);
+	g_free(orig);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -410,5 +464,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/metadata/update_adds_new_classes_and_keeps_old_pointers",
 			test_update_adds_new_classes_and_keeps_old_pointers);
 	g_test_add_func("/metadata/load_names_the_file", test_load_names_the_file);
+	g_test_add_func("/metadata/mutated_text_is_parsed_or_refused_never_a_crash",
+			test_mutated_text_is_parsed_or_refused_never_a_crash);
 	return g_test_run();
 }
