@@ -4,6 +4,7 @@
  */
 #include "vg_testlib.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -246,6 +247,55 @@ static void test_bad_expressions_point_at_the_token(void)
 	fx_clear(&fx);
 }
 
+static void test_random_token_soup_compiles_or_points_inside_the_text(void)
+{
+	static const char *const toks[] = {
+		"ret", "id", "common_comm", "common_pid", "args[1]", "args[", "]",
+		"(", ")", "!", "&&", "||", "==", "!=", "<", "<=", ">", ">=", "=~",
+		"-", "0", "42", "0x1f", "\"a*\"", "'[!x]?'", "\"", "prev_comm",
+		"path", "=", "&", " ", "nope",
+	};
+	Fx fx;
+	GRand *r = g_rand_new_with_seed(7);
+	guint round, compiled = 0;
+
+	fx_init(&fx);
+	for (round = 0; round < 5000; round++) {
+		GString *e = g_string_new(NULL);
+		guint k, n = g_rand_int_range(r, 1, 9);
+		VgEvent *ev = round % 2 ? &fx.en : &fx.ex;
+		GError *err = NULL;
+		VgFilter *f;
+
+		for (k = 0; k < n; k++) {
+			g_string_append(e, toks[g_rand_int_range(r, 0, G_N_ELEMENTS(toks))]);
+			g_string_append_c(e, ' ');
+		}
+		f = vg_filter_compile(e->str, ev->cls, &err);
+		if (f) {
+			compiled++;
+			vg_filter_match(f, ev);
+			vg_filter_free(f);
+		} else {
+			const char *col;
+			guint c;
+
+			g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+			g_assert_true(g_str_has_prefix(err->message, "filter: "));
+			col = g_strrstr(err->message, " at column ");
+			g_assert_nonnull(col);
+			c = atoi(col + 11);
+			g_assert_cmpuint(c, >=, 1);
+			g_assert_cmpuint(c, <=, e->len + 1);
+			g_error_free(err);
+		}
+		g_string_free(e, TRUE);
+	}
+	g_assert_cmpuint(compiled, >, 0);
+	g_rand_free(r);
+	fx_clear(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -256,5 +306,7 @@ int main(int argc, char **argv)
 			test_derived_syscall_path_argument_compares_as_string);
 	g_test_add_func("/filter/bad_expressions_point_at_the_token",
 			test_bad_expressions_point_at_the_token);
+	g_test_add_func("/filter/random_token_soup_compiles_or_points_inside_the_text",
+			test_random_token_soup_compiles_or_points_inside_the_text);
 	return g_test_run();
 }
