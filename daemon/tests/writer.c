@@ -6,6 +6,7 @@
 #include "vg_testlib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -259,6 +260,83 @@ static void test_unwritable_directory_is_reported(void)
 	unmount(fs);
 }
 
+static void count_err(const GError *err, gpointer data)
+{
+	(void)err;
+	(*(guint *)data)++;
+}
+
+static void test_corrupted_stream_files_replay_without_crashing(void)
+{
+	char *base = g_dir_make_tmp("vigil-fuzz-XXXXXX", NULL);
+	VgMetadata *md = vgt_metadata(NULL);
+	GRand *r = g_rand_new_with_seed(2024);
+	guint round, errors_seen = 0;
+
+	for (round = 0; round < 60; round++) {
+		char *path = g_strdup_printf("%s/t%u", base, round);
+		GError *err = NULL;
+		VgWriter *w = vg_writer_new(path, &err);
+		guint cpu, seq, total = 0, errs = 0, k;
+		VgReplay *rp;
+		Count c = { .sorted = TRUE };
+
+		g_assert_no_error(err);
+		for (cpu = 0; cpu < 3; cpu++)
+			for (seq = 0; seq < 4; seq++) {
+				VgtPkt b = { 0 };
+				VgPacket *p;
+				guint i;
+
+				vgt_pkt_begin(&b, cpu, seq, seq);
+				for (i = 0; i < 6; i++) {
+					guint64 t = seq * 1000 + i * 10 + cpu;
+
+					vgt_statedump(&b, t, 50 + i, 50, 1, "proc", 0, "/usr/bin/thing");
+					vgt_sys_enter(&b, t + 1, 50 + i, 257, NULL, 1, "/etc/x");
+					total += 2;
+				}
+				p = vgt_pkt_finish(&b, 1024, 0, 0);
+				g_assert_true(vg_writer_add_packet(w, p, &err));
+				vg_packet_unref(p);
+			}
+		g_assert_true(vg_writer_finish(w, md, &err));
+		/* damage a few bytes anywhere in the stream files */
+		for (k = 0; k < 1 + round % 6; k++) {
+			char *sp = g_strdup_printf("%s/stream_%d", path, g_rand_int_range(r, 0, 3));
+			FILE *f = fopen(sp, "r+");
+			guint8 v = g_rand_int(r);
+
+			g_assert_nonnull(f);
+			fseek(f, g_rand_int_range(r, 0, 4 * 1024), SEEK_SET);
+			fwrite(&v, 1, 1, f);
+			fclose(f);
+			g_free(sp);
+		}
+		rp = vg_replay_open(path, &err);
+		if (!rp) {	/* a stream file with no valid packet left */
+			g_assert_error(err, VG_ERROR, VG_ERROR_FORMAT);
+			g_clear_error(&err);
+		} else {
+			VgTasks *tasks = vg_tasks_new(vg_replay_metadata(rp), FALSE);
+
+			vg_replay_run(rp, tasks, count_ev, &c, count_err, &errs);
+			g_assert_cmpuint(c.n, <=, total);
+			errors_seen += errs;
+			vg_tasks_free(tasks);
+			vg_replay_free(rp);
+		}
+		rm_tree(path);
+		g_free(path);
+	}
+	/* the damage was noticed and reported */
+	g_assert_cmpuint(errors_seen, >, 0);
+	g_rand_free(r);
+	rm_tree(base);
+	g_free(base);
+	vg_metadata_free(md);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -271,5 +349,7 @@ int main(int argc, char **argv)
 			test_full_filesystem_is_reported_and_cleaned_up);
 	g_test_add_func("/writer/unwritable_directory_is_reported",
 			test_unwritable_directory_is_reported);
+	g_test_add_func("/writer/corrupted_stream_files_replay_without_crashing",
+			test_corrupted_stream_files_replay_without_crashing);
 	return g_test_run();
 }
