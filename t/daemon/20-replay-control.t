@@ -20,7 +20,7 @@ my $sockdir = "$dir/run";
 my $sock = "$sockdir/vigild.sock";
 my $cfg = write_file("$dir/vigil.yaml", "control_socket: $sock\ndump:\n  dir: $dir/dumps\n");
 
-# Counts per process; slow (2 ms every 50 events) until the go file exists.
+# Counts per process; slow (10 ms every 50 events) until the go file exists.
 my $slow = write_file("$dir/slow.pl", <<'PL');
 use strict;
 use Vigil;
@@ -31,7 +31,7 @@ print "args: @ARGV\n";
 on 'raw_syscalls:sys_exit' => sub {
     my $e = shift;
     $n{ $e->{common_pid} }++;
-    Time::HiRes::sleep(0.002) if ++$i % 50 == 0 && !-e $go;
+    Time::HiRes::sleep(0.01) if ++$i % 50 == 0 && !-e $go;
 };
 END {
     print "count $_ $n{$_}\n" for sort keys %n;
