@@ -101,7 +101,7 @@ V=\$!
 waitsock
 $vigilctl --socket $sock status >\$S/status1.txt 2>&1; echo "status1 \$?" >>\$S/rc
 perl \$S/workload.pl >\$S/expected.txt
-sleep 1
+sleep 3
 $vigilctl --socket $sock status >\$S/status2.txt 2>&1; echo "status2 \$?" >>\$S/rc
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml --replay \$S/rec -s \$S/count.pl -- $nr_getppid >\$S/replay.out 2>\$S/replay.err; echo "replay \$?" >>\$S/rc
@@ -160,7 +160,7 @@ my $sum_live = 0;
 $sum_live += $_ for values %want;
 my ($disp2) = $st2 =~ /^all\s+\d+\s+\d+\s+(\d+)\s/m;
 cmp_ok($disp2 // 0, '>=', $sum_live,
-       'events reach the handlers while tracing runs (a second after the workload, not at the stop)');
+       'events reach the handlers while tracing runs (seconds after the workload, not at the stop)');
 
 is($rc{replay}, 0, '--replay of the recorded trace exits 0') or diag(slurp("$share/replay.err"));
 my $replay = slurp("$share/replay.out") // '';
