@@ -78,6 +78,10 @@ VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
 	pc->cls = cls;
 	pc->derived = cls->id >= VG_SYSCALL_ENTER_ID_BASE;
 	pc->n_keys = VG_PL_N_COMMON + cls->n_fields;
+	pc->check_refs = pc->derived;
+	for (i = 0; i < cls->n_fields; i++)
+		if (vg_pl_is_array(cls->fields[i].kind))
+			pc->check_refs = TRUE;
 	pc->keys = g_new0(SV *, pc->n_keys);
 	pc->hashes = g_new0(U32, pc->n_keys);
 	for (i = 0; i < pc->n_keys; i++) {
@@ -227,16 +231,24 @@ static void vg_pl_set_field(pTHX_ VgPlClass *pc, SV *v, VgEvent *e, guint idx)
 	}
 }
 
-/* Set a string SV unless it already holds that string (comm of the same
- * task, event after event). */
+/* Set a string SV to a task's comm (NUL-terminated, at most 15 bytes)
+ * unless it already holds that string (comm of the same task, event
+ * after event): a plain string SV is compared in place. */
+#define VG_PL_STR_FLAGS (SVf_POK | SVf_IOK | SVf_NOK | SVf_ROK | \
+			 SVf_READONLY | SVf_PROTECT | SVs_GMG | SVs_SMG | \
+			 SVs_RMG)
 static inline void vg_pl_set_str(pTHX_ SV *v, const char *s)
 {
-	size_t len = strlen(s);
+	if ((SvFLAGS(v) & VG_PL_STR_FLAGS) == SVf_POK && SvCUR(v) < 16) {
+		const char *p = SvPVX(v);
+		STRLEN n = SvCUR(v), i;
 
-	if (SvPOK(v) && !SvMAGICAL(v) && SvCUR(v) == len &&
-	    memcmp(SvPVX(v), s, len) == 0 && (SvFLAGS(v) & (SVf_IOK | SVf_NOK)) == 0)
-		return;
-	sv_setpvn(v, s, len);
+		for (i = 0; i < n && s[i] && p[i] == s[i]; i++)
+			;
+		if (i == n && s[n] == '\0')
+			return;
+	}
+	sv_setpvn(v, s, strlen(s));
 }
 
 static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
@@ -278,8 +290,23 @@ SV *vg_pl_event_fill(pTHX_ VgPlClass *pc, VgEvent *e)
 		SvREADONLY_on(pc->rv);
 	}
 	vg_pl_set_common(aTHX_ pc->vals, e);
-	for (i = 0; i < pc->cls->n_fields; i++)
-		vg_pl_set_field(aTHX_ pc, pc->vals[VG_PL_N_COMMON + i], e, i);
+	if (G_LIKELY(!pc->derived)) {
+		const VgField *f = pc->cls->fields;
+		SV **v = pc->vals + VG_PL_N_COMMON;
+
+		for (i = 0; i < pc->cls->n_fields; i++) {
+			/* integers that fit an IV, inline */
+			if (f[i].kind == VG_FIELD_INT ||
+			    (f[i].kind == VG_FIELD_UINT && f[i].elem_size < 8))
+				vg_pl_set_iv(aTHX_ v[i], (IV)vg_event_int(e, i));
+			else
+				vg_pl_set_field(aTHX_ pc, v[i], e, i);
+		}
+	} else {
+		for (i = 0; i < pc->cls->n_fields; i++)
+			vg_pl_set_field(aTHX_ pc, pc->vals[VG_PL_N_COMMON + i],
+					e, i);
+	}
 	return pc->rv;
 }
 
@@ -291,17 +318,29 @@ void vg_pl_event_done(pTHX_ VgPlClass *pc)
 		return;
 	/* Kept: the object itself, or a reference to one of its values or
 	 * arrays; or changed: a key deleted or added. */
+	/* (HvTOTALKEYS: a key deleted from a locked hash leaves a
+	 * placeholder, but its value's count drops, which the loop sees) */
 	if (SvREFCNT(pc->rv) != 1 || SvREFCNT(pc->hv) != 1 ||
-	    HvUSEDKEYS(pc->hv) != pc->n_keys)
+	    HvTOTALKEYS(pc->hv) != pc->n_keys)
 		goto drop;
-	for (i = 0; i < pc->n_keys; i++) {
-		SV *v = pc->vals[i];
+	{
+		U32 odd = 0;
 
-		if (SvREFCNT(v) != 2)
-			goto drop;
-		if (SvROK(v) && SvREFCNT(SvRV(v)) != 1)
+		for (i = 0; i < pc->n_keys; i++)
+			odd |= SvREFCNT(pc->vals[i]) ^ 2;
+		if (odd)
 			goto drop;
 	}
+	/* an array we refill in place: nobody else may hold it (a plain
+	 * value a handler replaced by a reference is set with sv_setiv &
+	 * co next time, which lets the reference go) */
+	if (pc->check_refs)
+		for (i = 0; i < pc->n_keys; i++) {
+			SV *v = pc->vals[i];
+
+			if (SvROK(v) && SvREFCNT(SvRV(v)) != 1)
+				goto drop;
+		}
 	return;
 drop:
 	vg_pl_event_drop(aTHX_ pc);

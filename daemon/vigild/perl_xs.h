@@ -36,6 +36,7 @@ typedef struct VgPlClass {
 	const VgEventClass *cls;
 	gboolean derived;	/* syscalls:* (field kinds vary per event) */
 	guint n_keys;		/* VG_PL_N_COMMON + n_fields */
+	gboolean check_refs;	/* some field is an array ref (see event_done) */
 	SV **keys;		/* shared key SVs: common fields, then fields */
 	U32 *hashes;
 	SV *info;		/* RV to [name, [field names]] (magic on $e) */
