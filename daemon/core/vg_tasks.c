@@ -14,6 +14,10 @@ struct VgTasks {
 	GHashTable *tab;	/* tid -> VgTask * */
 	gboolean live;
 	guint64 gen;		/* bumped whenever a task is removed */
+	/* tid -> task, direct-mapped in front of the hash table (checked
+	 * by tid; emptied when gen moves, so never a freed task) */
+	guint64 cache_gen;
+	VgTask *cache[256];
 };
 
 static void task_free(gpointer p)
@@ -103,10 +107,21 @@ static gboolean read_proc(VgTask *t, gint32 tid)
 
 static VgTask *task_get(VgTasks *ts, gint32 tid)
 {
-	VgTask *t = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(tid));
+	VgTask **slot = &ts->cache[(guint32)tid % G_N_ELEMENTS(ts->cache)];
+	VgTask *t;
 
-	if (G_LIKELY(t))
+	if (G_UNLIKELY(ts->cache_gen != ts->gen)) {
+		memset(ts->cache, 0, sizeof(ts->cache));
+		ts->cache_gen = ts->gen;
+	}
+	t = *slot;
+	if (G_LIKELY(t && t->tid == tid))
 		return t;
+	t = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(tid));
+	if (G_LIKELY(t)) {
+		*slot = t;
+		return t;
+	}
 	t = g_slice_new0(VgTask);
 	t->tid = tid;
 	t->pid = tid;
