@@ -175,8 +175,24 @@ char *vgd_status_text(Vigild *d)
 			       d->cfg->mode == VGD_MODE_FLIGHT ? "flight" : "normal",
 			       up, d->stopping ? ", stopping: " : "",
 			       d->stopping ? d->stop_reason : "");
-	if (d->replay)
+	if (d->replay) {
 		g_string_append_printf(s, "trace: %s\n", d->cfg->replay_dir);
+	} else {
+		GString *e = g_string_new(NULL);
+		char *ev;
+
+		for (guint i = 0; i < d->cfg->events->len; i++)
+			g_string_append_printf(e, "%s%s", i ? "," : "",
+					       (char *)d->cfg->events->pdata[i]);
+		ev = g_string_free(e, FALSE);
+		g_string_append_printf(s, "events: %s; kprobes: %u\n",
+				       *ev ? ev : "all", d->cfg->kprobes->len);
+		g_string_append_printf(s, "buffers: %u x %u KiB per CPU, switch "
+				       "every %u ms\n", d->cfg->buffer_count,
+				       d->cfg->buffer_size / 1024,
+				       d->cfg->switch_interval_ms);
+		g_free(ev);
+	}
 	g_string_append_printf(s, "%-5s %14s %14s %14s %14s %10s\n", "cpu",
 			       "events_read", "discarded", "dispatched",
 			       "filtered_out", "packets");
