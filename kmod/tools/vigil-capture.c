@@ -256,6 +256,9 @@ static void snapshot(void)
 			pos.produced - (cfg.n_subbufs - 1) : 0;
 		for (s = first; s < pos.produced; s++)
 			save_packet(cpu, s);
+		printf("snapshot cpu %u: produced=%llu saved=%llu\n", cpu,
+		       (unsigned long long)pos.produced,
+		       (unsigned long long)(pos.produced - first));
 	}
 }
 
@@ -492,6 +495,7 @@ int main(int argc, char **argv)
 	if (cfg.mode == VIGIL_MODE_FLIGHT) {
 		xioctl(VIGIL_IOC_PAUSE, NULL, "PAUSE");
 		snapshot();
+		xioctl(VIGIL_IOC_RESUME, NULL, "RESUME");
 		xioctl(VIGIL_IOC_STOP, NULL, "STOP");
 	} else {
 		xioctl(VIGIL_IOC_STOP, NULL, "STOP");

@@ -56,7 +56,8 @@ sub packets {
 my $fc = slurp("$dir/flight.capture");
 my ($fw, $fd) = $fc =~ /^total: written=(\d+) discarded=(\d+)/m;
 ok(defined $fw, 'flight capture printed its totals') or diag($fc);
-my %produced = $fc =~ /^cpu (\d+): written=\d+ discarded=\d+ produced=(\d+)/mg;
+# packets finished when the snapshot was taken (PAUSE, read, RESUME)
+my %produced = $fc =~ /^snapshot cpu (\d+): produced=(\d+) saved=\d+$/mg;
 my $overwritten = 0;
 for my $f (sort glob("$dir/flight/stream_*")) {
     my ($cpu) = $f =~ /stream_(\d+)$/;
