@@ -57,6 +57,9 @@ struct Vigild {
 	guint n_cpus;
 	CpuCounters *cc;
 	char **comm_globs;		/* fnmatch patterns, NULL-terminated, or NULL */
+	const VgTask *comm_task;	/* last answer of comm_ok, for this task */
+	char comm_seen[16];		/* ... with this comm */
+	gboolean comm_answer;
 
 	/* keeping the loop responsive while a long batch is delivered */
 	gint64 batch_deadline_us;
@@ -493,10 +496,20 @@ static gboolean comm_ok(Vigild *d, const VgEvent *e)
 {
 	const char *comm = e->task ? e->task->comm : "";
 
-	for (char **g = d->comm_globs; *g; g++)
-		if (fnmatch(*g, comm, 0) == 0)
-			return TRUE;
-	return FALSE;
+	/* consecutive events mostly come from one task: match once */
+	if (e->task && e->task == d->comm_task &&
+	    memcmp(d->comm_seen, comm, sizeof(d->comm_seen)) == 0)
+		return d->comm_answer;
+	d->comm_answer = FALSE;
+	for (char **g = d->comm_globs; *g; g++) {
+		if (fnmatch(*g, comm, 0) == 0) {
+			d->comm_answer = TRUE;
+			break;
+		}
+	}
+	d->comm_task = e->task;
+	memcpy(d->comm_seen, comm, sizeof(d->comm_seen));
+	return d->comm_answer;
 }
 
 #define BATCH_CHECK 4096	/* events between clock reads */
