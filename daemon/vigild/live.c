@@ -121,13 +121,19 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 	l->kcfg.switch_interval_ms = cfg->switch_interval_ms;
 	l->kcfg.flags = cfg->kernel_addrs ? VIGIL_CFG_KERNEL_ADDRS : 0;
 	if (ioctl(fd, VIGIL_IOC_CONFIGURE, &l->kcfg) < 0) {
-		char *what = g_strdup_printf(
-			"configuring vigil.ko (mode %s, %u sub-buffers of %u bytes, switch %u ms)",
-			l->flight ? "flight" : "normal", l->kcfg.n_subbufs,
-			l->kcfg.subbuf_size, l->kcfg.switch_interval_ms);
+		if (errno == EBUSY) {
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "vigil.ko is in use by another program "
+				    "(another vigild?): it serves one at a time");
+		} else {
+			char *what = g_strdup_printf(
+				"configuring vigil.ko (mode %s, %u sub-buffers of %u bytes, switch %u ms)",
+				l->flight ? "flight" : "normal", l->kcfg.n_subbufs,
+				l->kcfg.subbuf_size, l->kcfg.switch_interval_ms);
 
-		kerr(error, what);
-		g_free(what);
+			kerr(error, what);
+			g_free(what);
+		}
 		vgd_live_free(l);
 		return NULL;
 	}

@@ -27,6 +27,7 @@ filters:
   syscalls: [getppid, 121]
   comms: ['wl-*']
 Y
+write_file("$share/second.yaml", "control_socket: /run/vigil-test/second.sock\n");
 write_file("$share/bad.yaml", "control_socket: $sock\nfilters:\n  syscalls: [no_such_call]\n");
 
 write_file("$share/ids.pl", <<'PL');
@@ -72,6 +73,7 @@ $vigild -f -c \$S/vigil.yaml -s \$S/ids.pl --events raw_syscalls:sys_exit,sched:
 V=\$!
 i=0
 while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
+$vigild -f -c \$S/second.yaml -s \$S/ids.pl >\$S/second.out 2>\$S/second.err; echo "second \$?" >>\$S/rc
 perl \$S/workload.pl; echo "workload \$?" >>\$S/rc
 sleep 1
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
@@ -97,6 +99,10 @@ ok(!grep({ !/^wl-/ } keys %per), 'no event of a process outside filters.comms re
     or diag explain \%per;
 like(slurp("$share/live.err") // '', qr/all\s+\d+\s+\d+\s+\d+\s+[1-9]\d*\s/,
      'the dropped events are counted as filtered out');
+
+is($rc{second}, 1, 'a second vigild while one runs: exit 1');
+like(slurp("$share/second.err") // '', qr/vigil\.ko is in use by another program/,
+     '... saying the module is in use (and the first one went on: counts above)');
 
 is($rc{bad}, 1, 'an unknown syscall name in filters.syscalls: exit 1');
 like(slurp("$share/bad.err") // '', qr/filters\.syscalls: 'no_such_call' is not a syscall of this kernel/,
