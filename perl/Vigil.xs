@@ -37,6 +37,11 @@ static MGVTBL vg_pl_event_vtbl;
 			   SVs_RMG | SVf_ROK | SVf_IsCOW)
 static inline void vg_pl_set_iv(pTHX_ SV *v, IV x)
 {
+	/* what we set last time, untouched: a bare integer */
+	if (G_LIKELY(SvFLAGS(v) == (SVt_IV | SVf_IOK | SVp_IOK))) {
+		SvIV_set(v, x);
+		return;
+	}
 	if (G_LIKELY((SvTYPE(v) == SVt_IV || SvTYPE(v) == SVt_PVIV) &&
 		     !(SvFLAGS(v) & VG_PL_PLAIN_FLAGS))) {
 		(void)SvIOK_only(v);
