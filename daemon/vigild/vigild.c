@@ -414,10 +414,8 @@ char *vgd_dump(Vigild *d, const char *reason, double before, double after,
 		g_ptr_array_unref(pk);
 	} else {
 		g_set_error(error, VG_ERROR, VG_ERROR_IO,
-			    "dump: %s", d->replay ?
-			    "nothing to dump while replaying a trace" :
-			    "no flight recorder history in normal mode "
-			    "(run with --mode flight for kernel buffer snapshots)");
+			    "dump: no flight recorder is attached to this %s",
+			    d->replay ? "replay" : "session");
 		path = NULL;
 	}
 	if (path)
