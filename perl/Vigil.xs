@@ -424,8 +424,21 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 	} else {
 		vg_pl_set_new_av(aTHX_ a[7]);
 	}
-	for (i = 0; i < pc->cls->n_fields; i++)
-		vg_pl_set_field(aTHX_ pc, a[base + i], e, i);
+	if (G_LIKELY(!pc->derived)) {
+		const VgField *f = pc->cls->fields;
+
+		for (i = 0; i < pc->cls->n_fields; i++) {
+			if (f[i].kind == VG_FIELD_INT ||
+			    (f[i].kind == VG_FIELD_UINT && f[i].elem_size < 8))
+				vg_pl_set_iv(aTHX_ a[base + i],
+					     (IV)vg_event_int(e, i));
+			else
+				vg_pl_set_field(aTHX_ pc, a[base + i], e, i);
+		}
+	} else {
+		for (i = 0; i < pc->cls->n_fields; i++)
+			vg_pl_set_field(aTHX_ pc, a[base + i], e, i);
+	}
 	if (PL_stack_max - sp < (SSize_t)n)
 		sp = stack_grow(sp, sp, (SSize_t)n);
 	for (i = 0; i < n; i++)
