@@ -452,7 +452,18 @@ void vg_pl_perf_done(pTHX_ VgPlClass *pc)
 
 	if (!pc->pargs)
 		return;
+	/* Only the arrays we refill in place matter ($common_callchain and
+	 * array fields): a plain value a handler replaced by a reference
+	 * through @_ is set with sv_setiv & co next time, which lets the
+	 * reference go. */
 	n = VG_PL_PERF_FIXED + vg_pl_perf_extra(pc) + pc->cls->n_fields;
+	if (!pc->check_refs) {
+		SV *v = pc->pargs[7];
+
+		if (SvROK(v) && SvREFCNT(SvRV(v)) != 1)
+			vg_pl_set_new_av(aTHX_ v);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		SV *v = pc->pargs[i];
 
