@@ -72,6 +72,11 @@ struct VgdLive {
 	guint wake_watch;
 	guint64 full_waits;	/* times the queue was full */
 	VgdLiveCpuStats *pub;	/* copies handed to callers */
+
+	/* Main thread only: when each CPU's last packet arrived, and whether
+	 * the merge has been told it is idle (see mark_quiet_cpus). */
+	gint64 *last_arrival;
+	gboolean *idle;
 };
 
 static gboolean kerr(GError **error, const char *what)
@@ -559,6 +564,42 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 	return n;
 }
 
+/*
+ * The merge holds every event back until each CPU has shown, with a
+ * later packet, that it has nothing earlier to add.  A CPU that sends
+ * nothing at all would hold every other CPU back forever: one with no
+ * buffer (not present when tracing started), or one that went offline
+ * (its periodic switch stops with it).  In normal mode a live CPU sends
+ * a packet every switch interval even when idle, so one that has been
+ * silent for ten intervals (at least a second) is told to the merge as
+ * idle; its next packet, if any, makes it count again.
+ */
+static void mark_quiet_cpus(VgdLive *l, gint64 now)
+{
+	gint64 limit = MAX((gint64)l->kcfg.switch_interval_ms * 10 * 1000,
+			   G_USEC_PER_SEC);
+
+	if (!l->merge || l->flight)
+		return;
+	if (!l->last_arrival) {
+		l->last_arrival = g_new(gint64, l->n_cpus);
+		l->idle = g_new0(gboolean, l->n_cpus);
+		for (guint i = 0; i < l->n_cpus; i++)
+			l->last_arrival[i] = now;
+	}
+	for (guint i = 0; i < l->n_cpus; i++) {
+		if (l->idle[i])
+			continue;
+		if (l->cpus[i].fd >= 0 && (l->kcfg.switch_interval_ms == 0 ||
+					   now - l->last_arrival[i] < limit))
+			continue;
+		g_debug("cpu %u: %s; it no longer holds other CPUs back", i,
+			l->cpus[i].fd < 0 ? "no buffer" : "no packet for a while");
+		vg_merge_set_cpu_idle(l->merge, i);
+		l->idle[i] = TRUE;
+	}
+}
+
 /* Main thread: record the queued copies, push them into the merge, run
  * it.  Returns how many. */
 static guint take_queue(VgdLive *l)
@@ -566,6 +607,7 @@ static guint take_queue(VgdLive *l)
 	GQueue q = G_QUEUE_INIT;
 	VgPacket *p;
 	guint n = 0;
+	gint64 now;
 
 	g_mutex_lock(&l->lock);
 	q = l->queue;
@@ -573,14 +615,21 @@ static guint take_queue(VgdLive *l)
 	l->queued = 0;
 	g_cond_signal(&l->drained);
 	g_mutex_unlock(&l->lock);
+	now = g_get_monotonic_time();
 	while ((p = g_queue_pop_head(&q))) {
 		record_packet(l, p);
+		if (l->last_arrival && p->cpu < l->n_cpus) {
+			l->last_arrival[p->cpu] = now;
+			l->idle[p->cpu] = FALSE;
+		}
 		if (l->merge)
 			vg_merge_push(l->merge, p);
 		else
 			vg_packet_unref(p);
 		n++;
 	}
+	if (l->running)
+		mark_quiet_cpus(l, now);
 	if (n)
 		after_read(l);
 	return n;
@@ -834,6 +883,8 @@ void vgd_live_free(VgdLive *l)
 	g_mutex_clear(&l->lock);
 	g_cond_clear(&l->drained);
 	g_free(l->pub);
+	g_free(l->last_arrival);
+	g_free(l->idle);
 	for (guint i = 0; i < l->n_cpus; i++) {
 		if (l->cpus[i].map)
 			munmap(l->cpus[i].map, l->map_size);
