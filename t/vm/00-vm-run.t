@@ -53,7 +53,7 @@ my $env = vm_run(
         'pwd',
         'echo "HOME=$HOME VIGIL_VM=$VIGIL_VM"',
         'ip -o link show lo',
-        'touch /tmp/x /var/tmp/x /root/x /run/x && echo writable',
+        'p=vigil-vm-probe-$$; touch /tmp/$p /var/tmp/$p /root/$p /run/$p && echo writable',
         'test -d /sys/kernel/tracing/events && echo tracefs',
         'mountpoint -q /sys/kernel/debug && echo debugfs',
         "echo from-guest > $dir/out.txt",
