@@ -24,18 +24,7 @@ sub usage {
 	return "usage: vigild -f -s handlers/file-watch.pl [-- [--glob PATTERN]... [--comm NAME] [--failed] [--noheader] [PATTERN...]]\n";
 }
 
-# Shell-style glob to regex: * any characters (also /), ? one, [...] a set.
-sub glob_re {
-	my ($g) = @_;
-	my $re = '';
-	while (length $g) {
-		if ($g =~ s/\A\*//)                 { $re .= '.*' }
-		elsif ($g =~ s/\A\?//)              { $re .= '.' }
-		elsif ($g =~ s/\A\[(!?)([^\]]+)\]//) { $re .= '[' . ($1 ? '^' : '') . quotemeta($2) . ']' }
-		else { $g =~ s/\A(.)//s; $re .= quotemeta $1 }
-	}
-	return qr/\A$re\z/s;
-}
+use Vigil::Glob qw(glob_re);
 my @re = map { glob_re($_) } @globs;
 
 my %ERRNO_NAME;

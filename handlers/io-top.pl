@@ -21,18 +21,7 @@ die "io-top.pl: --interval must be > 0, not $interval\n" unless $interval > 0;
 die "io-top.pl: --top must be >= 0, not $top\n" if $top < 0;
 $clear //= -t STDOUT ? 1 : 0;
 
-# Shell-style glob to regex: * any characters (also /), ? one, [...] a set.
-sub glob_re {
-	my ($g) = @_;
-	my $re = '';
-	while (length $g) {
-		if ($g =~ s/\A\*//)                 { $re .= '.*' }
-		elsif ($g =~ s/\A\?//)              { $re .= '.' }
-		elsif ($g =~ s/\A\[(!?)([^\]]+)\]//) { $re .= '[' . ($1 ? '^' : '') . quotemeta($2) . ']' }
-		else { $g =~ s/\A(.)//s; $re .= quotemeta $1 }
-	}
-	return qr/\A$re\z/s;
-}
+use Vigil::Glob qw(glob_re);
 my $comm_re = defined $comm ? glob_re($comm) : undef;
 
 sub usage {

@@ -23,18 +23,7 @@ my %DIV = (ns => 1, us => 1000, ms => 1000000);
 die "wakeup-latency.pl: --unit must be ns, us or ms, not '$unit'\n" unless $DIV{$unit};
 my $div = $DIV{$unit};
 
-# Shell-style glob to regex: * any characters (also /), ? one, [...] a set.
-sub glob_re {
-	my ($g) = @_;
-	my $re = '';
-	while (length $g) {
-		if ($g =~ s/\A\*//)                 { $re .= '.*' }
-		elsif ($g =~ s/\A\?//)              { $re .= '.' }
-		elsif ($g =~ s/\A\[(!?)([^\]]+)\]//) { $re .= '[' . ($1 ? '^' : '') . quotemeta($2) . ']' }
-		else { $g =~ s/\A(.)//s; $re .= quotemeta $1 }
-	}
-	return qr/\A$re\z/s;
-}
+use Vigil::Glob qw(glob_re);
 my $comm_re = defined $comm ? glob_re($comm) : undef;
 
 sub usage {
