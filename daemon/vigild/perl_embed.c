@@ -636,6 +636,78 @@ gboolean vg_perl_reload(VgPerl *p, GError **error)
 	return TRUE;
 }
 
+/* Kernel event a class of the metadata comes from: derived
+ * syscalls:sys_enter_NAME / sys_exit_NAME come from raw_syscalls. */
+static const char *vg_pl_kernel_event(const VgEventClass *cls)
+{
+	if (cls->flags & VG_CLASS_SYSCALL_ENTER)
+		return "raw_syscalls:sys_enter";
+	if (cls->flags & VG_CLASS_SYSCALL_EXIT)
+		return "raw_syscalls:sys_exit";
+	return cls->name;
+}
+
+static void vg_pl_want(GPtrArray *out, const char *name)
+{
+	for (guint i = 0; i < out->len; i++)
+		if (strcmp(out->pdata[i], name) == 0)
+			return;
+	g_ptr_array_add(out, g_strdup(name));
+}
+
+GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
+{
+	static const char *const always[] = {
+		"sched:sched_process_fork", "sched:sched_process_exec",
+		"sched:sched_process_exit",
+	};
+	VgPlInterp *in = p->in;
+	GPtrArray *classes, *out;
+	guint i, j;
+
+	if (!in || !md || in->trace_unhandled_cv)
+		return NULL;
+	for (i = 0; i < in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(in->subs, i);
+
+		if (strcmp(s->pattern, "*") == 0 ||
+		    strcmp(s->pattern, "*:*") == 0)
+			return NULL;
+	}
+	classes = vg_metadata_classes(md);
+	out = g_ptr_array_new_with_free_func(g_free);
+	for (i = 0; i < G_N_ELEMENTS(always); i++)
+		if (vg_metadata_class_by_name(md, always[i]))
+			vg_pl_want(out, always[i]);
+	for (i = 0; i < classes->len; i++) {
+		const VgEventClass *cls = g_ptr_array_index(classes, i);
+		gboolean want = cls->subsys &&
+			strcmp(cls->subsys, "vigil") == 0;
+
+		if (!cls->name)
+			continue;
+		for (j = 0; !want && j < in->subs->len; j++) {
+			VgPlSub *s = g_ptr_array_index(in->subs, j);
+
+			want = s->glob ?
+				g_pattern_match_simple(s->pattern, cls->name) :
+				strcmp(s->pattern, cls->name) == 0;
+		}
+		if (!want && in->perf_mode && cls->subsys && cls->event) {
+			PerlInterpreter *my_perl = in->perl;
+			char *name = g_strdup_printf("%s::%s", cls->subsys,
+						     cls->event);
+			CV *cv = get_cv(name, 0);
+
+			want = cv && (CvROOT(cv) || CvXSUB(cv));
+			g_free(name);
+		}
+		if (want)
+			vg_pl_want(out, vg_pl_kernel_event(cls));
+	}
+	return out;
+}
+
 void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out)
 {
 	*out = p->stats;

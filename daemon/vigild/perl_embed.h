@@ -115,6 +115,15 @@ void vg_perl_end(VgPerl *p);
  * on failure the old one stays in place and the error is returned. */
 gboolean vg_perl_reload(VgPerl *p, GError **error);
 
+/* The kernel events (names for vigil.ko) the loaded scripts need on md:
+ * those their `on` subscriptions and perf-style subs name (globs matched
+ * against md's classes; syscalls:* give raw_syscalls:sys_enter/exit),
+ * plus what the task table lives on (sched_process_fork/exec/exit) and
+ * vigil's own events (statedump, annotations).  NULL: all of them (a
+ * script defines trace_unhandled or subscribes to '*').  g_ptr_array_unref
+ * the result. */
+GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md);
+
 void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out);
 /* The live counters (valid as long as p): for per-event bookkeeping
  * without copying them. */

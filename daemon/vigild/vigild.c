@@ -705,6 +705,25 @@ static gboolean start_live(Vigild *d, GError **error)
 	if (!d->md)
 		return FALSE;
 	vg_metadata_set_env_int(d->md, "vigild_pid", d->self_pid);
+	/* Neither --events nor 'events:': what the handlers subscribe to
+	 * (the status and the log then list it), or all when they take
+	 * anything (trace_unhandled, '*'), or without handlers. */
+	if (events->len == 0 && d->perl && d->cfg->mode == VGD_MODE_NORMAL) {
+		GPtrArray *want = vg_perl_wanted_events(d->perl, d->md);
+
+		GString *list = g_string_new(NULL);
+
+		for (guint i = 0; want && i < want->len; i++) {
+			g_ptr_array_add(events, g_strdup(want->pdata[i]));
+			g_string_append_printf(list, "%s%s", i ? "," : "",
+					       (char *)want->pdata[i]);
+		}
+		if (want) {
+			g_message("events the handlers need: %s", list->str);
+			g_ptr_array_unref(want);
+		}
+		g_string_free(list, TRUE);
+	}
 	if (events->len == 0) {
 		all = g_ptr_array_new();
 		g_ptr_array_add(all, (gpointer)"all");

@@ -7,7 +7,9 @@
 #  - the same handler on --replay of the trace recorded in that run
 #    (--record) prints identical output, and babeltrace2 reads the trace;
 #  - a handler that dies on every 10th event leaves the daemon running,
-#    with an error count of exactly a tenth of the events dispatched.
+#    with an error count of exactly a tenth of the events dispatched;
+#    started without --events, vigild enables only what that handler
+#    subscribes to (plus task tracking and vigil's own events).
 use strict;
 use warnings;
 use FindBin;
@@ -107,7 +109,7 @@ kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml --replay \$S/rec -s \$S/count.pl -- $nr_getppid >\$S/replay.out 2>\$S/replay.err; echo "replay \$?" >>\$S/rc
 babeltrace2 \$S/rec >\$S/bt.txt 2>\$S/bt.err; echo "babeltrace2 \$?" >>\$S/rc
 
-$vigild -f -c \$S/vigil.yaml -s \$S/die10.pl --events raw_syscalls:sys_exit -- >\$S/die.out 2>\$S/die.err &
+$vigild -f -c \$S/vigil.yaml -s \$S/die10.pl -- >\$S/die.out 2>\$S/die.err &
 V=\$!
 waitsock
 perl \$S/workload.pl >/dev/null
@@ -174,6 +176,14 @@ $sum += $_ for values %want;
 cmp_ok($bt_exits, '>=', $sum, 'babeltrace2 sees at least the workload\'s getppid exits');
 
 is($rc{status3}, 0, 'a handler that dies on every 10th event leaves the daemon running');
+my $st3 = slurp("$share/status3.txt") // '';
+my ($en3) = $st3 =~ /^events: (\S+); kprobes: 0$/m;
+is(join(',', sort split /,/, $en3 // ''),
+   join(',', sort qw(raw_syscalls:sys_exit sched:sched_process_fork sched:sched_process_exec
+                     sched:sched_process_exit vigil:statedump_process vigil:statedump_end
+                     vigil:annotation)),
+   'without --events, only the events the handler subscribes to (sys_exit) are enabled, '
+   . 'with the task-tracking and vigil\'s own events') or diag $st3;
 is($rc{die}, 0, '... and it still stops cleanly with exit 0') or diag(slurp("$share/die.err"));
 my $die_err = slurp("$share/die.err") // '';
 my ($dispatched) = $die_err =~ /all\s+\d+\s+\d+\s+(\d+)\s/;
