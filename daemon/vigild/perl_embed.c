@@ -21,6 +21,7 @@
 
 EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
 EXTERN_C void boot_Vigil(pTHX_ CV *cv);
+static XSPROTO(vg_pl_xs_dump_done);
 
 static void vg_pl_xs_init(pTHX)
 {
@@ -28,6 +29,7 @@ static void vg_pl_xs_init(pTHX)
 
 	newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
 	newXS("Vigil::bootstrap", boot_Vigil, file);
+	newXS("Vigil::_dump_done", vg_pl_xs_dump_done, file);
 }
 
 static gboolean vg_pl_sys_inited;
@@ -64,7 +66,131 @@ static char *vg_pl_host_dump(gpointer data, const char *reason, double before,
 			    "Vigil::dump: this vigild has no flight recorder");
 		return NULL;
 	}
-	return p->hooks.dump(reason, before, after, p->hooks.user_data, error);
+	return p->hooks.dump(reason, before, after, NULL, NULL, NULL,
+			     p->hooks.user_data, error);
+}
+
+/* ---- Vigil::dump(..., done => CODE) ------------------------------------- */
+
+typedef struct {
+	VgPerl *p;
+	VgPlInterp *in;		/* NULL once that interpreter is gone */
+	SV *cv;			/* the done sub (we hold a reference) */
+	char *what;		/* "Vigil::dump done callback (reason)" */
+} VgPlDumpDone;
+
+/* Requests not finished yet: their interpreter may go away first
+ * (reload), and with it their sub. */
+static GList *vg_pl_dump_pending;
+
+static void vg_pl_dump_done_cb(const char *path, const GError *error,
+			       gpointer data)
+{
+	VgPlDumpDone *c = data;
+	VgPerl *p = c->p;
+	PerlInterpreter *my_perl;
+
+	if (!c->in || c->in != p->in) {
+		g_message("%s: the scripts that asked for it were reloaded or "
+			  "ended; not called (dump %s%s)", c->what,
+			  path ? path : "failed: ",
+			  path ? "" : error ? error->message : "?");
+		return;
+	}
+	my_perl = p->perl;
+	PERL_SET_CONTEXT(my_perl);
+	{
+		dSP;
+
+		ENTER;
+		SAVETMPS;
+		PUSHMARK(SP);
+		EXTEND(SP, 2);
+		PUSHs(path ? sv_2mortal(newSVpv(path, 0)) : &PL_sv_undef);
+		PUSHs(path ? &PL_sv_undef :
+		      sv_2mortal(newSVpv(error ? error->message :
+					 "dump failed", 0)));
+		PUTBACK;
+		vg_pl_call(p, c->cv, c->what, NULL);
+		FREETMPS;
+		LEAVE;
+	}
+}
+
+static void vg_pl_dump_done_free(gpointer data)
+{
+	VgPlDumpDone *c = data;
+
+	vg_pl_dump_pending = g_list_remove(vg_pl_dump_pending, c);
+	if (c->in) {
+		PerlInterpreter *my_perl = c->in->perl;
+
+		PERL_SET_CONTEXT(my_perl);
+		SvREFCNT_dec(c->cv);
+		if (c->p->perl)
+			PERL_SET_CONTEXT(c->p->perl);
+	}
+	g_free(c->what);
+	g_free(c);
+}
+
+/* Vigil::_dump_done(reason, before, after, done): (path, error) as
+ * Vigil::_dump; done is called exactly once (maybe before this
+ * returns) with (path, undef) or (undef, error). */
+static XSPROTO(vg_pl_xs_dump_done)
+{
+	dXSARGS;
+	VgPerl *p;
+	VgPlDumpDone *c;
+	GError *err = NULL;
+	const char *reason;
+	double before, after;
+	char *path;
+
+	if (items != 4)
+		croak_xs_usage(cv, "reason, before, after, done");
+	reason = SvPV_nolen(ST(0));
+	before = SvNV(ST(1));
+	after = SvNV(ST(2));
+	if (!vg_pl_host || !SvROK(ST(3)) || SvTYPE(SvRV(ST(3))) != SVt_PVCV) {
+		ST(0) = &PL_sv_undef;
+		ST(1) = sv_2mortal(newSVpv(vg_pl_host ?
+			"Vigil::dump: done must be a code reference" :
+			"Vigil::dump: not running under vigild", 0));
+		XSRETURN(2);
+	}
+	p = vg_pl_host->data;
+	c = g_new0(VgPlDumpDone, 1);
+	c->p = p;
+	c->in = p->in;
+	c->cv = newSVsv(ST(3));
+	c->what = g_strdup_printf("Vigil::dump done callback (reason: %s)",
+				  *reason ? reason : "none given");
+	vg_pl_dump_pending = g_list_prepend(vg_pl_dump_pending, c);
+	if (!p->hooks.dump) {
+		g_set_error(&err, VG_ERROR, VG_ERROR_IO,
+			    "Vigil::dump: this vigild has no flight recorder");
+		vg_pl_dump_done_cb(NULL, err, c);
+		vg_pl_dump_done_free(c);
+		path = NULL;
+	} else {
+		path = p->hooks.dump(reason, before, after, vg_pl_dump_done_cb,
+				     c, vg_pl_dump_done_free,
+				     p->hooks.user_data, &err);
+	}
+	/* (done may have run Perl code: the stack may have moved; ST()
+	 * is relative to its base) */
+	if (path) {
+		ST(0) = sv_2mortal(newSVpv(path, 0));
+		ST(1) = &PL_sv_undef;
+	} else {
+		ST(0) = &PL_sv_undef;
+		ST(1) = sv_2mortal(newSVpv(err ? err->message : "dump failed",
+					   0));
+	}
+	g_free(path);
+	g_clear_error(&err);
+	XSRETURN(2);
 }
 
 static void vg_pl_host_stats(gpointer data, pTHX_ HV *hv)
@@ -160,6 +286,15 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 	my_perl = in->perl;
 	PERL_SET_CONTEXT(my_perl);
 	vg_pl_frame_pop(NULL, in);
+	/* done subs of unfinished dumps die with this interpreter */
+	for (GList *l = vg_pl_dump_pending; l; l = l->next) {
+		VgPlDumpDone *c = l->data;
+
+		if (c->in == in) {
+			SvREFCNT_dec(c->cv);
+			c->in = NULL;
+		}
+	}
 	for (i = 0; in->subs && i < in->subs->len; i++)
 		vg_pl_sub_free(aTHX_ g_ptr_array_index(in->subs, i));
 	for (i = 0; in->everys && i < in->everys->len; i++) {

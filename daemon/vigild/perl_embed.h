@@ -53,13 +53,23 @@ void vg_perl_stats_add_int(VgPerlStatsSink *sink, const char *key, gint64 v);
 void vg_perl_stats_add_str(VgPerlStatsSink *sink, const char *key,
 			   const char *v);
 
+/* Vigil::dump(..., done => CODE): the dump is complete (path) or failed
+ * (error). */
+typedef void (*VgPerlDumpDoneFunc)(const char *path, const GError *error,
+				   gpointer done_data);
+
 typedef struct {
 	/* Vigil::dump(reason => R, before => B, after => A): before/after
 	 * are seconds (negative: not given, use the configured default).
 	 * Returns the path of the dump (g_free'd by the caller) or NULL
-	 * with *error set; the error message becomes the script's $@. */
+	 * with *error set; the error message becomes the script's $@.
+	 * done (may be NULL) must be called exactly once, on the main
+	 * thread, when the dump is complete or failed (possibly before
+	 * dump returns), then destroy(done_data). */
 	char *(*dump)(const char *reason, double before, double after,
-		      gpointer user_data, GError **error);
+		      VgPerlDumpDoneFunc done, gpointer done_data,
+		      GDestroyNotify destroy, gpointer user_data,
+		      GError **error);
 	/* Vigil::stats(): add the daemon's counters.  The dispatcher's own
 	 * counters (perl_*) are always added. */
 	void (*stats)(VgPerlStatsSink *sink, gpointer user_data);

@@ -1315,10 +1315,11 @@ refused:
 }
 
 static char *dump_func(const char *reason, double before, double after,
-		       gpointer data, GError **error)
+		       VgdDumpDoneFunc done, gpointer done_data,
+		       GDestroyNotify destroy, gpointer data, GError **error)
 {
-	return vgd_recorder_request(data, reason, before, after, NULL, NULL,
-				    NULL, error);
+	return vgd_recorder_request(data, reason, before, after, done,
+				    done_data, destroy, error);
 }
 
 /* ---- attach, stats, shutdown --------------------------------------------------------- */

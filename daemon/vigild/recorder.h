@@ -32,10 +32,7 @@ G_BEGIN_DECLS
 
 typedef struct VgdRecorder VgdRecorder;
 
-/* Completion of one dump request: path and error NULL-or-not as it
- * went (error set: nothing was left in the dump directory). */
-typedef void (*VgdDumpDoneFunc)(const char *path, const GError *error,
-				gpointer user_data);
+/* VgdDumpDoneFunc: see vigild.h */
 
 typedef struct {
 	guint64 requests;	/* accepted */

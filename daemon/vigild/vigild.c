@@ -399,19 +399,30 @@ VgTasks *vgd_tasks(Vigild *d)
 char *vgd_dump(Vigild *d, const char *reason, double before, double after,
 	       GError **error)
 {
-	GPtrArray *pk;
-	char *path;
+	return vgd_dump_full(d, reason, before, after, NULL, NULL, NULL,
+			     error);
+}
 
-	if (d->dump_func)
-		path = d->dump_func(reason, before, after, d->dump_func_data,
-				    error);
-	else if (d->live && d->cfg->mode == VGD_MODE_FLIGHT) {
+char *vgd_dump_full(Vigild *d, const char *reason, double before,
+		    double after, VgdDumpDoneFunc done, gpointer done_data,
+		    GDestroyNotify destroy, GError **error)
+{
+	GPtrArray *pk;
+	char *path = NULL;
+
+	if (d->dump_func) {
+		/* the dump function calls done (and destroy) itself */
+		path = d->dump_func(reason, before, after, done, done_data,
+				    destroy, d->dump_func_data, error);
+		done = NULL;
+		destroy = NULL;
+	} else if (d->live && d->cfg->mode == VGD_MODE_FLIGHT) {
 		pk = vgd_live_snapshot(d->live, error);
-		if (!pk)
-			return NULL;
-		path = vgd_dump_write(d->cfg->dump_dir, reason, d->md, pk,
-				      error);
-		g_ptr_array_unref(pk);
+		if (pk) {
+			path = vgd_dump_write(d->cfg->dump_dir, reason, d->md,
+					      pk, error);
+			g_ptr_array_unref(pk);
+		}
 	} else {
 		g_set_error(error, VG_ERROR, VG_ERROR_IO,
 			    "dump: no flight recorder is attached to this %s",
@@ -423,13 +434,20 @@ char *vgd_dump(Vigild *d, const char *reason, double before, double after,
 	else
 		g_warning("dump (%s) failed: %s", reason && *reason ? reason : "no reason",
 			  (*error)->message);
+	if (done)
+		done(path, path ? NULL : *error, done_data);
+	if (destroy)
+		destroy(done_data);
 	return path;
 }
 
 static char *perl_dump_hook(const char *reason, double before, double after,
-			    gpointer data, GError **error)
+			    VgPerlDumpDoneFunc done, gpointer done_data,
+			    GDestroyNotify destroy, gpointer data,
+			    GError **error)
 {
-	return vgd_dump(data, reason, before, after, error);
+	return vgd_dump_full(data, reason, before, after, done, done_data,
+			     destroy, error);
 }
 
 static gboolean on_sigusr1(gpointer data)

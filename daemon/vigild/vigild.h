@@ -19,13 +19,21 @@ typedef struct Vigild Vigild;
 typedef void (*VgdPacketHook)(VgPacket *p, gpointer user_data);
 void vgd_set_packet_hook(Vigild *d, VgdPacketHook hook, gpointer user_data);
 
+/* Completion of one dump request: path and error NULL-or-not as it
+ * went (error set: nothing was left in the dump directory). */
+typedef void (*VgdDumpDoneFunc)(const char *path, const GError *error,
+				gpointer user_data);
+
 /* What Vigil::dump, `vigilctl dump` and SIGUSR1 call.  before/after in
  * seconds, negative = not given.  Returns the dump's path or NULL with
- * the error set.  Without one, live flight mode snapshots the kernel
- * buffers (vgd_snapshot) into dump.dir, and other modes refuse. */
+ * the error set.  done (may be NULL) is called exactly once, when the
+ * dump is complete or failed (possibly before this returns), then
+ * destroy(done_data).  Without one, live flight mode snapshots the
+ * kernel buffers (vgd_snapshot) into dump.dir, and other modes refuse. */
 typedef char *(*VgdDumpFunc)(const char *reason, double before,
-			     double after, gpointer user_data,
-			     GError **error);
+			     double after, VgdDumpDoneFunc done,
+			     gpointer done_data, GDestroyNotify destroy,
+			     gpointer user_data, GError **error);
 void vgd_set_dump_func(Vigild *d, VgdDumpFunc func, gpointer user_data);
 
 /* Flight mode: PAUSE, copy the newest n_subbufs - 1 packets of every
@@ -34,6 +42,10 @@ GPtrArray *vgd_snapshot(Vigild *d, GError **error);
 
 char *vgd_dump(Vigild *d, const char *reason, double before, double after,
 	       GError **error);
+/* Same, with a completion callback (see VgdDumpFunc). */
+char *vgd_dump_full(Vigild *d, const char *reason, double before,
+		    double after, VgdDumpDoneFunc done, gpointer done_data,
+		    GDestroyNotify destroy, GError **error);
 gboolean vgd_reload(Vigild *d, GError **error);
 void vgd_request_stop(Vigild *d, const char *why);
 /* The text `vigilctl status` prints. */

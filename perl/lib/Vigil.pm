@@ -129,18 +129,32 @@ sub _load_script {
 
 sub dump {
 	croak "Vigil::dump: usage: Vigil::dump(reason => TEXT, "
-	    . "before => SECONDS, after => SECONDS)" if @_ % 2;
+	    . "before => SECONDS, after => SECONDS, done => CODE)" if @_ % 2;
 	my %a = @_;
-	my @bad = grep { !/^(?:reason|before|after)$/ } sort keys %a;
+	my @bad = grep { !/^(?:reason|before|after|done)$/ } sort keys %a;
 	croak "Vigil::dump: unknown argument '$bad[0]' (known: reason, "
-	    . "before, after)" if @bad;
+	    . "before, after, done)" if @bad;
 	for my $k (qw(before after)) {
 		croak "Vigil::dump: $k must be a number of seconds >= 0"
 		    if defined $a{$k} && ($a{$k} !~ /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*$/);
 	}
-	my ($path, $err) = Vigil::_dump(defined $a{reason} ? "$a{reason}" : '',
+	croak "Vigil::dump: done must be a code reference"
+	    if exists $a{done} && ref $a{done} ne 'CODE';
+	my @args = (defined $a{reason} ? "$a{reason}" : '',
 	    defined $a{before} ? $a{before} : -1,
 	    defined $a{after} ? $a{after} : -1);
+	my ($path, $err);
+	if ($a{done}) {
+		if (defined &Vigil::_dump_done) {
+			($path, $err) = Vigil::_dump_done(@args, $a{done});
+		} else {
+			# plain perl: no vigild, no dump; done still hears of it
+			($path, $err) = Vigil::_dump(@args);
+			$a{done}->(undef, $err);
+		}
+	} else {
+		($path, $err) = Vigil::_dump(@args);
+	}
 	unless (defined $path) {
 		$@ = $err;
 		return undef;
@@ -258,12 +272,23 @@ first event starts the clock, and each elapsed period calls CODE once
 before the first event past it) - so the same script prints the same
 periodic report live and offline.
 
-=item Vigil::dump(reason => TEXT, before => SECONDS, after => SECONDS)
+=item Vigil::dump(reason => TEXT, before => SECONDS, after => SECONDS, done => CODE)
 
 Ask the flight recorder to write the recent events (C<before> seconds
 before now, and C<after> seconds more) to a trace directory.  Returns the
 directory's path, or C<undef> with the reason in C<$@>.  Omitted
-C<before>/C<after> take vigild's configured defaults.
+C<before>/C<after> take vigild's configured defaults.  The directory
+appears at that path only once the C<after> window has closed.
+
+C<done>, if given, is called exactly once when the dump is complete, as
+C<< done->($path, undef) >>, or has failed or was refused (rate policy,
+a dump directory that cannot be written), as C<< done->(undef, $error) >>.
+It may run before Vigil::dump returns (a refusal, or C<after> 0 with
+every packet at hand).  A C<done> that dies is logged and counted like a
+handler error.  Dumps still open when vigild stops are finished with
+what they have, and their C<done> runs before the C<END> blocks; after a
+reload (SIGHUP) the new scripts' interpreter does not get the old ones'
+C<done> calls (vigild logs them instead).
 
 =item Vigil::stats()
 
