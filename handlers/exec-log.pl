@@ -29,7 +29,9 @@ sub text {
 	return $s;
 }
 
-printf "%-20s %7s %7s %6s  %-16s %s\n", 'TIME', 'PID', 'PPID', 'UID', 'FILENAME', 'ARGV'
+use POSIX qw(strftime);
+
+printf "%-29s %7s %7s %6s  %-16s %s\n", 'TIME (UTC)', 'PID', 'PPID', 'UID', 'FILENAME', 'ARGV'
     if $header;
 
 # `on EVENT, FILTER => CODE` when there is a filter, `on EVENT => CODE` if not
@@ -48,10 +50,13 @@ on_filtered('sched:sched_process_exec', $filter, sub {
 		for (@re) { if ($file =~ $_) { $hit = 1; last } }
 		return unless $hit;
 	}
-	my $ts = $e->{common_ts};
+	# wall clock: the trace clock plus the metadata's offset (integer
+	# arithmetic: a double would lose the nanoseconds)
+	my $ts = $e->{common_ts} + (Vigil::clock_offset() // 0);
 	my ($s, $ns);
 	{ use integer; $s = $ts / 1000000000; $ns = $ts % 1000000000; }
-	printf "%-20s %7d %7d %6d  %-16s %s\n", sprintf('%d.%09d', $s, $ns),
+	printf "%-29s %7d %7d %6d  %-16s %s\n",
+	    strftime('%Y-%m-%d %H:%M:%S', gmtime $s) . sprintf('.%09d', $ns),
 	    $e->{tgid}, $e->{ppid}, $e->{uid}, text($file), text($e->{argv});
 });
 
@@ -70,8 +75,9 @@ exec-log.pl - log every program execution (an audit trail)
 =head1 DESCRIPTION
 
 One line per successful execve/execveat (the C<sched:sched_process_exec>
-event): the time (seconds.nanoseconds of the trace clock, the same
-numbers C<print.pl> and babeltrace2 show), the process id, its parent's
+event): the wall-clock time in UTC to the nanosecond (the event's trace
+clock plus the trace's clock offset, L<Vigil/"Vigil::clock_offset()">; on
+C<--replay> the time it happened when it was recorded), the process id, its parent's
 process id, the real uid, the executed file and the argument list
 (arguments joined by spaces, as recorded by the kernel module, which
 truncates it at 1 KiB).  Bytes outside printable ASCII are written as
@@ -99,8 +105,8 @@ Do not print the column header.
 
 =head1 EXAMPLE OUTPUT
 
-    TIME                     PID    PPID    UID  FILENAME         ARGV
-    5021.118842305           812     790      0  /usr/bin/ls      ls -l /etc
-    5021.330120931           813     790   1000  /usr/bin/curl    curl -s http://example.com/
+    TIME (UTC)                        PID    PPID    UID  FILENAME         ARGV
+    2026-11-22 04:15:03.118842305     812     790      0  /usr/bin/ls      ls -l /etc
+    2026-11-22 04:15:03.330120931     813     790   1000  /usr/bin/curl    curl -s http://example.com/
 
 =cut

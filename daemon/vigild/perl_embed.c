@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vg_core.h"
+#include "vg_stream.h"
 #include "perl_priv.h"
 
 #ifndef VG_PERL_LIBDIR
@@ -22,6 +23,7 @@
 EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
 EXTERN_C void boot_Vigil(pTHX_ CV *cv);
 static XSPROTO(vg_pl_xs_dump_done);
+static XSPROTO(vg_pl_xs_clock_offset);
 
 static void vg_pl_xs_init(pTHX)
 {
@@ -30,6 +32,7 @@ static void vg_pl_xs_init(pTHX)
 	newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
 	newXS("Vigil::bootstrap", boot_Vigil, file);
 	newXS("Vigil::_dump_done", vg_pl_xs_dump_done, file);
+	newXS("Vigil::_clock_offset", vg_pl_xs_clock_offset, file);
 }
 
 static gboolean vg_pl_sys_inited;
@@ -68,6 +71,22 @@ static char *vg_pl_host_dump(gpointer data, const char *reason, double before,
 	}
 	return p->hooks.dump(reason, before, after, NULL, NULL, NULL,
 			     p->hooks.user_data, error);
+}
+
+/* Vigil::_clock_offset(): ns from the trace clock (common_ts) to the
+ * wall clock, from the metadata's clock offset; undef before the
+ * metadata is known or outside vigild. */
+static XSPROTO(vg_pl_xs_clock_offset)
+{
+	dXSARGS;
+	VgPerl *p = vg_pl_host ? vg_pl_host->data : NULL;
+
+	if (items != 0)
+		croak_xs_usage(cv, "");
+	if (!p || !p->md)
+		XSRETURN_UNDEF;
+	ST(0) = sv_2mortal(newSViv((IV)vg_metadata_clock_offset(p->md)));
+	XSRETURN(1);
 }
 
 /* ---- Vigil::dump(..., done => CODE) ------------------------------------- */

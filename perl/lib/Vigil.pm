@@ -127,6 +127,11 @@ sub _load_script {
 	return (1, undef, $_API_USED);
 }
 
+sub clock_offset {
+	croak "Vigil::clock_offset: usage: Vigil::clock_offset()" if @_;
+	return defined &Vigil::_clock_offset ? Vigil::_clock_offset() : undef;
+}
+
 sub dump {
 	croak "Vigil::dump: usage: Vigil::dump(reason => TEXT, "
 	    . "before => SECONDS, after => SECONDS, done => CODE)" if @_ % 2;
@@ -289,6 +294,17 @@ handler error.  Dumps still open when vigild stops are finished with
 what they have, and their C<done> runs before the C<END> blocks; after a
 reload (SIGHUP) the new scripts' interpreter does not get the old ones'
 C<done> calls (vigild logs them instead).
+
+=item Vigil::clock_offset()
+
+Nanoseconds to add to an event's C<common_ts> (the trace clock,
+monotonic) for the wall-clock time, in ns since the epoch (UTC): the
+clock offset of the trace's metadata, so on C<--replay> it is the one of
+the recording, and the same script prints the same times.  C<undef>
+while the scripts load before the trace is open, and outside vigild.
+
+  my $wall = $e->{common_ts} + Vigil::clock_offset();
+  my @tm = gmtime(int($wall / 1e9));
 
 =item Vigil::stats()
 
