@@ -324,7 +324,7 @@ void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in)
 /* Call cv with the arguments the caller pushed after PUSHMARK, inside
  * the dispatch frame and a JMPENV of the caller's: what call_sv does
  * without G_EVAL, minus the scope it opens and closes per call. */
-static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, SV **base)
+static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, SSize_t base)
 {
 	VgPlInterp *in = p->in;
 	SV **sp = PL_stack_sp;
@@ -336,11 +336,12 @@ static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, SV **base)
 	if ((PL_op = PL_ppaddr[OP_ENTERSUB](aTHX)) != NULL)
 		CALLRUNOPS(aTHX);
 	PL_op = NULL;
-	PL_stack_sp = base;
+	PL_stack_sp = PL_stack_base + base;
 	FREETMPS;
 }
 
-static inline void vg_pl_invoke_timed(pTHX_ VgPerl *p, SV *cv, SV **base)
+static inline void vg_pl_invoke_timed(pTHX_ VgPerl *p, SV *cv,
+				      SSize_t base)
 {
 	if (G_LIKELY((++p->calls % VG_PL_TIME_EVERY) != 0)) {
 		vg_pl_invoke(aTHX_ p, cv, base);
@@ -361,7 +362,8 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 {
 	PerlInterpreter *my_perl = p->perl;
 	SV *rv = *rv_out;
-	SV **base = PL_stack_sp;
+	/* an offset: the stack may move (grow) during a call */
+	SSize_t base = PL_stack_sp - PL_stack_base;
 	guint i;
 
 	while ((i = *next) < d->n_handlers) {
@@ -375,7 +377,7 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 		if (!rv)
 			*rv_out = rv = vg_pl_event_fill(aTHX_ d->pc, e);
 		{
-			SV **sp = base;
+			SV **sp = PL_stack_base + base;
 
 			PUSHMARK(sp);
 			XPUSHs(rv);
@@ -391,7 +393,7 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 
 		*next = d->n_handlers + 1;
 		{
-			SV **sp = base;
+			SV **sp = PL_stack_base + base;
 
 			PUSHMARK(sp);
 			sp = vg_pl_perf_push(aTHX_ d->pc, e, sp);
@@ -410,7 +412,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 	SV *volatile rv = NULL;
 	gboolean perf = d->perf_cv || d->unhandled_cv;
 	guint total = d->n_handlers + (perf ? 1 : 0);
-	SV **base;
+	SSize_t base;
 	int ret;
 	dJMPENV;
 
@@ -421,7 +423,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 	while (!p->stopped && next < total) {
 		if (G_UNLIKELY(!in->frame))
 			vg_pl_frame_push(p, in);
-		base = PL_stack_sp;
+		base = PL_stack_sp - PL_stack_base;
 		JMPENV_PUSH(ret);
 		if (G_UNLIKELY(ret == 3 && PL_restartop)) {
 			/* an eval in the handler without a JMPENV of its own
@@ -431,7 +433,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 			PL_restartop = NULL;
 			CALLRUNOPS(aTHX);
 			PL_op = NULL;
-			PL_stack_sp = base;
+			PL_stack_sp = PL_stack_base + base;
 			FREETMPS;
 			ret = 0;
 		}

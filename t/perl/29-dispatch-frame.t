@@ -36,6 +36,11 @@ on 'raw_syscalls:sys_exit' => sub {
 	$c{fact}++ if fact(6) == 720;
 	my @s = sort { $b <=> $a } 3, 1, 2;
 	$c{sort}++ if "@s" eq '3 2 1';
+	# a long list on the argument stack moves it (realloc)
+	if ($c{calls} % 20 == 3) {
+		my @big = map { $_ } 1 .. 300_000;
+		$c{big}++ if @big == 300_000;
+	}
 	# every 7th call: die with an object deep in nested subs, after
 	# an eval already caught one
 	deep(5) if $c{calls} % 7 == 0;
@@ -67,6 +72,7 @@ is($got{global_restored}, $n, 'local is undone when the handler returns or dies'
 is($got{global}, 'outside', 'and after the last event');
 is($got{fact}, $n, 'recursion works');
 is($got{sort}, $n, 'sort blocks work');
+is($got{big}, int(($n - 3) / 20) + 1, 'a handler may grow the argument stack (it moves)');
 my $died1 = int($n / 7);
 my $evens = 0;
 for my $i (1 .. $n) { $evens++ if $i % 7 && $i % 2 == 0 }
@@ -74,9 +80,9 @@ is($got{even}, $evens, 'return leaves the handler; a die ends it (no statement a
 is($got{errors}, $died1 + int($n / 11), 'every die is counted once');
 my @logged = $r->{err} =~ /(handler error \d+ [^\n]*)/g;
 is(scalar @logged, $died1 + int($n / 11), 'and logged once');
-like($r->{err}, qr/frame\.pl line 26\) on event raw_syscalls:sys_exit ts=\d+ .*: HASH\(0x/,
+like($r->{err}, qr/frame\.pl line 31\) on event raw_syscalls:sys_exit ts=\d+ .*: HASH\(0x/,
     'a die with an object is logged against the first handler');
-like($r->{err}, qr/frame\.pl line 32\) on event raw_syscalls:sys_exit ts=\d+ .*: second dies/,
+like($r->{err}, qr/frame\.pl line 37\) on event raw_syscalls:sys_exit ts=\d+ .*: second dies/,
     'a die of the second handler names the second handler');
 
 # perf-style subs: a die in one call does not hold back the next event
