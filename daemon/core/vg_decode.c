@@ -125,6 +125,9 @@ static gint64 derived_int(VgEvent *e, guint field)
 		return field == 0 ? vg_event_int(raw, RL->sc_ret) : 0;
 	if (field >= raw->cls->fields[RL->sc_args].length)
 		return 0;
+	/* rd of a derived enter class: 4 = a 32-bit signed C type */
+	if (((const VgClassLayout *)e->cls->priv)->rd[field] == 4)
+		return (gint32)vg_event_array_int(raw, RL->sc_args, field);
 	return vg_event_array_int(raw, RL->sc_args, field);
 }
 
@@ -284,12 +287,44 @@ none:
 
 /* ---- derived classes --------------------------------------------------- */
 
+/* Bytes of a signed C integer type of a syscall argument (4 or 8), 0 for
+ * unsigned ones, pointers and unknown types. */
+static guint signed_type_size(const char *type)
+{
+	static const char *const s32[] = {
+		"int", "signed int", "pid_t", "clockid_t", "key_serial_t",
+		"mqd_t", "timer_t", "rwf_t", "s32", "__s32", "int32_t",
+	};
+	static const char *const s64[] = {
+		"long", "signed long", "long int", "long long", "loff_t",
+		"off_t", "ssize_t", "time_t", "__kernel_old_time_t", "s64",
+		"__s64", "int64_t",
+	};
+	char *t;
+	guint i, n = 0;
+
+	if (!type || strchr(type, '*') || strchr(type, '['))
+		return 0;
+	if (g_str_has_prefix(type, "const "))
+		type += 6;
+	t = g_strstrip(g_strdup(type));
+	for (i = 0; !n && i < G_N_ELEMENTS(s32); i++)
+		if (strcmp(t, s32[i]) == 0)
+			n = 4;
+	for (i = 0; !n && i < G_N_ELEMENTS(s64); i++)
+		if (strcmp(t, s64[i]) == 0)
+			n = 8;
+	g_free(t);
+	return n;
+}
+
 void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
 				      const char *spec)
 {
 	const char *colon = strchr(spec, ':');
 	char *name, *cname;
 	char **args = NULL;
+	const char *types[6];
 	guint nargs = 0, i;
 	VgEventClass *enter, *exit_cls;
 	VgClassLayout *L;
@@ -306,6 +341,16 @@ void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
 	}
 	if (nargs > 6)
 		nargs = 6;
+	/* "arg=TYPE": the name in args[i], the type in types[i] */
+	for (i = 0; i < nargs; i++) {
+		char *eq = strchr(args[i], '=');
+
+		types[i] = NULL;
+		if (eq) {
+			*eq = '\0';
+			types[i] = eq + 1;
+		}
+	}
 
 	/* The same definition again: keep the classes (consumers hold
 	 * pointers to them). */
@@ -313,7 +358,9 @@ void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
 	if (old && old->n_fields == nargs && strcmp(old->event + 10, name) == 0 &&
 	    vg_metadata_class(md, VG_SYSCALL_EXIT_ID_BASE + nr)) {
 		for (i = 0; i < nargs; i++)
-			if (strcmp(old->fields[i].name, args[i]) != 0)
+			if (strcmp(old->fields[i].name, args[i]) != 0 ||
+			    (old->fields[i].kind == VG_FIELD_INT) !=
+			    (signed_type_size(types[i]) != 0))
 				break;
 		if (i == nargs) {
 			g_strfreev(args);
@@ -338,18 +385,21 @@ void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
 	cname = g_strdup_printf("syscalls:sys_enter_%s", name);
 	enter = vg_class_new(VG_SYSCALL_ENTER_ID_BASE + nr, cname, nargs);
 	g_free(cname);
-	for (i = 0; i < nargs; i++) {
-		enter->fields[i].name = g_strdup(args[i]);
-		enter->fields[i].kind = VG_FIELD_UINT;
-		enter->fields[i].elem_size = 8;
-		enter->fields[i].length = 1;
-		enter->fields[i].base = 10;
-	}
-	enter->flags = VG_CLASS_SYSCALL_ENTER;
 	L = g_new0(VgClassLayout, 1);
 	L->off = g_new0(guint32, nargs + 1);
 	L->size = g_new0(guint32, nargs + 1);
 	L->rd = g_new0(guint8, nargs + 1);
+	for (i = 0; i < nargs; i++) {
+		guint ss = signed_type_size(types[i]);
+
+		enter->fields[i].name = g_strdup(args[i]);
+		enter->fields[i].kind = ss ? VG_FIELD_INT : VG_FIELD_UINT;
+		enter->fields[i].elem_size = 8;
+		enter->fields[i].length = 1;
+		enter->fields[i].base = 10;
+		L->rd[i] = (guint8)ss;	/* derived_int: 4 sign-extends */
+	}
+	enter->flags = VG_CLASS_SYSCALL_ENTER;
 	L->nr = nr;
 	L->n_args = nargs;
 	enter->priv = L;

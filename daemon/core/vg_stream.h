@@ -105,10 +105,17 @@ guint vg_syscall_table_count(const VgSyscallTable *t);	/* named syscalls */
 const char *vg_syscall_table_name(const VgSyscallTable *t, guint nr);
 /* NULL-terminated argument names, NULL if nr is unknown. */
 const char *const *vg_syscall_table_args(const VgSyscallTable *t, guint nr);
+/* Their C types as the format file declares them ("int", "const char *"),
+ * same order; NULL if nr is unknown. */
+const char *const *vg_syscall_table_types(const VgSyscallTable *t, guint nr);
 /* Store the table in the metadata as env entries
- * vigil_syscall_<nr> = "name:arg0,arg1,..." and create the derived
- * classes.  (Metadata parsed from a trace that has these entries gets
- * its derived classes at parse time.) */
+ * vigil_syscall_<nr> = "name:arg0=TYPE0,arg1=TYPE1,..." and create the
+ * derived classes.  "=TYPE" may be absent (traces written before types
+ * were kept): such an argument is unsigned.  Arguments of a signed C type
+ * (int, pid_t, long, ...) are signed, those of 32-bit types sign-extended
+ * from their low 32 bits (dfd = -100, not 4294967196).  (Metadata parsed
+ * from a trace that has these entries gets its derived classes at parse
+ * time.) */
 void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t);
 
 /* ---- packets -------------------------------------------------------- */

@@ -16,6 +16,7 @@
 struct VgSyscallTable {
 	char *names[MAX_NR];
 	char **args[MAX_NR];	/* NULL-terminated, NULL: unknown */
+	char **types[MAX_NR];	/* C type of each argument, as args */
 	gboolean exact[MAX_NR];	/* args came from a format of that very name */
 	GHashTable *by_name;	/* unistd name -> nr + 1 */
 	guint count;
@@ -38,6 +39,7 @@ void vg_syscall_table_free(VgSyscallTable *t)
 	for (i = 0; i < MAX_NR; i++) {
 		g_free(t->names[i]);
 		g_strfreev(t->args[i]);
+		g_strfreev(t->types[i]);
 	}
 	g_hash_table_destroy(t->by_name);
 	g_free(t);
@@ -123,6 +125,7 @@ gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
 	char *copy = g_strndup(text, len);
 	char **lines = g_strsplit(copy, "\n", -1);
 	GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *types = g_ptr_array_new_with_free_func(g_free);
 	char *event = NULL;
 	gboolean ok = FALSE, enter, has_ret = FALSE, in_format = FALSE;
 	guint i;
@@ -184,9 +187,13 @@ gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
 				goto out;
 			}
 			if (!g_str_has_prefix(nm, "common_") && strcmp(nm, "__syscall_nr") != 0) {
+				char *ty = g_strndup(decl, nm - decl);
+
 				if (strcmp(nm, "ret") == 0)
 					has_ret = TRUE;
 				g_ptr_array_add(args, g_strdup(nm));
+				/* "const char *", "int", "unsigned long" */
+				g_ptr_array_add(types, g_strstrip(ty));
 			}
 			g_free(decl);
 		} else if (!g_str_has_prefix(l, "ID:")) {
@@ -234,6 +241,10 @@ gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
 	g_strfreev(t->args[nr]);
 	t->args[nr] = (char **)g_ptr_array_free(args, FALSE);
 	args = NULL;
+	g_ptr_array_add(types, NULL);
+	g_strfreev(t->types[nr]);
+	t->types[nr] = (char **)g_ptr_array_free(types, FALSE);
+	types = NULL;
 	t->exact[nr] = exact;
 	/* the tracefs name is the one perf and the kernel use */
 	g_free(t->names[nr]);
@@ -241,6 +252,8 @@ gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
 out:
 	if (args)
 		g_ptr_array_free(args, TRUE);
+	if (types)
+		g_ptr_array_free(types, TRUE);
 	g_free(event);
 	g_strfreev(lines);
 	g_free(copy);
@@ -325,6 +338,15 @@ const char *const *vg_syscall_table_args(const VgSyscallTable *t, guint nr)
 	return t->args[nr] ? (const char *const *)t->args[nr] : none;
 }
 
+const char *const *vg_syscall_table_types(const VgSyscallTable *t, guint nr)
+{
+	static const char *const none[] = { NULL };
+
+	if (nr >= MAX_NR || !t->names[nr])
+		return NULL;
+	return t->types[nr] ? (const char *const *)t->types[nr] : none;
+}
+
 void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t)
 {
 	guint nr;
@@ -342,6 +364,11 @@ void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t)
 			if (i)
 				g_string_append_c(v, ',');
 			g_string_append(v, t->args[nr][i]);
+			/* its C type: signed ones are sign-extended */
+			if (t->types[nr] && t->types[nr][i] &&
+			    *t->types[nr][i])
+				g_string_append_printf(v, "=%s",
+						       t->types[nr][i]);
 		}
 		g_snprintf(key, sizeof(key), "vigil_syscall_%u", nr);
 		vg_metadata_set_env(md, key, v->str);

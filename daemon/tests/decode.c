@@ -261,6 +261,74 @@ static void test_raw_syscalls_are_seen_as_per_syscall_events(void)
 	vg_metadata_free(md);
 }
 
+/* The env entry names each argument's C type: int-typed arguments are
+ * signed and sign-extended from 32 bits, pointers and unsigned types
+ * stay unsigned; an entry without types (older traces) still loads, all
+ * unsigned. */
+static void test_int_syscall_arguments_are_sign_extended(void)
+{
+	char *base = vgt_tsdl("\tvigil_syscall_257 = \"openat:dfd=int,"
+			      "filename=const char *,flags=int,mode=umode_t\";\n"
+			      "\tvigil_syscall_8 = \"lseek:fd=unsigned int,"
+			      "offset=off_t,whence=unsigned int\";\n"
+			      "\tvigil_syscall_0 = \"read:fd,buf,count\";\n");
+	GError *err = NULL;
+	VgMetadata *md = vg_metadata_parse(base, strlen(base), "typed", &err);
+	/* dfd as the kernel may hand it: zero-extended 32 bits, then
+	 * sign-extended 64 bits */
+	const guint64 zext[6] = { 0xffffff9cu, 0x7ffd1000, 0x80000000u, 0644, 0, 0 };
+	const guint64 sext[6] = { (guint64)-100, 0x7ffd1000, 0x80000, 0xffffffffu, 0, 0 };
+	const guint64 seek[6] = { 0xffffffffu, (guint64)-5, 2, 0, 0, 0 };
+	VgtPkt b = { 0 };
+	VgPacket *p;
+	VgRecordIter it;
+	VgEvent e, d;
+
+	g_assert_no_error(err);
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_sys_enter(&b, 10, 5, 257, zext, -1, NULL);
+	vgt_sys_enter(&b, 11, 5, 257, sext, -1, NULL);
+	vgt_sys_enter(&b, 12, 5, 8, seek, -1, NULL);
+	vgt_sys_enter(&b, 13, 5, 0, zext, -1, NULL);
+	p = vgt_pkt_finish(&b, 0, 0, 0);
+	vg_record_iter_init(&it, md, p);
+
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_true(vg_event_derive_syscall(md, &e, &d));
+	g_assert_cmpstr(d.cls->fields[0].name, ==, "dfd");
+	g_assert_cmpint(vg_event_field_kind(&d, 0), ==, VG_FIELD_INT);
+	g_assert_cmpint(vg_event_int(&d, 0), ==, -100);
+	g_assert_cmpint(vg_event_array_int(&d, 0, 0), ==, -100);
+	g_assert_cmpint(vg_event_field_kind(&d, 1), ==, VG_FIELD_UINT);
+	g_assert_cmpint(vg_event_int(&d, 1), ==, 0x7ffd1000);
+	g_assert_cmpint(vg_event_int(&d, 2), ==, G_MININT32);	/* int flags */
+	g_assert_cmpint(vg_event_field_kind(&d, 3), ==, VG_FIELD_UINT);
+	g_assert_cmpint(vg_event_int(&d, 3), ==, 0644);
+
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_true(vg_event_derive_syscall(md, &e, &d));
+	g_assert_cmpint(vg_event_int(&d, 0), ==, -100);
+	g_assert_cmpint(vg_event_int(&d, 2), ==, 0x80000);
+	g_assert_cmpint(vg_event_int(&d, 3), ==, 0xffffffffu);	/* umode_t */
+
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_true(vg_event_derive_syscall(md, &e, &d));
+	g_assert_cmpstr(d.cls->name, ==, "syscalls:sys_enter_lseek");
+	g_assert_cmpint(vg_event_field_kind(&d, 0), ==, VG_FIELD_UINT);
+	g_assert_cmpint(vg_event_int(&d, 0), ==, 0xffffffffu);	/* unsigned int */
+	g_assert_cmpint(vg_event_field_kind(&d, 1), ==, VG_FIELD_INT);
+	g_assert_cmpint(vg_event_int(&d, 1), ==, -5);		/* off_t: 64 bits */
+
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_true(vg_event_derive_syscall(md, &e, &d));
+	g_assert_cmpstr(d.cls->fields[0].name, ==, "fd");	/* untyped entry */
+	g_assert_cmpint(vg_event_field_kind(&d, 0), ==, VG_FIELD_UINT);
+	g_assert_cmpint(vg_event_int(&d, 0), ==, 0xffffff9cu);
+	vg_packet_unref(p);
+	vg_metadata_free(md);
+	g_free(base);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -271,5 +339,7 @@ int main(int argc, char **argv)
 			test_next_record_follows_a_partly_read_one);
 	g_test_add_func("/decode/raw_syscalls_are_seen_as_per_syscall_events",
 			test_raw_syscalls_are_seen_as_per_syscall_events);
+	g_test_add_func("/decode/int_syscall_arguments_are_sign_extended",
+			test_int_syscall_arguments_are_sign_extended);
 	return g_test_run();
 }

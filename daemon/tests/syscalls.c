@@ -193,18 +193,23 @@ static void test_table_goes_into_metadata_and_survives_tsdl(void)
 	g_assert_no_error(err);
 	vg_metadata_add_syscalls(md, t);
 	g_assert_cmpstr(vg_metadata_env(md, "vigil_syscall_257"), ==,
-			"openat:dfd,filename,flags,mode");
+			"openat:dfd=int,filename=const char *,flags=int,mode=umode_t");
 	g_assert_cmpstr(vg_metadata_env(md, "vigil_syscall_39"), ==, "getpid:");
-	g_assert_cmpstr(vg_metadata_env(md, "vigil_syscall_4"), ==, "newstat:filename,statbuf");
+	g_assert_cmpstr(vg_metadata_env(md, "vigil_syscall_4"), ==, "newstat:filename=const char *,statbuf=struct stat *");
 	text = vg_metadata_to_tsdl(md, &len);
-	g_assert_nonnull(strstr(text, "vigil_syscall_257 = \"openat:dfd,filename,flags,mode\";"));
+	g_assert_nonnull(strstr(text, "vigil_syscall_257 = \"openat:dfd=int,filename=const char *,flags=int,mode=umode_t\";"));
 	/* another machine reading the trace gets the same classes */
 	md2 = vg_metadata_parse(text, len, "trace/metadata", &err);
 	g_assert_no_error(err);
 	c = vg_metadata_class_by_name(md2, "syscalls:sys_enter_openat");
 	g_assert_nonnull(c);
 	g_assert_cmpuint(c->n_fields, ==, 4);
+	g_assert_cmpstr(c->fields[0].name, ==, "dfd");
+	g_assert_cmpint(c->fields[0].kind, ==, VG_FIELD_INT);	/* int dfd */
+	g_assert_cmpstr(c->fields[1].name, ==, "filename");
+	g_assert_cmpint(c->fields[1].kind, ==, VG_FIELD_UINT);	/* a pointer */
 	g_assert_cmpstr(c->fields[3].name, ==, "mode");
+	g_assert_cmpint(c->fields[3].kind, ==, VG_FIELD_UINT);	/* umode_t */
 	g_assert_nonnull(vg_metadata_class_by_name(md2, "syscalls:sys_exit_newstat"));
 	g_assert_nonnull(vg_metadata_class_by_name(md2, "syscalls:sys_enter_getpid"));
 	g_assert_cmpuint(vg_metadata_classes(md2)->len, ==, vg_metadata_classes(md)->len);

@@ -32,6 +32,23 @@ our %SYSCALLS = (
 	epoll_wait => [ 232, [qw(epfd events maxevents timeout)] ],
 	openat     => [ 257, [qw(dfd filename flags mode)] ],
 );
+# their C types (as the 6.1 format files declare them), written into the
+# env entry as vigild does ("openat:dfd=int,..."): int ones are signed
+our %ARG_TYPES = (
+	read       => ['unsigned int', 'char *', 'size_t'],
+	write      => ['unsigned int', 'const char *', 'size_t'],
+	open       => ['const char *', 'int', 'umode_t'],
+	close      => ['unsigned int'],
+	pread64    => ['unsigned int', 'char *', 'size_t', 'loff_t'],
+	writev     => ['unsigned long', 'const struct iovec *', 'unsigned long'],
+	dup        => ['unsigned int'],
+	dup2       => ['unsigned int', 'unsigned int'],
+	nanosleep  => ['struct __kernel_timespec *', 'struct __kernel_timespec *'],
+	creat      => ['const char *', 'umode_t'],
+	fsync      => ['unsigned int'],
+	epoll_wait => ['int', 'struct epoll_event *', 'int', 'int'],
+	openat     => ['int', 'const char *', 'int', 'umode_t'],
+);
 # the argument that is a path, per syscall
 our %PATH_ARG = (open => 'filename', openat => 'filename', creat => 'pathname');
 
@@ -149,7 +166,10 @@ sub metadata {
 	    . "\tkernel_release = \"6.1.0-test\";\n\ttracer_name = \"vigil\";\n\ttracer_major = 1;\n\ttracer_minor = 0;\n";
 	for my $name (sort { $SYSCALLS{$a}[0] <=> $SYSCALLS{$b}[0] } keys %SYSCALLS) {
 		my ($nr, $args) = @{ $SYSCALLS{$name} };
-		$m .= "\tvigil_syscall_$nr = \"$name:" . join(',', @$args) . "\";\n";
+		my $ty = $ARG_TYPES{$name} || [];
+		$m .= "\tvigil_syscall_$nr = \"$name:"
+		    . join(',', map { $ty->[$_] ? "$args->[$_]=$ty->[$_]" : $args->[$_] } 0 .. $#$args)
+		    . "\";\n";
 	}
 	$m .= "};\n\n";
 	$m .= "clock {\n\tname = \"monotonic\";\n\tuuid = \"5e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5c\";\n"

@@ -77,7 +77,8 @@ while (my $e = $s->next) {
 is($derived{'syscalls:sys_enter_openat'}, 40, 'syscalls => 1 adds a sys_enter_openat per raw sys_enter');
 is($derived{'syscalls:sys_exit_openat'}, 40, 'and a sys_exit_openat per raw sys_exit');
 is($first_open->{filename}, '/etc/passwd', 'the path argument of a derived event is the string read');
-is($first_open->{dfd}, 18446744073709551516, 'other arguments are the raw values, by their kernel names');
+is($first_open->{dfd}, -100, 'other arguments are the raw values by their kernel names, an int one (dfd) signed');
+is($first_open->{mode}, 0, '... an unsigned one (umode_t mode) as it is');
 
 # errors
 my $bad = Vigil::Trace->open("$dir/does-not-exist");

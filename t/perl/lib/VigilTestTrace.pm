@@ -37,9 +37,9 @@ our @EVENTS = (
 
 # Syscall table entries (env vigil_syscall_<nr>), x86-64 numbers.
 our %SYSCALLS = (
-	0 => 'read:fd,buf,count',
-	1 => 'write:fd,buf,count',
-	257 => 'openat:dfd,filename,flags,mode',
+	0 => 'read:fd=unsigned int,buf=char *,count=size_t',
+	1 => 'write:fd,buf,count',	# without types, as older traces
+	257 => 'openat:dfd=int,filename=const char *,flags=int,mode=umode_t',
 );
 
 my %PACK = (int8 => 'c', uint8 => 'C', int16 => 's<', uint16 => 'v',
