@@ -1,6 +1,6 @@
 /*
  * tasks.c - unit tests: the task table fed by the merge from statedump,
- * fork, exec and exit events.
+ * fork, exec, exit and task_rename events.
  */
 #include "vg_testlib.h"
 
@@ -197,6 +197,85 @@ static void test_without_a_task_table_events_get_a_placeholder(void)
 	vg_metadata_free(md);
 }
 
+#define VGT_RENAME 11
+
+/* The test metadata plus task:task_rename as vigil.ko describes it. */
+static VgMetadata *metadata_with_rename(void)
+{
+	char *base = vgt_tsdl(NULL);
+	char *t = g_strconcat(base,
+"event {\n\tname = \"task:task_rename\";\n\tid = 11;\n\tstream_id = 0;\n"
+"\tfields := struct {\n\t\tint32_t pid;\n\t\tchar_t oldcomm[16];\n"
+"\t\tchar_t newcomm[16];\n\t\tint16_t oom_score_adj;\n\t};\n};\n\n", NULL);
+	GError *err = NULL;
+	VgMetadata *md = vg_metadata_parse(t, strlen(t), "test-metadata", &err);
+
+	g_assert_no_error(err);
+	g_free(base);
+	g_free(t);
+	return md;
+}
+
+static void rename_ev(VgtPkt *b, guint64 ts, gint32 cur, gint32 tid,
+		      const char *oldc, const char *newc)
+{
+	vgt_ev(b, VGT_RENAME, ts, cur);
+	vgt_u32(b, tid);
+	vgt_chars(b, oldc, 16);
+	vgt_chars(b, newc, 16);
+	vgt_u16(b, 0);
+}
+
+static void test_task_rename_sets_the_comm_of_the_renamed_thread(void)
+{
+	VgMetadata *md = metadata_with_rename();
+	VgTasks *tasks = vg_tasks_new(md, FALSE);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, tasks, on_event, &s);
+	VgtPkt b = { 0 };
+	guint64 t = 1;
+
+	s.tasks = tasks;
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_statedump(&b, t++, 100, 100, 1, "bash", 1000, "/usr/bin/bash");	/* 0 */
+	vgt_statedump(&b, t++, 300, 300, 1, "daemon", 0, "/usr/sbin/d");	/* 1 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);					/* 2 */
+	/* prctl(PR_SET_NAME) by the thread itself */
+	rename_ev(&b, t++, 100, 100, "bash", "worker-one");			/* 3 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);					/* 4 */
+	/* another process writes /proc/300/comm: the pid field counts */
+	rename_ev(&b, t++, 100, 300, "daemon", "a-name-cut-at-15-chars");	/* 5 */
+	vgt_sys_exit(&b, t++, 300, 0, 0);					/* 6 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);					/* 7 */
+	/* a thread nobody has seen yet gets its name from the event */
+	rename_ev(&b, t++, 400, 400, "", "fresh");				/* 8 */
+	vgt_sys_exit(&b, t++, 400, 0, 0);					/* 9 */
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 10);
+
+	g_assert_cmpstr(s.names[3], ==, "task:task_rename");
+	g_assert_cmpstr(s.seen[2].comm, ==, "bash");
+	/* the rename event itself already carries the new name */
+	g_assert_cmpstr(s.seen[3].comm, ==, "worker-one");
+	g_assert_cmpstr(s.seen[4].comm, ==, "worker-one");
+	/* nothing else about the task changes */
+	g_assert_cmpint(s.seen[4].pid, ==, 100);
+	g_assert_cmpint(s.seen[4].ppid, ==, 1);
+	g_assert_cmpuint(s.seen[4].uid, ==, 1000);
+	g_assert_cmpstr(s.seen[4].exe, ==, "/usr/bin/bash");
+	/* the writer of /proc/300/comm keeps its own name */
+	g_assert_cmpstr(s.seen[5].comm, ==, "worker-one");
+	g_assert_cmpstr(s.seen[6].comm, ==, "a-name-cut-at-1");
+	g_assert_cmpint(s.seen[6].pid, ==, 300);
+	g_assert_cmpstr(s.seen[7].comm, ==, "worker-one");
+	g_assert_cmpstr(s.seen[9].comm, ==, "fresh");
+	g_assert_cmpstr(vg_tasks_find(tasks, 300)->comm, ==, "a-name-cut-at-1");
+	vg_merge_free(m);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -206,5 +285,7 @@ int main(int argc, char **argv)
 			test_live_tasks_are_read_from_proc);
 	g_test_add_func("/tasks/without_a_task_table_events_get_a_placeholder",
 			test_without_a_task_table_events_get_a_placeholder);
+	g_test_add_func("/tasks/task_rename_sets_the_comm_of_the_renamed_thread",
+			test_task_rename_sets_the_comm_of_the_renamed_thread);
 	return g_test_run();
 }
