@@ -4,8 +4,11 @@
  * Per event: one pointer load (the class's cached VgPlDisp), the C
  * filters, then for each handler that wants the event: the class's
  * reusable event object filled in place (or perf's reusable positional
- * arguments) and one call_sv.  Names are resolved once per class, the
- * first time an event of the class is seen.
+ * arguments) and one sub call inside the dispatch frame (see "the fast
+ * path" below: no eval scope per call, one setjmp per event).  Names are
+ * resolved once per class, the first time an event of the class is seen.
+ * Callbacks without an event (every, trace_begin/end) use vg_pl_call:
+ * call_sv with G_EVAL.
  */
 #define PERL_NO_GET_CONTEXT
 #include <EXTERN.h>
