@@ -108,6 +108,8 @@ struct vigil_event_req {
 #define VIGIL_FILTER_PID	0	/* thread ids */
 #define VIGIL_FILTER_TGID	1	/* process ids */
 #define VIGIL_FILTER_SYSCALL	2	/* syscall numbers (raw_syscalls:*) */
+#define VIGIL_FILTER_EXCLUDE_TGID 3	/* process ids never recorded */
+#define VIGIL_FILTER_TYPE_MAX	VIGIL_FILTER_EXCLUDE_TGID
 #define VIGIL_FILTER_MAX_IDS	1024
 
 /* Replace one filter set.  count == 0 clears it (no filtering).

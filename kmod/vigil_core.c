@@ -50,6 +50,7 @@ int vigil_paused;
 u32 vigil_flags;
 struct vigil_idset __rcu *vigil_pid_set;
 struct vigil_idset __rcu *vigil_tgid_set;
+struct vigil_idset __rcu *vigil_excl_set;
 struct vigil_sysset __rcu *vigil_sys_set;
 
 #define VIGIL_STR_MAX	4096	/* longest string field, incl. NUL */
@@ -684,7 +685,7 @@ int vigil_set_filter(u32 type, u32 count, const s32 __user *uids)
 	s32 *ids = NULL;
 	u32 i, n = 0;
 
-	if (type > VIGIL_FILTER_SYSCALL || count > VIGIL_FILTER_MAX_IDS)
+	if (type > VIGIL_FILTER_TYPE_MAX || count > VIGIL_FILTER_MAX_IDS)
 		return -EINVAL;
 	if (count) {
 		ids = kmalloc_array(count, sizeof(*ids), GFP_KERNEL);
@@ -739,8 +740,11 @@ int vigil_set_filter(u32 type, u32 count, const s32 __user *uids)
 		if (type == VIGIL_FILTER_PID)
 			oldset = rcu_replace_pointer(vigil_pid_set, set,
 						     lockdep_is_held(&vigil.lock));
-		else
+		else if (type == VIGIL_FILTER_TGID)
 			oldset = rcu_replace_pointer(vigil_tgid_set, set,
+						     lockdep_is_held(&vigil.lock));
+		else
+			oldset = rcu_replace_pointer(vigil_excl_set, set,
 						     lockdep_is_held(&vigil.lock));
 	}
 	kfree(ids);
@@ -757,4 +761,5 @@ void vigil_clear_filters(void)
 	vigil_set_filter(VIGIL_FILTER_PID, 0, NULL);
 	vigil_set_filter(VIGIL_FILTER_TGID, 0, NULL);
 	vigil_set_filter(VIGIL_FILTER_SYSCALL, 0, NULL);
+	vigil_set_filter(VIGIL_FILTER_EXCLUDE_TGID, 0, NULL);
 }

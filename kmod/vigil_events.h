@@ -301,3 +301,18 @@ VIGIL_EVENT(annotation, "vigil", "annotation", VG_OWN,
 		VF_INT(s32, int32_t, pid, current->tgid)
 		VF_STRING(text, text)
 	))
+
+/* prctl(PR_SET_NAME), writes to /proc/PID/comm, exec: the kernel calls
+ * it before the new name is copied, so task->comm is still the old one.
+ * The pid/tgid filters apply to the current task (the one renaming,
+ * which for /proc/PID/comm may be another process). */
+VIGIL_EVENT(task_rename, "task", "task_rename", VG_TP,
+	VG_PROTO(struct task_struct *task, const char *comm),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, pid, task->pid)
+		VF_CHARS(oldcomm, 16, task->comm)
+		VF_CHARS(newcomm, 16, comm)
+		VF_INT(s16, int16_t, oom_score_adj, task->signal->oom_score_adj)
+	))

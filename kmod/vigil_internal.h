@@ -118,6 +118,7 @@ extern int vigil_paused;
 extern u32 vigil_flags;			/* VIGIL_CFG_* */
 extern struct vigil_idset __rcu *vigil_pid_set;
 extern struct vigil_idset __rcu *vigil_tgid_set;
+extern struct vigil_idset __rcu *vigil_excl_set;
 extern struct vigil_sysset __rcu *vigil_sys_set;
 
 static __always_inline bool vigil_idset_has(const struct vigil_idset *s,
@@ -142,13 +143,17 @@ static __always_inline bool vigil_idset_has(const struct vigil_idset *s,
  * pid/tgid filters (interrupts are off: an RCU-sched read side).  With
  * no set installed everything passes; otherwise the current thread
  * passes if its tid is in the pid set or its process id is in the tgid
- * set.
+ * set.  A process id in the exclude set never passes (vigild excludes
+ * itself: its own output would otherwise feed back into the trace).
  */
 static __always_inline bool vigil_task_wanted(void)
 {
 	struct vigil_idset *ps = rcu_dereference_sched(vigil_pid_set);
 	struct vigil_idset *ts = rcu_dereference_sched(vigil_tgid_set);
+	struct vigil_idset *xs = rcu_dereference_sched(vigil_excl_set);
 
+	if (xs && vigil_idset_has(xs, current->tgid))
+		return false;
 	if (!ps && !ts)
 		return true;
 	if (ps && vigil_idset_has(ps, current->pid))

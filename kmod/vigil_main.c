@@ -197,7 +197,7 @@ static int vigil_filter(void __user *uarg)
 
 	if (copy_from_user(&f, uarg, sizeof(f)))
 		return -EFAULT;
-	if (f.type > VIGIL_FILTER_SYSCALL)
+	if (f.type > VIGIL_FILTER_TYPE_MAX)
 		return VIGIL_INVAL("FILTER: unknown type %u", f.type);
 	if (f.count > VIGIL_FILTER_MAX_IDS)
 		return VIGIL_INVAL("FILTER: count %u is over %d", f.count,
