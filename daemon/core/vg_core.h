@@ -122,7 +122,13 @@ gboolean vg_event_derive_syscall(const VgMetadata *md, VgEvent *raw,
 
 /* Compile `expr` against one class: field names and common_* resolve
  * now, so evaluation does no lookups.  Errors point at the token:
- * "filter: unknown field 'rett' at column 5". */
+ * "filter: unknown field 'rett' at column 5".
+ * cls NULL: syntax check only, before the class is known.  Any name is
+ * accepted as a field of unknown type (number or text, NAME[N] for an
+ * array); syntax errors and what is wrong whatever the types are
+ * (comparing two strings, '<' with a string, a text field common_comm
+ * compared with a number) are reported with their column.  The filter
+ * returned then matches no event: only free it. */
 typedef struct VgFilter VgFilter;
 VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
 			    GError **error);

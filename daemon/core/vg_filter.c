@@ -321,6 +321,7 @@ typedef struct {
 	guint col;
 	char *name;		/* for messages */
 	gboolean maybe_string;	/* derived syscall argument */
+	gboolean any;		/* syntax only: a field of unknown type */
 } Operand;
 
 static gboolean parse_operand(FParser *P, Operand *o)
@@ -423,6 +424,27 @@ static gboolean parse_operand(FParser *P, Operand *o)
 						    o->name);
 				(void)col;
 			}
+		} else if (!P->cls) {
+			/* syntax only: a field of the class to come, of any
+			 * type (number or text), maybe an array: NAME[N] */
+			o->g.kind = G_CONST;
+			o->maybe_string = TRUE;
+			o->any = TRUE;
+			if (!lex(P))
+				return FALSE;
+			if (!is_op(P, "["))
+				return TRUE;
+			if (!lex(P))
+				return FALSE;
+			if (t->type != T_NUM)
+				return ferr(P, t->col, "expected an index, got %s",
+					    tok_name(t, buf, sizeof(buf)));
+			if (!lex(P))
+				return FALSE;
+			if (!is_op(P, "]"))
+				return ferr(P, P->tok.col,
+					    "expected ']' after index of '%s'",
+					    o->name);
 		} else {
 			return ferr(P, t->col, "unknown field '%s'", n);
 		}
@@ -493,6 +515,9 @@ static Node *parse_cmp(FParser *P)
 		if (r.kind != 2) {
 			if (r.kind == 1 && l.kind == 1)
 				ferr(P, r.col, "comparing two text fields is not supported");
+			else if (r.kind == 1 && l.any)
+				ferr(P, r.col, "text field '%s' must be compared with a string",
+				     r.name ? r.name : "?");
 			else
 				ferr(P, r.col, "text field '%s' must be compared with a string",
 				     l.name ? l.name : "?");
@@ -640,6 +665,14 @@ VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
 		goto fail;
 	}
 	g_free(P.tok.text);
+	if (!cls) {
+		/* syntax only: nothing to evaluate (matches no event) */
+		node_free(root);
+		root = g_new0(Node, 1);
+		root->type = N_CONST;
+		root->l.kind = G_CONST;
+		root->l.value = 0;
+	}
 	f = g_new0(VgFilter, 1);
 	f->root = root;
 	f->expr = g_strdup(expr);

@@ -247,6 +247,54 @@ static void test_bad_expressions_point_at_the_token(void)
 	fx_clear(&fx);
 }
 
+/* Without a class: every name is a field to come, of any type; what is
+ * wrong whatever the types are is still an error with its column; the
+ * result matches nothing. */
+static void test_without_a_class_only_the_syntax_is_checked(void)
+{
+	static const char *const good[] = {
+		"ret < 0", "filename == \"/etc/*\"", "args[3] == 7 && prev_comm =~ \"ba?h\"",
+		"!(fd >= 3 || common_pid == 1)", "x", "count > -5", "\"sh\" == next_comm",
+	};
+	static const struct { const char *expr, *msg; } wrong[] = {
+		{ "ret <", "filter: expected a field, number or string, got end of expression at column 6" },
+		{ "name < \"a\"", "filter: operator '<' needs numbers (strings take ==, != or =~) at column 6" },
+		{ "\"a\" == \"b\"", "filter: comparing two strings: one side must be a field at column 1" },
+		{ "common_pid == \"x\"", "filter: cannot compare number field 'common_pid' with a string at column 1" },
+		{ "ret =~ 3", "filter: operator '=~' needs a string pattern at column 5" },
+		{ "next_comm == common_comm", "filter: text field 'common_comm' must be compared with a string at column 14" },
+		{ "args[x] == 1", "filter: expected an index, got 'x' at column 6" },
+		{ "args[1 == 1", "filter: expected ']' after index of 'args' at column 8" },
+		{ "ret == 0 ret", "filter: unexpected 'ret' (expected && or ||) at column 10" },
+	};
+	Fx fx;
+	guint i;
+
+	fx_init(&fx);
+	for (i = 0; i < G_N_ELEMENTS(good); i++) {
+		GError *err = NULL;
+		VgFilter *f = vg_filter_compile(good[i], NULL, &err);
+
+		if (!f)
+			g_error("'%s' refused: %s", good[i], err->message);
+		/* a syntax-only filter matches no event */
+		g_assert_false(vg_filter_match(f, &fx.ex));
+		vg_filter_free(f);
+	}
+	for (i = 0; i < G_N_ELEMENTS(wrong); i++) {
+		GError *err = NULL;
+
+		if (vg_filter_compile(wrong[i].expr, NULL, &err))
+			g_error("'%s' compiled", wrong[i].expr);
+		g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+		if (strcmp(err->message, wrong[i].msg) != 0)
+			g_error("'%s': got \"%s\" want \"%s\"", wrong[i].expr,
+				err->message, wrong[i].msg);
+		g_error_free(err);
+	}
+	fx_clear(&fx);
+}
+
 static void test_random_token_soup_compiles_or_points_inside_the_text(void)
 {
 	static const char *const toks[] = {
@@ -306,6 +354,8 @@ int main(int argc, char **argv)
 			test_derived_syscall_path_argument_compares_as_string);
 	g_test_add_func("/filter/bad_expressions_point_at_the_token",
 			test_bad_expressions_point_at_the_token);
+	g_test_add_func("/filter/without_a_class_only_the_syntax_is_checked",
+			test_without_a_class_only_the_syntax_is_checked);
 	g_test_add_func("/filter/random_token_soup_compiles_or_points_inside_the_text",
 			test_random_token_soup_compiles_or_points_inside_the_text);
 	return g_test_run();

@@ -82,35 +82,11 @@ sub every {
 }
 
 # Syntax check of a filter before the event's fields are known: the
-# core compiles it without a class, where only common_* fields exist;
-# each unknown field is replaced by common_pid (and an index after it
-# dropped) until the text compiles or fails for another reason.  Columns
-# in the message are those of the original text.  A type error after a
-# replacement is left for vigild's check against the metadata.
+# core compiles it without a class (syntax-only mode: any name is a field
+# of a type to come); vigild checks the fields against the metadata later.
 sub _filter_syntax {
 	my ($expr) = @_;
-	my $work = $expr;
-	my @subs;	# [position in $work, length change]
-	for (1 .. 100) {
-		my $err = Vigil::_filter_error($work);
-		return undef unless defined $err;
-		my ($msg, $col) = $err =~ /^(.*) at column (\d+)$/s
-		    or return $err;
-		my $orig = $col;
-		$orig -= $_->[1] for grep { $_->[0] < $col - 1 } @subs;
-		if ($msg =~ /^filter: unknown field '([^']*)'$/) {
-			my $pos = $col - 1;
-			my $len = length $1;
-			$len += length $1
-			    if substr($work, $pos + $len) =~ /^(\s*\[\s*\d+\s*\])/;
-			substr($work, $pos, $len) = 'common_pid';
-			push @subs, [$pos, length('common_pid') - $len];
-			next;
-		}
-		return undef if @subs && $msg =~ /cannot compare|text field|needs numbers|comparing two|needs a string/;
-		return "$msg at column $orig";
-	}
-	return undef;
+	return Vigil::_filter_error($expr);
 }
 
 # Called by vigild for each script: (ok, error, api_used).
