@@ -301,6 +301,7 @@ static void usage(void)
 		"  --switch-ms MS           periodic switch interval, 0 = off (100)\n"
 		"  --events LIST|all        events to enable (all)\n"
 		"  --pid LIST --tgid LIST --syscall LIST   in-kernel filters\n"
+		"  --exclude-tgid LIST      processes never recorded\n"
 		"  --kprobe NAME:SYMBOL[+OFF][:NARGS]  --kretprobe NAME:SYMBOL[+OFF]\n"
 		"  --kernel-addrs           record kernel addresses\n"
 		"  --delay-consume SECS     do not read buffers for SECS (overload test)\n",
@@ -311,6 +312,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	char *events = NULL, *pids = NULL, *tgids = NULL, *sys = NULL;
+	char *xtgids = NULL;
 	char *kprobes[MAX_ITEMS], *kretprobes[MAX_ITEMS];
 	int nkp = 0, nkrp = 0, i;
 	double duration = -1, delay_consume = 0, t0;
@@ -364,6 +366,8 @@ int main(int argc, char **argv)
 			tgids = argv[i];
 		else if (!strcmp(a, "--syscall"))
 			sys = argv[i];
+		else if (!strcmp(a, "--exclude-tgid"))
+			xtgids = argv[i];
 		else if (!strcmp(a, "--kprobe") && nkp < MAX_ITEMS)
 			kprobes[nkp++] = argv[i];
 		else if (!strcmp(a, "--kretprobe") && nkrp < MAX_ITEMS)
@@ -412,6 +416,8 @@ int main(int argc, char **argv)
 		set_filter(VIGIL_FILTER_TGID, tgids, "--tgid");
 	if (sys)
 		set_filter(VIGIL_FILTER_SYSCALL, sys, "--syscall");
+	if (xtgids)
+		set_filter(VIGIL_FILTER_EXCLUDE_TGID, xtgids, "--exclude-tgid");
 
 	memset(&st, 0, sizeof(st));
 	st.ncpus = MAX_CPUS;

@@ -8,7 +8,8 @@
  * where result is 0 or the errno name (EINVAL, EFAULT, ...).  The test
  * (t/vm/14-kmod-ioctl.t) holds the expected results.  With
  * "--cycles N" it also starts and stops tracing N times in one session
- * and prints "cycles <ok> <failed>".
+ * and prints "cycles <ok> <failed>".  With "--exclude-filter" it only
+ * runs the cases of VIGIL_FILTER_EXCLUDE_TGID (t/vm/17-kmod-exclude.t).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,6 +91,53 @@ static struct vigil_kprobe_req kp(const char *name, const char *sym,
 	return r;
 }
 
+/* VIGIL_FILTER_EXCLUDE_TGID: the same limits as the other id sets. */
+static int exclude_filter_cases(void)
+{
+	static int32_t many[VIGIL_FILTER_MAX_IDS + 1];
+	struct vigil_config c = good_cfg();
+	struct vigil_filter f;
+	int32_t ids[2] = { 1, 2 };
+	int fd, i;
+
+	fd = open(VIGIL_DEV_PATH, O_RDWR);
+	if (fd < 0) {
+		perror(VIGIL_DEV_PATH);
+		return 1;
+	}
+	IOC("xcfg_good", fd, VIGIL_IOC_CONFIGURE, &c);
+	for (i = 0; i <= VIGIL_FILTER_MAX_IDS; i++)
+		many[i] = 100000 + i;
+
+	memset(&f, 0, sizeof(f));
+	f.type = VIGIL_FILTER_TYPE_MAX + 1; f.count = 1; f.ids = (uintptr_t)ids;
+	IOC("xfilter_type_after_exclude", fd, VIGIL_IOC_FILTER, &f);
+	f.type = 0xffffffffu;
+	IOC("xfilter_type_huge", fd, VIGIL_IOC_FILTER, &f);
+	f.type = VIGIL_FILTER_EXCLUDE_TGID;
+	f.count = VIGIL_FILTER_MAX_IDS + 1; f.ids = (uintptr_t)many;
+	IOC("xfilter_too_many", fd, VIGIL_IOC_FILTER, &f);
+	f.count = VIGIL_FILTER_MAX_IDS;
+	IOC("xfilter_max", fd, VIGIL_IOC_FILTER, &f);
+	f.count = 1; f.ids = 16;
+	IOC("xfilter_bad_ids_pointer", fd, VIGIL_IOC_FILTER, &f);
+	f.ids = 0;
+	IOC("xfilter_null_ids", fd, VIGIL_IOC_FILTER, &f);
+	ids[0] = -7; f.count = 2; f.ids = (uintptr_t)ids;
+	IOC("xfilter_negative", fd, VIGIL_IOC_FILTER, &f);
+	ids[0] = 1; ids[1] = 1;
+	IOC("xfilter_duplicates", fd, VIGIL_IOC_FILTER, &f);
+	IOC("xstart", fd, VIGIL_IOC_START, 0);
+	/* replaced while tracing: the old set is freed after a grace period */
+	ids[0] = getpid(); ids[1] = 1;
+	IOC("xfilter_while_running", fd, VIGIL_IOC_FILTER, &f);
+	f.count = 0;
+	IOC("xfilter_clear", fd, VIGIL_IOC_FILTER, &f);
+	IOC("xstop", fd, VIGIL_IOC_STOP, 0);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, fd2, afd, i, cycles = 0, ok = 0, bad = 0;
@@ -105,6 +153,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--cycles"))
 		cycles = atoi(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "--exclude-filter"))
+		return exclude_filter_cases();
 
 	fd = open(VIGIL_DEV_PATH, O_RDWR);
 	fd2 = open(VIGIL_DEV_PATH, O_RDWR);
@@ -164,7 +214,7 @@ int main(int argc, char **argv)
 
 	/* FILTER */
 	ids[0] = 1; ids[1] = 2;
-	f.type = 3; f.count = 1; f.ids = (uintptr_t)ids;
+	f.type = VIGIL_FILTER_TYPE_MAX + 1; f.count = 1; f.ids = (uintptr_t)ids;
 	IOC("filter_type", fd, VIGIL_IOC_FILTER, &f);
 	f.type = VIGIL_FILTER_PID; f.count = VIGIL_FILTER_MAX_IDS + 1;
 	IOC("filter_too_many", fd, VIGIL_IOC_FILTER, &f);
