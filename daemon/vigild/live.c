@@ -331,12 +331,32 @@ static gboolean set_filter(VgdLive *l, guint32 type, GArray *ids,
 	return TRUE;
 }
 
+/* vigild's own process is never recorded: every handler print, dump
+ * write and buffer read would otherwise come back as events (a feedback
+ * loop costing buffer space and CPU on the traced system).  Events where
+ * another task is current but vigild is named (sched_switch into
+ * vigild) still arrive; deliver() drops those. */
+static void exclude_self(VgdLive *l)
+{
+	gint32 self = (gint32)getpid();
+	struct vigil_filter f = {
+		.type = VIGIL_FILTER_EXCLUDE_TGID,
+		.count = 1,
+		.ids = (guint64)(uintptr_t)&self,
+	};
+
+	if (ioctl(l->dev, VIGIL_IOC_FILTER, &f) < 0)
+		g_warning("vigil.ko does not exclude vigild's own events (VIGIL_IOC_FILTER, type %u, pid %d: %s); they are recorded and dropped in vigild",
+			  VIGIL_FILTER_EXCLUDE_TGID, self, g_strerror(errno));
+}
+
 gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
 			      const VgSyscallTable *syscalls, GError **error)
 {
 	GArray *sc;
 	gboolean ok;
 
+	exclude_self(l);
 	if (cfg->filter_pids->len &&
 	    !set_filter(l, VIGIL_FILTER_PID, cfg->filter_pids, "pids", error))
 		return FALSE;
