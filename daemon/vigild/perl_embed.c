@@ -813,7 +813,7 @@ GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 {
 	static const char *const always[] = {
 		"sched:sched_process_fork", "sched:sched_process_exec",
-		"sched:sched_process_exit",
+		"sched:sched_process_exit", "task:task_rename",
 	};
 	VgPlInterp *in = p->in;
 	GPtrArray *classes, *out;

@@ -128,7 +128,8 @@ gboolean vg_perl_reload(VgPerl *p, GError **error);
 /* The kernel events (names for vigil.ko) the loaded scripts need on md:
  * those their `on` subscriptions and perf-style subs name (globs matched
  * against md's classes; syscalls:* give raw_syscalls:sys_enter/exit),
- * plus what the task table lives on (sched_process_fork/exec/exit) and
+ * plus what the task table lives on (sched_process_fork/exec/exit,
+ * task:task_rename when the module has it) and
  * vigil's own events (statedump, annotations).  NULL: all of them (a
  * script defines trace_unhandled or subscribes to '*').  g_ptr_array_unref
  * the result. */
