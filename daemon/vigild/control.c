@@ -30,8 +30,13 @@ typedef struct {
 	VgdControl *ctl;
 	int fd;
 	guint watch;
+	guint linger;		/* answered: timeout for the client's close */
+	gboolean answered;
 	GString *buf;
 } Client;
+
+/* After the answer, how long a client may take to close its end. */
+#define LINGER_MS 5000
 
 static void client_free(gpointer data)
 {
@@ -40,6 +45,12 @@ static void client_free(gpointer data)
 	if (cl->watch) {
 		GSource *s = g_main_context_find_source_by_id(cl->ctl->ctx,
 							      cl->watch);
+		if (s)
+			g_source_destroy(s);
+	}
+	if (cl->linger) {
+		GSource *s = g_main_context_find_source_by_id(cl->ctl->ctx,
+							      cl->linger);
 		if (s)
 			g_source_destroy(s);
 	}
@@ -110,8 +121,35 @@ static void run_line(Client *cl, char *line)
 		setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	write_all(cl->fd, out->str, out->len);
+	fcntl(cl->fd, F_SETFL, flags | O_NONBLOCK);
 	g_string_free(out, TRUE);
 	g_free(reply);
+}
+
+static gboolean on_linger_timeout(gpointer data)
+{
+	Client *cl = data;
+
+	cl->linger = 0;
+	g_hash_table_remove(cl->ctl->clients, cl);
+	return G_SOURCE_REMOVE;
+}
+
+/* Done with a client: end our side (the client reads EOF after the
+ * answer) but keep reading until it closes.  Closing a socket that
+ * still has unread input would reset the connection, and a client that
+ * sent more than one line, or its line in pieces, would get "Connection
+ * reset by peer" instead of the end of the answer. */
+static void client_answered(Client *cl)
+{
+	GSource *s;
+
+	cl->answered = TRUE;
+	shutdown(cl->fd, SHUT_WR);
+	s = g_timeout_source_new(LINGER_MS);
+	g_source_set_callback(s, on_linger_timeout, cl, NULL);
+	cl->linger = g_source_attach(s, cl->ctl->ctx);
+	g_source_unref(s);
 }
 
 static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
@@ -120,16 +158,34 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
 	char tmp[1024];
 	ssize_t n;
 	char *nl;
+	gboolean eof = FALSE;
 
 	(void)cond;
-	n = read(fd, tmp, sizeof(tmp));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return G_SOURCE_CONTINUE;
-	if (n > 0)
-		g_string_append_len(cl->buf, tmp, n);
+	/* everything there is now (a line may come in pieces) */
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n > 0) {
+			if (!cl->answered && cl->buf->len < VGD_CONTROL_MAX_LINE)
+				g_string_append_len(cl->buf, tmp, n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		eof = TRUE;	/* closed, or an error: nothing more comes */
+		break;
+	}
+	if (cl->answered) {
+		if (!eof)
+			return G_SOURCE_CONTINUE;	/* (extra input dropped) */
+		cl->watch = 0;
+		g_hash_table_remove(cl->ctl->clients, cl);
+		return G_SOURCE_REMOVE;
+	}
 	nl = memchr(cl->buf->str, '\n', cl->buf->len);
-	if (!nl && n > 0 && cl->buf->len < VGD_CONTROL_MAX_LINE)
-		return G_SOURCE_CONTINUE;
+	if (!nl && !eof && cl->buf->len < VGD_CONTROL_MAX_LINE)
+		return G_SOURCE_CONTINUE;	/* wait for the rest */
 	if (!nl && cl->buf->len >= VGD_CONTROL_MAX_LINE) {
 		static const char m[] = "ERR command line too long\n";
 
@@ -140,9 +196,13 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
 			*nl = 0;
 		run_line(cl, cl->buf->str);
 	}
-	cl->watch = 0;
-	g_hash_table_remove(cl->ctl->clients, cl);
-	return G_SOURCE_REMOVE;
+	if (eof) {
+		cl->watch = 0;
+		g_hash_table_remove(cl->ctl->clients, cl);
+		return G_SOURCE_REMOVE;
+	}
+	client_answered(cl);
+	return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)

@@ -528,7 +528,10 @@ static gboolean comm_ok(Vigild *d, const VgEvent *e)
 	return d->comm_answer;
 }
 
-#define BATCH_CHECK 4096	/* events between clock reads */
+/* Events between clock reads: small enough that a slow handler (ms per
+ * event) cannot keep the loop (control socket, signals, timers) away for
+ * long; a clock read per 256 events costs nothing measurable. */
+#define BATCH_CHECK 256
 #define BATCH_US    50000	/* longest stretch without the main loop */
 
 static void deliver(VgEvent *e, gpointer data)
