@@ -21,6 +21,8 @@ typedef enum {
 	VG_ERROR_FORMAT,	/* bad packet or record */
 	VG_ERROR_IO,
 	VG_ERROR_KERNEL,	/* an ioctl failed */
+	VG_ERROR_REFUSED,	/* declined by a policy (dump rate limit): not
+				 * a failure, logged where it was decided */
 } VgErrorCode;
 
 /* ---- event classes (from the CTF metadata) ------------------------- */

@@ -1238,7 +1238,7 @@ char *vgd_recorder_request(VgdRecorder *r, const char *reason, double before,
 				  "%u s; last %.1f s ago; %" G_GUINT64_FORMAT
 				  " suppressed so far): %s", r->cfg->rate_limit_s,
 				  dist / 1e9, r->st.suppressed, why);
-			g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			g_set_error(error, VG_ERROR, VG_ERROR_REFUSED,
 				    "dump suppressed by the rate policy: the last "
 				    "one was %.1f s ago (rate_limit: %u s)",
 				    dist / 1e9, r->cfg->rate_limit_s);

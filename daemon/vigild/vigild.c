@@ -431,9 +431,11 @@ char *vgd_dump_full(Vigild *d, const char *reason, double before,
 	}
 	if (path)
 		d->dumps++;
-	else
+	else if (!g_error_matches(*error, VG_ERROR, VG_ERROR_REFUSED))
 		g_warning("dump (%s) failed: %s", reason && *reason ? reason : "no reason",
 			  (*error)->message);
+	/* (a refusal by the rate policy is counted, and logged once, at
+	 * message level, by the recorder) */
 	if (done)
 		done(path, path ? NULL : *error, done_data);
 	if (destroy)

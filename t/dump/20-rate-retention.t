@@ -52,6 +52,9 @@ sub dumps_in {
     like($out, qr/^stat dumps_written 1$/m, 'Vigil::stats counts the written dump');
     is(scalar(() = $err =~ /dump suppressed by the rate policy \(one per/g), 5,
        'every suppressed trigger is logged');
+    is(scalar(() = $err =~ /suppressed by the rate policy/g), 5,
+       '... once each (not again as a failed dump)');
+    unlike($err, qr/WARNING[^\n]*suppressed/, '... at message level, not as a warning');
     like($err, qr/5 suppressed so far/, 'the log carries the running count');
     is_deeply(dumps_in("$dir/rate"), [map { s{.*/}{}r } @dumps],
               'only the first dump exists');
