@@ -15,101 +15,33 @@ package DumpTrace;
 #       first starts after LO).
 #   read_summary(DIR)   the .vigil-dump.yaml summary as a flat hash
 #       ("trigger.ns", "events", "cpus" is skipped).
+# The trace format itself is written and read by t/lib/VigilTrace.pm.
 use strict;
 use warnings;
+use File::Basename qw(dirname);
+use lib dirname(__FILE__) . '/../../lib';
+use VigilTrace qw(metadata record write_stream write_file read_stream uuid_bytes);
 use Exporter 'import';
 our @EXPORT = qw(gen_timed_trace read_trace expected_packets read_summary
                  dump_handler_script $MARKER_ID);
 
 our $MARKER_ID = 999;
 my $UUID = '5f3a1c9e-2b7d-4e11-9a6c-0d2e4f6a8b10';
-my @UUID_BYTES = map { hex } ($UUID =~ tr/-//dr) =~ /(..)/g;
-my $HDR = 84;          # packet header + context
 my $REC = 30;          # sys_exit record: id, ts, tid, id, ret
 
 sub _metadata {
     my ($offset_s) = @_;
-    return <<"TSDL";
-/* CTF 1.8 */
-typealias integer { size = 8;  align = 8; signed = false; } := uint8_t;
-typealias integer { size = 16; align = 8; signed = false; } := uint16_t;
-typealias integer { size = 32; align = 8; signed = false; } := uint32_t;
-typealias integer { size = 64; align = 8; signed = false; } := uint64_t;
-typealias integer { size = 32; align = 8; signed = true;  } := int32_t;
-typealias integer { size = 64; align = 8; signed = true;  } := int64_t;
-typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;
-
-trace {
-	major = 1;
-	minor = 8;
-	uuid = "$UUID";
-	byte_order = le;
-	packet.header := struct {
-		uint32_t magic;
-		uint8_t  uuid[16];
-		uint32_t stream_id;
-		uint64_t stream_instance_id;
-	};
-};
-
-env {
-	hostname = "dumphost";
-	sysname = "Linux";
-	kernel_release = "6.1.0-dumptest";
-	tracer_name = "vigil";
-	tracer_major = 1;
-	tracer_minor = 0;
-};
-
-clock {
-	name = monotonic;
-	freq = 1000000000;
-	offset_s = $offset_s;
-	offset = 0;
-};
-
-stream {
-	id = 0;
-	packet.context := struct {
-		uint64_clock_monotonic_t timestamp_begin;
-		uint64_clock_monotonic_t timestamp_end;
-		uint64_t content_size;
-		uint64_t packet_size;
-		uint64_t packet_seq_num;
-		uint64_t events_discarded;
-		uint32_t cpu_id;
-	};
-	event.header := struct {
-		uint16_t id;
-		uint64_clock_monotonic_t timestamp;
-	};
-	event.context := struct {
-		int32_t tid;
-	};
-};
-
-event {
-	name = "raw_syscalls:sys_exit";
-	id = 1;
-	stream_id = 0;
-	fields := struct {
-		int64_t id;
-		int64_t ret;
-	};
-};
-TSDL
-}
-
-sub _packet {
-    my ($cpu, $seq, $size, $discarded, $recs) = @_;
-    my $body = join '', map { $_->{bytes} } @$recs;
-    my $content = $HDR + length $body;
-    die "packet overflow" if $content > $size;
-    my ($tb, $te) = ($recs->[0]{ts}, $recs->[-1]{ts});
-    return pack('V C16 V Q<', 0xC1FC1FC1, @UUID_BYTES, 0, $cpu)
-         . pack('Q< Q< Q< Q< Q< Q< V', $tb, $te, $content * 8, $size * 8,
-                $seq, $discarded, $cpu)
-         . $body . ("\0" x ($size - $content));
+    return metadata(
+        aligned => 1,
+        uuid => $UUID,
+        types => [qw(uint8_t uint16_t uint32_t uint64_t int32_t int64_t
+                     uint64_clock_monotonic_t)],
+        env => [hostname => 'dumphost', sysname => 'Linux',
+                kernel_release => '6.1.0-dumptest', tracer_name => 'vigil',
+                tracer_major => 1, tracer_minor => 0],
+        clock => [name => 'monotonic', freq => 1000000000, offset_s => $offset_s,
+                  offset => 0],
+        events => [['raw_syscalls:sys_exit', 1, [[int64_t => 'id'], [int64_t => 'ret']]]]);
 }
 
 # gen_timed_trace($dir,
@@ -135,9 +67,7 @@ sub gen_timed_trace {
     my @markers = @{ $o{markers} // [] };
 
     mkdir $dir or die "$dir: $!";
-    open my $m, '>', "$dir/metadata" or die "$dir/metadata: $!";
-    print $m _metadata($offset_s);
-    close $m or die;
+    write_file("$dir/metadata", _metadata($offset_s));
 
     my (@events, %packets, @marker_ts);
     my $n = int($secs * 1e9 / $period);
@@ -155,33 +85,23 @@ sub gen_timed_trace {
         }
         @recs = sort { $a->{ts} <=> $b->{ts} } @recs;
         for my $r (@recs) {
-            $r->{bytes} = pack('v Q< l< q< q<', 1, $r->{ts},
-                               300 + 10 * $cpu, $r->{id}, 0);
+            $r->{bytes} = record(1, $r->{ts}, 300 + 10 * $cpu, pack('q< q<', $r->{id}, 0));
         }
-        open my $s, '>', "$dir/stream_$cpu" or die "$dir/stream_$cpu: $!";
-        binmode $s;
-        my ($seq, $total, @cur) = (0, 0);
-        my $flush = sub {
-            return unless @cur;
-            $total += $disc->{n}
-                if $cpu == $disc->{cpu} && $disc->{every}
-                   && $seq % $disc->{every} == $disc->{every} - 1;
-            print $s _packet($cpu, $seq, $psize, $total, \@cur);
-            push @{ $packets{$cpu} }, { seq => $seq, tb => $cur[0]{ts},
-                te => $cur[-1]{ts}, disc => $total, n => scalar @cur,
-                cpu => $cpu };
-            $_->{seq} = $seq for @cur;
-            push @events, @cur;
-            $seq++;
-            @cur = ();
-        };
-        for my $r (@recs) {
-            $flush->() if $HDR + $REC * (@cur + 1) > $psize
-                          || ($o{per_packet} && @cur >= $o{per_packet});
-            push @cur, $r;
+        my $total = 0;
+        my $list = write_stream("$dir/stream_$cpu", cpu => $cpu, uuid => uuid_bytes($UUID),
+            records => \@recs, packet_size => $psize, max_records => $o{per_packet},
+            discarded => sub {
+                my ($seq) = @_;
+                $total += $disc->{n}
+                    if $cpu == $disc->{cpu} && $disc->{every}
+                       && $seq % $disc->{every} == $disc->{every} - 1;
+                return $total;
+            });
+        for my $p (@$list) {
+            $_->{seq} = $p->{seq} for @{ $p->{records} };
+            push @events, @{ $p->{records} };
+            push @{ $packets{$cpu} }, { map { $_ => $p->{$_} } qw(seq tb te disc n cpu) };
         }
-        $flush->();
-        close $s or die;
     }
     delete $_->{bytes} for @events;
     @events = sort { $a->{ts} <=> $b->{ts} } @events;
@@ -196,25 +116,14 @@ sub read_trace {
     my (@events, @packets);
     opendir my $dh, $dir or die "$dir: $!";
     for my $f (sort grep { /^stream_\d+$/ } readdir $dh) {
-        open my $fh, '<:raw', "$dir/$f" or die "$dir/$f: $!";
-        local $/;
-        my $data = <$fh>;
-        my $pos = 0;
-        while ($pos < length $data) {
-            my ($magic) = unpack('V', substr($data, $pos, 4));
-            die "$dir/$f offset $pos: bad magic" unless $magic == 0xC1FC1FC1;
-            my ($tb, $te, $content, $size, $seq, $disc, $cpu)
-                = unpack('Q< Q< Q< Q< Q< Q< V', substr($data, $pos + 32, 52));
-            $content /= 8;
-            $size /= 8;
-            push @packets, { cpu => $cpu, seq => $seq, tb => $tb, te => $te,
-                             disc => $disc, size => $size };
-            for (my $r = $pos + $HDR; $r + $REC <= $pos + $content; $r += $REC) {
-                my ($cid, $ts, $tid, $id) = unpack('v Q< l< q<', substr($data, $r, 22));
+        for my $p (@{ read_stream("$dir/$f") }) {
+            my ($cpu, $seq) = @$p{qw(cpu seq)};
+            push @packets, { map { $_ => $p->{$_} } qw(cpu seq tb te disc size) };
+            for (my $r = 0; $r + $REC <= length $p->{body}; $r += $REC) {
+                my ($cid, $ts, $tid, $id) = unpack('v Q< l< q<', substr($p->{body}, $r, 22));
                 die "$dir/$f: unexpected event id $cid" unless $cid == 1;
                 push @events, { ts => $ts, cpu => $cpu, id => $id, seq => $seq };
             }
-            $pos += $size;
         }
     }
     @events = sort { $a->{ts} <=> $b->{ts} || $a->{cpu} <=> $b->{cpu} } @events;
