@@ -495,10 +495,23 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		return NULL;
 	}
 
-	/* our modules first, whatever `use lib` lines the scripts carry */
+	/* Our modules first, whatever `use lib` lines the scripts carry:
+	 * $VIGIL_PERL_LIB, else the compiled-in directory (the build tree's
+	 * perl/lib) only if it holds Vigil.pm, else Perl's own @INC, where
+	 * `make install` puts Vigil.pm: an installed vigild does not load
+	 * modules from a build tree that has gone or changed. */
 	libdirs = g_getenv("VIGIL_PERL_LIB");
-	dirs = g_strsplit(libdirs && *libdirs ? libdirs : VG_PERL_LIBDIR,
-			  ":", -1);
+	if (libdirs && *libdirs) {
+		dirs = g_strsplit(libdirs, ":", -1);
+	} else {
+		char *pm = g_build_filename(VG_PERL_LIBDIR, "Vigil.pm", NULL);
+
+		dirs = g_new0(char *, 2);
+		if (g_file_test(pm, G_FILE_TEST_IS_REGULAR))
+			dirs[0] = g_strdup(VG_PERL_LIBDIR);
+		g_free(pm);
+	}
+	g_debug("Perl modules from %s", dirs[0] ? dirs[0] : "@INC");
 	inc = GvAVn(PL_incgv);
 	for (i = g_strv_length(dirs); i > 0; i--) {
 		av_unshift(inc, 1);
@@ -513,10 +526,10 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		sv_setpv(get_sv("0", GV_ADD), p->cfg.scripts[0]);
 	vg_pl_host = &p->host;
 	if (!vg_pl_eval(aTHX_
-			"$ENV{PERF_EXEC_PATH} = '" VG_PERL_LIBDIR "' "
+			"require Vigil; "
+			"$ENV{PERF_EXEC_PATH} = $INC{'Vigil.pm'} =~ s{/Vigil\\.pm\\z}{}r "
 			"unless defined $ENV{PERF_EXEC_PATH};"
-			"require Vigil; require Perf::Trace::Core; "
-			"require Perf::Trace::Util; require Perf::Trace::Context;",
+			"require Perf::Trace::Core; require Perf::Trace::Util; require Perf::Trace::Context;",
 			"loading the Vigil modules", error)) {
 		vg_pl_interp_free(in, FALSE);
 		return NULL;
