@@ -2,7 +2,8 @@ package VigilHandlerTrace;
 # Writes small vigil traces with exactly known content for the handler
 # tests: CTF 1.8 metadata in the layout vigil.ko emits (docs/design.md,
 # kmod/vigil_metadata.c) and one stream file per CPU of packets.  The
-# traces are read by `vigild --replay` and by babeltrace2.
+# traces are read by `vigild --replay` and by babeltrace2.  The format
+# itself is written by t/lib/VigilTrace.pm.
 #
 #   my $t = VigilHandlerTrace->new;
 #   $t->task(100, 100, 1, 'cat');                      # statedump
@@ -14,6 +15,9 @@ use strict;
 use warnings;
 use Carp qw(croak);
 use File::Path qw(make_path);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__) . '/../lib';
+use VigilTrace ();
 
 # The syscalls these tests use: x86_64 numbers and the kernel's
 # argument names (tracefs events/syscalls/sys_enter_NAME/format).
@@ -77,9 +81,6 @@ my @EVENTS = (
 );
 my %EVENT = map { $_->[0] => $_ } @EVENTS;
 
-my %PACK = (uint8_t => 'C', int8_t => 'c', uint16_t => 'S<', int16_t => 's<',
-	    uint32_t => 'L<', int32_t => 'l<', uint64_t => 'Q<', int64_t => 'q<');
-
 sub new {
 	my ($class, %o) = @_;
 	return bless { events => [], ndump => 0, clock_offset => $o{clock_offset} // 0,
@@ -89,27 +90,11 @@ sub new {
 sub event {
 	my ($self, $cpu, $ts, $tid, $name, %f) = @_;
 	my $ev = $EVENT{$name} or croak "VigilHandlerTrace: unknown event '$name'";
-	my $payload = '';
-	for my $fd (@{ $ev->[2] }) {
-		my ($type, $field, $n) = @$fd;
-		my $v = $f{$field};
-		if ($type eq 'string') {
-			$v //= '';
-			$payload .= $v . "\0";
-		} elsif ($type eq 'char_t') {
-			$v //= '';
-			$payload .= pack("a$n", substr($v, 0, $n - 1));
-		} elsif ($n) {
-			my @v = @{ $v // [] };
-			$payload .= pack($PACK{$type}, $v[$_] // 0) for 0 .. $n - 1;
-		} else {
-			$payload .= pack($PACK{$type}, $v // 0);
-		}
-	}
+	my $payload = VigilTrace::pack_fields($ev->[2], \%f, nul_terminate => 1);
 	delete @f{ map { $_->[1] } @{ $ev->[2] } };
 	croak "VigilHandlerTrace: $name has no field(s) " . join(', ', sort keys %f) if %f;
-	push @{ $self->{events} }, [ $cpu, $ts, scalar @{ $self->{events} },
-		pack('S<Q<l<', $ev->[1], $ts, $tid) . $payload ];
+	push @{ $self->{events} }, { cpu => $cpu, ts => $ts, n => scalar @{ $self->{events} },
+		bytes => VigilTrace::record($ev->[1], $ts, $tid, $payload) };
 	return $self;
 }
 
@@ -149,81 +134,46 @@ sub syscall {
 	return $self;
 }
 
+my $UUID = '5e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+
 sub metadata {
 	my ($self) = @_;
-	my $m = "/* CTF 1.8 */\n\n";
-	$m .= "typealias integer { size = $_->[0]; align = 8; signed = $_->[1]; } := $_->[2];\n"
-	    for [ 8, 'false', 'uint8_t' ], [ 16, 'false', 'uint16_t' ], [ 32, 'false', 'uint32_t' ],
-		[ 64, 'false', 'uint64_t' ], [ 8, 'true', 'int8_t' ], [ 16, 'true', 'int16_t' ],
-		[ 32, 'true', 'int32_t' ], [ 64, 'true', 'int64_t' ];
-	$m .= "typealias integer { size = 64; align = 8; signed = false; base = 16; } := uint64_hex_t;\n"
-	    . "typealias integer { size = 8; align = 8; signed = false; encoding = UTF8; } := char_t;\n"
-	    . "typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n\n";
-	$m .= "trace {\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"5e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\";\n"
-	    . "\tbyte_order = le;\n\tpacket.header := struct {\n\t\tuint32_t magic;\n\t\tuint8_t uuid[16];\n"
-	    . "\t\tuint32_t stream_id;\n\t\tuint64_t stream_instance_id;\n\t};\n};\n\n";
-	$m .= "env {\n\thostname = \"testhost\";\n\tdomain = \"kernel\";\n\tsysname = \"Linux\";\n"
-	    . "\tkernel_release = \"6.1.0-test\";\n\ttracer_name = \"vigil\";\n\ttracer_major = 1;\n\ttracer_minor = 0;\n";
+	my @syscalls;
 	for my $name (sort { $SYSCALLS{$a}[0] <=> $SYSCALLS{$b}[0] } keys %SYSCALLS) {
 		my ($nr, $args) = @{ $SYSCALLS{$name} };
 		my $ty = $ARG_TYPES{$name} || [];
-		$m .= "\tvigil_syscall_$nr = \"$name:"
-		    . join(',', map { $ty->[$_] ? "$args->[$_]=$ty->[$_]" : $args->[$_] } 0 .. $#$args)
-		    . "\";\n";
+		push @syscalls, "vigil_syscall_$nr" => "$name:"
+		    . join(',', map { $ty->[$_] ? "$args->[$_]=$ty->[$_]" : $args->[$_] } 0 .. $#$args);
 	}
-	$m .= "};\n\n";
-	$m .= "clock {\n\tname = \"monotonic\";\n\tuuid = \"5e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5c\";\n"
-	    . "\tdescription = \"ktime_get_mono_fast_ns\";\n\tfreq = 1000000000;\n\tprecision = 1;\n"
-	    . "\toffset_s = 0;\n\toffset = $self->{clock_offset};\n\tabsolute = FALSE;\n};\n\n";
-	$m .= "stream {\n\tid = 0;\n\tpacket.context := struct {\n"
-	    . "\t\tuint64_clock_monotonic_t timestamp_begin;\n\t\tuint64_clock_monotonic_t timestamp_end;\n"
-	    . "\t\tuint64_t content_size;\n\t\tuint64_t packet_size;\n\t\tuint64_t packet_seq_num;\n"
-	    . "\t\tuint64_t events_discarded;\n\t\tuint32_t cpu_id;\n\t};\n"
-	    . "\tevent.header := struct {\n\t\tuint16_t id;\n\t\tuint64_clock_monotonic_t timestamp;\n\t};\n"
-	    . "\tevent.context := struct {\n\t\tint32_t tid;\n\t};\n};\n\n";
-	for my $ev (@EVENTS) {
-		$m .= "event {\n\tname = \"$ev->[0]\";\n\tid = $ev->[1];\n\tstream_id = 0;\n\tfields := struct {\n";
-		for my $f (@{ $ev->[2] }) {
-			$m .= "\t\t$f->[0] $f->[1]" . ($f->[2] ? "[$f->[2]]" : '') . ";\n";
-		}
-		$m .= "\t};\n};\n\n";
-	}
-	return $m;
+	return VigilTrace::metadata(
+		uuid => $UUID,
+		types => [qw(uint8_t uint16_t uint32_t uint64_t int8_t int16_t int32_t
+			     int64_t uint64_hex_t char_t uint64_clock_monotonic_t)],
+		env => [hostname => 'testhost', domain => 'kernel', sysname => 'Linux',
+			kernel_release => '6.1.0-test', tracer_name => 'vigil',
+			tracer_major => 1, tracer_minor => 0, @syscalls],
+		clock => [name => '"monotonic"', uuid => '"5e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5c"',
+			  description => '"ktime_get_mono_fast_ns"', freq => 1000000000,
+			  precision => 1, offset_s => 0, offset => $self->{clock_offset},
+			  absolute => 'FALSE'],
+		events => [map { [$_->[0], $_->[1], $_->[2]] } @EVENTS]);
 }
 
+# DIR/metadata and a stream_<cpu> for every CPU with events: 4 KiB
+# packets (a record that does not fit makes one a multiple of 4 KiB),
+# events_discarded from discarded => {cpu => n}.
 sub write {
 	my ($self, $dir) = @_;
 	make_path($dir);
-	open my $mf, '>', "$dir/metadata" or croak "$dir/metadata: $!";
-	print {$mf} $self->metadata;
-	close $mf or croak "$dir/metadata: $!";
+	VigilTrace::write_file("$dir/metadata", $self->metadata);
 	my %by_cpu;
-	push @{ $by_cpu{ $_->[0] } }, $_ for @{ $self->{events} };
-	my $uuid = pack('H*', '5e1f0a2b3c4d4e5f8a9b0c1d2e3f4a5b');
+	push @{ $by_cpu{ $_->{cpu} } }, $_ for @{ $self->{events} };
 	for my $cpu (sort { $a <=> $b } keys %by_cpu) {
-		my @ev = sort { $a->[1] <=> $b->[1] || $a->[2] <=> $b->[2] } @{ $by_cpu{$cpu} };
-		my $hdr = 32 + 52;
-		my (@packets, $cur);
-		for my $e (@ev) {
-			if (!$cur || $hdr + length($cur->{data}) + length($e->[3]) > 4096) {
-				$cur = { data => '', begin => $e->[1] };
-				push @packets, $cur;
-			}
-			$cur->{data} .= $e->[3];
-			$cur->{end} = $e->[1];
-		}
-		open my $sf, '>:raw', "$dir/stream_$cpu" or croak "$dir/stream_$cpu: $!";
-		my $seq = 0;
-		for my $p (@packets) {
-			my $content = $hdr + length $p->{data};
-			my $size = 4096;
-			$size += 4096 while $size < $content;
-			print {$sf} pack('L<a16L<Q<', 0xC1FC1FC1, $uuid, 0, $cpu)
-			    . pack('Q<Q<Q<Q<Q<Q<L<', $p->{begin}, $p->{end}, $content * 8, $size * 8,
-				   $seq++, $self->{discarded}{$cpu} // 0, $cpu)
-			    . $p->{data} . ("\0" x ($size - $content));
-		}
-		close $sf or croak "$dir/stream_$cpu: $!";
+		my @ev = sort { $a->{ts} <=> $b->{ts} || $a->{n} <=> $b->{n} } @{ $by_cpu{$cpu} };
+		VigilTrace::write_stream("$dir/stream_$cpu", cpu => $cpu,
+		    uuid => VigilTrace::uuid_bytes($UUID), records => \@ev,
+		    packet_size => 4096, grow => 'add',
+		    discarded => $self->{discarded}{$cpu} // 0);
 	}
 	return $dir;
 }
