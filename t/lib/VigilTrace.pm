@@ -127,6 +127,7 @@ sub pack_fields {
 		if ($type eq 'string') {
 			$payload .= pack 'Z*', $v // '';
 		} elsif ($type eq 'char_t') {
+			croak "VigilTrace: field $name: char_t without an array length" unless $n;
 			$v //= '';
 			$v = substr($v, 0, $n - 1) if $o{nul_terminate};
 			$payload .= pack "a$n", $v;
