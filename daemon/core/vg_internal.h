@@ -28,6 +28,7 @@ enum {
 	VG_ROLE_EXEC,
 	VG_ROLE_EXIT,
 	VG_ROLE_SWITCH,		/* sched:sched_switch: names placeholder tasks */
+	VG_ROLE_TASK_RENAME,	/* task:task_rename: a comm changes without exec */
 };
 
 typedef struct {
@@ -44,6 +45,7 @@ typedef struct {
 	int t_tid, t_pid, t_ppid, t_comm, t_uid, t_exe;
 	int t_child_pid, t_child_tgid, t_filename, t_tgid;
 	int t_prev_pid, t_prev_comm, t_next_pid, t_next_comm;
+	int t_newcomm;		/* task:task_rename (its pid is t_pid) */
 	/* derived classes */
 	guint nr;
 	guint n_args;

@@ -765,6 +765,7 @@ void vg_class_layout(VgEventClass *cls)
 	L->t_tid = L->t_pid = L->t_ppid = L->t_comm = L->t_uid = L->t_exe = -1;
 	L->t_child_pid = L->t_child_tgid = L->t_filename = L->t_tgid = -1;
 	L->t_prev_pid = L->t_prev_comm = L->t_next_pid = L->t_next_comm = -1;
+	L->t_newcomm = -1;
 	if (strcmp(cls->name, "raw_syscalls:sys_enter") == 0) {
 		L->role = VG_ROLE_SYS_ENTER;
 		L->sc_id = vg_class_field_index(cls, "id");
@@ -797,6 +798,12 @@ void vg_class_layout(VgEventClass *cls)
 		L->t_next_comm = vg_class_field_index(cls, "next_comm");
 		if (L->t_prev_pid < 0 || L->t_prev_comm < 0 ||
 		    L->t_next_pid < 0 || L->t_next_comm < 0)
+			L->role = VG_ROLE_NONE;
+	} else if (strcmp(cls->name, "task:task_rename") == 0) {
+		L->role = VG_ROLE_TASK_RENAME;
+		L->t_pid = vg_class_field_index(cls, "pid");
+		L->t_newcomm = vg_class_field_index(cls, "newcomm");
+		if (L->t_pid < 0 || L->t_newcomm < 0)
 			L->role = VG_ROLE_NONE;
 	}
 	if (L->role >= VG_ROLE_STATEDUMP && L->role <= VG_ROLE_EXIT) {

@@ -10,15 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/*
- * The merge calls vg_tasks_before() for classes whose role is
- * VG_ROLE_STATEDUMP or later (except VG_ROLE_SWITCH, only for
- * placeholders); vg_class_layout() gives task:task_rename no role, so the
- * table assigns it this one when it is created.  (Belongs in the role
- * enum of vg_internal.h and vg_class_layout(); kept here until then.)
- */
-#define VG_ROLE_TASK_RENAME	(VG_ROLE_SWITCH + 1)
-
 struct VgTasks {
 	GHashTable *tab;	/* tid -> VgTask * */
 	gboolean live;
@@ -27,10 +18,6 @@ struct VgTasks {
 	 * by tid; emptied when gen moves, so never a freed task) */
 	guint64 cache_gen;
 	VgTask *cache[256];
-	/* task:task_rename (prctl(PR_SET_NAME), /proc/PID/comm writes):
-	 * its class, NULL when the trace has none, and field indices */
-	const VgEventClass *rename_cls;
-	int rename_pid, rename_newcomm;
 };
 
 static void task_free(gpointer p)
@@ -44,20 +31,8 @@ static void task_free(gpointer p)
 VgTasks *vg_tasks_new(const VgMetadata *md, gboolean live)
 {
 	VgTasks *t = g_new0(VgTasks, 1);
-	const VgEventClass *rc;
 
-	rc = md ? vg_metadata_class_by_name(md, "task:task_rename") : NULL;
-	if (rc) {
-		t->rename_pid = vg_class_field_index(rc, "pid");
-		t->rename_newcomm = vg_class_field_index(rc, "newcomm");
-		if (t->rename_pid >= 0 && t->rename_newcomm >= 0 && rc->priv) {
-			VgClassLayout *L = rc->priv;
-
-			t->rename_cls = rc;
-			if (L->role == VG_ROLE_NONE)
-				L->role = VG_ROLE_TASK_RENAME;
-		}
-	}
+	(void)md;
 	t->tab = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 				       task_free);
 	t->live = live;
@@ -299,9 +274,9 @@ static void apply_switch(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 /* task:task_rename: the kernel's pid field is the renamed thread (which
  * is not always the current one: /proc/PID/comm can be written by
  * another process). */
-static void apply_rename(VgTasks *ts, VgEvent *e)
+static void apply_rename(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 {
-	gint32 tid = vg_event_int(e, ts->rename_pid);
+	gint32 tid = vg_event_int(e, L->t_pid);
 	gsize len;
 	const char *s;
 	VgTask *t;
@@ -309,7 +284,7 @@ static void apply_rename(VgTasks *ts, VgEvent *e)
 	if (tid <= 0)
 		return;
 	t = task_get(ts, tid);
-	s = vg_event_str(e, ts->rename_newcomm, &len);
+	s = vg_event_str(e, L->t_newcomm, &len);
 	if (s)
 		set_comm(t, s, strnlen(s, len));
 }
@@ -332,8 +307,7 @@ void vg_tasks_before(VgTasks *ts, VgEvent *e)
 		apply_switch(ts, e, L);
 		return;
 	case VG_ROLE_TASK_RENAME:
-		if (e->cls == ts->rename_cls)
-			apply_rename(ts, e);
+		apply_rename(ts, e, L);
 		break;
 	default:
 		break;
