@@ -541,10 +541,13 @@ static void deliver(VgEvent *e, gpointer data)
 	Vigild *d = data;
 	CpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
 
-	if (G_UNLIKELY(e->task->pid == d->self_pid)) {
+	if (G_UNLIKELY(e->task->pid == d->self_pid) &&
+	    !g_str_has_prefix(e->cls->name, "vigil:statedump")) {
 		/* Handlers make syscalls (and under some clock sources even
 		 * reading the time is one): delivering vigild's own events
-		 * would feed back into themselves. */
+		 * would feed back into themselves.  The statedump is written
+		 * by vigild's START call, so it carries vigild's tid, but it
+		 * describes every task: it is not vigild's own activity. */
 		c->self++;
 	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
 		c->comm_filtered++;
