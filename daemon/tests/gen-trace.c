@@ -43,33 +43,6 @@ typedef struct {
 	guint64 events;
 } CpuState;
 
-static guint64 fnv_mix(guint64 h, const void *d, gsize n)
-{
-	const guint8 *p = d;
-	gsize i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= G_GUINT64_CONSTANT(1099511628211);
-	}
-	return h;
-}
-
-/* The checksum vg-replay computes too. */
-guint64 gen_event_hash(guint64 h, guint64 ts, guint cpu, const char *cls,
-		       gint32 tid, gint32 pid, gint32 ppid, const char *comm);
-guint64 gen_event_hash(guint64 h, guint64 ts, guint cpu, const char *cls,
-		       gint32 tid, gint32 pid, gint32 ppid, const char *comm)
-{
-	h = fnv_mix(h, &ts, 8);
-	h = fnv_mix(h, &cpu, 4);
-	h = fnv_mix(h, cls, strlen(cls));
-	h = fnv_mix(h, &tid, 4);
-	h = fnv_mix(h, &pid, 4);
-	h = fnv_mix(h, &ppid, 4);
-	h = fnv_mix(h, comm, strlen(comm));
-	return h;
-}
 
 static char *out_dir, *expect_file, *mix;
 static gint n_cpus = 4, n_events = 10000, seed = 1, subbuf = 4096, discard_every = 0;

@@ -295,4 +295,32 @@ static inline void vgt_statedump(VgtPkt *p, guint64 ts, gint32 tid, gint32 pid,
 	vgt_str(p, exe);
 }
 
+/* The checksum over (time, cpu, class, task) that gen-trace writes into
+ * its expected-result file and vg-replay computes from a replay. */
+static inline guint64 vgt_fnv_mix(guint64 h, const void *d, gsize n)
+{
+	const guint8 *p = d;
+	gsize i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= G_GUINT64_CONSTANT(1099511628211);
+	}
+	return h;
+}
+
+static inline guint64 gen_event_hash(guint64 h, guint64 ts, guint cpu,
+				     const char *cls, gint32 tid, gint32 pid,
+				     gint32 ppid, const char *comm)
+{
+	h = vgt_fnv_mix(h, &ts, 8);
+	h = vgt_fnv_mix(h, &cpu, 4);
+	h = vgt_fnv_mix(h, cls, strlen(cls));
+	h = vgt_fnv_mix(h, &tid, 4);
+	h = vgt_fnv_mix(h, &pid, 4);
+	h = vgt_fnv_mix(h, &ppid, 4);
+	h = vgt_fnv_mix(h, comm, strlen(comm));
+	return h;
+}
+
 #endif
