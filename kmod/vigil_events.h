@@ -90,32 +90,27 @@ VIGIL_EVENT(sched_switch, "sched", "sched_switch", VG_TP,
 		VF_INT(s32, int32_t, next_prio, next->prio)
 	))
 
-/*
- * sched_wakeup and sched_wakeup_new are one class in the kernel
- * (sched_wakeup_template): one field list serves both.  It expands where
- * it is used, so it follows each inclusion's VG_FIELDS/VF_* definitions.
- */
-#ifndef VIGIL_WAKEUP_FIELDS
-#define VIGIL_WAKEUP_FIELDS					\
-	VG_FIELDS(						\
-		VF_CHARS(comm, 16, p->comm)			\
-		VF_INT(s32, int32_t, pid, p->pid)		\
-		VF_INT(s32, int32_t, prio, p->prio)		\
-		VF_INT(s32, int32_t, target_cpu, task_cpu(p))	\
-	)
-#endif
-
 VIGIL_EVENT(sched_wakeup, "sched", "sched_wakeup", VG_TP,
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
-	VIGIL_WAKEUP_FIELDS)
+	VG_FIELDS(
+		VF_CHARS(comm, 16, p->comm)
+		VF_INT(s32, int32_t, pid, p->pid)
+		VF_INT(s32, int32_t, prio, p->prio)
+		VF_INT(s32, int32_t, target_cpu, task_cpu(p))
+	))
 
 VIGIL_EVENT(sched_wakeup_new, "sched", "sched_wakeup_new", VG_TP,
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
-	VIGIL_WAKEUP_FIELDS)
+	VG_FIELDS(
+		VF_CHARS(comm, 16, p->comm)
+		VF_INT(s32, int32_t, pid, p->pid)
+		VF_INT(s32, int32_t, prio, p->prio)
+		VF_INT(s32, int32_t, target_cpu, task_cpu(p))
+	))
 
 VIGIL_EVENT(sched_process_fork, "sched", "sched_process_fork", VG_TP,
 	VG_PROTO(struct task_struct *parent, struct task_struct *child),
