@@ -3,6 +3,9 @@
 #   make              build the kernel module, the daemon and the Perl module
 #   make test         build, then run the whole test suite (prove -r t/)
 #   make install      install (DESTDIR=..., PREFIX=/usr/local)
+#   make userspace    everything but the kernel module (no kernel headers needed)
+#   make install-userspace   install all of it but the module
+#   make deb          Debian packages vigil, libvigil-perl, vigil-dkms in build/deb/
 #   make clean        remove everything the build made
 #   make bench        run scripts/bench (or every program in scripts/bench/)
 #
@@ -12,6 +15,8 @@
 
 PREFIX	?= /usr/local
 DESTDIR	?=
+# vigild reads /etc/vigil/vigil.yaml whatever PREFIX is.
+SYSCONFDIR ?= /etc
 PERL	?= perl
 PROVE	?= prove
 POD2MAN	?= pod2man
@@ -28,9 +33,18 @@ HANDLERS	:= $(wildcard handlers/*.pl)
 SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
-	install-service clean bench
+	install-service install-config install-userspace userspace kmod-tools deb clean bench
 
 all: kmod daemon perl
+
+# What needs no kernel build tree: the daemon, the Perl module and
+# vigil-capture (the Debian packages build this; DKMS builds the module).
+userspace: daemon perl kmod-tools
+
+kmod-tools:
+ifneq ($(KMOD_MK),)
+	$(MAKE) -C kmod tools
+endif
 
 kmod:
 ifneq ($(KMOD_MK),)
@@ -62,9 +76,14 @@ endif
 test: all
 	$(PROVE) -r t/
 
-install: all install-handlers install-man
+install: all install-userspace
 ifneq ($(KMOD_MK),)
-	$(MAKE) -C kmod $(KDIR_ARG) install INSTALL_MOD_PATH=$(DESTDIR)
+	$(MAKE) -C kmod $(KDIR_ARG) install-module INSTALL_MOD_PATH=$(DESTDIR)
+endif
+
+install-userspace: userspace install-handlers install-man install-config
+ifneq ($(KMOD_MK),)
+	$(MAKE) -C kmod install-tools DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 endif
 ifneq ($(DAEMON_MK),)
 	$(MAKE) -C daemon install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
@@ -86,6 +105,27 @@ PERL_INSTALL_ARGS := INSTALLSITELIB=$(PREFIX)/lib/perl5 INSTALLSITEARCH=$(PREFIX
 	INSTALLSITEMAN3DIR=$(PREFIX)/share/man/man3 INSTALLSITEMAN1DIR=$(PREFIX)/share/man/man1 \
 	INSTALLSITEBIN=$(PREFIX)/bin INSTALLSITESCRIPT=$(PREFIX)/bin
 endif
+
+# The configuration file: never overwrite one that is there (it may be
+# edited); the shipped one is put beside it as vigil.yaml.new.
+CONF := $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
+install-config:
+	@if [ -f $(CONF) ] && ! cmp -s etc/vigil.yaml $(CONF); then \
+		install -m 0644 etc/vigil.yaml $(CONF).new; \
+		echo "install-config: $(CONF) exists and differs: kept it, wrote $(CONF).new"; \
+	else \
+		install -D -m 0644 etc/vigil.yaml $(CONF); \
+	fi
+
+# Debian packages, built from a copy of the tracked and new (not ignored)
+# files in build/deb/src, so this tree's own build is left alone;
+# dpkg-buildpackage puts the packages in build/deb/.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	git ls-files -z -co --exclude-standard | grep -zv '^build/' | \
+		xargs -0 tar -cf - | tar -xf - -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	@ls build/deb/*.deb
 
 install-handlers:
 ifneq ($(HANDLERS),)
