@@ -158,6 +158,62 @@ VgPacket *vg_packet_new_copy(const guint8 *data, gsize avail,
 			     guint64 offset, GError **error);
 VgPacket *vg_packet_ref(VgPacket *p);
 void vg_packet_unref(VgPacket *p);
+/* A copy of p without its padding (packet_size rewritten to the content
+ * rounded up to 8 bytes: still a valid packet), or NULL when p has no
+ * padding to drop or is not in the layout of vigil_abi.h. */
+VgPacket *vg_packet_compact(VgPacket *p);
+
+/* ---- packet writer (vg_pktwrite.c) ------------------------------------- */
+
+/* Builds one packet in vigil's layout in memory:
+ *
+ *	vg_pw_begin(&w, uuid, cpu, seq, discarded);
+ *	vg_pw_record(&w, id, ts, tid);	record header, then its payload:
+ *	vg_pw_u32(&w, ...); vg_pw_chars(&w, comm, 16); vg_pw_string(&w, s);
+ *	p = vg_pw_finish(&w, 0, 0, 0, "origin", &err);
+ *
+ * Integers are written little-endian, packed (align = 8 bits). */
+typedef struct {
+	GByteArray *buf;	/* the packet so far (header space first) */
+	guint8 uuid[16];
+	guint32 cpu;		/* stream_instance_id and cpu_id */
+	guint64 seq;		/* packet_seq_num */
+	guint64 discarded;	/* events_discarded */
+	guint64 ts_first, ts_last;	/* of the records written */
+	gboolean any;
+} VgPacketWriter;
+
+void vg_pw_begin(VgPacketWriter *w, const guint8 *uuid, guint32 cpu,
+		 guint64 seq, guint64 discarded);
+/* Bytes written so far (headers included). */
+gsize vg_pw_len(const VgPacketWriter *w);
+/* Record header { uint16 id; uint64 timestamp; } and context { int32 tid }. */
+void vg_pw_record(VgPacketWriter *w, guint16 id, guint64 ts, gint32 tid);
+void vg_pw_put(VgPacketWriter *w, const void *data, gsize n);
+void vg_pw_u8(VgPacketWriter *w, guint8 v);
+void vg_pw_u16(VgPacketWriter *w, guint16 v);
+void vg_pw_u32(VgPacketWriter *w, guint32 v);
+void vg_pw_u64(VgPacketWriter *w, guint64 v);
+/* The low size bytes of v (size 1..8). */
+void vg_pw_uint(VgPacketWriter *w, guint64 v, guint size);
+/* NUL-terminated string field. */
+void vg_pw_string(VgPacketWriter *w, const char *s);
+/* char_t NAME[n]: s truncated or NUL-padded to n bytes (s may be NULL). */
+void vg_pw_chars(VgPacketWriter *w, const char *s, guint n);
+/* Fill in the packet header and context and pad with zeros to
+ * packet_size bytes (0: the content rounded up to 8; a packet_size below
+ * the content is written as given, for tests of bad packets).  ts_begin/ts_end 0:
+ * the first/last record's timestamp (ts_end never below ts_begin).
+ * Returns the bytes (g_free) and their number; w is spent. */
+guint8 *vg_pw_end(VgPacketWriter *w, gsize packet_size, guint64 ts_begin,
+		  guint64 ts_end, gsize *len);
+/* Same, as a packet that owns the bytes (NULL with error if the result is
+ * not a valid packet, e.g. packet_size below the content). */
+VgPacket *vg_pw_finish(VgPacketWriter *w, gsize packet_size,
+		       guint64 ts_begin, guint64 ts_end, const char *origin,
+		       GError **error);
+/* Drop an unfinished packet. */
+void vg_pw_abort(VgPacketWriter *w);
 
 /* Iterate over the records of a packet.  The event handed out has
  * cls, ts, cpu, tid, payload (payload_len = bytes up to the end of

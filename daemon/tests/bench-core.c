@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 		tid = cur_tid[c];
 
 		t += g_rand_int_range(r, 1, 100);
-		if (b[c].b->len > 65536 - 200) {
+		if (vg_pw_len(&b[c]) > 65536 - 200) {
 			g_ptr_array_add(pkts, vgt_pkt_finish(&b[c], 65536, 0, t));
 			vgt_pkt_begin(&b[c], c, 0, 0);
 		}
@@ -153,14 +153,14 @@ int main(int argc, char **argv)
 			vgt_sys_enter(&b[c], t, tid, k < 60 ? 0 : 257, args,
 				      k < 60 ? -1 : 1, k < 60 ? NULL : "/etc/ld.so.cache");
 		} else {
-			vgt_ev(&b[c], VGT_SCHED_SWITCH, t, tid);
-			vgt_chars(&b[c], "worker", 16);
-			vgt_u32(&b[c], tid);
-			vgt_u32(&b[c], 120);
-			vgt_u64(&b[c], 1);
-			vgt_chars(&b[c], "swapper/1", 16);
-			vgt_u32(&b[c], 0);
-			vgt_u32(&b[c], 120);
+			vg_pw_record(&b[c], VGT_SCHED_SWITCH, t, tid);
+			vg_pw_chars(&b[c], "worker", 16);
+			vg_pw_u32(&b[c], tid);
+			vg_pw_u32(&b[c], 120);
+			vg_pw_u64(&b[c], 1);
+			vg_pw_chars(&b[c], "swapper/1", 16);
+			vg_pw_u32(&b[c], 0);
+			vg_pw_u32(&b[c], 120);
 		}
 	}
 	for (i = 0; i < n_cpus; i++)

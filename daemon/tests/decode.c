@@ -33,25 +33,25 @@ static VgPacket *kinds_packet(const char *s1, const char *s2)
 	VgtPkt b = { 0 };
 
 	vgt_pkt_begin(&b, 0, 0, 0);
-	vgt_ev(&b, KINDS_ID, 100, 7);
-	vgt_u8(&b, 250);
-	vgt_u8(&b, (guint8)-5);
-	vgt_u16(&b, 65000);
-	vgt_u16(&b, (guint16)-300);
-	vgt_u32(&b, 4000000000u);
-	vgt_u32(&b, (guint32)-70000);
-	vgt_u64(&b, G_GUINT64_CONSTANT(18000000000000000000));
-	vgt_u64(&b, (guint64)G_GINT64_CONSTANT(-9000000000000000000));
-	vgt_u64(&b, 0xdeadbeef);
-	vgt_put(&b, "abcd", 4);	/* full: no NUL */
-	vgt_u16(&b, (guint16)-1);
-	vgt_u16(&b, 2);
-	vgt_u16(&b, 300);
-	vgt_str(&b, s1);
-	vgt_u32(&b, (guint32)-42);
-	vgt_str(&b, s2);
-	vgt_u64(&b, 77);
-	vgt_chars(&b, "z", 3);
+	vg_pw_record(&b, KINDS_ID, 100, 7);
+	vg_pw_u8(&b, 250);
+	vg_pw_u8(&b, (guint8)-5);
+	vg_pw_u16(&b, 65000);
+	vg_pw_u16(&b, (guint16)-300);
+	vg_pw_u32(&b, 4000000000u);
+	vg_pw_u32(&b, (guint32)-70000);
+	vg_pw_u64(&b, G_GUINT64_CONSTANT(18000000000000000000));
+	vg_pw_u64(&b, (guint64)G_GINT64_CONSTANT(-9000000000000000000));
+	vg_pw_u64(&b, 0xdeadbeef);
+	vg_pw_put(&b, "abcd", 4);	/* full: no NUL */
+	vg_pw_u16(&b, (guint16)-1);
+	vg_pw_u16(&b, 2);
+	vg_pw_u16(&b, 300);
+	vg_pw_string(&b, s1);
+	vg_pw_u32(&b, (guint32)-42);
+	vg_pw_string(&b, s2);
+	vg_pw_u64(&b, 77);
+	vg_pw_chars(&b, "z", 3);
 	return vgt_pkt_finish(&b, 0, 0, 0);
 }
 
@@ -165,14 +165,14 @@ static void test_next_record_follows_a_partly_read_one(void)
 
 	vgt_pkt_begin(&b, 0, 0, 0);
 	for (i = 0; i < 3; i++) {
-		vgt_ev(&b, VGT_EXEC, 10 + i, 1);
-		vgt_str(&b, i == 1 ? "/usr/bin/longer-name" : "/bin/x");
-		vgt_u32(&b, 100 + i);
-		vgt_u32(&b, 100 + i);
-		vgt_u32(&b, 100 + i);
-		vgt_u32(&b, 1);
-		vgt_u32(&b, 0);
-		vgt_str(&b, i == 2 ? "" : "arg1 arg2");
+		vg_pw_record(&b, VGT_EXEC, 10 + i, 1);
+		vg_pw_string(&b, i == 1 ? "/usr/bin/longer-name" : "/bin/x");
+		vg_pw_u32(&b, 100 + i);
+		vg_pw_u32(&b, 100 + i);
+		vg_pw_u32(&b, 100 + i);
+		vg_pw_u32(&b, 1);
+		vg_pw_u32(&b, 0);
+		vg_pw_string(&b, i == 2 ? "" : "arg1 arg2");
 	}
 	p = vgt_pkt_finish(&b, 0, 0, 0);
 	vg_record_iter_init(&it, md, p);

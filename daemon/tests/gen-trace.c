@@ -101,7 +101,7 @@ static VgtPkt *room(guint c, gsize rec, guint64 ts)
 			rec, subbuf);
 		exit(1);
 	}
-	if (s->open && s->b.b->len + rec > (gsize)subbuf)
+	if (s->open && vg_pw_len(&s->b) + rec > (gsize)subbuf)
 		flush_cpu(c, ts);
 	if (!s->open) {
 		if (discard_every && s->packets && s->packets % discard_every == 0) {
@@ -228,22 +228,22 @@ int main(int argc, char **argv)
 			Task *n2 = g_ptr_array_index(tasks, g_rand_int_range(r, 0, tasks->len));
 
 			b = room(c, 14 + 16 + 4 + 4 + 8 + 16 + 4 + 4, t);
-			vgt_ev(b, VGT_SCHED_SWITCH, t, tk->tid);
-			vgt_chars(b, tk->comm, 16);
-			vgt_u32(b, tk->tid);
-			vgt_u32(b, 120);
-			vgt_u64(b, 1);
-			vgt_chars(b, n2->comm, 16);
-			vgt_u32(b, n2->tid);
-			vgt_u32(b, 120);
+			vg_pw_record(b, VGT_SCHED_SWITCH, t, tk->tid);
+			vg_pw_chars(b, tk->comm, 16);
+			vg_pw_u32(b, tk->tid);
+			vg_pw_u32(b, 120);
+			vg_pw_u64(b, 1);
+			vg_pw_chars(b, n2->comm, 16);
+			vg_pw_u32(b, n2->tid);
+			vg_pw_u32(b, 120);
 			count("sched:sched_switch", t, c, tk);
 		} else if (k < 82) {		/* irq */
 			const char *nm = irqs[g_rand_int_range(r, 0, 3)];
 
 			b = room(c, 14 + 4 + strlen(nm) + 1, t);
-			vgt_ev(b, VGT_IRQ_ENTRY, t, tk->tid);
-			vgt_u32(b, 10 + i % 5);
-			vgt_str(b, nm);
+			vg_pw_record(b, VGT_IRQ_ENTRY, t, tk->tid);
+			vg_pw_u32(b, 10 + i % 5);
+			vg_pw_string(b, nm);
 			count("irq:irq_handler_entry", t, c, tk);
 		} else if (k < 88 && tasks->len < 200) {	/* fork */
 			Task *ch = g_new0(Task, 1);
@@ -255,12 +255,12 @@ int main(int argc, char **argv)
 			ch->uid = tk->uid;
 			memcpy(ch->comm, tk->comm, 16);
 			b = room(c, 14 + 16 + 4 + 16 + 4 + 4, t);
-			vgt_ev(b, VGT_FORK, t, tk->tid);
-			vgt_chars(b, tk->comm, 16);
-			vgt_u32(b, tk->tid);
-			vgt_chars(b, tk->comm, 16);
-			vgt_u32(b, ch->tid);
-			vgt_u32(b, ch->pid);
+			vg_pw_record(b, VGT_FORK, t, tk->tid);
+			vg_pw_chars(b, tk->comm, 16);
+			vg_pw_u32(b, tk->tid);
+			vg_pw_chars(b, tk->comm, 16);
+			vg_pw_u32(b, ch->tid);
+			vg_pw_u32(b, ch->pid);
 			count("sched:sched_process_fork", t, c, tk);
 			g_ptr_array_add(tasks, ch);
 		} else if (k < 92) {		/* exec */
@@ -270,31 +270,31 @@ int main(int argc, char **argv)
 			base = strrchr(file, '/') + 1;
 			g_strlcpy(tk->comm, base, 16);
 			b = room(c, 14 + strlen(file) + 1 + 20 + 6, t);
-			vgt_ev(b, VGT_EXEC, t, tk->tid);
-			vgt_str(b, file);
-			vgt_u32(b, tk->tid);
-			vgt_u32(b, tk->tid);
-			vgt_u32(b, tk->pid);
-			vgt_u32(b, tk->ppid);
-			vgt_u32(b, tk->uid);
-			vgt_str(b, "-x -y");
+			vg_pw_record(b, VGT_EXEC, t, tk->tid);
+			vg_pw_string(b, file);
+			vg_pw_u32(b, tk->tid);
+			vg_pw_u32(b, tk->tid);
+			vg_pw_u32(b, tk->pid);
+			vg_pw_u32(b, tk->ppid);
+			vg_pw_u32(b, tk->uid);
+			vg_pw_string(b, "-x -y");
 			count("sched:sched_process_exec", t, c, tk);
 		} else if (k < 95 && tasks->len > 8 && tk->tid >= 1000) {	/* exit */
 			b = room(c, 14 + 16 + 16, t);
-			vgt_ev(b, VGT_EXIT, t, tk->tid);
-			vgt_chars(b, tk->comm, 16);
-			vgt_u32(b, tk->tid);
-			vgt_u32(b, 120);
-			vgt_u32(b, tk->pid);
-			vgt_u32(b, 0);
+			vg_pw_record(b, VGT_EXIT, t, tk->tid);
+			vg_pw_chars(b, tk->comm, 16);
+			vg_pw_u32(b, tk->tid);
+			vg_pw_u32(b, 120);
+			vg_pw_u32(b, tk->pid);
+			vg_pw_u32(b, 0);
 			count("sched:sched_process_exit", t, c, tk);
 			g_ptr_array_remove_fast(tasks, tk);
 		} else {			/* page fault */
 			b = room(c, 14 + 24, t);
-			vgt_ev(b, VGT_PAGE_FAULT, t, tk->tid);
-			vgt_u64(b, 0x7f0000000000ull + i * 4096);
-			vgt_u64(b, 0x400000 + i);
-			vgt_u64(b, 6);
+			vg_pw_record(b, VGT_PAGE_FAULT, t, tk->tid);
+			vg_pw_u64(b, 0x7f0000000000ull + i * 4096);
+			vg_pw_u64(b, 0x400000 + i);
+			vg_pw_u64(b, 6);
 			count("exceptions:page_fault_user", t, c, tk);
 		}
 	}

@@ -285,7 +285,7 @@ static void test_corrupt_record_is_reported_and_the_rest_continues(void)
 	m = new_merge(md, 1, &r);
 	vgt_pkt_begin(&b, 0, 0, 0);
 	vgt_sys_exit(&b, 1, 1, 0, 1);
-	vgt_ev(&b, 4000, 2, 1);
+	vg_pw_record(&b, 4000, 2, 1);
 	vgt_sys_exit(&b, 3, 1, 0, 3);
 	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
 	vg_merge_push(m, pkt(0, 1, 0, 0, TS(4)));

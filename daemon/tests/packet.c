@@ -197,7 +197,7 @@ static void test_corrupt_records_skip_the_rest_of_the_packet(void)
 	/* unknown event id */
 	vgt_pkt_begin(&b, 2, 4, 0);
 	vgt_sys_exit(&b, 10, 5, 0, 0);
-	vgt_ev(&b, 999, 20, 5);
+	vg_pw_record(&b, 999, 20, 5);
 	vgt_sys_exit(&b, 30, 5, 0, 0);
 	p = vgt_pkt_finish(&b, 0, 0, 0);
 	vg_record_iter_init(&it, md, p);
@@ -216,7 +216,7 @@ static void test_corrupt_records_skip_the_rest_of_the_packet(void)
 	{
 		/* overwrite the NUL of exe, the last content byte (zero
 		 * padding follows, outside the content) */
-		gsize content = b.b->len;
+		gsize content = vg_pw_len(&b);
 
 		d = vgt_pkt_end(&b, content + 16, 0, 0, &len);
 		d[content - 1] = 'X';
@@ -237,7 +237,7 @@ static void test_corrupt_records_skip_the_rest_of_the_packet(void)
 	/* a truncated record header, and a fixed part past the end */
 	vgt_pkt_begin(&b, 0, 1, 0);
 	vgt_sys_exit(&b, 10, 5, 0, 0);
-	vgt_u32(&b, 7);
+	vg_pw_u32(&b, 7);
 	p = vgt_pkt_finish(&b, 0, 0, 0);
 	vg_record_iter_init(&it, md, p);
 	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
@@ -247,8 +247,8 @@ static void test_corrupt_records_skip_the_rest_of_the_packet(void)
 	vg_packet_unref(p);
 
 	vgt_pkt_begin(&b, 0, 1, 0);
-	vgt_ev(&b, VGT_SYS_EXIT, 10, 5);
-	vgt_u64(&b, 1);
+	vg_pw_record(&b, VGT_SYS_EXIT, 10, 5);
+	vg_pw_u64(&b, 1);
 	p = vgt_pkt_finish(&b, 0, 0, 0);
 	vg_record_iter_init(&it, md, p);
 	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, -1);

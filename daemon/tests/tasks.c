@@ -34,48 +34,48 @@ static void on_event(VgEvent *e, gpointer data)
 static void fork_ev(VgtPkt *b, guint64 ts, gint32 parent, const char *pcomm,
 		    gint32 child, gint32 child_tgid)
 {
-	vgt_ev(b, VGT_FORK, ts, parent);
-	vgt_chars(b, pcomm, 16);
-	vgt_u32(b, parent);
-	vgt_chars(b, pcomm, 16);
-	vgt_u32(b, child);
-	vgt_u32(b, child_tgid);
+	vg_pw_record(b, VGT_FORK, ts, parent);
+	vg_pw_chars(b, pcomm, 16);
+	vg_pw_u32(b, parent);
+	vg_pw_chars(b, pcomm, 16);
+	vg_pw_u32(b, child);
+	vg_pw_u32(b, child_tgid);
 }
 
 static void exec_ev(VgtPkt *b, guint64 ts, gint32 tid, const char *file,
 		    gint32 tgid, gint32 ppid, guint32 uid)
 {
-	vgt_ev(b, VGT_EXEC, ts, tid);
-	vgt_str(b, file);
-	vgt_u32(b, tid);
-	vgt_u32(b, tid);
-	vgt_u32(b, tgid);
-	vgt_u32(b, ppid);
-	vgt_u32(b, uid);
-	vgt_str(b, "x y");
+	vg_pw_record(b, VGT_EXEC, ts, tid);
+	vg_pw_string(b, file);
+	vg_pw_u32(b, tid);
+	vg_pw_u32(b, tid);
+	vg_pw_u32(b, tgid);
+	vg_pw_u32(b, ppid);
+	vg_pw_u32(b, uid);
+	vg_pw_string(b, "x y");
 }
 
 static void exit_ev(VgtPkt *b, guint64 ts, gint32 tid, gint32 tgid)
 {
-	vgt_ev(b, VGT_EXIT, ts, tid);
-	vgt_chars(b, "whatever", 16);
-	vgt_u32(b, tid);
-	vgt_u32(b, 120);
-	vgt_u32(b, tgid);
-	vgt_u32(b, 0);
+	vg_pw_record(b, VGT_EXIT, ts, tid);
+	vg_pw_chars(b, "whatever", 16);
+	vg_pw_u32(b, tid);
+	vg_pw_u32(b, 120);
+	vg_pw_u32(b, tgid);
+	vg_pw_u32(b, 0);
 }
 
 static void switch_ev(VgtPkt *b, guint64 ts, gint32 prev, const char *prev_comm,
 		      gint32 next, const char *next_comm)
 {
-	vgt_ev(b, VGT_SCHED_SWITCH, ts, prev);
-	vgt_chars(b, prev_comm, 16);
-	vgt_u32(b, prev);
-	vgt_u32(b, 120);
-	vgt_u64(b, 1);
-	vgt_chars(b, next_comm, 16);
-	vgt_u32(b, next);
-	vgt_u32(b, 120);
+	vg_pw_record(b, VGT_SCHED_SWITCH, ts, prev);
+	vg_pw_chars(b, prev_comm, 16);
+	vg_pw_u32(b, prev);
+	vg_pw_u32(b, 120);
+	vg_pw_u64(b, 1);
+	vg_pw_chars(b, next_comm, 16);
+	vg_pw_u32(b, next);
+	vg_pw_u32(b, 120);
 }
 
 static void test_tasks_follow_statedump_fork_exec_exit(void)
@@ -219,11 +219,11 @@ static VgMetadata *metadata_with_rename(void)
 static void rename_ev(VgtPkt *b, guint64 ts, gint32 cur, gint32 tid,
 		      const char *oldc, const char *newc)
 {
-	vgt_ev(b, VGT_RENAME, ts, cur);
-	vgt_u32(b, tid);
-	vgt_chars(b, oldc, 16);
-	vgt_chars(b, newc, 16);
-	vgt_u16(b, 0);
+	vg_pw_record(b, VGT_RENAME, ts, cur);
+	vg_pw_u32(b, tid);
+	vg_pw_chars(b, oldc, 16);
+	vg_pw_chars(b, newc, 16);
+	vg_pw_u16(b, 0);
 }
 
 static void test_task_rename_sets_the_comm_of_the_renamed_thread(void)

@@ -1,7 +1,7 @@
 /*
  * vg_testlib.h - helpers shared by the core's tests, gen-trace and
  * bench-core: the TSDL text of a vigil trace (the layout vigil.ko
- * emits, see kmod/vigil_metadata.c) and a builder for CTF packets.
+ * emits, see kmod/vigil_metadata.c) and helpers around the core's packet writer (vg_pw_*).
  *
  * Header only: each test program is one .c file.
  */
@@ -136,112 +136,33 @@ static inline char *vgt_tsdl(const char *extra_env)
 		extra_env ? extra_env : "");
 }
 
-/* ---- packet builder ---------------------------------------------------- */
+/* ---- packets ------------------------------------------------------------ */
 
-typedef struct {
-	GByteArray *b;
-	guint32 cpu;
-	guint64 seq;
-	guint64 discarded;
-	guint64 ts_first, ts_last;
-	gboolean any;
-	const guint8 *uuid;
-} VgtPkt;
-
-static inline void vgt_put(VgtPkt *p, const void *d, gsize n)
-{
-	g_byte_array_append(p->b, d, n);
-}
-
-static inline void vgt_u8(VgtPkt *p, guint8 v) { vgt_put(p, &v, 1); }
-static inline void vgt_u16(VgtPkt *p, guint16 v) { vgt_put(p, &v, 2); }
-static inline void vgt_u32(VgtPkt *p, guint32 v) { vgt_put(p, &v, 4); }
-static inline void vgt_u64(VgtPkt *p, guint64 v) { vgt_put(p, &v, 8); }
-static inline void vgt_str(VgtPkt *p, const char *s) { vgt_put(p, s, strlen(s) + 1); }
-
-static inline void vgt_chars(VgtPkt *p, const char *s, guint n)
-{
-	char buf[256] = { 0 };
-
-	strncpy(buf, s, n < sizeof(buf) ? n : sizeof(buf));
-	vgt_put(p, buf, n);
-}
+/* Packets are built with the core's packet writer (vg_pw_*, vg_stream.h);
+ * these begin one with the test uuid and finish it as a packet object. */
+typedef VgPacketWriter VgtPkt;
 
 static inline void vgt_pkt_begin(VgtPkt *p, guint32 cpu, guint64 seq,
 				 guint64 discarded)
 {
-	guint8 zero[VIGIL_PACKET_HDR_SIZE] = { 0 };
-
-	p->b = g_byte_array_new();
-	p->cpu = cpu;
-	p->seq = seq;
-	p->discarded = discarded;
-	p->any = FALSE;
-	p->ts_first = p->ts_last = 0;
-	if (!p->uuid)
-		p->uuid = vgt_uuid;
-	vgt_put(p, zero, sizeof(zero));
+	vg_pw_begin(p, vgt_uuid, cpu, seq, discarded);
 }
 
-/* Record header; the payload follows with vgt_u8 ... vgt_str. */
-static inline void vgt_ev(VgtPkt *p, guint16 id, guint64 ts, gint32 tid)
-{
-	if (!p->any)
-		p->ts_first = ts;
-	p->any = TRUE;
-	if (ts > p->ts_last)
-		p->ts_last = ts;
-	vgt_u16(p, id);
-	vgt_u64(p, ts);
-	vgt_u32(p, (guint32)tid);
-}
-
-/* Finish: fill header and context, pad to packet_size (0: content size
- * rounded up to 8).  ts_end 0: the last event's timestamp.  Returns the
- * bytes (g_free) and their size. */
+/* Finish: see vg_pw_end() (packet_size 0: content rounded up to 8;
+ * ts_end 0: the last event's timestamp).  Returns the bytes (g_free). */
 static inline guint8 *vgt_pkt_end(VgtPkt *p, gsize packet_size,
 				  guint64 ts_begin, guint64 ts_end, gsize *len)
 {
-	struct vigil_packet_header h;
-	struct vigil_packet_context c;
-	gsize content = p->b->len;
-	guint8 zero[8] = { 0 };
-
-	if (!packet_size)
-		packet_size = (content + 7) & ~(gsize)7;
-	while (p->b->len < packet_size) {
-		gsize n = packet_size - p->b->len;
-
-		g_byte_array_append(p->b, zero, n > 8 ? 8 : n);
-	}
-	h.magic = VIGIL_CTF_MAGIC;
-	memcpy(h.uuid, p->uuid, 16);
-	h.stream_id = 0;
-	h.stream_instance_id = p->cpu;
-	c.timestamp_begin = ts_begin ? ts_begin : p->ts_first;
-	c.timestamp_end = ts_end ? ts_end : p->ts_last;
-	if (c.timestamp_end < c.timestamp_begin)
-		c.timestamp_end = c.timestamp_begin;
-	c.content_size = content * 8;
-	c.packet_size = packet_size * 8;
-	c.packet_seq_num = p->seq;
-	c.events_discarded = p->discarded;
-	c.cpu_id = p->cpu;
-	memcpy(p->b->data, &h, sizeof(h));
-	memcpy(p->b->data + sizeof(h), &c, sizeof(c));
-	*len = p->b->len;
-	return g_byte_array_free(p->b, FALSE);
+	return vg_pw_end(p, packet_size, ts_begin, ts_end, len);
 }
 
 /* A packet object owning the bytes. */
 static inline VgPacket *vgt_pkt_finish(VgtPkt *p, gsize packet_size,
 				       guint64 ts_begin, guint64 ts_end)
 {
-	gsize len;
-	guint8 *d = vgt_pkt_end(p, packet_size, ts_begin, ts_end, &len);
 	GError *err = NULL;
-	VgPacket *pk = vg_packet_new_borrowed(d, len, NULL, "test", 0, g_free,
-					      d, &err);
+	VgPacket *pk = vg_pw_finish(p, packet_size, ts_begin, ts_end, "test",
+				    &err);
 
 	g_assert_no_error(err);
 	return pk;
@@ -265,34 +186,34 @@ static inline void vgt_sys_enter(VgtPkt *p, guint64 ts, gint32 tid, gint64 nr,
 {
 	int i;
 
-	vgt_ev(p, VGT_SYS_ENTER, ts, tid);
-	vgt_u64(p, nr);
+	vg_pw_record(p, VGT_SYS_ENTER, ts, tid);
+	vg_pw_u64(p, nr);
 	for (i = 0; i < 6; i++)
-		vgt_u64(p, args ? args[i] : 0);
-	vgt_u8(p, path_arg >= 0 ? path_arg : 0);
-	vgt_u8(p, path ? 1 : 0);
-	vgt_str(p, path ? path : "");
+		vg_pw_u64(p, args ? args[i] : 0);
+	vg_pw_u8(p, path_arg >= 0 ? path_arg : 0);
+	vg_pw_u8(p, path ? 1 : 0);
+	vg_pw_string(p, path ? path : "");
 }
 
 static inline void vgt_sys_exit(VgtPkt *p, guint64 ts, gint32 tid, gint64 nr,
 				gint64 ret)
 {
-	vgt_ev(p, VGT_SYS_EXIT, ts, tid);
-	vgt_u64(p, nr);
-	vgt_u64(p, ret);
+	vg_pw_record(p, VGT_SYS_EXIT, ts, tid);
+	vg_pw_u64(p, nr);
+	vg_pw_u64(p, ret);
 }
 
 static inline void vgt_statedump(VgtPkt *p, guint64 ts, gint32 tid, gint32 pid,
 				 gint32 ppid, const char *comm, guint32 uid,
 				 const char *exe)
 {
-	vgt_ev(p, VGT_STATEDUMP, ts, 0);
-	vgt_u32(p, tid);
-	vgt_u32(p, pid);
-	vgt_u32(p, ppid);
-	vgt_chars(p, comm, 16);
-	vgt_u32(p, uid);
-	vgt_str(p, exe);
+	vg_pw_record(p, VGT_STATEDUMP, ts, 0);
+	vg_pw_u32(p, tid);
+	vg_pw_u32(p, pid);
+	vg_pw_u32(p, ppid);
+	vg_pw_chars(p, comm, 16);
+	vg_pw_u32(p, uid);
+	vg_pw_string(p, exe);
 }
 
 /* The checksum over (time, cpu, class, task) that gen-trace writes into
