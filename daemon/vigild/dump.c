@@ -1,63 +1,134 @@
 /*
- * dump.c - packets to a trace directory.
+ * dump.c - write one dump (see dump.h).
  */
 #define G_LOG_DOMAIN "vigild"
 
 #include "dump.h"
+#include "dumpdir.h"
+#include "statedump.h"
+#include "summary.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <glib/gstdio.h>
+#include <unistd.h>
 
-char *vgd_dump_write(const char *dump_dir, const char *reason,
-		     const VgMetadata *md, GPtrArray *packets,
-		     GError **error)
+static gint cmp_packet(gconstpointer a, gconstpointer b)
 {
-	char stamp[32];
-	char *path = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	VgWriter *w;
-	guint64 events_bytes = 0;
+	const VgPacket *x = *(VgPacket *const *)a, *y = *(VgPacket *const *)b;
 
-	if (g_mkdir_with_parents(dump_dir, 0700) < 0) {
-		g_set_error(error, VG_ERROR, VG_ERROR_IO,
-			    "dump directory %s: %s", dump_dir,
-			    g_strerror(errno));
-		return NULL;
-	}
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	for (guint n = 0; n < 1000; n++) {
-		g_free(path);
-		path = n ? g_strdup_printf("%s/vigil-%s-%u", dump_dir, stamp, n)
-			 : g_strdup_printf("%s/vigil-%s", dump_dir, stamp);
-		if (!g_file_test(path, G_FILE_TEST_EXISTS))
-			break;
-	}
-	w = vg_writer_new(path, error);
-	if (!w) {
-		g_free(path);
-		return NULL;
-	}
-	for (guint i = 0; i < packets->len; i++) {
-		VgPacket *p = packets->pdata[i];
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return 0;
+}
 
-		if (!vg_writer_add_packet(w, p, error)) {
+gboolean vgd_dump_write(VgdDump *q, GError **error)
+{
+	const VgMetadata *md = q->md;
+	char *dir = g_path_get_dirname(q->path);
+	char *staging = vgd_dumpdir_staging_name(q->path);
+	char *sumpath = NULL, *text = NULL;
+	VgWriter *w = NULL;
+	VgPacket *sd = NULL;
+	gboolean ok = FALSE;
+	mode_t old_mask = umask(077);
+	GError *err = NULL;
+	VgdDumpSum s;
+
+	memset(&s, 0, sizeof(s));
+	if (!md) {
+		g_set_error(&err, VG_ERROR, VG_ERROR_IO, "no trace metadata yet");
+		goto out;
+	}
+	if (q->packets->len == 0) {
+		g_set_error(&err, VG_ERROR, VG_ERROR_IO,
+			    "no events recorded in the dump's window");
+		goto out;
+	}
+	g_ptr_array_sort(q->packets, cmp_packet);
+	vgd_dump_summarize(q, &s);
+	if (!vgd_dumpdir_ensure(dir, &err))
+		goto out;
+	w = vg_writer_new(staging, &err);
+	if (!w)
+		goto out;
+	for (guint i = 0; i < q->packets->len; i++) {
+		if (!vg_writer_add_packet(w, q->packets->pdata[i], &err)) {
 			vg_writer_abort(w);
-			g_free(path);
-			return NULL;
+			goto out;
 		}
-		events_bytes += p->content_size;
 	}
-	if (!vg_writer_finish(w, md, error)) {
-		g_free(path);
-		return NULL;
+	sd = vgd_statedump_packet(md, q->tasks, &s);
+	if (sd && !vg_writer_add_packet(w, sd, &err)) {
+		vg_writer_abort(w);
+		goto out;
 	}
-	g_chmod(path, 0700);
-	g_message("dump written: %s (%u packets, %" G_GUINT64_FORMAT
-		  " bytes of records; reason: %s)", path, packets->len,
-		  events_bytes, reason && *reason ? reason : "none given");
-	return path;
+	/* finish frees w and, on error, removes its output */
+	if (!vg_writer_finish(w, md, &err))
+		goto out;
+	text = vgd_dump_summary_text(q, &s);
+	sumpath = g_build_filename(staging, VGD_DUMP_SUMMARY_NAME, NULL);
+	if (!vgd_write_file_synced(sumpath, text, &err))
+		goto out;
+	vgd_fsync_dir(staging);
+	if (chmod(staging, 0700) < 0) {
+		int e = errno;
+
+		g_set_error(&err, VG_ERROR, VG_ERROR_IO, "%s: chmod: %s",
+			    staging, g_strerror(e));
+		goto out;
+	}
+	if (g_file_test(q->path, G_FILE_TEST_EXISTS)) {
+		g_set_error(&err, VG_ERROR, VG_ERROR_IO,
+			    "already exists (a dump is never overwritten)");
+		goto out;
+	}
+	if (rename(staging, q->path) < 0) {
+		int e = errno;
+
+		g_set_error(&err, VG_ERROR, VG_ERROR_IO, "rename %s: %s",
+			    staging, g_strerror(e));
+		goto out;
+	}
+	vgd_fsync_dir(dir);
+	ok = TRUE;
+	g_message("dump complete: %s (%" G_GUINT64_FORMAT " events, %"
+		  G_GUINT64_FORMAT " packets, %.3f s before to %.3f s after the "
+		  "trigger, %" G_GUINT64_FORMAT " discarded by the kernel; "
+		  "reason: %s)", q->path, s.events, s.packets,
+		  s.events ? ((double)q->trigger - (double)s.first_ts) / 1e9 : 0.0,
+		  s.events ? ((double)s.last_ts - (double)q->trigger) / 1e9 : 0.0,
+		  s.discarded, q->reason);
+	if (q->snapshot) {
+		for (guint i = 0; i < s.cpus->len; i++) {
+			VgdCpuSum *c = &g_array_index(s.cpus, VgdCpuSum, i);
+
+			g_hash_table_insert(q->snap_last_seq,
+					    GUINT_TO_POINTER(c->cpu),
+					    GSIZE_TO_POINTER((gsize)c->last_seq + 2));
+		}
+	}
+out:
+	umask(old_mask);
+	if (!ok) {
+		/* whatever was left: the staging directory, the writer's
+		 * temporary name (removed by the writer itself) */
+		if (g_file_test(staging, G_FILE_TEST_EXISTS))
+			vgd_rm_rf(staging);
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "dump %s not written (nothing left behind): %s",
+			    q->path, err->message);
+		g_error_free(err);
+	}
+	vgd_dump_sum_clear(&s);
+	if (sd)
+		vg_packet_unref(sd);
+	g_free(text);
+	g_free(sumpath);
+	g_free(staging);
+	g_free(dir);
+	return ok;
 }

@@ -1,8 +1,16 @@
 /*
- * dump.h - write a set of packets as a trace directory (a dump).
+ * dump.h - writing one dump: the one dump writer of vigild.
  *
- * Used by pure flight mode (snapshots of the kernel buffers); the flight
- * recorder's history ring hands its packets to the same function.
+ * A dump (docs/flight-recorder.md) is a CTF 1.8 trace directory named
+ * DUMP_DIR/vigil-YYYYMMDD-HHMMSS[-N] (the trigger's time, UTC; see
+ * dumpdir.h): the window's packets, a statedump of the tasks they name
+ * (statedump.h) and the summary file (summary.h).  It is written under
+ * a hidden staging name, synced, then renamed: the directory appears
+ * complete or not at all.
+ *
+ * Dependencies, one way:
+ *	recorder.c -> dump.c -> summary.c, statedump.c, dumpdir.c
+ *		   -> dumpdir.c (names, retention)
  */
 #ifndef VGD_DUMP_H
 #define VGD_DUMP_H
@@ -12,13 +20,28 @@
 
 G_BEGIN_DECLS
 
-/* Write `packets` (VgPacket *, each CPU's in sequence order) and the
- * metadata as DUMP_DIR/vigil-YYYYMMDD-HHMMSS[-N] (created 0700, written
- * under a temporary name and renamed into place by the core's writer).
- * Returns the path (g_free) or NULL with the error naming the path. */
-char *vgd_dump_write(const char *dump_dir, const char *reason,
-		     const VgMetadata *md, GPtrArray *packets,
-		     GError **error);
+/* One dump to write, as the flight recorder asked for it. */
+typedef struct {
+	const char *path;	/* final name (must not exist) */
+	const char *reason;
+	const char *source;	/* "live history", "replay of DIR", ... */
+	guint64 trigger;	/* trace clock, ns */
+	guint64 lo, hi;		/* the window */
+	double before, after;	/* as asked (negative: not given) */
+	const char *cut;	/* why the after window was cut short, or NULL */
+	GPtrArray *packets;	/* VgPacket *: sorted by (cpu, seq) here */
+	const VgMetadata *md;
+	VgTasks *tasks;		/* for the statedump; NULL: none */
+	/* pure flight mode: cpu -> (last seq dumped + 2); tells how many
+	 * packets were overwritten since, and is updated once written.
+	 * NULL otherwise. */
+	gboolean snapshot;
+	GHashTable *snap_last_seq;
+} VgdDump;
+
+/* Write q into place.  On error nothing is left behind and the error
+ * says "dump PATH not written (nothing left behind): WHY". */
+gboolean vgd_dump_write(VgdDump *q, GError **error);
 
 G_END_DECLS
 

@@ -6,7 +6,7 @@
 #ifndef VG_PERL_PRIV_H
 #define VG_PERL_PRIV_H
 
-#include "perl_embed.h"
+#include "vg_perl.h"
 #include "perl_xs.h"
 
 /* One `on NAME [, FILTER] => CODE` of a script. */

@@ -1,7 +1,16 @@
 /*
- * vigild.c - the daemon: options, configuration, the main loop that
+ * vigild.c - the daemon: options, configuration, and the main loop that
  * ties the live (or replay) source, the merge, the Perl dispatcher, the
- * control socket, signals and timers together, and the statistics.
+ * flight recorder, the control socket, signals and timers together.
+ *
+ * vigild owns every part and calls each directly:
+ *	source (live.c / the core's replay) -> merge -> deliver() -> Perl
+ *	(vg_perl.h); finished packets -> the flight recorder (recorder.h);
+ *	dump requests (Vigil::dump, vigilctl dump, SIGUSR1) -> the recorder;
+ *	status and statistics -> status.c; log -> log.c.
+ * The only calls back into vigild are the ones its parts are built for:
+ * the Perl binding's hooks (VgPerlHooks: dump, stats, stop) and the
+ * control socket's command function.
  */
 #define G_LOG_DOMAIN "vigild"
 
@@ -12,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib.h>
@@ -20,28 +28,21 @@
 
 #include "config.h"
 #include "control.h"
-#include "dump.h"
 #include "live.h"
-#include "perl_embed.h"
+#include "log.h"
 #include "recorder.h"
-#include "vigild.h"
+#include "status.h"
+#include "vg_perl.h"
 
 /* ---- the daemon's state --------------------------------------------- */
 
-typedef struct {
-	guint64 delivered;	/* events handed on (after comm filter) */
-	guint64 dispatched;	/* handler calls */
-	guint64 filtered;	/* skipped by handler filters */
-	guint64 comm_filtered;	/* dropped by filters.comms */
-	guint64 self;		/* vigild's own events, dropped */
-} CpuCounters;
+typedef struct Vigild Vigild;
 
 struct Vigild {
 	VgdConfig *cfg;
 	GMainContext *ctx;
 	GMainLoop *loop;
 	gint64 start_us;
-	gboolean live_mode;
 	gint32 self_pid;	/* live: drop our own events (no feedback) */
 
 	VgPerl *perl;
@@ -51,11 +52,12 @@ struct Vigild {
 	VgSyscallTable *syscalls;
 	VgTasks *tasks;
 	VgMerge *merge;
+	VgdRecorder *recorder;	/* the flight recorder, once the source is up */
 	VgWriter *record;
 	VgdControl *control;
 
 	guint n_cpus;
-	CpuCounters *cc;
+	VgdCpuCounters *cc;
 	char **comm_globs;		/* fnmatch patterns, NULL-terminated, or NULL */
 	const VgTask *comm_task;	/* last answer of comm_ok, for this task */
 	char comm_seen[16];		/* ... with this comm */
@@ -69,228 +71,47 @@ struct Vigild {
 	guint continue_id;
 	gboolean replay_done;
 
-	/* released packets go here (the flight recorder's history) */
-	VgdPacketHook packet_hook;
-	gpointer packet_hook_data;
-	VgdDumpFunc dump_func;
-	gpointer dump_func_data;
-
 	gboolean stopping;
 	char *stop_reason;
-	int exit_code;
-	guint64 dumps;
 };
 
-static Vigild *the_daemon;	/* for the log writer */
+/* ---- status -------------------------------------------------------------- */
 
-/* ---- logging ---------------------------------------------------------- */
-
-static GLogLevelFlags log_max = G_LOG_LEVEL_MESSAGE;
-static gboolean log_journal;
-static gboolean log_syslog;
-
-static int syslog_prio(GLogLevelFlags lvl)
+static void status_view(Vigild *d, VgdStatusView *v)
 {
-	if (lvl & G_LOG_LEVEL_ERROR)
-		return LOG_ERR;
-	if (lvl & G_LOG_LEVEL_CRITICAL)
-		return LOG_CRIT;
-	if (lvl & G_LOG_LEVEL_WARNING)
-		return LOG_WARNING;
-	if (lvl & G_LOG_LEVEL_MESSAGE)
-		return LOG_NOTICE;
-	if (lvl & G_LOG_LEVEL_INFO)
-		return LOG_INFO;
-	return LOG_DEBUG;
+	v->cfg = d->cfg;
+	v->start_us = d->start_us;
+	v->replay = d->replay != NULL;
+	v->stopping = d->stopping;
+	v->stop_reason = d->stop_reason;
+	v->perl = d->perl;
+	v->live = d->live;
+	v->merge = d->merge;
+	v->tasks = d->tasks;
+	v->recorder = d->recorder;
+	v->n_cpus = d->n_cpus;
+	v->cc = d->cc;
 }
 
-static GLogWriterOutput log_writer(GLogLevelFlags level,
-				   const GLogField *fields, gsize n_fields,
-				   gpointer user_data)
+static char *status_text(Vigild *d)
 {
-	GLogLevelFlags l = level & G_LOG_LEVEL_MASK;
+	VgdStatusView v;
 
-	(void)user_data;
-	if (l > log_max && !(level & G_LOG_FLAG_FATAL))
-		return G_LOG_WRITER_HANDLED;
-	if (log_journal &&
-	    g_log_writer_journald(level, fields, n_fields, NULL) ==
-	    G_LOG_WRITER_HANDLED)
-		return G_LOG_WRITER_HANDLED;
-	if (log_syslog) {
-		for (gsize i = 0; i < n_fields; i++) {
-			if (strcmp(fields[i].key, "MESSAGE") == 0) {
-				syslog(syslog_prio(l), "%s",
-				       (const char *)fields[i].value);
-				return G_LOG_WRITER_HANDLED;
-			}
-		}
-	}
-	return g_log_writer_standard_streams(level, fields, n_fields, NULL);
-}
-
-static void setup_logging(const VgdConfig *cfg)
-{
-	log_max = cfg->log_level;
-	/* Under systemd stderr is the journal (JOURNAL_STREAM names it). */
-	log_journal = g_log_writer_is_journald(fileno(stderr)) ||
-		      (!cfg->foreground && g_getenv("JOURNAL_STREAM"));
-	if (!cfg->foreground && !log_journal) {
-		openlog("vigild", LOG_PID, LOG_DAEMON);
-		log_syslog = TRUE;
-	}
-	g_log_set_writer_func(log_writer, NULL, NULL);
-}
-
-/* ---- statistics --------------------------------------------------------- */
-
-static guint64 rss_bytes(void)
-{
-	char *text = NULL;
-	guint64 pages = 0;
-
-	if (g_file_get_contents("/proc/self/statm", &text, NULL, NULL)) {
-		char **f = g_strsplit(text, " ", 3);
-
-		if (f[0] && f[1])
-			pages = g_ascii_strtoull(f[1], NULL, 10);
-		g_strfreev(f);
-		g_free(text);
-	}
-	return pages * (guint64)sysconf(_SC_PAGESIZE);
-}
-
-char *vgd_status_text(Vigild *d)
-{
-	GString *s = g_string_new(NULL);
-	VgPerlStats ps = { 0 };
-	double up = (g_get_monotonic_time() - d->start_us) / 1e6;
-	guint64 tot[6] = { 0 };
-	guint64 self = 0;
-
-	if (d->perl)
-		vg_perl_get_stats(d->perl, &ps);
-	if (d->live)
-		vgd_live_update_stats(d->live, NULL);
-	g_string_append_printf(s, "vigild %d: %s, %s mode, uptime %.1f s%s%s\n",
-			       (int)getpid(),
-			       d->replay ? "replay" : "live",
-			       d->cfg->mode == VGD_MODE_FLIGHT ? "flight" : "normal",
-			       up, d->stopping ? ", stopping: " : "",
-			       d->stopping ? d->stop_reason : "");
-	if (d->replay) {
-		g_string_append_printf(s, "trace: %s\n", d->cfg->replay_dir);
-	} else {
-		GString *e = g_string_new(NULL);
-		char *ev;
-
-		for (guint i = 0; i < d->cfg->events->len; i++)
-			g_string_append_printf(e, "%s%s", i ? "," : "",
-					       (char *)d->cfg->events->pdata[i]);
-		ev = g_string_free(e, FALSE);
-		g_string_append_printf(s, "events: %s; kprobes: %u\n",
-				       *ev ? ev : "all", d->cfg->kprobes->len);
-		g_string_append_printf(s, "buffers: %u x %u KiB per CPU, switch "
-				       "every %u ms\n", d->cfg->buffer_count,
-				       d->cfg->buffer_size / 1024,
-				       d->cfg->switch_interval_ms);
-		g_free(ev);
-	}
-	g_string_append_printf(s, "%-5s %14s %14s %14s %14s %10s\n", "cpu",
-			       "events_read", "discarded", "dispatched",
-			       "filtered_out", "packets");
-	for (guint i = 0; i < d->n_cpus; i++) {
-		const VgCpuStats *ms = d->merge ? vg_merge_cpu_stats(d->merge, i) : NULL;
-		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
-		guint64 v[6];
-
-		v[0] = ms ? ms->events : 0;
-		/* the kernel's own counter when live (it counts drops even
-		 * before a packet reports them), else the packets' */
-		v[1] = ls ? ls->k_events_discarded : ms ? ms->discarded : 0;
-		v[2] = d->cc[i].dispatched;
-		v[3] = d->cc[i].filtered + d->cc[i].comm_filtered;
-		v[4] = ls ? ls->packets : ms ? ms->packets : 0;
-		v[5] = 0;
-		self += d->cc[i].self;
-		for (int k = 0; k < 5; k++)
-			tot[k] += v[k];
-		g_string_append_printf(s, "%-5u %14" G_GUINT64_FORMAT " %14"
-				       G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT
-				       " %14" G_GUINT64_FORMAT " %10"
-				       G_GUINT64_FORMAT "\n", i, v[0], v[1],
-				       v[2], v[3], v[4]);
-	}
-	g_string_append_printf(s, "%-5s %14" G_GUINT64_FORMAT " %14"
-			       G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT " %14"
-			       G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT "\n",
-			       "all", tot[0], tot[1], tot[2], tot[3], tot[4]);
-	if (d->live)
-		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
-				       "\n", self);
-	g_string_append_printf(s, "handler errors: %" G_GUINT64_FORMAT "\n",
-			       ps.errors);
-	g_string_append_printf(s, "events unhandled: %" G_GUINT64_FORMAT "\n",
-			       ps.unhandled);
-	g_string_append_printf(s, "time in perl: %.3f s\n", ps.perl_ns / 1e9);
-	g_string_append_printf(s, "memory (rss): %" G_GUINT64_FORMAT " KiB\n",
-			       rss_bytes() / 1024);
-	if (d->merge) {
-		const VgMergeStats *m = vg_merge_stats(d->merge);
-
-		g_string_append_printf(s, "merged events: %" G_GUINT64_FORMAT
-				       " (late: %" G_GUINT64_FORMAT ")\n",
-				       m->events, m->late);
-	}
-	if (d->tasks)
-		g_string_append_printf(s, "tasks known: %u\n",
-				       vg_tasks_count(d->tasks));
-	g_string_append_printf(s, "dumps: %" G_GUINT64_FORMAT "\n", d->dumps);
-	vgd_recorder_append_status(s);	/* flight recorder */
-	g_string_append_printf(s, "uptime: %.1f s\n", up);
-	return g_string_free(s, FALSE);
-}
-
-static void log_stats(Vigild *d)
-{
-	char *t = vgd_status_text(d);
-	char **lines = g_strsplit(t, "\n", -1);
-
-	for (guint i = 0; lines[i]; i++)
-		if (*lines[i])
-			g_message("%s", lines[i]);
-	g_strfreev(lines);
-	g_free(t);
+	status_view(d, &v);
+	return vgd_status_text(&v);
 }
 
 static void perl_stats_hook(VgPerlStatsSink *sink, gpointer data)
 {
-	Vigild *d = data;
-	guint64 read = 0, disc = 0;
+	VgdStatusView v;
 
-	if (d->live)
-		vgd_live_update_stats(d->live, NULL);
-	for (guint i = 0; i < d->n_cpus; i++) {
-		const VgCpuStats *ms = d->merge ? vg_merge_cpu_stats(d->merge, i) : NULL;
-		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
-
-		read += ms ? ms->events : 0;
-		disc += ls ? ls->k_events_discarded : ms ? ms->discarded : 0;
-	}
-	vg_perl_stats_add_int(sink, "events_read", (gint64)read);
-	vg_perl_stats_add_int(sink, "events_discarded", (gint64)disc);
-	vg_perl_stats_add_int(sink, "cpus", d->n_cpus);
-	vg_perl_stats_add_int(sink, "rss_bytes", (gint64)rss_bytes());
-	vg_perl_stats_add_int(sink, "uptime_ns",
-			      (g_get_monotonic_time() - d->start_us) * 1000);
-	vg_perl_stats_add_int(sink, "dumps", (gint64)d->dumps);
-	vgd_recorder_add_stats(sink);	/* flight recorder */
-	vg_perl_stats_add_str(sink, "source", d->replay ? "replay" : "live");
+	status_view(data, &v);
+	vgd_status_add_perl_stats(&v, sink);
 }
 
 /* ---- stop ---------------------------------------------------------------- */
 
-void vgd_request_stop(Vigild *d, const char *why)
+static void request_stop(Vigild *d, const char *why)
 {
 	if (d->stopping)
 		return;
@@ -304,18 +125,18 @@ void vgd_request_stop(Vigild *d, const char *why)
 
 static void perl_stop_hook(const char *why, gpointer data)
 {
-	vgd_request_stop(data, why);
+	request_stop(data, why);
 }
 
 static gboolean on_sigterm(gpointer data)
 {
-	vgd_request_stop(data, "SIGTERM");
+	request_stop(data, "SIGTERM");
 	return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_sigint(gpointer data)
 {
-	vgd_request_stop(data, "SIGINT");
+	request_stop(data, "SIGINT");
 	return G_SOURCE_CONTINUE;
 }
 
@@ -324,14 +145,14 @@ static gboolean on_duration(gpointer data)
 	Vigild *d = data;
 	char *why = g_strdup_printf("--duration %u s elapsed", d->cfg->duration_s);
 
-	vgd_request_stop(d, why);
+	request_stop(d, why);
 	g_free(why);
 	return G_SOURCE_REMOVE;
 }
 
 /* ---- reload and dump ---------------------------------------------------- */
 
-gboolean vgd_reload(Vigild *d, GError **error)
+static gboolean reload(Vigild *d, GError **error)
 {
 	if (!d->perl) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
@@ -352,95 +173,25 @@ gboolean vgd_reload(Vigild *d, GError **error)
 	return TRUE;
 }
 
-void vgd_set_packet_hook(Vigild *d, VgdPacketHook hook, gpointer data)
+/* What Vigil::dump, `vigilctl dump` and SIGUSR1 call: the flight
+ * recorder's request (see recorder.h), or a refusal before it exists. */
+static char *dump(Vigild *d, const char *reason, double before, double after,
+		  VgdDumpDoneFunc done, gpointer done_data,
+		  GDestroyNotify destroy, GError **error)
 {
-	d->packet_hook = hook;
-	d->packet_hook_data = data;
-}
-
-void vgd_set_dump_func(Vigild *d, VgdDumpFunc func, gpointer data)
-{
-	d->dump_func = func;
-	d->dump_func_data = data;
-}
-
-GPtrArray *vgd_snapshot(Vigild *d, GError **error)
-{
-	if (!d->live || d->cfg->mode != VGD_MODE_FLIGHT) {
-		g_set_error(error, VG_ERROR, VG_ERROR_IO,
-			    "kernel buffer snapshots need live flight mode");
-		return NULL;
-	}
-	return vgd_live_snapshot(d->live, error);
-}
-
-const VgMetadata *vgd_metadata(Vigild *d)
-{
-	return d->md;
-}
-
-const VgdConfig *vgd_config(Vigild *d)
-{
-	return d->cfg;
-}
-
-/* flight recorder: trigger times and CPUs of the merge */
-VgMerge *vgd_merge(Vigild *d)
-{
-	return d->merge;
-}
-
-/* flight recorder: who the tids of a dump are */
-VgTasks *vgd_tasks(Vigild *d)
-{
-	return d->tasks;
-}
-
-char *vgd_dump(Vigild *d, const char *reason, double before, double after,
-	       GError **error)
-{
-	return vgd_dump_full(d, reason, before, after, NULL, NULL, NULL,
-			     error);
-}
-
-char *vgd_dump_full(Vigild *d, const char *reason, double before,
-		    double after, VgdDumpDoneFunc done, gpointer done_data,
-		    GDestroyNotify destroy, GError **error)
-{
-	GPtrArray *pk;
-	char *path = NULL;
-
-	if (d->dump_func) {
-		/* the dump function calls done (and destroy) itself */
-		path = d->dump_func(reason, before, after, done, done_data,
-				    destroy, d->dump_func_data, error);
-		done = NULL;
-		destroy = NULL;
-	} else if (d->live && d->cfg->mode == VGD_MODE_FLIGHT) {
-		pk = vgd_live_snapshot(d->live, error);
-		if (pk) {
-			path = vgd_dump_write(d->cfg->dump_dir, reason, d->md,
-					      pk, error);
-			g_ptr_array_unref(pk);
-		}
-	} else {
-		g_set_error(error, VG_ERROR, VG_ERROR_IO,
-			    "dump: no flight recorder is attached to this %s",
-			    d->replay ? "replay" : "session");
-		path = NULL;
-	}
-	if (path)
-		d->dumps++;
-	else if (!g_error_matches(*error, VG_ERROR, VG_ERROR_REFUSED))
-		g_warning("dump (%s) failed: %s", reason && *reason ? reason : "no reason",
-			  (*error)->message);
-	/* (a refusal by the rate policy is counted, and logged once, at
-	 * message level, by the recorder) */
+	if (d->recorder)
+		return vgd_recorder_request(d->recorder, reason, before, after,
+					    done, done_data, destroy, error);
+	g_set_error(error, VG_ERROR, VG_ERROR_IO,
+		    "dump: no flight recorder is attached to this %s",
+		    d->cfg->replay_dir ? "replay" : "session");
+	g_warning("dump (%s) failed: %s", reason && *reason ? reason :
+		  "no reason", (*error)->message);
 	if (done)
-		done(path, path ? NULL : *error, done_data);
+		done(NULL, *error, done_data);
 	if (destroy)
 		destroy(done_data);
-	return path;
+	return NULL;
 }
 
 static char *perl_dump_hook(const char *reason, double before, double after,
@@ -448,14 +199,14 @@ static char *perl_dump_hook(const char *reason, double before, double after,
 			    GDestroyNotify destroy, gpointer data,
 			    GError **error)
 {
-	return vgd_dump_full(data, reason, before, after, done, done_data,
-			     destroy, error);
+	return dump(data, reason, before, after, done, done_data, destroy,
+		    error);
 }
 
 static gboolean on_sigusr1(gpointer data)
 {
 	GError *err = NULL;
-	char *p = vgd_dump(data, "SIGUSR1", -1, -1, &err);
+	char *p = dump(data, "SIGUSR1", -1, -1, NULL, NULL, NULL, &err);
 
 	g_clear_error(&err);
 	g_free(p);
@@ -466,7 +217,7 @@ static gboolean on_sighup(gpointer data)
 {
 	GError *err = NULL;
 
-	if (!vgd_reload(data, &err))
+	if (!reload(data, &err))
 		g_clear_error(&err);
 	return G_SOURCE_CONTINUE;
 }
@@ -477,12 +228,12 @@ static gboolean on_command(const char *cmd, const char *arg, char **reply,
 	Vigild *d = data;
 
 	if (strcmp(cmd, "status") == 0) {
-		*reply = vgd_status_text(d);
+		*reply = status_text(d);
 		return TRUE;
 	}
 	if (strcmp(cmd, "dump") == 0) {
 		char *reason = *arg ? g_strdup(arg) : g_strdup("vigilctl dump");
-		char *path = vgd_dump(d, reason, -1, -1, error);
+		char *path = dump(d, reason, -1, -1, NULL, NULL, NULL, error);
 
 		g_free(reason);
 		if (!path)
@@ -492,13 +243,13 @@ static gboolean on_command(const char *cmd, const char *arg, char **reply,
 		return TRUE;
 	}
 	if (strcmp(cmd, "reload") == 0) {
-		if (!vgd_reload(d, error))
+		if (!reload(d, error))
 			return FALSE;
 		*reply = g_strdup("reloaded\n");
 		return TRUE;
 	}
 	if (strcmp(cmd, "stop") == 0) {
-		vgd_request_stop(d, "vigilctl stop");
+		request_stop(d, "vigilctl stop");
 		*reply = g_strdup("stopping\n");
 		return TRUE;
 	}
@@ -507,6 +258,7 @@ static gboolean on_command(const char *cmd, const char *arg, char **reply,
 		    cmd);
 	return FALSE;
 }
+
 
 /* ---- the event path ------------------------------------------------------ */
 
@@ -539,7 +291,7 @@ static gboolean comm_ok(Vigild *d, const VgEvent *e)
 static void deliver(VgEvent *e, gpointer data)
 {
 	Vigild *d = data;
-	CpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
+	VgdCpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
 
 	if (G_UNLIKELY(e->task->pid == d->self_pid) &&
 	    !g_str_has_prefix(e->cls->name, "vigil:statedump")) {
@@ -576,8 +328,9 @@ static void packet_done(VgPacket *p, gpointer data)
 {
 	Vigild *d = data;
 
-	if (d->packet_hook)
-		d->packet_hook(p, d->packet_hook_data);
+	/* (the flight recorder's history keeps it) */
+	if (d->recorder)
+		vgd_recorder_add_packet(d->recorder, p);
 	else
 		vg_packet_unref(p);
 }
@@ -625,6 +378,7 @@ static gboolean continue_merge(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+
 /* ---- setup ---------------------------------------------------------------- */
 
 static char **strv_of(GPtrArray *a)
@@ -667,7 +421,7 @@ static VgPerl *load_perl(Vigild *d, GError **error)
 
 static void make_merge(Vigild *d)
 {
-	d->cc = g_new0(CpuCounters, d->n_cpus);
+	d->cc = g_new0(VgdCpuCounters, d->n_cpus);
 	d->merge = vg_merge_new(d->md, d->n_cpus, d->tasks, deliver, d);
 	vg_merge_set_packet_done(d->merge, packet_done, d);
 	vg_merge_set_error_func(d->merge, merge_error, d);
@@ -766,7 +520,7 @@ static gboolean start_live(Vigild *d, GError **error)
 		g_ptr_array_unref(all);
 	d->n_cpus = vgd_live_n_cpus(d->live);
 	if (d->cfg->mode == VGD_MODE_FLIGHT) {
-		d->cc = g_new0(CpuCounters, d->n_cpus);
+		d->cc = g_new0(VgdCpuCounters, d->n_cpus);
 		vgd_live_set_merge(d->live, NULL, vg_metadata_uuid(d->md));
 	} else {
 		d->tasks = vg_tasks_new(d->md, TRUE);
@@ -815,6 +569,7 @@ static gboolean finish_record(Vigild *d)
 	g_message("trace recorded in %s", d->cfg->record_dir);
 	return TRUE;
 }
+
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -920,7 +675,11 @@ static void daemonize(void)
 	}
 }
 
-int main(int argc, char **argv)
+
+/* Options, then the configuration file with the options applied: the
+ * effective configuration, or NULL with the exit status in *rc (2: bad
+ * usage or configuration; 0: --check-config printed it). */
+static VgdConfig *configure(int argc, char **argv, int *rc)
 {
 	Options o = { 0 };
 	GOptionEntry entries[] = {
@@ -953,13 +712,12 @@ int main(int argc, char **argv)
 	GOptionContext *oc;
 	GError *err = NULL;
 	VgdConfig *cfg;
-	Vigild *d;
 	char **script_args = NULL;
 	gboolean have_args = FALSE;
-	int i, rc;
 
+	*rc = 2;
 	/* Everything after the first "--" is the scripts' @ARGV. */
-	for (i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			script_args = &argv[i + 1];
 			have_args = TRUE;
@@ -977,14 +735,14 @@ int main(int argc, char **argv)
 		g_error_free(err);
 		g_option_context_free(oc);
 		options_clear(&o);
-		return 2;
+		return NULL;
 	}
 	g_option_context_free(oc);
 	if (argc > 1) {
 		g_printerr("vigild: unexpected argument '%s' (script arguments "
 			   "go after --)\n", argv[1]);
 		options_clear(&o);
-		return 2;
+		return NULL;
 	}
 
 	cfg = vgd_config_new();
@@ -995,7 +753,7 @@ int main(int argc, char **argv)
 		g_error_free(err);
 		options_clear(&o);
 		vgd_config_free(cfg);
-		return 2;
+		return NULL;
 	}
 	if (o.check) {
 		char *s = vgd_config_to_string(cfg);
@@ -1004,12 +762,19 @@ int main(int argc, char **argv)
 		g_free(s);
 		options_clear(&o);
 		vgd_config_free(cfg);
-		return 0;
+		*rc = 0;
+		return NULL;
 	}
 	options_clear(&o);	/* cfg has its own copies */
-	setup_logging(cfg);
+	return cfg;
+}
 
-	d = the_daemon = g_new0(Vigild, 1);
+/* ---- the daemon's life ------------------------------------------------------- */
+
+static Vigild *daemon_new(VgdConfig *cfg)
+{
+	Vigild *d = g_new0(Vigild, 1);
+
 	d->cfg = cfg;
 	d->ctx = g_main_context_default();
 	d->loop = g_main_loop_new(d->ctx, FALSE);
@@ -1020,66 +785,96 @@ int main(int argc, char **argv)
 		for (guint k = 0; k < cfg->filter_comms->len; k++)
 			d->comm_globs[k] = g_strdup(cfg->filter_comms->pdata[k]);
 	}
+	return d;
+}
+
+static GPtrArray *snapshot_live(gpointer live, GError **error)
+{
+	return vgd_live_snapshot(live, error);
+}
+
+/* Handlers, then (as a daemon unless in the foreground or replaying)
+ * the source, then the flight recorder on top of it.  FALSE: the reason
+ * is on stderr (and in the log when that goes elsewhere). */
+static gboolean start(Vigild *d)
+{
+	GError *err = NULL;
+	VgdRecorderSetup rs = { 0 };
 
 	/* Scripts first: a compile error must not touch the module. */
-	if (cfg->scripts->len) {
+	if (d->cfg->scripts->len) {
 		d->perl = load_perl(d, &err);
 		if (!d->perl) {
 			g_printerr("vigild: %s\n", err->message);
-			return 1;
+			g_error_free(err);
+			return FALSE;
 		}
 	}
-	if (!cfg->foreground && !cfg->replay_dir) {
+	if (!d->cfg->foreground && !d->cfg->replay_dir) {
 		daemonize();
-		log_journal = log_journal || g_getenv("JOURNAL_STREAM");
+		vgd_log_daemonized();
 	}
-
-	if (cfg->replay_dir ? !start_replay(d, &err) : !start_live(d, &err)) {
+	if (d->cfg->replay_dir ? !start_replay(d, &err) : !start_live(d, &err)) {
 		/* stderr always (the caller sees why); the log too when it
 		 * goes elsewhere (journal, syslog) */
 		g_printerr("vigild: %s\n", err->message);
-		if (log_journal || log_syslog)
+		if (vgd_log_elsewhere())
 			g_critical("%s", err->message);
 		g_clear_error(&err);
-		if (d->perl) {
-			vg_perl_free(d->perl);
-			d->perl = NULL;
-		}
 		if (d->record)
 			vg_writer_abort(d->record);
 		d->record = NULL;
 		if (d->live)
 			vgd_live_set_record(d->live, NULL);
-		vgd_live_free(d->live);
-		return 1;
+		return FALSE;
 	}
+	rs.cfg = d->cfg;
+	rs.md = d->md;
+	rs.merge = d->merge;
+	rs.tasks = d->tasks;
+	if (d->live) {
+		rs.snapshot = snapshot_live;
+		rs.snapshot_data = d->live;
+	}
+	d->recorder = vgd_recorder_new(&rs);
+	return TRUE;
+}
 
-	vgd_recorder_attach(d, cfg);	/* flight recorder */
+/* Signals, the --duration timer, the control socket; a replay starts
+ * from the loop. */
+static void watch(Vigild *d)
+{
+	GError *err = NULL;
+
 	g_unix_signal_add(SIGINT, on_sigint, d);
 	g_unix_signal_add(SIGTERM, on_sigterm, d);
 	g_unix_signal_add(SIGHUP, on_sighup, d);
 	g_unix_signal_add(SIGUSR1, on_sigusr1, d);
 	signal(SIGPIPE, SIG_IGN);
-	if (cfg->duration_s)
-		g_timeout_add_seconds(cfg->duration_s, on_duration, d);
-	d->control = vgd_control_new(cfg->control_socket, d->ctx, on_command,
-				     d, &err);
+	if (d->cfg->duration_s)
+		g_timeout_add_seconds(d->cfg->duration_s, on_duration, d);
+	d->control = vgd_control_new(d->cfg->control_socket, d->ctx,
+				     on_command, d, &err);
 	if (!d->control) {
 		g_warning("no control socket (vigilctl will not work): %s",
 			  err->message);
 		g_clear_error(&err);
 	}
-
 	if (d->replay) {
 		if (d->perl)
 			vg_perl_begin(d->perl);
 		d->continue_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE,
 						 continue_merge, d, NULL);
 	}
+}
 
-	g_main_loop_run(d->loop);
+/* After the loop: no more interrupts, drain everything, write the open
+ * dumps, end the handlers, finish --record.  Returns the exit status. */
+static int stop(Vigild *d)
+{
+	VgdStatusView v;
+	int rc = 0;
 
-	/* Stop: no more interrupts, drain everything, end callbacks. */
 	d->no_interrupt = TRUE;
 	if (d->continue_id) {
 		g_source_remove(d->continue_id);
@@ -1090,28 +885,33 @@ int main(int argc, char **argv)
 		if (d->merge)
 			vg_merge_drain(d->merge);
 	}
-	vgd_recorder_shutdown(d);	/* flight recorder: open dumps */
+	vgd_recorder_finish(d->recorder);	/* open dumps */
 	if (d->perl)
 		vg_perl_end(d->perl);
-	rc = 0;
 	if (d->live && !finish_record(d))
 		rc = 1;
-	if (d->perl && vg_perl_stopped(d->perl) && cfg->max_handler_errors) {
+	if (d->perl && vg_perl_stopped(d->perl) && d->cfg->max_handler_errors) {
 		VgPerlStats ps;
 
 		vg_perl_get_stats(d->perl, &ps);
-		if (ps.errors >= cfg->max_handler_errors) {
+		if (ps.errors >= d->cfg->max_handler_errors) {
 			g_critical("stopped after %" G_GUINT64_FORMAT
 				   " handler errors (max_handler_errors: %u)",
-				   ps.errors, cfg->max_handler_errors);
+				   ps.errors, d->cfg->max_handler_errors);
 			rc = 1;
 		}
 	}
-	log_stats(d);
+	status_view(d, &v);
+	vgd_status_log(&v);
 	g_message("vigild exits (%s)", d->replay_done ? "end of trace" :
 		  d->stop_reason ? d->stop_reason : "stopped");
+	return rc;
+}
 
+static void daemon_free(Vigild *d)
+{
 	vgd_control_free(d->control);
+	vgd_recorder_free(d->recorder);
 	if (d->merge)
 		vg_merge_free(d->merge);
 	if (d->tasks)
@@ -1130,6 +930,27 @@ int main(int argc, char **argv)
 	g_free(d->stop_reason);
 	g_main_loop_unref(d->loop);
 	g_free(d);
+}
+
+int main(int argc, char **argv)
+{
+	VgdConfig *cfg;
+	Vigild *d;
+	int rc;
+
+	cfg = configure(argc, argv, &rc);
+	if (!cfg)
+		return rc;
+	vgd_log_setup(cfg);
+	d = daemon_new(cfg);
+	if (start(d)) {
+		watch(d);
+		g_main_loop_run(d->loop);
+		rc = stop(d);
+	} else {
+		rc = 1;
+	}
+	daemon_free(d);
 	vgd_config_free(cfg);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * perl_embed.h - vigild's embedded Perl interpreter: loading handler
+ * vg_perl.h - vigild's embedded Perl interpreter: loading handler
  * scripts, dispatching events to them, periodic callbacks, and the hooks
  * the scripts use to reach the daemon (Vigil::dump, Vigil::stats,
  * Vigil::stop).
@@ -27,8 +27,8 @@
  * another one, or vg_perl_end()/vg_perl_free(): those reset the slots
  * they set.
  */
-#ifndef VG_PERL_EMBED_H
-#define VG_PERL_EMBED_H
+#ifndef VG_PERL_H
+#define VG_PERL_H
 
 #include <glib.h>
 #include "vg_core.h"
