@@ -4,7 +4,9 @@
  * Compiled statically into vigild (booted from its xs_init) and as the
  * dynamic module Vigil.so (Makefile.PL) for plain perl, where it gives
  * Vigil::Trace.  The event objects ($e) handed to handlers are built
- * here, so vigild and Vigil::Trace give the same objects.
+ * here, so vigild and Vigil::Trace give the same objects.  The
+ * functions that need vigild (Vigil::dump, stats, stop, ...) are not
+ * here: vigild's embedding defines them (embed/host.c).
  */
 #define PERL_NO_GET_CONTEXT
 #include "EXTERN.h"
@@ -16,9 +18,7 @@
 
 #include "vg_core.h"
 #include "vg_stream.h"
-#include "perl_xs.h"
-
-const VgPlHost *vg_pl_host;
+#include "vg_pl_xs.h"
 
 static const char *const vg_pl_common_names[VG_PL_N_COMMON] = {
 	"common_ts", "common_cpu", "common_tid", "common_pid",
@@ -594,13 +594,6 @@ MODULE = Vigil		PACKAGE = Vigil		PREFIX = vg_pl_xs_
 
 PROTOTYPES: DISABLE
 
-int
-vg_pl_xs__in_vigild()
-    CODE:
-	RETVAL = vg_pl_host != NULL;
-    OUTPUT:
-	RETVAL
-
 SV *
 vg_pl_xs__filter_error(expr)
 	const char *expr
@@ -622,42 +615,6 @@ vg_pl_xs__filter_error(expr)
 	RETVAL
 
 void
-vg_pl_xs__dump(reason, before, after)
-	const char *reason
-	double before
-	double after
-    PREINIT:
-	GError *err = NULL;
-	char *path;
-    PPCODE:
-	if (!vg_pl_host || !vg_pl_host->dump) {
-		XPUSHs(&PL_sv_undef);
-		XPUSHs(sv_2mortal(newSVpvs("Vigil::dump: not running under vigild")));
-	} else {
-		path = vg_pl_host->dump(vg_pl_host->data, reason, before, after, &err);
-		if (path) {
-			XPUSHs(sv_2mortal(newSVpv(path, 0)));
-			g_free(path);
-		} else {
-			XPUSHs(&PL_sv_undef);
-			XPUSHs(sv_2mortal(newSVpv(err ? err->message : "dump failed", 0)));
-			g_clear_error(&err);
-		}
-	}
-
-SV *
-vg_pl_xs_stats()
-    PREINIT:
-	HV *hv;
-    CODE:
-	hv = newHV();
-	if (vg_pl_host && vg_pl_host->stats)
-		vg_pl_host->stats(vg_pl_host->data, aTHX_ hv);
-	RETVAL = newRV_noinc((SV *)hv);
-    OUTPUT:
-	RETVAL
-
-void
 vg_pl_xs_log(level, msg)
 	SV *level
 	SV *msg
@@ -669,18 +626,6 @@ vg_pl_xs_log(level, msg)
 	l = vg_pl_log_level(aTHX_ level);
 	s = SvPV(msg, len);
 	g_log("vigil-script", l, "%.*s", (int)len, s);
-
-void
-vg_pl_xs_stop(...)
-    PREINIT:
-	const char *why = "Vigil::stop() called";
-    CODE:
-	if (items > 0 && SvOK(ST(0)))
-		why = SvPV_nolen(ST(0));
-	if (!vg_pl_host || !vg_pl_host->stop)
-		croak("Vigil::stop: not running under vigild");
-	vg_pl_host->stop(vg_pl_host->data, why);
-
 
 MODULE = Vigil		PACKAGE = Vigil::Event		PREFIX = vg_pl_ev_
 

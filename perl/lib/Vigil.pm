@@ -15,6 +15,17 @@ our @EXPORT_OK = qw(on every);
 require XSLoader;
 XSLoader::load('Vigil', $VERSION);
 
+# vigild defines _in_vigild, _dump, _dump_done, _clock_offset, stats and
+# stop before this file loads (perl/embed/host.c).  Outside vigild: no
+# dump, no counters, and stop dies.
+unless (defined &Vigil::_in_vigild) {
+	no warnings 'once';
+	*Vigil::_in_vigild = sub { 0 };
+	*Vigil::_dump = sub { (undef, "Vigil::dump: not running under vigild") };
+	*Vigil::stats = sub { {} };
+	*Vigil::stop = sub { croak "Vigil::stop: not running under vigild" };
+}
+
 # Registrations, read by vigild once the scripts are loaded:
 #   @_ON    = ([name, filter, code, file, line], ...)
 #   @_EVERY = ([seconds, code, file, line], ...)

@@ -4,7 +4,7 @@
 # Vigil.pm; else Perl's own @INC (where `make install` puts Vigil.pm).
 # An installed vigild whose build tree is gone must not look there.
 # The last case builds a vigild whose compiled-in directory does not
-# exist (perl_embed.c compiled again, linked with the other objects).
+# exist (perl/embed/embed.c compiled again, linked with the other objects).
 use strict;
 use warnings;
 use FindBin;
@@ -67,13 +67,13 @@ SKIP: {
     chomp(my $glib = `pkg-config --cflags glib-2.0`);
     chomp(my $libs = `pkg-config --libs glib-2.0 yaml-0.1`);
     my $missing = "$dir/gone/perl/lib";
-    my $cc = "cc -O2 -Wall -I$root/daemon/core -I$root/kmod -I$root/daemon/vigild -I$root/perl $glib $ccopts "
-           . "-DVG_PERL_LIBDIR='\"$missing\"' -c -o $dir/perl_embed.o $root/daemon/vigild/perl_embed.c";
+    my $cc = "cc -O2 -Wall -I$root/daemon/core -I$root/kmod -I$root/perl -I$root/perl/embed $glib $ccopts "
+           . "-DVG_PERL_LIBDIR='\"$missing\"' -c -o $dir/embed.o $root/perl/embed/embed.c";
     my ($rc, $out, $err) = run_cmd(['sh', '-c', $cc], timeout => 300);
-    is($rc, 0, 'perl_embed.c compiles with another VG_PERL_LIBDIR') or diag $err;
+    is($rc, 0, 'perl/embed/embed.c compiles with another VG_PERL_LIBDIR') or diag $err;
     # every object of vigild but the one compiled again here
-    my @objs = grep { !m{/perl_embed\.o$} } glob("$obj/*.o");
-    my $ld = "cc -o $dir/vigild $dir/perl_embed.o @objs $root/daemon/build/Vigil_xs.o "
+    my @objs = (glob("$obj/*.o"), grep { !m{/embed\.o$} } glob("$root/daemon/build/perl-embed/*.o"));
+    my $ld = "cc -o $dir/vigild $dir/embed.o @objs $root/daemon/build/Vigil_xs.o "
            . "$root/daemon/build/perl/vg_aggr.o $root/daemon/build/libvigilcore.a $libs $ldopts -lm";
     ($rc, $out, $err) = run_cmd(['sh', '-c', $ld], timeout => 300);
     is($rc, 0, '... and links') or diag $err;

@@ -1,13 +1,14 @@
 /*
- * perl_priv.h - inside vigild's Perl embedding: what perl_embed.c
- * (interpreter, loading, hooks, timers) and perl_dispatch.c (the per
- * event fast path) share.  Include after EXTERN.h/perl.h/XSUB.h.
+ * embed_priv.h - inside vigild's Perl embedding: what embed.c
+ * (interpreter, loading, timers), dispatch.c (the per event fast path)
+ * and host.c (Vigil::dump/stats/stop) share.  Include after
+ * EXTERN.h/perl.h/XSUB.h.
  */
-#ifndef VG_PERL_PRIV_H
-#define VG_PERL_PRIV_H
+#ifndef VG_EMBED_PRIV_H
+#define VG_EMBED_PRIV_H
 
 #include "vg_perl.h"
-#include "perl_xs.h"
+#include "vg_pl_xs.h"
 
 /* One `on NAME [, FILTER] => CODE` of a script. */
 typedef struct {
@@ -56,7 +57,7 @@ typedef struct {
 	gboolean perf_mode;	/* some script defines no on/every */
 	gboolean want_syscalls;
 	CV *trace_begin_cv, *trace_end_cv, *trace_unhandled_cv;
-	/* The dispatch frame (perl_dispatch.c): one eval context kept on
+	/* The dispatch frame (dispatch.c): one eval context kept on
 	 * the interpreter's context stack while events flow, so a handler
 	 * call needs no eval scope of its own. */
 	gboolean frame;
@@ -67,7 +68,6 @@ typedef struct {
 struct VgPerl {
 	VgPerlConfig cfg;	/* deep copy */
 	VgPerlHooks hooks;
-	VgPlHost host;
 	VgPlInterp *in;		/* NULL before load and after end */
 	PerlInterpreter *perl;	/* = in->perl, or NULL */
 	const VgMetadata *md;
@@ -79,7 +79,7 @@ struct VgPerl {
 	guint64 calls;		/* handler calls, for sampled timing */
 };
 
-/* perl_dispatch.c */
+/* dispatch.c */
 VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls);
 void vg_pl_disp_free(VgPerl *p, VgPlDisp *d);
 void vg_pl_unbind(VgPerl *p);
@@ -91,5 +91,14 @@ guint64 vg_pl_now_ns(void);
 /* Take the dispatch frame off the context stack (before anything else
  * runs Perl that expects a clean stack: trace_end, destruction). */
 void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in);
+
+/* host.c */
+/* The VgPerl whose interpreter runs (the Vigil functions of host.c act
+ * on it); NULL when none. */
+extern VgPerl *vg_pl_current;
+/* newXS the functions of host.c into the interpreter (from xs_init). */
+void vg_pl_host_register(pTHX);
+/* The done subs of unfinished dumps die with in. */
+void vg_pl_host_forget(VgPlInterp *in);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * perl_embed.c - vigild's Perl interpreter: start, load the scripts,
+ * embed.c - vigild's Perl interpreter: start, load the scripts,
  * collect their registrations, begin/end, reload, periodic callbacks
- * on the wall clock, and the hooks behind Vigil::dump/stats/stop.
+ * on the wall clock.  (The per-event path is dispatch.c, the functions
+ * behind Vigil::dump/stats/stop are host.c.)
  */
 #define PERL_NO_GET_CONTEXT
 #include <EXTERN.h>
@@ -14,7 +15,7 @@
 
 #include "vg_core.h"
 #include "vg_stream.h"
-#include "perl_priv.h"
+#include "embed_priv.h"
 
 #ifndef VG_PERL_LIBDIR
 #define VG_PERL_LIBDIR "/usr/share/vigil/perl"
@@ -22,8 +23,6 @@
 
 EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
 EXTERN_C void boot_Vigil(pTHX_ CV *cv);
-static XSPROTO(vg_pl_xs_dump_done);
-static XSPROTO(vg_pl_xs_clock_offset);
 
 static void vg_pl_xs_init(pTHX)
 {
@@ -31,216 +30,10 @@ static void vg_pl_xs_init(pTHX)
 
 	newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
 	newXS("Vigil::bootstrap", boot_Vigil, file);
-	newXS("Vigil::_dump_done", vg_pl_xs_dump_done, file);
-	newXS("Vigil::_clock_offset", vg_pl_xs_clock_offset, file);
+	vg_pl_host_register(aTHX);
 }
 
 static gboolean vg_pl_sys_inited;
-
-/* ---- hooks -------------------------------------------------------------- */
-
-struct VgPerlStatsSink {
-	PerlInterpreter *perl;
-	HV *hv;
-};
-
-void vg_perl_stats_add_int(VgPerlStatsSink *sink, const char *key, gint64 v)
-{
-	PerlInterpreter *my_perl = sink->perl;
-
-	(void)hv_store(sink->hv, key, (I32)strlen(key), newSViv((IV)v), 0);
-}
-
-void vg_perl_stats_add_str(VgPerlStatsSink *sink, const char *key,
-			   const char *v)
-{
-	PerlInterpreter *my_perl = sink->perl;
-
-	(void)hv_store(sink->hv, key, (I32)strlen(key), newSVpv(v, 0), 0);
-}
-
-static char *vg_pl_host_dump(gpointer data, const char *reason, double before,
-			     double after, GError **error)
-{
-	VgPerl *p = data;
-
-	if (!p->hooks.dump) {
-		g_set_error(error, VG_ERROR, VG_ERROR_IO,
-			    "Vigil::dump: this vigild has no flight recorder");
-		return NULL;
-	}
-	return p->hooks.dump(reason, before, after, NULL, NULL, NULL,
-			     p->hooks.user_data, error);
-}
-
-/* Vigil::_clock_offset(): ns from the trace clock (common_ts) to the
- * wall clock, from the metadata's clock offset; undef before the
- * metadata is known or outside vigild. */
-static XSPROTO(vg_pl_xs_clock_offset)
-{
-	dXSARGS;
-	VgPerl *p = vg_pl_host ? vg_pl_host->data : NULL;
-
-	if (items != 0)
-		croak_xs_usage(cv, "");
-	if (!p || !p->md)
-		XSRETURN_UNDEF;
-	ST(0) = sv_2mortal(newSViv((IV)vg_metadata_clock_offset(p->md)));
-	XSRETURN(1);
-}
-
-/* ---- Vigil::dump(..., done => CODE) ------------------------------------- */
-
-typedef struct {
-	VgPerl *p;
-	VgPlInterp *in;		/* NULL once that interpreter is gone */
-	SV *cv;			/* the done sub (we hold a reference) */
-	char *what;		/* "Vigil::dump done callback (reason)" */
-} VgPlDumpDone;
-
-/* Requests not finished yet: their interpreter may go away first
- * (reload), and with it their sub. */
-static GList *vg_pl_dump_pending;
-
-static void vg_pl_dump_done_cb(const char *path, const GError *error,
-			       gpointer data)
-{
-	VgPlDumpDone *c = data;
-	VgPerl *p = c->p;
-	PerlInterpreter *my_perl;
-
-	if (!c->in || c->in != p->in) {
-		g_message("%s: the scripts that asked for it were reloaded or "
-			  "ended; not called (dump %s%s)", c->what,
-			  path ? path : "failed: ",
-			  path ? "" : error ? error->message : "?");
-		return;
-	}
-	my_perl = p->perl;
-	PERL_SET_CONTEXT(my_perl);
-	{
-		dSP;
-
-		ENTER;
-		SAVETMPS;
-		PUSHMARK(SP);
-		EXTEND(SP, 2);
-		PUSHs(path ? sv_2mortal(newSVpv(path, 0)) : &PL_sv_undef);
-		PUSHs(path ? &PL_sv_undef :
-		      sv_2mortal(newSVpv(error ? error->message :
-					 "dump failed", 0)));
-		PUTBACK;
-		vg_pl_call(p, c->cv, c->what, NULL);
-		FREETMPS;
-		LEAVE;
-	}
-}
-
-static void vg_pl_dump_done_free(gpointer data)
-{
-	VgPlDumpDone *c = data;
-
-	vg_pl_dump_pending = g_list_remove(vg_pl_dump_pending, c);
-	if (c->in) {
-		PerlInterpreter *my_perl = c->in->perl;
-
-		PERL_SET_CONTEXT(my_perl);
-		SvREFCNT_dec(c->cv);
-		if (c->p->perl)
-			PERL_SET_CONTEXT(c->p->perl);
-	}
-	g_free(c->what);
-	g_free(c);
-}
-
-/* Vigil::_dump_done(reason, before, after, done): (path, error) as
- * Vigil::_dump; done is called exactly once (maybe before this
- * returns) with (path, undef) or (undef, error). */
-static XSPROTO(vg_pl_xs_dump_done)
-{
-	dXSARGS;
-	VgPerl *p;
-	VgPlDumpDone *c;
-	GError *err = NULL;
-	const char *reason;
-	double before, after;
-	char *path;
-
-	if (items != 4)
-		croak_xs_usage(cv, "reason, before, after, done");
-	reason = SvPV_nolen(ST(0));
-	before = SvNV(ST(1));
-	after = SvNV(ST(2));
-	if (!vg_pl_host || !SvROK(ST(3)) || SvTYPE(SvRV(ST(3))) != SVt_PVCV) {
-		ST(0) = &PL_sv_undef;
-		ST(1) = sv_2mortal(newSVpv(vg_pl_host ?
-			"Vigil::dump: done must be a code reference" :
-			"Vigil::dump: not running under vigild", 0));
-		XSRETURN(2);
-	}
-	p = vg_pl_host->data;
-	c = g_new0(VgPlDumpDone, 1);
-	c->p = p;
-	c->in = p->in;
-	c->cv = newSVsv(ST(3));
-	c->what = g_strdup_printf("Vigil::dump done callback (reason: %s)",
-				  *reason ? reason : "none given");
-	vg_pl_dump_pending = g_list_prepend(vg_pl_dump_pending, c);
-	if (!p->hooks.dump) {
-		g_set_error(&err, VG_ERROR, VG_ERROR_IO,
-			    "Vigil::dump: this vigild has no flight recorder");
-		vg_pl_dump_done_cb(NULL, err, c);
-		vg_pl_dump_done_free(c);
-		path = NULL;
-	} else {
-		path = p->hooks.dump(reason, before, after, vg_pl_dump_done_cb,
-				     c, vg_pl_dump_done_free,
-				     p->hooks.user_data, &err);
-	}
-	/* (done may have run Perl code: the stack may have moved; ST()
-	 * is relative to its base) */
-	if (path) {
-		ST(0) = sv_2mortal(newSVpv(path, 0));
-		ST(1) = &PL_sv_undef;
-	} else {
-		ST(0) = &PL_sv_undef;
-		ST(1) = sv_2mortal(newSVpv(err ? err->message : "dump failed",
-					   0));
-	}
-	g_free(path);
-	g_clear_error(&err);
-	XSRETURN(2);
-}
-
-static void vg_pl_host_stats(gpointer data, pTHX_ HV *hv)
-{
-	VgPerl *p = data;
-	VgPerlStatsSink sink = { aTHX, hv };
-
-	vg_perl_stats_add_int(&sink, "perl_events", (gint64)p->stats.events);
-	vg_perl_stats_add_int(&sink, "perl_dispatched",
-			      (gint64)p->stats.dispatched);
-	vg_perl_stats_add_int(&sink, "perl_filtered", (gint64)p->stats.filtered);
-	vg_perl_stats_add_int(&sink, "perl_unhandled",
-			      (gint64)p->stats.unhandled);
-	vg_perl_stats_add_int(&sink, "perl_errors", (gint64)p->stats.errors);
-	vg_perl_stats_add_int(&sink, "perl_ticks", (gint64)p->stats.ticks);
-	vg_perl_stats_add_int(&sink, "perl_ns", (gint64)p->stats.perl_ns);
-	if (p->hooks.stats)
-		p->hooks.stats(&sink, p->hooks.user_data);
-}
-
-static void vg_pl_host_stop(gpointer data, const char *why)
-{
-	VgPerl *p = data;
-
-	if (p->stopped)
-		return;
-	p->stopped = TRUE;
-	g_message("stopping: %s", why);
-	if (p->hooks.stop)
-		p->hooks.stop(why, p->hooks.user_data);
-}
 
 /* ---- VgPerl --------------------------------------------------------------- */
 
@@ -264,10 +57,6 @@ VgPerl *vg_perl_new(const VgPerlConfig *cfg, GError **error)
 		g_main_context_ref(p->cfg.context);
 	p->disps = g_ptr_array_new();
 	p->next_tick = G_MAXUINT64;
-	p->host.dump = vg_pl_host_dump;
-	p->host.stats = vg_pl_host_stats;
-	p->host.stop = vg_pl_host_stop;
-	p->host.data = p;
 	return p;
 }
 
@@ -306,14 +95,7 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 	PERL_SET_CONTEXT(my_perl);
 	vg_pl_frame_pop(NULL, in);
 	/* done subs of unfinished dumps die with this interpreter */
-	for (GList *l = vg_pl_dump_pending; l; l = l->next) {
-		VgPlDumpDone *c = l->data;
-
-		if (c->in == in) {
-			SvREFCNT_dec(c->cv);
-			c->in = NULL;
-		}
-	}
+	vg_pl_host_forget(in);
 	for (i = 0; in->subs && i < in->subs->len; i++)
 		vg_pl_sub_free(aTHX_ g_ptr_array_index(in->subs, i));
 	for (i = 0; in->everys && i < in->everys->len; i++) {
@@ -524,7 +306,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		av_push(argv, newSVpv(p->cfg.script_argv[i], 0));
 	if (p->cfg.scripts && p->cfg.scripts[0])
 		sv_setpv(get_sv("0", GV_ADD), p->cfg.scripts[0]);
-	vg_pl_host = &p->host;
+	vg_pl_current = p;
 	if (!vg_pl_eval(aTHX_
 			"require Vigil; "
 			"$ENV{PERF_EXEC_PATH} = $INC{'Vigil.pm'} =~ s{/Vigil\\.pm\\z}{}r "
@@ -608,7 +390,7 @@ static void vg_pl_use(VgPerl *p, VgPlInterp *in)
 	p->next_tick = in && p->cfg.replay && in->everys->len ? 0 : G_MAXUINT64;
 	if (in) {
 		PERL_SET_CONTEXT(in->perl);
-		vg_pl_host = &p->host;
+		vg_pl_current = p;
 	}
 }
 
@@ -903,11 +685,12 @@ void vg_perl_free(VgPerl *p)
 	}
 	vg_pl_unbind(p);
 	g_ptr_array_free(p->disps, TRUE);
-	if (vg_pl_host == &p->host)
-		vg_pl_host = NULL;
+	if (vg_pl_current == p)
+		vg_pl_current = NULL;
 	if (p->cfg.context)
 		g_main_context_unref(p->cfg.context);
 	g_strfreev(p->cfg.scripts);
 	g_strfreev(p->cfg.script_argv);
 	g_free(p);
 }
+

@@ -1,5 +1,5 @@
 /*
- * perl_dispatch.c - the per-event path from the merge into Perl.
+ * dispatch.c - the per-event path from the merge into Perl.
  *
  * Per event: one pointer load (the class's cached VgPlDisp), the C
  * filters, then for each handler that wants the event: the class's
@@ -20,7 +20,7 @@
 
 #include "vg_core.h"
 #include "vg_stream.h"
-#include "perl_priv.h"
+#include "embed_priv.h"
 
 guint64 vg_pl_now_ns(void)
 {

@@ -1,6 +1,6 @@
 /*
- * perl_xs.h - what the Vigil XS code (perl/Vigil.xs) and vigild's
- * dispatcher (perl_embed.c, perl_dispatch.c) share.
+ * vg_pl_xs.h - what the Vigil XS code (Vigil.xs) and vigild's Perl
+ * embedding (embed/: embed.c, dispatch.c) share: the event objects.
  *
  * Vigil.xs is compiled twice: statically into vigild and as the dynamic
  * module Vigil.so for plain perl (Vigil::Trace).  The event objects are
@@ -8,8 +8,8 @@
  *
  * Include after EXTERN.h/perl.h/XSUB.h.
  */
-#ifndef VG_PERL_XS_H
-#define VG_PERL_XS_H
+#ifndef VG_PL_XS_H
+#define VG_PL_XS_H
 
 #include <glib.h>
 #include "vg_core.h"
@@ -67,20 +67,5 @@ SV *vg_pl_event_new(pTHX_ VgPlClass *pc, VgEvent *e);
 SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp);
 /* After the call: fresh array refs if a handler kept one. */
 void vg_pl_perf_done(pTHX_ VgPlClass *pc);
-
-/* ---- the host: set by vigild, NULL in plain perl -------------------- */
-
-typedef struct {
-	/* Vigil::dump: path, or NULL with *error. */
-	char *(*dump)(gpointer data, const char *reason, double before,
-		      double after, GError **error);
-	/* Vigil::stats: fill hv. */
-	void (*stats)(gpointer data, pTHX_ HV *hv);
-	/* Vigil::stop */
-	void (*stop)(gpointer data, const char *why);
-	gpointer data;
-} VgPlHost;
-
-extern const VgPlHost *vg_pl_host;
 
 #endif
