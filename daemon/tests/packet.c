@@ -150,6 +150,83 @@ static void test_packet_ownership(void)
 	vg_packet_unref(c);
 }
 
+/* The packet writer writes the layout vigil.ko writes: little-endian
+ * header, context and records; its chars fields are NUL-padded. */
+static void test_writer_layout(void)
+{
+	VgtPkt b = { 0 };
+	gsize len;
+	guint8 *d;
+	guint64 v64;
+	guint32 v32;
+
+	vgt_pkt_begin(&b, 3, 7, 11);
+	vg_pw_record(&b, 0x0102, 0x1122334455667788ull, -2);
+	vg_pw_chars(&b, "abc", 5);
+	vg_pw_string(&b, "xy");
+	g_assert_cmpuint(vg_pw_len(&b), ==, VIGIL_PACKET_HDR_SIZE + 14 + 5 + 3);
+	d = vgt_pkt_end(&b, 0, 0, 0, &len);
+	g_assert_cmpuint(len, ==, (VIGIL_PACKET_HDR_SIZE + 22 + 7) & ~7u);
+	memcpy(&v32, d, 4);
+	g_assert_cmphex(GUINT32_FROM_LE(v32), ==, VIGIL_CTF_MAGIC);
+	g_assert_cmpmem(d + 4, 16, vgt_uuid, 16);
+	/* record header: id, timestamp, tid, as bytes */
+	g_assert_cmpuint(d[VIGIL_PACKET_HDR_SIZE], ==, 0x02);
+	g_assert_cmpuint(d[VIGIL_PACKET_HDR_SIZE + 1], ==, 0x01);
+	memcpy(&v64, d + VIGIL_PACKET_HDR_SIZE + 2, 8);
+	g_assert_cmphex(GUINT64_FROM_LE(v64), ==, 0x1122334455667788ull);
+	memcpy(&v32, d + VIGIL_PACKET_HDR_SIZE + 10, 4);
+	g_assert_cmpint((gint32)GUINT32_FROM_LE(v32), ==, -2);
+	g_assert_cmpmem(d + VIGIL_PACKET_HDR_SIZE + 14, 8, "abc\0\0xy", 8);
+	g_free(d);
+}
+
+/* vg_packet_compact: the records stay, the padding goes, packet_size
+ * says so; nothing to drop gives NULL. */
+static void test_compact_drops_padding(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgtPkt b = { 0 };
+	VgPacket *p, *c;
+	VgRecordIter it;
+	VgEvent e;
+	GError *err = NULL;
+	guint8 *d;
+	gsize len;
+
+	vgt_pkt_begin(&b, 1, 5, 2);
+	vgt_sys_exit(&b, 10, 5, 257, 3);
+	vgt_sys_exit(&b, 20, 5, 257, -2);
+	p = vgt_pkt_finish(&b, 8192, 0, 0);
+	c = vg_packet_compact(p);
+	g_assert_nonnull(c);
+	g_assert_cmpuint(c->packet_size, ==, (p->content_size + 7) & ~(gsize)7);
+	g_assert_cmpuint(c->content_size, ==, p->content_size);
+	g_assert_cmpuint(c->seq, ==, 5);
+	g_assert_cmpuint(c->events_discarded, ==, 2);
+	g_assert_cmpuint(c->ts_begin, ==, p->ts_begin);
+	g_assert_cmpuint(c->ts_end, ==, p->ts_end);
+	vg_record_iter_init(&it, md, c);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_cmpint(vg_event_int(&e, 1), ==, -2);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 0);
+	g_assert_no_error(err);
+	/* already compact: nothing to do */
+	g_assert_null(vg_packet_compact(c));
+	vg_packet_unref(c);
+	vg_packet_unref(p);
+
+	vgt_pkt_begin(&b, 1, 6, 0);
+	vgt_sys_exit(&b, 30, 5, 0, 0);
+	d = vgt_pkt_end(&b, 0, 0, 0, &len);
+	p = vg_packet_new_borrowed(d, len, NULL, "test", 0, g_free, d, &err);
+	g_assert_no_error(err);
+	g_assert_null(vg_packet_compact(p));
+	vg_packet_unref(p);
+	vg_metadata_free(md);
+}
+
 static void test_record_iterator_walks_records(void)
 {
 	VgMetadata *md = vgt_metadata(NULL);
@@ -331,5 +408,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/packet/corrupt_records_skip_the_rest_of_the_packet",
 			test_corrupt_records_skip_the_rest_of_the_packet);
 	g_test_add_func("/packet/random_garbage_never_crashes", test_garbage_never_crashes);
+	g_test_add_func("/packet/writer_layout", test_writer_layout);
+	g_test_add_func("/packet/compact_drops_padding", test_compact_drops_padding);
 	return g_test_run();
 }
