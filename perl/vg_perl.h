@@ -4,6 +4,12 @@
  * the scripts use to reach the daemon (Vigil::dump, Vigil::stats,
  * Vigil::stop).
  *
+ * The only header of the Perl binding that vigild includes: everything
+ * that speaks XS or the Perl API is under perl/ (Vigil.xs and the
+ * event objects it shares with the embedding, vg_pl_xs.h; the embedding
+ * itself in perl/embed/: embed.c, dispatch.c, host.c).  The binding
+ * reaches vigild only through the VgPerlHooks given to it.
+ *
  * One VgPerl owns one Perl interpreter.  Everything here runs on the
  * thread of the daemon's main loop.
  *

@@ -184,7 +184,7 @@ static char *dump(Vigild *d, const char *reason, double before, double after,
 					    done, done_data, destroy, error);
 	g_set_error(error, VG_ERROR, VG_ERROR_IO,
 		    "dump: no flight recorder is attached to this %s",
-		    d->cfg->replay_dir ? "replay" : "session");
+		    d->replay ? "replay" : "session");
 	g_warning("dump (%s) failed: %s", reason && *reason ? reason :
 		  "no reason", (*error)->message);
 	if (done)
