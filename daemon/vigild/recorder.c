@@ -3,10 +3,9 @@
  * docs/flight-recorder.md): the history ring and the dump requests.
  *
  * Every packet the merge has finished with comes here (vigild calls
- * vgd_recorder_add_packet).  It
- * is added to the open dump requests it belongs to, then to its CPU's
- * history ring, which drops its oldest packets beyond history_bytes or
- * history_ms.  Packets are refcounted: a request keeps its own
+ * vgd_recorder_add_packet).  It is added to the open dump requests it
+ * belongs to, then to its CPU's history ring, which drops its oldest
+ * packets beyond history_bytes or history_ms.  Packets are refcounted: a request keeps its own
  * references, so eviction never takes a packet from under a dump.
  *
  * A request covers [trigger - before, trigger + after] of the trace
@@ -19,6 +18,11 @@
  * undelivered.  Live, a CPU that stays silent (offline) cannot hold a
  * request forever: past trigger + after + slack on the monotonic clock
  * the dump is written with what there is.
+ *
+ * A complete request is handed to the dump writer (dump.h), then
+ * retention runs (dumpdir.h).  Pure flight mode keeps no history: a
+ * request snapshots the kernel buffers (the snapshot function vigild
+ * gave) when its after window has passed.
  */
 #define G_LOG_DOMAIN "vigild"
 
