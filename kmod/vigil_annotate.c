@@ -3,14 +3,19 @@
  * vigil_annotate.c - /dev/vigil_annotate: a write() of up to 256 bytes
  * becomes a vigil:annotation event (pid, text).
  *
- * Who may write: root always; the owning group (annotate_gid) if
- * annotate_mode has the group-write bit; everybody if it has the
- * other-write bit.  The device node itself is 0222 and this check is
- * done in open(), because misc devices cannot give their node a group.
+ * Who may write: everybody if annotate_mode has the other-write bit;
+ * the group annotate_gid if it has the group-write bit; root (uid 0 or
+ * CAP_SYS_ADMIN) if it has the owner-write bit.  The device node itself
+ * is 0222 and this check is done once, in open(), because misc devices
+ * cannot give their node a group; capable() is asked last, only when
+ * the cheaper rules did not already allow the open (it marks the task
+ * as having used a privilege and may be audited).
  *
  * Rate: a token bucket of annotate_rate writes per second (burst of one
- * second's worth).  Over the limit, write() fails with -EAGAIN and the
- * write is counted in annotations_dropped.  While no trace is running
+ * second's worth), shared by all writers: over any interval of t
+ * seconds at most annotate_rate * (t + 1) writes pass.  Over the limit,
+ * write() fails with -EAGAIN and the write is counted in
+ * annotations_dropped.  While no trace is running
  * (or vigil:annotation is disabled) write() fails with -ENOTCONN.
  */
 #include <linux/kernel.h>
@@ -41,20 +46,31 @@ static DEFINE_SPINLOCK(vigil_tb_lock);
 static u64 vigil_tb_tokens;	/* in units of 1/NSEC_PER_SEC token */
 static u64 vigil_tb_last;
 
+/*
+ * Take one token.  The clock is read under the lock: writers then see
+ * it in the order they refill, so vigil_tb_last never moves backwards
+ * and every nanosecond is credited once.  (Read before the lock, a
+ * writer holding an older time would compute a negative, wrapped
+ * elapsed time and refill the whole bucket.)  The comparison still
+ * guards against a clock read that is older than the last one.
+ */
 static bool vigil_tb_take(void)
 {
-	u64 now = ktime_get_mono_fast_ns();
 	u64 cap = (u64)annotate_rate * NSEC_PER_SEC;
 	unsigned long flags;
 	bool ok = false;
+	u64 now;
 
 	spin_lock_irqsave(&vigil_tb_lock, flags);
-	/* refill: rate tokens per second, elapsed ns * rate units */
-	vigil_tb_tokens += min_t(u64, now - vigil_tb_last, NSEC_PER_SEC) *
-			   annotate_rate;
-	if (vigil_tb_tokens > cap)
-		vigil_tb_tokens = cap;
-	vigil_tb_last = now;
+	now = ktime_get_mono_fast_ns();
+	if (now > vigil_tb_last) {
+		/* refill: rate tokens per second, elapsed ns * rate units */
+		vigil_tb_tokens += min_t(u64, now - vigil_tb_last,
+					 NSEC_PER_SEC) * annotate_rate;
+		if (vigil_tb_tokens > cap)
+			vigil_tb_tokens = cap;
+		vigil_tb_last = now;
+	}
 	if (vigil_tb_tokens >= NSEC_PER_SEC) {
 		vigil_tb_tokens -= NSEC_PER_SEC;
 		ok = true;
@@ -67,12 +83,14 @@ static int vigil_annotate_open(struct inode *inode, struct file *file)
 {
 	if (file->f_mode & FMODE_READ)
 		return -EINVAL;	/* write-only */
-	if (uid_eq(current_fsuid(), GLOBAL_ROOT_UID) || capable(CAP_SYS_ADMIN))
-		return (annotate_mode & 0200) ? 0 : -EACCES;
+	if (annotate_mode & 0002)
+		return 0;
 	if ((annotate_mode & 0020) &&
 	    in_group_p(make_kgid(&init_user_ns, annotate_gid)))
 		return 0;
-	if (annotate_mode & 0002)
+	if ((annotate_mode & 0200) &&
+	    (uid_eq(current_fsuid(), GLOBAL_ROOT_UID) ||
+	     capable(CAP_SYS_ADMIN)))
 		return 0;
 	return -EACCES;
 }
