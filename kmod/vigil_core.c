@@ -344,7 +344,8 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 #define VF_ARRAY(ctype, tsdltype, field, n, src)
 #define VF_CHARS(field, n, src)
 #define VF_STRING(field, src)	+ 1
-#define VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields) \
+#define VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep, \
+		    fields) \
 	static_assert(0 fields <= 4, "event " #cname ": more than 4 strings");
 #include "vigil_events.h"
 #undef VIGIL_EVENT
@@ -395,7 +396,9 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 				     vg_slen[vg_si++]);			\
 	}
 
-#define VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields) \
+#define VG_ABOUT(...)	__VA_ARGS__
+#define VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep, \
+		    fields)						\
 static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 {									\
 	struct vigil_cpu *vc;						\
@@ -417,8 +420,14 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 	vc = this_cpu_ptr(vigil_cpus);					\
 	if (!vigil_enter(vc))						\
 		goto vg_nested;						\
-	if ((kind) != VG_OWN_NOFILTER && !vigil_task_wanted())		\
-		goto vg_out;						\
+	{								\
+		/* the threads the event is about, after a dummy */	\
+		struct task_struct *const vg_about[] = { NULL, about };	\
+									\
+		if (!vigil_about_wanted(vg_about + 1,			\
+					ARRAY_SIZE(vg_about) - 1))	\
+			goto vg_out;					\
+	}								\
 	prep								\
 	for (vg_phase = 0; vg_phase < 2; vg_phase++) {			\
 		vg_si = 0;						\
@@ -455,7 +464,8 @@ vg_nested:								\
 #define VF_CHARS(field, n, src)			"\t\tchar_t " #field "[" #n "];\n"
 #define VF_STRING(field, src)			"\t\tstring " #field ";\n"
 
-#define VIGIL_EVENT(cname, esub, ename, ekind, proto, locals, prep, fields) \
+#define VIGIL_EVENT(cname, esub, ename, ekind, about, proto, locals, prep, \
+		    fields)						\
 	[VIGIL_EV_##cname] = {						\
 		.subsys = esub,						\
 		.name = ename,						\

@@ -12,14 +12,20 @@
  *   - the TSDL text of each event's fields,                vigil_core.c
  * so an event is described exactly once.
  *
- * VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields)
+ * VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep,
+ *             fields)
  *   cname   C identifier of the event (unique)
  *   subsys  "subsys" of the event name "subsys:name"
  *   name    the name; for kind VG_TP also the kernel tracepoint's name
  *   kind    VG_TP: attached to the kernel tracepoint "name";
- *           VG_OWN: emitted by vigil itself, pid/tgid filters apply
- *           to the current task (annotations);
- *           VG_OWN_NOFILTER: emitted by vigil, never filtered (statedump)
+ *           VG_OWN: emitted by vigil itself
+ *   about   VG_ABOUT(...): the threads (struct task_struct *
+ *           expressions over the arguments, or current) the event is
+ *           about; the pid/tgid/exclude filters judge these, the event
+ *           passes when one of them passes.  current counts only in task
+ *           context (an interrupt is not about the task it interrupts).
+ *           VG_ABOUT() - about no thread: interrupt-context events and
+ *           the statedump are never task-filtered.  See kmod/README.md.
  *   proto   VG_PROTO(...): the tracepoint's prototype (kernel 6.1) or
  *           the arguments of an own event
  *   locals  VG_LOCALS(...): local declarations of the probe
@@ -46,6 +52,7 @@
  */
 
 VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
+	VG_ABOUT(current),
 	VG_PROTO(struct pt_regs *regs, long id),
 	VG_LOCALS(struct vigil_sysenter si;),
 	VG_PREP(
@@ -62,6 +69,7 @@ VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
 	))
 
 VIGIL_EVENT(sys_exit, "raw_syscalls", "sys_exit", VG_TP,
+	VG_ABOUT(current),
 	VG_PROTO(struct pt_regs *regs, long ret),
 	VG_LOCALS(long nr;),
 	VG_PREP(
@@ -75,6 +83,7 @@ VIGIL_EVENT(sys_exit, "raw_syscalls", "sys_exit", VG_TP,
 	))
 
 VIGIL_EVENT(sched_switch, "sched", "sched_switch", VG_TP,
+	VG_ABOUT(prev, next),
 	VG_PROTO(bool preempt, struct task_struct *prev,
 		 struct task_struct *next, unsigned int prev_state),
 	VG_LOCALS(),
@@ -91,6 +100,7 @@ VIGIL_EVENT(sched_switch, "sched", "sched_switch", VG_TP,
 	))
 
 VIGIL_EVENT(sched_wakeup, "sched", "sched_wakeup", VG_TP,
+	VG_ABOUT(current, p),
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -102,6 +112,7 @@ VIGIL_EVENT(sched_wakeup, "sched", "sched_wakeup", VG_TP,
 	))
 
 VIGIL_EVENT(sched_wakeup_new, "sched", "sched_wakeup_new", VG_TP,
+	VG_ABOUT(current, p),
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -113,6 +124,7 @@ VIGIL_EVENT(sched_wakeup_new, "sched", "sched_wakeup_new", VG_TP,
 	))
 
 VIGIL_EVENT(sched_process_fork, "sched", "sched_process_fork", VG_TP,
+	VG_ABOUT(parent, child),
 	VG_PROTO(struct task_struct *parent, struct task_struct *child),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -125,6 +137,7 @@ VIGIL_EVENT(sched_process_fork, "sched", "sched_process_fork", VG_TP,
 	))
 
 VIGIL_EVENT(sched_process_exec, "sched", "sched_process_exec", VG_TP,
+	VG_ABOUT(p),
 	VG_PROTO(struct task_struct *p, pid_t old_pid,
 		 struct linux_binprm *bprm),
 	VG_LOCALS(const char *argv;),
@@ -140,6 +153,7 @@ VIGIL_EVENT(sched_process_exec, "sched", "sched_process_exec", VG_TP,
 	))
 
 VIGIL_EVENT(sched_process_exit, "sched", "sched_process_exit", VG_TP,
+	VG_ABOUT(p),
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -152,6 +166,7 @@ VIGIL_EVENT(sched_process_exit, "sched", "sched_process_exit", VG_TP,
 	))
 
 VIGIL_EVENT(irq_handler_entry, "irq", "irq_handler_entry", VG_TP,
+	VG_ABOUT(),
 	VG_PROTO(int irq, struct irqaction *action),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -161,6 +176,7 @@ VIGIL_EVENT(irq_handler_entry, "irq", "irq_handler_entry", VG_TP,
 	))
 
 VIGIL_EVENT(irq_handler_exit, "irq", "irq_handler_exit", VG_TP,
+	VG_ABOUT(),
 	VG_PROTO(int irq, struct irqaction *action, int ret),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -170,6 +186,7 @@ VIGIL_EVENT(irq_handler_exit, "irq", "irq_handler_exit", VG_TP,
 	))
 
 VIGIL_EVENT(softirq_entry, "irq", "softirq_entry", VG_TP,
+	VG_ABOUT(),
 	VG_PROTO(unsigned int vec_nr),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -178,6 +195,7 @@ VIGIL_EVENT(softirq_entry, "irq", "softirq_entry", VG_TP,
 	))
 
 VIGIL_EVENT(softirq_exit, "irq", "softirq_exit", VG_TP,
+	VG_ABOUT(),
 	VG_PROTO(unsigned int vec_nr),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -186,6 +204,7 @@ VIGIL_EVENT(softirq_exit, "irq", "softirq_exit", VG_TP,
 	))
 
 VIGIL_EVENT(signal_generate, "signal", "signal_generate", VG_TP,
+	VG_ABOUT(current, task),
 	VG_PROTO(int sig, struct kernel_siginfo *info,
 		 struct task_struct *task, int group, int result),
 	VG_LOCALS(),
@@ -201,6 +220,7 @@ VIGIL_EVENT(signal_generate, "signal", "signal_generate", VG_TP,
 	))
 
 VIGIL_EVENT(signal_deliver, "signal", "signal_deliver", VG_TP,
+	VG_ABOUT(current),
 	VG_PROTO(int sig, struct kernel_siginfo *info,
 		 struct k_sigaction *ka),
 	VG_LOCALS(),
@@ -214,6 +234,7 @@ VIGIL_EVENT(signal_deliver, "signal", "signal_deliver", VG_TP,
 	))
 
 VIGIL_EVENT(page_fault_user, "exceptions", "page_fault_user", VG_TP,
+	VG_ABOUT(current),
 	VG_PROTO(unsigned long address, struct pt_regs *regs,
 		 unsigned long error_code),
 	VG_LOCALS(),
@@ -225,6 +246,7 @@ VIGIL_EVENT(page_fault_user, "exceptions", "page_fault_user", VG_TP,
 	))
 
 VIGIL_EVENT(block_rq_issue, "block", "block_rq_issue", VG_TP,
+	VG_ABOUT(current),
 	VG_PROTO(struct request *rq),
 	VG_LOCALS(char rwbs[8];),
 	VG_PREP(vigil_fill_rwbs(rwbs, rq);),
@@ -238,6 +260,7 @@ VIGIL_EVENT(block_rq_issue, "block", "block_rq_issue", VG_TP,
 	))
 
 VIGIL_EVENT(block_rq_complete, "block", "block_rq_complete", VG_TP,
+	VG_ABOUT(),
 	VG_PROTO(struct request *rq, blk_status_t error,
 		 unsigned int nr_bytes),
 	VG_LOCALS(char rwbs[8];),
@@ -251,6 +274,7 @@ VIGIL_EVENT(block_rq_complete, "block", "block_rq_complete", VG_TP,
 	))
 
 VIGIL_EVENT(net_dev_xmit, "net", "net_dev_xmit", VG_TP,
+	VG_ABOUT(current),
 	VG_PROTO(struct sk_buff *skb, int rc, struct net_device *dev,
 		 unsigned int skb_len),
 	VG_LOCALS(),
@@ -263,6 +287,7 @@ VIGIL_EVENT(net_dev_xmit, "net", "net_dev_xmit", VG_TP,
 	))
 
 VIGIL_EVENT(netif_receive_skb, "net", "netif_receive_skb", VG_TP,
+	VG_ABOUT(),
 	VG_PROTO(struct sk_buff *skb),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -272,7 +297,8 @@ VIGIL_EVENT(netif_receive_skb, "net", "netif_receive_skb", VG_TP,
 		VF_STRING(name, skb->dev ? skb->dev->name : "")
 	))
 
-VIGIL_EVENT(statedump_process, "vigil", "statedump_process", VG_OWN_NOFILTER,
+VIGIL_EVENT(statedump_process, "vigil", "statedump_process", VG_OWN,
+	VG_ABOUT(),
 	VG_PROTO(struct task_struct *t, int ppid, u32 uid, const char *exe),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -285,7 +311,8 @@ VIGIL_EVENT(statedump_process, "vigil", "statedump_process", VG_OWN_NOFILTER,
 		VF_STRING(exe, exe)
 	))
 
-VIGIL_EVENT(statedump_end, "vigil", "statedump_end", VG_OWN_NOFILTER,
+VIGIL_EVENT(statedump_end, "vigil", "statedump_end", VG_OWN,
+	VG_ABOUT(),
 	VG_PROTO(u32 count),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -294,6 +321,7 @@ VIGIL_EVENT(statedump_end, "vigil", "statedump_end", VG_OWN_NOFILTER,
 	))
 
 VIGIL_EVENT(annotation, "vigil", "annotation", VG_OWN,
+	VG_ABOUT(current),
 	VG_PROTO(const char *text),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -304,9 +332,10 @@ VIGIL_EVENT(annotation, "vigil", "annotation", VG_OWN,
 
 /* prctl(PR_SET_NAME), writes to /proc/PID/comm, exec: the kernel calls
  * it before the new name is copied, so task->comm is still the old one.
- * The pid/tgid filters apply to the current task (the one renaming,
- * which for /proc/PID/comm may be another process). */
+ * It is about the renaming task and the renamed one (for /proc/PID/comm
+ * they may differ). */
 VIGIL_EVENT(task_rename, "task", "task_rename", VG_TP,
+	VG_ABOUT(current, task),
 	VG_PROTO(struct task_struct *task, const char *comm),
 	VG_LOCALS(),
 	VG_PREP(),

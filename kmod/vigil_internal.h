@@ -13,6 +13,8 @@
 #include <linux/rcupdate.h>
 #include <linux/kprobes.h>
 #include <linux/limits.h>
+#include <linux/sched.h>
+#include <linux/preempt.h>
 
 #include "vigil_abi.h"
 
@@ -21,7 +23,8 @@
 
 /* Built-in event ids, generated from vigil_events.h. */
 enum vigil_event_id {
-#define VIGIL_EVENT(cname, subsys, name, kind, proto, locals, prep, fields) \
+#define VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep, \
+		    fields) \
 	VIGIL_EV_##cname,
 #include "vigil_events.h"
 #undef VIGIL_EVENT
@@ -139,32 +142,69 @@ static __always_inline bool vigil_idset_has(const struct vigil_idset *s,
 	return false;
 }
 
-/*
- * pid/tgid filters (interrupts are off: an RCU-sched read side).  With
- * no set installed everything passes; otherwise the current thread
- * passes if its tid is in the pid set or its process id is in the tgid
- * set.  A process id in the exclude set never passes (vigild excludes
- * itself: its own output would otherwise feed back into the trace).
- */
-static __always_inline bool vigil_task_wanted(void)
+/* Is thread @t selected by the pid/tgid sets and not excluded? */
+static __always_inline bool vigil_one_wanted(const struct vigil_idset *ps,
+					     const struct vigil_idset *ts,
+					     const struct vigil_idset *xs,
+					     const struct task_struct *t)
 {
-	struct vigil_idset *ps = rcu_dereference_sched(vigil_pid_set);
-	struct vigil_idset *ts = rcu_dereference_sched(vigil_tgid_set);
-	struct vigil_idset *xs = rcu_dereference_sched(vigil_excl_set);
-
-	if (xs && vigil_idset_has(xs, current->tgid))
+	if (xs && vigil_idset_has(xs, t->tgid))
 		return false;
 	if (!ps && !ts)
 		return true;
-	if (ps && vigil_idset_has(ps, current->pid))
+	if (ps && vigil_idset_has(ps, t->pid))
 		return true;
-	if (ts && vigil_idset_has(ts, current->tgid))
+	if (ts && vigil_idset_has(ts, t->tgid))
 		return true;
 	return false;
 }
 
+/*
+ * pid/tgid filters (interrupts are off: an RCU-sched read side).  An
+ * event is about the @n threads in @about (VG_ABOUT() in vigil_events.h):
+ * it passes if one of them passes.  A thread passes when no pid/tgid set
+ * is installed or its tid is in the pid set or its process id in the
+ * tgid set, and its process id is not in the exclude set (vigild
+ * excludes itself: its own output would otherwise feed back into the
+ * trace).  The current task counts only in task context: an interrupt,
+ * softirq or NMI merely borrows it and is not about it.  An event about
+ * no thread at all (interrupts, packets received, I/O completed,
+ * statedump) always passes.
+ */
+static __always_inline bool vigil_about_wanted(struct task_struct *const *about,
+					       unsigned int n)
+{
+	const struct vigil_idset *ps, *ts, *xs;
+	bool judged = false;
+	unsigned int i;
+
+	if (!n)
+		return true;
+	ps = rcu_dereference_sched(vigil_pid_set);
+	ts = rcu_dereference_sched(vigil_tgid_set);
+	xs = rcu_dereference_sched(vigil_excl_set);
+	if (!ps && !ts && !xs)
+		return true;
+	for (i = 0; i < n; i++) {
+		if (about[i] == current && !in_task())
+			continue;
+		if (vigil_one_wanted(ps, ts, xs, about[i]))
+			return true;
+		judged = true;
+	}
+	return !judged;
+}
+
+/* Kprobe hits are about the current task (in task context). */
+static __always_inline bool vigil_task_wanted(void)
+{
+	struct task_struct *cur = current;
+
+	return vigil_about_wanted(&cur, 1);
+}
+
 /* vigil_core.c */
-enum { VG_TP, VG_OWN, VG_OWN_NOFILTER };
+enum { VG_TP, VG_OWN };
 
 struct vigil_event_desc {
 	const char *subsys;
