@@ -40,6 +40,7 @@
 #include <linux/skbuff.h>
 #include <linux/signal.h>
 #include <linux/compat.h>
+#include <linux/workqueue.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 
@@ -163,12 +164,19 @@ static __always_inline long vigil_switch_state(bool preempt,
 	return state ? (1 << (state - 1)) : state;
 }
 
+/*
+ * The parent's process id, as task_ppid_nr_ns() reads it: real_parent
+ * is valid only while @p is still hashed (pid_alive()); a reaped task
+ * (pinned by a reference, as in the statedump) may point to a parent
+ * that has been freed since.  0 for a reaped task.
+ */
 static notrace int vigil_task_ppid(struct task_struct *p)
 {
-	int ppid;
+	int ppid = 0;
 
 	rcu_read_lock();
-	ppid = rcu_dereference(p->real_parent)->tgid;
+	if (pid_alive(p))
+		ppid = rcu_dereference(p->real_parent)->tgid;
 	rcu_read_unlock();
 	return ppid;
 }
@@ -619,58 +627,169 @@ static const char *vigil_task_exe(struct task_struct *t, char *buf)
 }
 
 /*
- * One vigil:statedump_process per existing thread, then
- * vigil:statedump_end with the count.  Called from START after the
- * tracepoints are attached, so a task created meanwhile is seen by
- * sched_process_fork if not by this list (it may be seen twice, never
- * missed).  Threads are pinned with a reference first (under RCU), then
- * described one by one outside RCU because reading the executable path
- * may sleep.
+ * The statedump: one vigil:statedump_process per thread that exists when
+ * tracing starts, then vigil:statedump_end with the count.
+ *
+ * START (under vigil.lock, after the tracepoints are attached) pins
+ * every thread with a reference (vigil_statedump_start()) and queues
+ * vigil_statedump_work(), which describes them one by one without the
+ * control lock: reading an executable path may sleep, and the consumer
+ * must be able to GET_POS/CONSUME meanwhile.  In normal mode the work
+ * waits for room in the buffer before each record (the consumer frees
+ * it), so a statedump larger than the buffers loses nothing.  A thread
+ * created after the pinning is reported by sched_process_fork (a thread
+ * may be seen twice, never missed); a thread reaped before it is
+ * described is skipped (its sched_process_exit is in the trace).  STOP
+ * clears vigil_active, then vigil_statedump_cancel() waits for the work,
+ * which stops at the next thread and drops the remaining references.
  */
-int vigil_statedump(void)
+static struct {
+	struct work_struct work;
+	struct task_struct **tasks;
+	unsigned int n;
+	char *buf;		/* PATH_MAX, the executable path */
+} vigil_sd;
+
+/*
+ * Normal mode: may a record of @size bytes be written on this CPU now
+ * without being discarded for lack of room?  Yes if it fits in the
+ * current sub-buffer or relay can start a new one (relay_buf_full() is
+ * then false after the switch increments subbufs_produced).  Flight
+ * mode overwrites, so always yes.  Interrupts are off.
+ */
+static bool vigil_statedump_room(size_t size)
+{
+	struct rchan *chan = READ_ONCE(vigil.chan);
+	struct rchan_buf *buf;
+
+	if (vigil.cfg.mode != VIGIL_MODE_NORMAL || !chan)
+		return true;
+	buf = *this_cpu_ptr(chan->buf);
+	if (!buf)
+		return true;
+	if (buf->offset + size <= chan->subbuf_size)
+		return true;
+	return buf->subbufs_produced + 1 - READ_ONCE(buf->subbufs_consumed) <
+	       chan->n_subbufs;
+}
+
+/*
+ * Write one statedump record once there is room for it.  False when
+ * tracing stopped meanwhile.  The room check and the write run with
+ * interrupts off on one CPU, so no other writer of this CPU's buffer
+ * (probe, switch timer, flush) comes in between.
+ */
+static bool vigil_statedump_emit(struct task_struct *t, const char *exe)
+{
+	/* event header, fixed fields and the exe string (cut at 4095) */
+	size_t size = sizeof(struct vigil_event_header) + 64 +
+		      min_t(size_t, strlen(exe), VIGIL_STR_MAX - 1) + 1;
+	unsigned long flags;
+	bool done;
+
+	for (;;) {
+		if (!READ_ONCE(vigil_active))
+			return false;
+		local_irq_save(flags);
+		done = vigil_statedump_room(size);
+		if (done) {
+			/* RCU read side for real_parent and the creds */
+			vigil_probe_statedump_process(NULL, t,
+						      vigil_task_ppid(t),
+						      vigil_task_uid(t), exe);
+		}
+		local_irq_restore(flags);
+		if (done)
+			return true;
+		/* the consumer frees sub-buffers; it polls, so do we */
+		schedule_timeout_interruptible(1);
+	}
+}
+
+static void vigil_statedump_work(struct work_struct *work)
+{
+	unsigned int i, count = 0;
+
+	for (i = 0; i < vigil_sd.n; i++) {
+		struct task_struct *t = vigil_sd.tasks[i];
+
+		/* reaped since it was pinned: not a thread any more */
+		if (READ_ONCE(vigil_active) && pid_alive(t) &&
+		    vigil_statedump_emit(t, vigil_task_exe(t, vigil_sd.buf)))
+			count++;
+		put_task_struct(t);
+		cond_resched();
+	}
+	if (READ_ONCE(vigil_active))
+		vigil_probe_statedump_end(NULL, count);
+	kvfree(vigil_sd.tasks);
+	kfree(vigil_sd.buf);
+	vigil_sd.tasks = NULL;
+	vigil_sd.buf = NULL;
+}
+
+/*
+ * Pin every thread and queue the statedump (called from START under
+ * vigil.lock).  The array is sized from a count taken first; threads
+ * created between the count and the pinning may not fit: then all
+ * references are dropped and it is tried again with a larger array, so
+ * that no thread that existed before the tracepoints were attached is
+ * left out.
+ */
+int vigil_statedump_start(void)
 {
 	struct task_struct *p, *t, **tasks;
-	unsigned int n = 0, cap = 0, i;
+	unsigned int n, cap = 0;
 	char *buf;
 
+	if (WARN_ON_ONCE(vigil_sd.tasks))
+		return -EBUSY;
+	INIT_WORK(&vigil_sd.work, vigil_statedump_work);
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
 	rcu_read_lock();
 	for_each_process_thread(p, t)
 		cap++;
 	rcu_read_unlock();
-	cap += cap / 4 + 64;
-
-	tasks = kvmalloc_array(cap, sizeof(*tasks), GFP_KERNEL);
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!tasks || !buf) {
-		kvfree(tasks);
-		kfree(buf);
-		return -ENOMEM;
-	}
-	rcu_read_lock();
-	for_each_process_thread(p, t) {
-		if (n == cap)
+	for (;;) {
+		cap += cap / 4 + 64;
+		tasks = kvmalloc_array(cap, sizeof(*tasks), GFP_KERNEL);
+		if (!tasks) {
+			kfree(buf);
+			return -ENOMEM;
+		}
+		n = 0;
+		rcu_read_lock();
+		for_each_process_thread(p, t) {
+			if (n == cap)
+				break;
+			get_task_struct(t);
+			tasks[n++] = t;
+		}
+		rcu_read_unlock();
+		if (n < cap)
 			break;
-		get_task_struct(t);
-		tasks[n++] = t;
+		while (n)
+			put_task_struct(tasks[--n]);
+		kvfree(tasks);
 	}
-	rcu_read_unlock();
-	if (n == cap)
-		pr_info("vigil: statedump limited to %u threads (more were created meanwhile; sched_process_fork reports them)\n",
-			cap);
-
-	for (i = 0; i < n; i++) {
-		const char *exe = vigil_task_exe(tasks[i], buf);
-
-		vigil_probe_statedump_process(NULL, tasks[i],
-					      vigil_task_ppid(tasks[i]),
-					      vigil_task_uid(tasks[i]), exe);
-		put_task_struct(tasks[i]);
-		cond_resched();
-	}
-	vigil_probe_statedump_end(NULL, n);
-	kvfree(tasks);
-	kfree(buf);
+	vigil_sd.tasks = tasks;
+	vigil_sd.n = n;
+	vigil_sd.buf = buf;
+	queue_work(system_unbound_wq, &vigil_sd.work);
 	return 0;
+}
+
+/*
+ * Wait for a running statedump to end (STOP, after vigil_active was
+ * cleared: the work then skips what is left).  Under vigil.lock; the
+ * work never takes it.
+ */
+void vigil_statedump_cancel(void)
+{
+	if (vigil_sd.tasks)
+		flush_work(&vigil_sd.work);
 }
 
 /* ---- filters ---------------------------------------------------------- */

@@ -36,6 +36,8 @@ static void vigil_do_stop(void)
 		return;
 	/* 1. no new probe calls start writing */
 	WRITE_ONCE(vigil_active, 0);
+	/* the statedump work sees it and ends: wait for it */
+	vigil_statedump_cancel();
 	/* 2. unregister and wait for probes still running */
 	vigil_detach_all();
 	/* kprobe handlers run with preemption off: wait for them too */
@@ -220,15 +222,17 @@ static int vigil_start(void)
 		return ret;
 	/*
 	 * Writers are enabled before the probes are attached so that the
-	 * first tracepoint hit is recorded; the statedump follows the
-	 * attach so no task escapes both (see vigil_statedump()).
+	 * first tracepoint hit is recorded; the threads of the statedump
+	 * are pinned after the attach so no task escapes both.  The
+	 * statedump itself runs in a work item after START returned, while
+	 * the consumer reads (see vigil_statedump_start()).
 	 */
 	WRITE_ONCE(vigil_paused, 0);
 	WRITE_ONCE(vigil_active, 1);
 	vigil.running = true;
 	ret = vigil_attach_enabled();
 	if (!ret)
-		ret = vigil_statedump();
+		ret = vigil_statedump_start();
 	if (ret)
 		vigil_do_stop();
 	return ret;
