@@ -45,6 +45,7 @@
 #include <asm/unistd.h>
 
 #include "vigil_internal.h"
+#include "vigil_compat.h"
 
 int vigil_active;
 int vigil_paused;
@@ -614,9 +615,7 @@ static const char *vigil_task_exe(struct task_struct *t, char *buf)
 	if (!mm)
 		return "";
 	rcu_read_lock();
-	f = rcu_dereference(mm->exe_file);
-	if (f && !get_file_rcu(f))
-		f = NULL;
+	f = vigil_get_file_rcu(&mm->exe_file);
 	rcu_read_unlock();
 	mmput(mm);
 	if (!f)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vigil_compat.h - every difference between the kernel versions vigil.ko
+ * builds for (6.1 to 6.12), in one place: the rest of the module calls
+ * the vigil_* wrappers below and has no version #if of its own.
+ */
+#ifndef _VIGIL_COMPAT_H
+#define _VIGIL_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/rcupdate.h>
+
+/*
+ * A reference to the file in the RCU-protected pointer *@fp, or NULL if
+ * there is none or it is being freed.  Called under rcu_read_lock().
+ * Since 6.7 get_file_rcu() takes the pointer's address, retries while
+ * the pointer changes and returns the file; before, it took the file and
+ * returned whether the reference was obtained.
+ */
+static inline struct file *vigil_get_file_rcu(struct file __rcu **fp)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return get_file_rcu(fp);
+#else
+	struct file *f = rcu_dereference(*fp);
+
+	if (f && !get_file_rcu(f))
+		f = NULL;
+	return f;
+#endif
+}
+
+#endif /* _VIGIL_COMPAT_H */
