@@ -244,6 +244,8 @@ int vigil_metadata_init(struct dentry *dir);
 
 /* vigil_kprobes.c */
 int vigil_kprobe_add(struct vigil_kprobe_req *req);
+void vigil_kprobe_commit(u32 id);
+void vigil_kprobe_abort(u32 id);
 int vigil_kprobe_del(const struct vigil_kprobe_req *req);
 void vigil_kprobe_del_all(void);
 void vigil_kprobe_forget_retired(void);

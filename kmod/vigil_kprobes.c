@@ -10,6 +10,8 @@
 #include <linux/ptrace.h>
 #include <linux/string.h>
 #include <linux/ctype.h>
+#include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/mm.h>
 #include <asm/pgtable.h>
 
@@ -17,17 +19,21 @@
 
 /*
  * Argument registers and return values are raw machine words; without
- * VIGIL_CFG_KERNEL_ADDRS a value that points into kernel memory (direct
- * map or kernel image, vmalloc/stacks, modules) is written as 0.
+ * VIGIL_CFG_KERNEL_ADDRS every value at or above TASK_SIZE_MAX, the end
+ * of the user address space, is written as 0: the kernel's half holds
+ * the direct map, the image, vmalloc and stacks, modules, but also
+ * vmemmap (struct page pointers), the fixmap, KASAN shadow, cpu_entry
+ * area..., and asking which region a value falls in misses some.  The
+ * exception is the last page, negative error numbers (IS_ERR_VALUE:
+ * -4095..-1), which is never mapped.  So a return value of -ENOENT is
+ * kept, a negative number below -4095 is hidden too.
  */
 static __always_inline u64 vigil_hide_kaddr(u64 v)
 {
-	if ((vigil_flags & VIGIL_CFG_KERNEL_ADDRS) || v < TASK_SIZE_MAX)
+	if ((vigil_flags & VIGIL_CFG_KERNEL_ADDRS) || v < TASK_SIZE_MAX ||
+	    IS_ERR_VALUE((unsigned long)v))
 		return v;
-	if (virt_addr_valid(v) || is_vmalloc_addr((const void *)v) ||
-	    (v >= MODULES_VADDR && v < MODULES_END))
-		return 0;
-	return v;
+	return 0;
 }
 
 /* Same discipline as the generated probes (see vigil_core.c). */
@@ -113,12 +119,26 @@ static struct vigil_kprobe *vigil_kp_find(const char *name)
 	return NULL;
 }
 
-/* Called under vigil.lock. */
+/*
+ * Called under vigil.lock.  Registers the kprobe disabled (its handler
+ * records nothing yet) and sets req->id: the caller copies the answer
+ * back to user space and then calls vigil_kprobe_commit(), or
+ * vigil_kprobe_abort() if that fails, so ADD_KPROBE never fails for a
+ * kprobe it left registered.
+ *
+ * Placing a kprobe reads any kernel function's arguments: it needs
+ * CAP_PERFMON (what perf and BPF ask to attach kprobes) or CAP_SYS_ADMIN
+ * (perfmon_capable()), beyond the 0600 mode of /dev/vigil.
+ */
 int vigil_kprobe_add(struct vigil_kprobe_req *req)
 {
 	struct vigil_kprobe *k = NULL;
 	int i, ret;
 
+	if (!perfmon_capable()) {
+		pr_info_ratelimited("vigil: ADD_KPROBE needs CAP_PERFMON or CAP_SYS_ADMIN\n");
+		return -EPERM;
+	}
 	if (!vigil_name_ok(req->name, sizeof(req->name)))
 		return VIGIL_INVAL("ADD_KPROBE: name must be 1..%d characters of [A-Za-z0-9_.]",
 				   VIGIL_NAME_MAX - 1);
@@ -150,8 +170,6 @@ int vigil_kprobe_add(struct vigil_kprobe_req *req)
 	k->nargs = req->nargs;
 	k->retprobe = req->retprobe;
 	k->id = VIGIL_KPROBE_ID_BASE + i;
-	/* Enabled by default; the handler also checks vigil_active. */
-	set_bit(k->id, vigil.enabled);
 
 	if (k->retprobe) {
 		k->krp.kp.symbol_name = k->symbol;
@@ -170,18 +188,26 @@ int vigil_kprobe_add(struct vigil_kprobe_req *req)
 			k->addr = (unsigned long)k->kp.addr;
 	}
 	if (ret) {
-		clear_bit(k->id, vigil.enabled);
 		if (ret == -ENOENT)
-			pr_info("vigil: kprobe %s: unknown symbol %s+%llu\n",
-				req->name, req->symbol, req->offset);
+			pr_info_ratelimited("vigil: kprobe %s: unknown symbol %s+%llu\n",
+					    req->name, req->symbol,
+					    req->offset);
 		else
-			pr_info("vigil: kprobe %s on %s+%llu failed: %d\n",
-				req->name, req->symbol, req->offset, ret);
+			pr_info_ratelimited("vigil: kprobe %s on %s+%llu failed: %d\n",
+					    req->name, req->symbol,
+					    req->offset, ret);
 		return ret;
 	}
 	k->used = true;
 	req->id = k->id;
 	return 0;
+}
+
+/* The answer reached user space: record from now on (enabled by
+ * default; the handler also checks vigil_active). */
+void vigil_kprobe_commit(u32 id)
+{
+	set_bit(id, vigil.enabled);
 }
 
 static void vigil_kp_unregister(struct vigil_kprobe *k)
@@ -196,8 +222,8 @@ static void vigil_kp_unregister(struct vigil_kprobe *k)
 		missed = k->kp.nmissed;
 	}
 	if (missed)
-		pr_info("vigil: kprobe %s on %s missed %lu hits (recursion or too many concurrent returns)\n",
-			k->name, k->symbol, missed);
+		pr_info_ratelimited("vigil: kprobe %s on %s missed %lu hits (recursion or too many concurrent returns)\n",
+				    k->name, k->symbol, missed);
 	clear_bit(k->id, vigil.enabled);
 	k->used = false;
 	k->retired = true;
@@ -216,6 +242,19 @@ int vigil_kprobe_del(const struct vigil_kprobe_req *req)
 		return -ENOENT;
 	vigil_kp_unregister(k);
 	return 0;
+}
+
+/*
+ * The answer to ADD_KPROBE could not be copied to user space: remove
+ * the kprobe as if it had never been added.  It recorded nothing (not
+ * committed), so its id and name are free again at once: a retry works.
+ */
+void vigil_kprobe_abort(u32 id)
+{
+	struct vigil_kprobe *k = &vigil.kprobes[id - VIGIL_KPROBE_ID_BASE];
+
+	vigil_kp_unregister(k);
+	k->retired = false;
 }
 
 void vigil_kprobe_del_all(void)

@@ -172,7 +172,7 @@ static int vigil_event(void __user *uarg)
 				return 0;
 			}
 		}
-		pr_info("vigil: no event named '%s'\n", req.name);
+		pr_info_ratelimited("vigil: no event named '%s'\n", req.name);
 		return -ENOENT;
 	}
 	if (req.enable) {
@@ -327,8 +327,12 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 		ret = vigil_kprobe_add(&kreq);
 		if (ret)
 			return ret;
-		if (copy_to_user(uarg, &kreq, sizeof(kreq)))
+		/* -EFAULT only for a kprobe that is gone again */
+		if (copy_to_user(uarg, &kreq, sizeof(kreq))) {
+			vigil_kprobe_abort(kreq.id);
 			return -EFAULT;
+		}
+		vigil_kprobe_commit(kreq.id);
 		return 0;
 	case VIGIL_IOC_DEL_KPROBE:
 		if (copy_from_user(&kreq, uarg, sizeof(kreq)))
