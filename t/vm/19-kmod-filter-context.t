@@ -40,7 +40,7 @@ mkfifo /tmp/$r.fifo
 $nb $n > /tmp/$r.fifo &
 X=\$!
 echo "x=\$X" > $dir/$r.pids
-$cap -o $dir/$r --events $events $opt -- sh -c "cat /tmp/$r.fifo > $dir/$r.out" > $dir/$r.capture 2>&1
+$cap -o $dir/$r --subbuf-size 1048576 --n-subbufs 32 --events $events $opt -- sh -c "cat /tmp/$r.fifo > $dir/$r.out" > $dir/$r.capture 2>&1
 wait \$X
 echo "$r netbusy exit \$?"
 babeltrace2 $dir/$r > $dir/$r.txt 2> $dir/$r.bterr
