@@ -672,34 +672,47 @@ static bool vigil_statedump_room(size_t size)
 	       chan->n_subbufs;
 }
 
+enum vigil_sd_result { VIGIL_SD_WRITTEN, VIGIL_SD_REAPED, VIGIL_SD_STOPPED };
+
 /*
- * Write one statedump record once there is room for it.  False when
- * tracing stopped meanwhile.  The room check and the write run with
- * interrupts off on one CPU, so no other writer of this CPU's buffer
- * (probe, switch timer, flush) comes in between.
+ * Write one statedump record once there is room for it, unless the
+ * thread was reaped meanwhile (waiting for room may take long) or
+ * tracing stopped.  The room check, the pid_alive() check, the read of
+ * the parent and the write run with interrupts off on one CPU, so no
+ * other writer of this CPU's buffer (probe, switch timer, flush) comes
+ * in between, and, under RCU, the parent cannot be freed while it is
+ * read (as in task_ppid_nr_ns()).
  */
-static bool vigil_statedump_emit(struct task_struct *t, const char *exe)
+static enum vigil_sd_result vigil_statedump_emit(struct task_struct *t,
+						 const char *exe)
 {
 	/* event header, fixed fields and the exe string (cut at 4095) */
 	size_t size = sizeof(struct vigil_event_header) + 64 +
 		      min_t(size_t, strlen(exe), VIGIL_STR_MAX - 1) + 1;
+	enum vigil_sd_result res;
 	unsigned long flags;
-	bool done;
+	bool room;
 
 	for (;;) {
 		if (!READ_ONCE(vigil_active))
-			return false;
+			return VIGIL_SD_STOPPED;
 		local_irq_save(flags);
-		done = vigil_statedump_room(size);
-		if (done) {
-			/* RCU read side for real_parent and the creds */
-			vigil_probe_statedump_process(NULL, t,
-						      vigil_task_ppid(t),
-						      vigil_task_uid(t), exe);
+		room = vigil_statedump_room(size);
+		if (room) {
+			rcu_read_lock();
+			if (pid_alive(t)) {
+				vigil_probe_statedump_process(NULL, t,
+					rcu_dereference(t->real_parent)->tgid,
+					vigil_task_uid(t), exe);
+				res = VIGIL_SD_WRITTEN;
+			} else {
+				res = VIGIL_SD_REAPED;
+			}
+			rcu_read_unlock();
 		}
 		local_irq_restore(flags);
-		if (done)
-			return true;
+		if (room)
+			return res;
 		/* the consumer frees sub-buffers; it polls, so do we */
 		schedule_timeout_interruptible(1);
 	}
@@ -714,7 +727,8 @@ static void vigil_statedump_work(struct work_struct *work)
 
 		/* reaped since it was pinned: not a thread any more */
 		if (READ_ONCE(vigil_active) && pid_alive(t) &&
-		    vigil_statedump_emit(t, vigil_task_exe(t, vigil_sd.buf)))
+		    vigil_statedump_emit(t, vigil_task_exe(t, vigil_sd.buf)) ==
+		    VIGIL_SD_WRITTEN)
 			count++;
 		put_task_struct(t);
 		cond_resched();
