@@ -10,6 +10,8 @@
  *     reservation and field writes),                       vigil_core.c
  *   - the table of names, tracepoints and probes,          vigil_core.c
  *   - the TSDL text of each event's fields,                vigil_core.c
+ *   - the host-side description (events.tsv) and the
+ *     daemon's role table (vg_events_gen.h),           tools/vigil-events.c
  * so an event is described exactly once.
  *
  * VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep,
@@ -345,3 +347,35 @@ VIGIL_EVENT(task_rename, "task", "task_rename", VG_TP,
 		VF_CHARS(newcomm, 16, comm)
 		VF_INT(s16, int16_t, oom_score_adj, task->signal->oom_score_adj)
 	))
+
+/*
+ * Host side only (kmod/tools/vigil-events defines these macros, the
+ * module never does):
+ *
+ * VIGIL_EVENT_EXTRA(cname, field, ...)
+ *   the fields the kernel's own format of the event lacks (vigil adds
+ *   them because handlers need them; docs/design.md marks them "+").
+ * VIGIL_EVENT_ROLE(cname, ROLE, enable)
+ *   an event vigild itself reads, known there as VG_EV_ROLE/VG_ROLE_ROLE
+ *   (vg_events_gen.h); enable ALWAYS: vigild enables it whenever
+ *   handlers run, because the task table lives on it; ASKED: read when
+ *   the trace has it.
+ */
+#ifdef VIGIL_EVENT_EXTRA
+VIGIL_EVENT_EXTRA(sys_enter, path_arg, path_status, path)
+VIGIL_EVENT_EXTRA(sched_process_fork, child_tgid)
+VIGIL_EVENT_EXTRA(sched_process_exec, tgid, ppid, uid, argv)
+VIGIL_EVENT_EXTRA(sched_process_exit, tgid, exit_code)
+#endif
+
+#ifdef VIGIL_EVENT_ROLE
+VIGIL_EVENT_ROLE(sys_enter, SYS_ENTER, ASKED)
+VIGIL_EVENT_ROLE(sys_exit, SYS_EXIT, ASKED)
+VIGIL_EVENT_ROLE(sched_switch, SWITCH, ASKED)
+VIGIL_EVENT_ROLE(sched_process_fork, FORK, ALWAYS)
+VIGIL_EVENT_ROLE(sched_process_exec, EXEC, ALWAYS)
+VIGIL_EVENT_ROLE(sched_process_exit, EXIT, ALWAYS)
+VIGIL_EVENT_ROLE(task_rename, TASK_RENAME, ALWAYS)
+VIGIL_EVENT_ROLE(statedump_process, STATEDUMP, ASKED)
+VIGIL_EVENT_ROLE(statedump_end, STATEDUMP_END, ASKED)
+#endif

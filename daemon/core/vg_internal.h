@@ -18,18 +18,9 @@ enum {
 	VG_RD_NONE,
 };
 
-/* Roles of classes the core itself looks at. */
-enum {
-	VG_ROLE_NONE,
-	VG_ROLE_SYS_ENTER,	/* raw_syscalls:sys_enter */
-	VG_ROLE_SYS_EXIT,	/* raw_syscalls:sys_exit */
-	VG_ROLE_STATEDUMP,	/* vigil:statedump_process */
-	VG_ROLE_FORK,
-	VG_ROLE_EXEC,
-	VG_ROLE_EXIT,
-	VG_ROLE_SWITCH,		/* sched:sched_switch: names placeholder tasks */
-	VG_ROLE_TASK_RENAME,	/* task:task_rename: a comm changes without exec */
-};
+/* Roles of the classes the core itself looks at (VG_ROLE_*, VG_EV_*):
+ * generated from the VIGIL_EVENT_ROLE lines of kmod/vigil_events.h. */
+#include "vg_events_gen.h"
 
 typedef struct {
 	guint n_fixed;		/* fields 0..n_fixed have fixed offsets */
@@ -38,7 +29,8 @@ typedef struct {
 	guint32 *off;		/* n_fields + 1 entries; valid up to n_fixed */
 	guint32 *size;		/* bytes of each field (0 for STRING) */
 	guint8 *rd;		/* VG_RD_* per field (element reader for arrays) */
-	int role;
+	int role;		/* VG_ROLE_* */
+	gboolean task_update;	/* the task table learns from it (vg_tasks_before) */
 	/* role SYS_ENTER / SYS_EXIT: field indexes, -1 if missing */
 	int sc_id, sc_args, sc_path_arg, sc_path_status, sc_path, sc_ret;
 	/* role STATEDUMP/FORK/EXEC/EXIT: field indexes by name */

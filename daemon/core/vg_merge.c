@@ -374,7 +374,7 @@ static inline void deliver_one(VgMerge *m, guint cpu)
 	const VgClassLayout *L = e->cls->priv;
 
 	if (m->tasks) {
-		if (G_UNLIKELY(L->role >= VG_ROLE_STATEDUMP && L->role != VG_ROLE_SWITCH)) {
+		if (G_UNLIKELY(L->task_update)) {
 			vg_tasks_before(m->tasks, e);
 			c->cache_tid = -1;
 		} else if (c->cache_tid == e->tid &&

@@ -719,6 +719,17 @@ static guint rd_of(const VgField *f)
 	return base;
 }
 
+/* The role of the class named NAME (VG_ROLE_NONE: none). */
+static int vg_event_role(const char *name)
+{
+#define VG_ROLE_OF(role, ev, always)			\
+	if (strcmp(name, ev) == 0)			\
+		return VG_ROLE_##role;
+	VG_EVENT_ROLES(VG_ROLE_OF)
+#undef VG_ROLE_OF
+	return VG_ROLE_NONE;
+}
+
 void vg_class_layout(VgEventClass *cls)
 {
 	VgClassLayout *L = g_new0(VgClassLayout, 1);
@@ -766,8 +777,9 @@ void vg_class_layout(VgEventClass *cls)
 	L->t_child_pid = L->t_child_tgid = L->t_filename = L->t_tgid = -1;
 	L->t_prev_pid = L->t_prev_comm = L->t_next_pid = L->t_next_comm = -1;
 	L->t_newcomm = -1;
-	if (strcmp(cls->name, "raw_syscalls:sys_enter") == 0) {
-		L->role = VG_ROLE_SYS_ENTER;
+	L->role = vg_event_role(cls->name);
+	switch (L->role) {
+	case VG_ROLE_SYS_ENTER:
 		L->sc_id = vg_class_field_index(cls, "id");
 		L->sc_args = vg_class_field_index(cls, "args");
 		L->sc_path_arg = vg_class_field_index(cls, "path_arg");
@@ -776,22 +788,14 @@ void vg_class_layout(VgEventClass *cls)
 		if (L->sc_id < 0 || L->sc_args < 0 ||
 		    cls->fields[L->sc_args].kind != VG_FIELD_UINT_ARRAY)
 			L->role = VG_ROLE_NONE;
-	} else if (strcmp(cls->name, "raw_syscalls:sys_exit") == 0) {
-		L->role = VG_ROLE_SYS_EXIT;
+		break;
+	case VG_ROLE_SYS_EXIT:
 		L->sc_id = vg_class_field_index(cls, "id");
 		L->sc_ret = vg_class_field_index(cls, "ret");
 		if (L->sc_id < 0 || L->sc_ret < 0)
 			L->role = VG_ROLE_NONE;
-	} else if (strcmp(cls->name, "vigil:statedump_process") == 0) {
-		L->role = VG_ROLE_STATEDUMP;
-	} else if (strcmp(cls->name, "sched:sched_process_fork") == 0) {
-		L->role = VG_ROLE_FORK;
-	} else if (strcmp(cls->name, "sched:sched_process_exec") == 0) {
-		L->role = VG_ROLE_EXEC;
-	} else if (strcmp(cls->name, "sched:sched_process_exit") == 0) {
-		L->role = VG_ROLE_EXIT;
-	} else if (strcmp(cls->name, "sched:sched_switch") == 0) {
-		L->role = VG_ROLE_SWITCH;
+		break;
+	case VG_ROLE_SWITCH:
 		L->t_prev_pid = vg_class_field_index(cls, "prev_pid");
 		L->t_prev_comm = vg_class_field_index(cls, "prev_comm");
 		L->t_next_pid = vg_class_field_index(cls, "next_pid");
@@ -799,14 +803,21 @@ void vg_class_layout(VgEventClass *cls)
 		if (L->t_prev_pid < 0 || L->t_prev_comm < 0 ||
 		    L->t_next_pid < 0 || L->t_next_comm < 0)
 			L->role = VG_ROLE_NONE;
-	} else if (strcmp(cls->name, "task:task_rename") == 0) {
-		L->role = VG_ROLE_TASK_RENAME;
+		break;
+	case VG_ROLE_TASK_RENAME:
 		L->t_pid = vg_class_field_index(cls, "pid");
 		L->t_newcomm = vg_class_field_index(cls, "newcomm");
 		if (L->t_pid < 0 || L->t_newcomm < 0)
 			L->role = VG_ROLE_NONE;
+		break;
+	default:
+		break;
 	}
-	if (L->role >= VG_ROLE_STATEDUMP && L->role <= VG_ROLE_EXIT) {
+	L->task_update = L->role == VG_ROLE_STATEDUMP || L->role == VG_ROLE_FORK ||
+			 L->role == VG_ROLE_EXEC || L->role == VG_ROLE_EXIT ||
+			 L->role == VG_ROLE_TASK_RENAME;
+	if (L->role == VG_ROLE_STATEDUMP || L->role == VG_ROLE_FORK ||
+	    L->role == VG_ROLE_EXEC || L->role == VG_ROLE_EXIT) {
 		L->t_tid = vg_class_field_index(cls, "tid");
 		L->t_pid = vg_class_field_index(cls, "pid");
 		L->t_ppid = vg_class_field_index(cls, "ppid");
