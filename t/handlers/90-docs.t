@@ -8,23 +8,24 @@ use warnings;
 use FindBin;
 use Test::More;
 use Pod::Checker;
+use lib "$FindBin::Bin/../lib";
+use VigilEvents ();
 
 my $root = "$FindBin::Bin/../..";
 sub slurp { my ($f) = @_; open my $fh, '<', $f or die "$f: $!"; local $/; return <$fh> }
 
 my $man = slurp("$root/docs/vigil-handlers.7.pod");
-my $events = slurp("$root/kmod/vigil_events.h");
 
+# every event of the module's table (kmod/vigil_events.h, via the
+# generated description) with every field
 my $n = 0;
-while ($events =~ /^VIGIL_EVENT\(\w+,\s*"(\w+)",\s*"(\w+)",.*?VG_FIELDS\((.*?)\n\s*\)\)/msg) {
-	my ($sub, $ev, $fields) = ($1, $2, $3);
+for my $ev (VigilEvents::events()) {
+	my $name = $ev->{name};
 	$n++;
-	my ($section) = $man =~ /^=head2 ([^\n]*\b\Q$sub:$ev\E\b[^\n]*)\n(.*?)(?=^=head)/ms
+	my ($section) = $man =~ /^=head2 ([^\n]*\b\Q$name\E\b[^\n]*)\n(.*?)(?=^=head)/ms
 	    ? ($2) : (undef);
-	ok(defined $section, "vigil-handlers(7) has a section for $sub:$ev") or next;
-	my @f = map { /VF_(?:INT|ARRAY)\(\s*\w+,\s*\w+,\s*(\w+)/ ? $1 : /VF_(?:HEX|KADDR|CHARS|STRING)\(\s*(\w+)/ ? $1 : () }
-	    $fields =~ /(VF_\w+\([^\n]*)/g;
-	for my $f (@f) {
+	ok(defined $section, "vigil-handlers(7) has a section for $name") or next;
+	for my $f (map { $_->[1] } @{ $ev->{fields} }) {
 		like($section, qr/\b\Q$f\E\b/, "  ... and names its field $f");
 	}
 }

@@ -18,6 +18,7 @@ use File::Path qw(make_path);
 use File::Basename qw(dirname);
 use lib dirname(__FILE__) . '/../lib';
 use VigilTrace ();
+use VigilEvents ();
 
 # The syscalls these tests use: x86_64 numbers and the kernel's
 # argument names (tracefs events/syscalls/sys_enter_NAME/format).
@@ -56,29 +57,10 @@ our %ARG_TYPES = (
 # the argument that is a path, per syscall
 our %PATH_ARG = (open => 'filename', openat => 'filename', creat => 'pathname');
 
-# name => [id, [type, field, array-length]...]
-my @EVENTS = (
-	[ 'raw_syscalls:sys_enter', 0, [ [ 'int64_t', 'id' ], [ 'uint64_t', 'args', 6 ],
-		[ 'uint8_t', 'path_arg' ], [ 'uint8_t', 'path_status' ], [ 'string', 'path' ] ] ],
-	[ 'raw_syscalls:sys_exit', 1, [ [ 'int64_t', 'id' ], [ 'int64_t', 'ret' ] ] ],
-	[ 'sched:sched_switch', 2, [ [ 'char_t', 'prev_comm', 16 ], [ 'int32_t', 'prev_pid' ],
-		[ 'int32_t', 'prev_prio' ], [ 'int64_t', 'prev_state' ], [ 'char_t', 'next_comm', 16 ],
-		[ 'int32_t', 'next_pid' ], [ 'int32_t', 'next_prio' ] ] ],
-	[ 'sched:sched_wakeup', 3, [ [ 'char_t', 'comm', 16 ], [ 'int32_t', 'pid' ],
-		[ 'int32_t', 'prio' ], [ 'int32_t', 'target_cpu' ] ] ],
-	[ 'sched:sched_wakeup_new', 4, [ [ 'char_t', 'comm', 16 ], [ 'int32_t', 'pid' ],
-		[ 'int32_t', 'prio' ], [ 'int32_t', 'target_cpu' ] ] ],
-	[ 'sched:sched_process_fork', 5, [ [ 'char_t', 'parent_comm', 16 ], [ 'int32_t', 'parent_pid' ],
-		[ 'char_t', 'child_comm', 16 ], [ 'int32_t', 'child_pid' ], [ 'int32_t', 'child_tgid' ] ] ],
-	[ 'sched:sched_process_exec', 6, [ [ 'string', 'filename' ], [ 'int32_t', 'pid' ],
-		[ 'int32_t', 'old_pid' ], [ 'int32_t', 'tgid' ], [ 'int32_t', 'ppid' ],
-		[ 'uint32_t', 'uid' ], [ 'string', 'argv' ] ] ],
-	[ 'sched:sched_process_exit', 7, [ [ 'char_t', 'comm', 16 ], [ 'int32_t', 'pid' ],
-		[ 'int32_t', 'prio' ], [ 'int32_t', 'tgid' ], [ 'int32_t', 'exit_code' ] ] ],
-	[ 'vigil:statedump_process', 8, [ [ 'int32_t', 'tid' ], [ 'int32_t', 'pid' ],
-		[ 'int32_t', 'ppid' ], [ 'char_t', 'comm', 16 ], [ 'uint32_t', 'uid' ], [ 'string', 'exe' ] ] ],
-	[ 'vigil:statedump_end', 9, [ [ 'uint32_t', 'count' ] ] ],
-);
+# name => [id, [type, field, array-length]...]: every event of the
+# module's table (kmod/vigil_events.h), with the module's ids
+my @EVENTS = map { [ $_->{name}, $_->{id}, VigilEvents::trace_fields($_->{name}) ] }
+    VigilEvents::events();
 my %EVENT = map { $_->[0] => $_ } @EVENTS;
 
 sub new {

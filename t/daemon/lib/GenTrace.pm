@@ -9,13 +9,16 @@ use warnings;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__) . '/../../lib';
 use VigilTrace qw(metadata record pack_fields write_stream write_file uuid_bytes);
+use VigilEvents ();
 use Exporter 'import';
 our @EXPORT = qw(gen_trace);
 
 my $UUID = '2a6422d0-6cee-11e0-8c08-cb07d7b3a564';
 
-my @STATEDUMP = ([int32_t => 'tid'], [int32_t => 'pid'], [int32_t => 'ppid'],
-		 [char_t => 'comm', 16], [uint32_t => 'uid'], [string => 'exe']);
+# the two events of the module's table (kmod/vigil_events.h) it writes
+my $EXIT = VigilEvents::event('raw_syscalls:sys_exit');
+my $DUMP = VigilEvents::event('vigil:statedump_process');
+my @STATEDUMP = @{ VigilEvents::trace_fields($DUMP->{name}) };
 
 sub _metadata {
     return metadata(
@@ -27,8 +30,8 @@ sub _metadata {
                 kernel_release => '6.1.0-test', tracer_name => 'vigil',
                 tracer_major => 1, tracer_minor => 0],
         clock => [name => 'monotonic', freq => 1000000000, offset => 0],
-        events => [['raw_syscalls:sys_exit', 1, [[int64_t => 'id'], [int64_t => 'ret']]],
-                   ['vigil:statedump_process', 2, \@STATEDUMP]]);
+        events => [[$EXIT->{name}, $EXIT->{id}, VigilEvents::trace_fields($EXIT->{name})],
+                   [$DUMP->{name}, $DUMP->{id}, \@STATEDUMP]]);
 }
 
 # gen_trace($dir, cpus => 4, per_cpu => 10000, tids => [101, 102, 103],
@@ -54,7 +57,7 @@ sub gen_trace {
                 $comm{$t} = $c;
                 my $payload = pack_fields(\@STATEDUMP, { tid => $t, pid => $t, ppid => 1,
                     comm => $c, uid => 0, exe => "/bin/task$t" });
-                push @recs, { ts => $ts, bytes => record(2, $ts, 1, $payload) };
+                push @recs, { ts => $ts, bytes => record($DUMP->{id}, $ts, 1, $payload) };
                 $ts++;
             }
         }
@@ -65,7 +68,7 @@ sub gen_trace {
             my $ret = ($k % 7 == 0) ? -2 : $k % 100;
             $per_tid{$tid}++;
             $fails{$tid}++ if $ret < 0;
-            push @recs, { ts => $ts, bytes => record(1, $ts, $tid, pack('q< q<', $k % 300, $ret)) };
+            push @recs, { ts => $ts, bytes => record($EXIT->{id}, $ts, $tid, pack('q< q<', $k % 300, $ret)) };
         }
         write_stream("$dir/stream_$cpu", cpu => $cpu, uuid => uuid_bytes($UUID),
                      records => \@recs, packet_size => $psize);

@@ -21,6 +21,7 @@ use warnings;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__) . '/../../lib';
 use VigilTrace qw(metadata record write_stream write_file read_stream uuid_bytes);
+use VigilEvents ();
 use Exporter 'import';
 our @EXPORT = qw(gen_timed_trace read_trace expected_packets read_summary
                  dump_handler_script $MARKER_ID);
@@ -28,6 +29,7 @@ our @EXPORT = qw(gen_timed_trace read_trace expected_packets read_summary
 our $MARKER_ID = 999;
 my $UUID = '5f3a1c9e-2b7d-4e11-9a6c-0d2e4f6a8b10';
 my $REC = 30;          # sys_exit record: id, ts, tid, id, ret
+my $EXIT = VigilEvents::event('raw_syscalls:sys_exit');   # kmod/vigil_events.h
 
 sub _metadata {
     my ($offset_s) = @_;
@@ -41,7 +43,7 @@ sub _metadata {
                 tracer_major => 1, tracer_minor => 0],
         clock => [name => 'monotonic', freq => 1000000000, offset_s => $offset_s,
                   offset => 0],
-        events => [['raw_syscalls:sys_exit', 1, [[int64_t => 'id'], [int64_t => 'ret']]]]);
+        events => [[$EXIT->{name}, $EXIT->{id}, VigilEvents::trace_fields($EXIT->{name})]]);
 }
 
 # gen_timed_trace($dir,
@@ -85,7 +87,7 @@ sub gen_timed_trace {
         }
         @recs = sort { $a->{ts} <=> $b->{ts} } @recs;
         for my $r (@recs) {
-            $r->{bytes} = record(1, $r->{ts}, 300 + 10 * $cpu, pack('q< q<', $r->{id}, 0));
+            $r->{bytes} = record($EXIT->{id}, $r->{ts}, 300 + 10 * $cpu, pack('q< q<', $r->{id}, 0));
         }
         my $total = 0;
         my $list = write_stream("$dir/stream_$cpu", cpu => $cpu, uuid => uuid_bytes($UUID),
@@ -121,7 +123,7 @@ sub read_trace {
             push @packets, { map { $_ => $p->{$_} } qw(cpu seq tb te disc size) };
             for (my $r = 0; $r + $REC <= length $p->{body}; $r += $REC) {
                 my ($cid, $ts, $tid, $id) = unpack('v Q< l< q<', substr($p->{body}, $r, 22));
-                die "$dir/$f: unexpected event id $cid" unless $cid == 1;
+                die "$dir/$f: unexpected event id $cid" unless $cid == $EXIT->{id};
                 push @events, { ts => $ts, cpu => $cpu, id => $id, seq => $seq };
             }
         }

@@ -17,27 +17,7 @@ use File::Path qw(make_path);
 use File::Basename qw(dirname);
 use lib dirname(__FILE__) . '/../../lib';
 use VigilTrace ();
-
-# The events of docs/design.md that the tests use, in the kernel's order.
-our @EVENTS = (
-	['raw_syscalls:sys_enter', 'int64 id', 'uint64 args[6]', 'uint8 path_arg',
-	    'uint8 path_status', 'string path'],
-	['raw_syscalls:sys_exit', 'int64 id', 'int64 ret'],
-	['sched:sched_switch', 'char prev_comm[16]', 'int32 prev_pid',
-	    'int32 prev_prio', 'int64 prev_state', 'char next_comm[16]',
-	    'int32 next_pid', 'int32 next_prio'],
-	['sched:sched_process_fork', 'char parent_comm[16]', 'int32 parent_pid',
-	    'char child_comm[16]', 'int32 child_pid', 'int32 child_tgid'],
-	['sched:sched_process_exec', 'string filename', 'int32 pid',
-	    'int32 old_pid', 'int32 tgid', 'int32 ppid', 'uint32 uid',
-	    'string argv'],
-	['sched:sched_process_exit', 'char comm[16]', 'int32 pid', 'int32 prio',
-	    'int32 tgid', 'int32 exit_code'],
-	['irq:softirq_entry', 'uint32 vec'],
-	['vigil:statedump_process', 'int32 tid', 'int32 pid', 'int32 ppid',
-	    'char comm[16]', 'uint32 uid', 'string exe'],
-	['vigil:statedump_end', 'uint32 count'],
-);
+use VigilEvents ();
 
 # Syscall table entries (env vigil_syscall_<nr>), x86-64 numbers.
 our %SYSCALLS = (
@@ -57,19 +37,11 @@ sub new {
 		classes => {},
 		order => [],
 	}, $class;
-	my $id = 0;
-	for my $ev (@EVENTS) {
-		my ($name, @fields) = @$ev;
-		my @f;
-		for my $decl (@fields) {
-			my ($type, $fname) = split ' ', $decl;
-			my $len;
-			$len = $1 if $fname =~ s/\[(\d+)\]$//;
-			$type .= '_t' unless $type eq 'string';
-			push @f, [$type, $fname, $len];
-		}
-		$self->{classes}{$name} = { id => $id++, name => $name, fields => \@f };
-		push @{ $self->{order} }, $name;
+	# every event of the module's table (kmod/vigil_events.h), its ids
+	for my $ev (VigilEvents::events()) {
+		$self->{classes}{ $ev->{name} } = { id => $ev->{id}, name => $ev->{name},
+			fields => VigilEvents::trace_fields($ev->{name}) };
+		push @{ $self->{order} }, $ev->{name};
 	}
 	return $self;
 }
