@@ -1,6 +1,9 @@
 /*
  * vg_internal.h - what the parts of libvigilcore share and nobody else
- * sees: the metadata object and the per-class layout.
+ * sees: the metadata object and the per-class layout.  Calls go one
+ * way: vg_tsdl.c (parser) -> vg_syscall.c (derived classes) ->
+ * vg_metadata.c (model); vg_decode.c, vg_merge.c, vg_tasks.c and
+ * vg_filter.c read the model.
  */
 #ifndef VG_INTERNAL_H
 #define VG_INTERNAL_H
@@ -67,13 +70,22 @@ struct VgMetadata {
 	GHashTable *derived;	/* id -> class, for derived ids */
 };
 
+/* The model, vg_metadata.c (it calls none of the files below): */
 VgEventClass *vg_class_new(guint32 id, const char *name, guint n_fields);
 void vg_class_free(VgEventClass *cls);
 /* Compute cls->priv (layout) from cls->fields. */
 void vg_class_layout(VgEventClass *cls);
 void vg_metadata_add_class(VgMetadata *md, VgEventClass *cls);
-void vg_metadata_derive_syscall_class(VgMetadata *md, guint nr,
-				      const char *spec);
+/* A metadata object without text, classes or env (vg_tsdl.c fills it). */
+VgMetadata *vg_metadata_new_empty(void);
+/* Add or replace an env entry (nothing derived from it). */
+void vg_metadata_env_put(VgMetadata *md, const char *key, const char *value,
+			 gboolean is_string);
+
+/* The syscall code, vg_syscall.c (calls the model): make the derived
+ * syscalls:sys_enter_NAME / sys_exit_NAME classes of every
+ * vigil_syscall_<nr> env entry (the parser calls it after a parse). */
+void vg_syscall_derive_classes(VgMetadata *md);
 
 /* Bumped whenever a task is removed (cached task pointers go stale). */
 guint64 vg_tasks_generation(const VgTasks *t);

@@ -1,7 +1,9 @@
 /*
  * vg_syscall.c - the syscall table: numbers (asm/unistd_64.h) and
  * argument names (tracefs events/syscalls/sys_enter_NAME/format) of the
- * running kernel, stored in the trace metadata as env entries.
+ * running kernel, stored in the trace metadata as env entries, and the
+ * derived syscalls:sys_enter_NAME / sys_exit_NAME classes those entries
+ * define.
  */
 #define _GNU_SOURCE
 #include "vg_internal.h"
@@ -373,5 +375,181 @@ void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t)
 		g_snprintf(key, sizeof(key), "vigil_syscall_%u", nr);
 		vg_metadata_set_env(md, key, v->str);
 		g_string_free(v, TRUE);
+	}
+}
+
+/* ---- derived classes ------------------------------------------------- */
+
+/* The env entries vigil_syscall_<nr> = "name:arg=TYPE,..." define the
+ * classes syscalls:sys_enter_NAME / sys_exit_NAME (ids
+ * VG_SYSCALL_ENTER/EXIT_ID_BASE + nr), which vg_decode.c fills from the
+ * raw_syscalls events. */
+
+/* Bytes of a signed C integer type of a syscall argument (4 or 8), 0 for
+ * unsigned ones, pointers and unknown types. */
+static guint signed_type_size(const char *type)
+{
+	static const char *const s32[] = {
+		"int", "signed int", "pid_t", "clockid_t", "key_serial_t",
+		"mqd_t", "timer_t", "rwf_t", "s32", "__s32", "int32_t",
+	};
+	static const char *const s64[] = {
+		"long", "signed long", "long int", "long long", "loff_t",
+		"off_t", "ssize_t", "time_t", "__kernel_old_time_t", "s64",
+		"__s64", "int64_t",
+	};
+	char *t;
+	guint i, n = 0;
+
+	if (!type || strchr(type, '*') || strchr(type, '['))
+		return 0;
+	if (g_str_has_prefix(type, "const "))
+		type += 6;
+	t = g_strstrip(g_strdup(type));
+	for (i = 0; !n && i < G_N_ELEMENTS(s32); i++)
+		if (strcmp(t, s32[i]) == 0)
+			n = 4;
+	for (i = 0; !n && i < G_N_ELEMENTS(s64); i++)
+		if (strcmp(t, s64[i]) == 0)
+			n = 8;
+	g_free(t);
+	return n;
+}
+
+static void derive_class(VgMetadata *md, guint nr, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	char *name, *cname;
+	char **args = NULL;
+	const char *types[6];
+	guint nargs = 0, i;
+	VgEventClass *enter, *exit_cls;
+	VgClassLayout *L;
+	const VgEventClass *old;
+
+	name = colon ? g_strndup(spec, colon - spec) : g_strdup(spec);
+	if (!*name || strchr(name, ' ')) {
+		g_free(name);
+		return;
+	}
+	if (colon && colon[1]) {
+		args = g_strsplit(colon + 1, ",", 0);
+		nargs = g_strv_length(args);
+	}
+	if (nargs > 6)
+		nargs = 6;
+	/* "arg=TYPE": the name in args[i], the type in types[i] */
+	for (i = 0; i < nargs; i++) {
+		char *eq = strchr(args[i], '=');
+
+		types[i] = NULL;
+		if (eq) {
+			*eq = '\0';
+			types[i] = eq + 1;
+		}
+	}
+
+	/* The same definition again: keep the classes (consumers hold
+	 * pointers to them). */
+	old = vg_metadata_class(md, VG_SYSCALL_ENTER_ID_BASE + nr);
+	if (old && old->n_fields == nargs && strcmp(old->event + 10, name) == 0 &&
+	    vg_metadata_class(md, VG_SYSCALL_EXIT_ID_BASE + nr)) {
+		for (i = 0; i < nargs; i++)
+			if (strcmp(old->fields[i].name, args[i]) != 0 ||
+			    (old->fields[i].kind == VG_FIELD_INT) !=
+			    (signed_type_size(types[i]) != 0))
+				break;
+		if (i == nargs) {
+			g_strfreev(args);
+			g_free(name);
+			return;
+		}
+	}
+	/* Replace an older definition of the same nr (its pointer goes
+	 * away with the metadata; there is no event of it in flight while
+	 * the env is being set). */
+	for (i = 0; i < 2; i++) {
+		old = vg_metadata_class(md, (i ? VG_SYSCALL_EXIT_ID_BASE :
+					     VG_SYSCALL_ENTER_ID_BASE) + nr);
+		if (old) {
+			g_hash_table_remove(md->derived, GUINT_TO_POINTER(old->id));
+			if (g_hash_table_lookup(md->by_name, old->name) == old)
+				g_hash_table_remove(md->by_name, old->name);
+			g_ptr_array_remove(md->classes, (gpointer)old);
+		}
+	}
+
+	cname = g_strdup_printf("syscalls:sys_enter_%s", name);
+	enter = vg_class_new(VG_SYSCALL_ENTER_ID_BASE + nr, cname, nargs);
+	g_free(cname);
+	L = g_new0(VgClassLayout, 1);
+	L->off = g_new0(guint32, nargs + 1);
+	L->size = g_new0(guint32, nargs + 1);
+	L->rd = g_new0(guint8, nargs + 1);
+	for (i = 0; i < nargs; i++) {
+		guint ss = signed_type_size(types[i]);
+
+		enter->fields[i].name = g_strdup(args[i]);
+		enter->fields[i].kind = ss ? VG_FIELD_INT : VG_FIELD_UINT;
+		enter->fields[i].elem_size = 8;
+		enter->fields[i].length = 1;
+		enter->fields[i].base = 10;
+		L->rd[i] = (guint8)ss;	/* derived_int: 4 sign-extends */
+	}
+	enter->flags = VG_CLASS_SYSCALL_ENTER;
+	L->nr = nr;
+	L->n_args = nargs;
+	enter->priv = L;
+	vg_metadata_add_class(md, enter);
+
+	cname = g_strdup_printf("syscalls:sys_exit_%s", name);
+	exit_cls = vg_class_new(VG_SYSCALL_EXIT_ID_BASE + nr, cname, 1);
+	g_free(cname);
+	exit_cls->fields[0].name = g_strdup("ret");
+	exit_cls->fields[0].kind = VG_FIELD_INT;
+	exit_cls->fields[0].elem_size = 8;
+	exit_cls->fields[0].length = 1;
+	exit_cls->fields[0].base = 10;
+	exit_cls->flags = VG_CLASS_SYSCALL_EXIT;
+	L = g_new0(VgClassLayout, 1);
+	L->off = g_new0(guint32, 2);
+	L->size = g_new0(guint32, 2);
+	L->rd = g_new0(guint8, 2);
+	L->nr = nr;
+	exit_cls->priv = L;
+	vg_metadata_add_class(md, exit_cls);
+
+	g_strfreev(args);
+	g_free(name);
+}
+
+void vg_syscall_derive_classes(VgMetadata *md)
+{
+	guint i;
+
+	for (i = 0; i < md->env->len; i++) {
+		VgEnvEntry *x = &g_array_index(md->env, VgEnvEntry, i);
+		char *end;
+		guint64 nr;
+
+		if (!g_str_has_prefix(x->key, "vigil_syscall_") || !x->is_string)
+			continue;
+		nr = g_ascii_strtoull(x->key + 14, &end, 10);
+		if (*end || end == x->key + 14 || nr >= 0x100000)
+			continue;
+		derive_class(md, nr, x->value);
+	}
+}
+
+/* An env entry vigil_syscall_<nr> also (re)makes the classes of nr. */
+void vg_metadata_set_env(VgMetadata *md, const char *key, const char *value)
+{
+	vg_metadata_env_put(md, key, value, TRUE);
+	if (g_str_has_prefix(key, "vigil_syscall_")) {
+		char *end;
+		guint64 nr = g_ascii_strtoull(key + 14, &end, 10);
+
+		if (!*end && end != key + 14 && nr < 0x100000)
+			derive_class(md, nr, value);
 	}
 }
