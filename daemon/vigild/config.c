@@ -27,6 +27,8 @@ static void kprobe_free(gpointer data)
 	g_free(k);
 }
 
+static void set_config_defaults(VgdConfig *cfg);
+
 VgdConfig *vgd_config_new(void)
 {
 	VgdConfig *c = g_new0(VgdConfig, 1);
@@ -40,19 +42,7 @@ VgdConfig *vgd_config_new(void)
 	c->filter_syscall_names = g_ptr_array_new_with_free_func(g_free);
 	c->filter_comms = g_ptr_array_new_with_free_func(g_free);
 	c->kprobes = g_ptr_array_new_with_free_func(kprobe_free);
-	c->mode = VGD_MODE_NORMAL;
-	c->buffer_size = 1u << 20;
-	c->buffer_count = 4;
-	c->switch_interval_ms = 100;
-	c->dump_dir = g_strdup(VGD_DEFAULT_DUMP_DIR);
-	c->history_bytes = 64u << 20;
-	c->history_ms = 30000;
-	c->max_dumps = 20;
-	c->max_dump_bytes = 1ull << 30;
-	c->rate_limit_s = 60;
-	c->max_handler_errors = 0;
-	c->log_level = G_LOG_LEVEL_MESSAGE;
-	c->control_socket = g_strdup(VGD_DEFAULT_SOCKET);
+	set_config_defaults(c);
 	return c;
 }
 
@@ -398,70 +388,111 @@ static gboolean get_ids(Ctx *x, yaml_node_t *n, const char *key,
 	return TRUE;
 }
 
-typedef gboolean (*KeyFunc)(Ctx *x, yaml_node_t *v, const char *key);
+/* ---- the keys --------------------------------------------------------- */
 
-typedef struct {
-	const char *name;
-	KeyFunc fn;
-} KeyDef;
+/*
+ * Every key of vigil.yaml, one row each: adding a key is adding a row
+ * here (and its field in VgdConfig, and its item in vigil.yaml(5), which
+ * t/daemon/config.t checks against this table).  A dotted name is a key
+ * inside a mapping ("dump.dir" is dir: under dump:).
+ */
+typedef enum {
+	K_STRINGS,	/* GPtrArray * of char *; a scalar is a list of one */
+	K_EVENTS,	/* K_STRINGS of event names; "a,b" allowed */
+	K_IDS,		/* GArray * of gint32 */
+	K_SYSCALLS,	/* K_IDS, names to filter_syscall_names */
+	K_KPROBES,	/* GPtrArray * of VgdKprobe *, keys in kprobe_keys */
+	K_MODE,		/* VgdMode */
+	K_BUFSIZE,	/* guint32 size, a power of 2 in min .. max */
+	K_UINT,		/* guint in min .. max */
+	K_UINT64,	/* guint64 in min .. max */
+	K_BOOL,		/* gboolean */
+	K_MS,		/* guint32 duration in ms, at most max */
+	K_MS64,		/* guint64 duration in ms */
+	K_SECONDS,	/* guint duration, whole seconds rounded up */
+	K_SIZE,		/* guint64 size */
+	K_PATH,		/* char *, not empty */
+	K_SOCKET,	/* char *, absolute, fits a sockaddr_un */
+	K_LOG_LEVEL,	/* GLogLevelFlags */
+	K_KNAME,	/* char *: a kprobe's event name, unique */
+	K_KSYMBOL,	/* char *: a kernel symbol */
+} KeyType;
+
+typedef VgdConfigKey KeyDef;	/* config.h */
+
+#define CF(f)	G_STRUCT_OFFSET(VgdConfig, f)
+#define KP(f)	G_STRUCT_OFFSET(VgdKprobe, f)
+
+/* In the order vgd_config_to_string() prints them. */
+static const KeyDef top_keys[] = {
+	{ "scripts", K_STRINGS, CF(scripts), 0, 0, NULL,
+	  "list of paths; default none" },
+	{ "script_args", K_STRINGS, CF(script_args), 0, 0, NULL,
+	  "list; default none" },
+	{ "events", K_EVENTS, CF(events), 0, 0, NULL,
+	  "list, or a comma-separated string; default: what the handlers subscribe to" },
+	{ "filters.pids", K_IDS, CF(filter_pids), 0, 0, NULL,
+	  "list of thread ids" },
+	{ "filters.tgids", K_IDS, CF(filter_tgids), 0, 0, NULL,
+	  "list of process ids" },
+	{ "filters.syscalls", K_SYSCALLS, CF(filter_syscalls), 0, 0, NULL,
+	  "list of syscall names or numbers" },
+	{ "filters.comms", K_STRINGS, CF(filter_comms), 0, 0, NULL,
+	  "list of shell globs" },
+	{ "mode", K_MODE, CF(mode), 0, 0, "normal",
+	  "C<normal> or C<flight>; default C<normal>" },
+	{ "buffer.size", K_BUFSIZE, CF(buffer_size), MIN_SUBBUF, MAX_SUBBUF, "1MiB",
+	  "size; default C<1MiB>" },
+	{ "buffer.count", K_UINT, CF(buffer_count), MIN_NSUBBUF, MAX_NSUBBUF, "4",
+	  "2 .. 4096; default 4" },
+	{ "buffer.kernel_addresses", K_BOOL, CF(kernel_addrs), 0, 0, "false",
+	  "boolean; default false" },
+	{ "switch_interval", K_MS, CF(switch_interval_ms), 0, 60000, "100ms",
+	  "duration, 0 .. 60s; default C<100ms>" },
+	{ "dump.dir", K_PATH, CF(dump_dir), 0, 0, VGD_DEFAULT_DUMP_DIR,
+	  "path; default F<" VGD_DEFAULT_DUMP_DIR ">" },
+	{ "dump.history_size", K_SIZE, CF(history_bytes), 0, 0, "64MiB",
+	  "size; default C<64MiB>" },
+	{ "dump.history_time", K_MS64, CF(history_ms), 0, 0, "30s",
+	  "duration; default C<30s>" },
+	{ "dump.max_dumps", K_UINT, CF(max_dumps), 0, 1000000, "20",
+	  "number; default 20; 0 = no limit" },
+	{ "dump.max_bytes", K_SIZE, CF(max_dump_bytes), 0, 0, "1GiB",
+	  "size; default C<1GiB>; 0 = no limit" },
+	{ "dump.rate_limit", K_SECONDS, CF(rate_limit_s), 0, 0, "60s",
+	  "duration; default C<60s>; 0 = no limit" },
+	{ "max_handler_errors", K_UINT, CF(max_handler_errors), 0, G_MAXUINT32, "0",
+	  "number; default 0 = never" },
+	{ "log_level", K_LOG_LEVEL, CF(log_level), 0, 0, "message",
+	  "C<error>, C<warning>, C<message>, C<info>, C<debug>; default C<message>" },
+	{ "control_socket", K_SOCKET, CF(control_socket), 0, 0, VGD_DEFAULT_SOCKET,
+	  "absolute path; default F<" VGD_DEFAULT_SOCKET ">" },
+	{ "kprobes", K_KPROBES, CF(kprobes), 0, 0, NULL,
+	  "list of probes; default none" },
+};
+
+/* The keys of one kprobes[] entry. */
+static const KeyDef kprobe_keys[] = {
+	{ "symbol", K_KSYMBOL, KP(symbol), 0, 0, NULL, "required" },
+	{ "name", K_KNAME, KP(name), 0, 0, NULL, NULL },
+	{ "offset", K_UINT64, KP(offset), 0, G_MAXUINT32, "0", "default 0" },
+	{ "args", K_UINT, KP(nargs), 0, 6, "0", "0 .. 6; default 0" },
+	{ "return", K_BOOL, KP(retprobe), 0, 0, "false",
+	  "boolean; default false" },
+};
+
+const VgdConfigKey *vgd_config_keys(gboolean kprobe, guint *n)
+{
+	*n = kprobe ? G_N_ELEMENTS(kprobe_keys) : G_N_ELEMENTS(top_keys);
+	return (const VgdConfigKey *)(kprobe ? kprobe_keys : top_keys);
+}
+
+#define AT(base, d, type)	((type *)((char *)(base) + (d)->off))
 
 static gboolean walk_mapping(Ctx *x, yaml_node_t *n, const char *prefix,
-			     const KeyDef *defs, guint n_defs)
-{
-	yaml_node_pair_t *p;
-	GHashTable *seen;
-	gboolean ok = TRUE;
-
-	if (n->type != YAML_MAPPING_NODE)
-		return fail(x, n, prefix ? prefix : "(top level)",
-			    "expected a mapping of keys, found %s",
-			    node_kind(n));
-	seen = g_hash_table_new(g_str_hash, g_str_equal);
-	for (p = n->data.mapping.pairs.start;
-	     ok && p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
-		const char *name;
-		char *full;
-		guint i;
-
-		if (k->type != YAML_SCALAR_NODE) {
-			ok = fail(x, k, prefix ? prefix : "(top level)",
-				  "a key must be a plain name, found %s",
-				  node_kind(k));
-			break;
-		}
-		name = (const char *)k->data.scalar.value;
-		full = prefix ? g_strdup_printf("%s.%s", prefix, name)
-			      : g_strdup(name);
-		for (i = 0; i < n_defs; i++)
-			if (strcmp(defs[i].name, name) == 0)
-				break;
-		if (i == n_defs)
-			ok = fail(x, k, full, "unknown key");
-		else if (g_hash_table_contains(seen, defs[i].name))
-			ok = fail(x, k, full, "given twice");
-		else {
-			g_hash_table_add(seen, (gpointer)defs[i].name);
-			ok = defs[i].fn(x, v, full);
-		}
-		g_free(full);
-	}
-	g_hash_table_unref(seen);
-	return ok;
-}
-
-/* -- keys -- */
-
-static gboolean k_scripts(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_strings(x, v, key, x->cfg->scripts);
-}
-
-static gboolean k_script_args(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_strings(x, v, key, x->cfg->script_args);
-}
+			     const KeyDef *defs, guint n_defs, gpointer base);
+static void set_defaults(VgdConfig *cfg, const VgdConfigKey *defs,
+			 guint n_defs, gpointer base);
 
 static gboolean check_event_name(Ctx *x, yaml_node_t *n, const char *key,
 				 const char *s)
@@ -478,9 +509,9 @@ static gboolean check_event_name(Ctx *x, yaml_node_t *n, const char *key,
 	return TRUE;
 }
 
-static gboolean k_events(Ctx *x, yaml_node_t *v, const char *key)
+static gboolean get_events(Ctx *x, yaml_node_t *v, const char *key,
+			   GPtrArray *ev)
 {
-	GPtrArray *ev = x->cfg->events;
 	guint i;
 
 	if (v->type == YAML_SCALAR_NODE) {
@@ -517,39 +548,6 @@ static gboolean k_events(Ctx *x, yaml_node_t *v, const char *key)
 	return TRUE;
 }
 
-static gboolean k_f_pids(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_ids(x, v, key, x->cfg->filter_pids, NULL);
-}
-
-static gboolean k_f_tgids(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_ids(x, v, key, x->cfg->filter_tgids, NULL);
-}
-
-static gboolean k_f_syscalls(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_ids(x, v, key, x->cfg->filter_syscalls,
-		       x->cfg->filter_syscall_names);
-}
-
-static gboolean k_f_comms(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_strings(x, v, key, x->cfg->filter_comms);
-}
-
-static const KeyDef filter_keys[] = {
-	{ "pids", k_f_pids },
-	{ "tgids", k_f_tgids },
-	{ "syscalls", k_f_syscalls },
-	{ "comms", k_f_comms },
-};
-
-static gboolean k_filters(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return walk_mapping(x, v, key, filter_keys, G_N_ELEMENTS(filter_keys));
-}
-
 static gboolean mode_from(const char *s, VgdMode *out)
 {
 	if (strcmp(s, "normal") == 0)
@@ -561,171 +559,13 @@ static gboolean mode_from(const char *s, VgdMode *out)
 	return TRUE;
 }
 
-static gboolean k_mode(Ctx *x, yaml_node_t *v, const char *key)
-{
-	const char *s = NULL;
-
-	if (!want_scalar(x, v, key, &s))
-		return FALSE;
-	if (!mode_from(s, &x->cfg->mode))
-		return fail(x, v, key, "'%s' is not a mode (normal or flight)", s);
-	return TRUE;
-}
-
-static gboolean k_buf_size(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 sz;
-
-	if (!get_size(x, v, key, &sz))
-		return FALSE;
-	if (sz < MIN_SUBBUF || sz > MAX_SUBBUF || !is_pow2(sz))
-		return fail(x, v, key,
-			    "'%s' must be a power of 2 from 4KiB to 64MiB",
-			    (char *)v->data.scalar.value);
-	x->cfg->buffer_size = (guint32)sz;
-	return TRUE;
-}
-
-static gboolean k_buf_count(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 n;
-
-	if (!get_uint(x, v, key, MIN_NSUBBUF, MAX_NSUBBUF, &n))
-		return FALSE;
-	x->cfg->buffer_count = (guint32)n;
-	return TRUE;
-}
-
-static gboolean k_kaddrs(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_bool(x, v, key, &x->cfg->kernel_addrs);
-}
-
-static const KeyDef buffer_keys[] = {
-	{ "size", k_buf_size },
-	{ "count", k_buf_count },
-	{ "kernel_addresses", k_kaddrs },
+static const struct { const char *name; GLogLevelFlags lvl; } log_levels[] = {
+	{ "error", G_LOG_LEVEL_CRITICAL },
+	{ "warning", G_LOG_LEVEL_WARNING },
+	{ "message", G_LOG_LEVEL_MESSAGE },
+	{ "info", G_LOG_LEVEL_INFO },
+	{ "debug", G_LOG_LEVEL_DEBUG },
 };
-
-static gboolean k_buffer(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return walk_mapping(x, v, key, buffer_keys, G_N_ELEMENTS(buffer_keys));
-}
-
-static gboolean k_switch(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 ms;
-
-	if (!get_duration(x, v, key, &ms))
-		return FALSE;
-	if (ms > 60000)
-		return fail(x, v, key, "'%s' is out of range (0 .. 60s)",
-			    (char *)v->data.scalar.value);
-	x->cfg->switch_interval_ms = (guint32)ms;
-	return TRUE;
-}
-
-static gboolean k_d_dir(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_string(x, v, key, &x->cfg->dump_dir);
-}
-
-static gboolean k_d_hsize(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_size(x, v, key, &x->cfg->history_bytes);
-}
-
-static gboolean k_d_htime(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_duration(x, v, key, &x->cfg->history_ms);
-}
-
-static gboolean k_d_maxdumps(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 n;
-
-	if (!get_uint(x, v, key, 0, 1000000, &n))
-		return FALSE;
-	x->cfg->max_dumps = (guint)n;
-	return TRUE;
-}
-
-static gboolean k_d_maxbytes(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_size(x, v, key, &x->cfg->max_dump_bytes);
-}
-
-static gboolean k_d_rate(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 ms;
-
-	if (!get_duration(x, v, key, &ms))
-		return FALSE;
-	x->cfg->rate_limit_s = (guint)((ms + 999) / 1000);
-	return TRUE;
-}
-
-static const KeyDef dump_keys[] = {
-	{ "dir", k_d_dir },
-	{ "history_size", k_d_hsize },
-	{ "history_time", k_d_htime },
-	{ "max_dumps", k_d_maxdumps },
-	{ "max_bytes", k_d_maxbytes },
-	{ "rate_limit", k_d_rate },
-};
-
-static gboolean k_dump(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return walk_mapping(x, v, key, dump_keys, G_N_ELEMENTS(dump_keys));
-}
-
-static gboolean k_max_err(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 n;
-
-	if (!get_uint(x, v, key, 0, G_MAXUINT32, &n))
-		return FALSE;
-	x->cfg->max_handler_errors = (guint)n;
-	return TRUE;
-}
-
-static gboolean k_log_level(Ctx *x, yaml_node_t *v, const char *key)
-{
-	static const struct { const char *name; GLogLevelFlags lvl; } lv[] = {
-		{ "error", G_LOG_LEVEL_CRITICAL },
-		{ "warning", G_LOG_LEVEL_WARNING },
-		{ "message", G_LOG_LEVEL_MESSAGE },
-		{ "info", G_LOG_LEVEL_INFO },
-		{ "debug", G_LOG_LEVEL_DEBUG },
-	};
-	const char *s = NULL;
-	guint i;
-
-	if (!want_scalar(x, v, key, &s))
-		return FALSE;
-	for (i = 0; i < G_N_ELEMENTS(lv); i++) {
-		if (strcmp(lv[i].name, s) == 0) {
-			x->cfg->log_level = lv[i].lvl;
-			return TRUE;
-		}
-	}
-	return fail(x, v, key,
-		    "'%s' is not a log level (error, warning, message, info, debug)",
-		    s);
-}
-
-static gboolean k_socket(Ctx *x, yaml_node_t *v, const char *key)
-{
-	const char *s = NULL;
-
-	if (!want_scalar(x, v, key, &s))
-		return FALSE;
-	if (*s != '/')
-		return fail(x, v, key, "'%s' is not an absolute path", s);
-	if (strlen(s) >= 108)
-		return fail(x, v, key, "path is longer than 107 bytes");
-	return get_string(x, v, key, &x->cfg->control_socket);
-}
 
 static gboolean kname_ok(const char *s)
 {
@@ -737,70 +577,7 @@ static gboolean kname_ok(const char *s)
 	return TRUE;
 }
 
-static gboolean k_kp_name(Ctx *x, yaml_node_t *v, const char *key)
-{
-	const char *s = NULL;
-
-	if (!want_scalar(x, v, key, &s))
-		return FALSE;
-	if (!kname_ok(s))
-		return fail(x, v, key,
-			    "'%s' is not a probe name (letters, digits, _ and ., at most 63)",
-			    s);
-	for (guint i = 0; i < x->cfg->kprobes->len; i++) {
-		VgdKprobe *o = x->cfg->kprobes->pdata[i];
-
-		if (o != x->kp && o->name && strcmp(o->name, s) == 0)
-			return fail(x, v, key, "'%s' is already the name of kprobes[%u]",
-				    s, i);
-	}
-	g_free(x->kp->name);
-	x->kp->name = g_strdup(s);
-	return TRUE;
-}
-
-static gboolean k_kp_symbol(Ctx *x, yaml_node_t *v, const char *key)
-{
-	const char *s = NULL;
-
-	if (!want_scalar(x, v, key, &s))
-		return FALSE;
-	if (!kname_ok(s))
-		return fail(x, v, key, "'%s' is not a kernel symbol name", s);
-	g_free(x->kp->symbol);
-	x->kp->symbol = g_strdup(s);
-	return TRUE;
-}
-
-static gboolean k_kp_offset(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_uint(x, v, key, 0, G_MAXUINT32, &x->kp->offset);
-}
-
-static gboolean k_kp_args(Ctx *x, yaml_node_t *v, const char *key)
-{
-	guint64 n;
-
-	if (!get_uint(x, v, key, 0, 6, &n))
-		return FALSE;
-	x->kp->nargs = (guint)n;
-	return TRUE;
-}
-
-static gboolean k_kp_return(Ctx *x, yaml_node_t *v, const char *key)
-{
-	return get_bool(x, v, key, &x->kp->retprobe);
-}
-
-static const KeyDef kprobe_keys[] = {
-	{ "name", k_kp_name },
-	{ "symbol", k_kp_symbol },
-	{ "offset", k_kp_offset },
-	{ "args", k_kp_args },
-	{ "return", k_kp_return },
-};
-
-static gboolean k_kprobes(Ctx *x, yaml_node_t *v, const char *key)
+static gboolean get_kprobes(Ctx *x, yaml_node_t *v, const char *key)
 {
 	yaml_node_item_t *it;
 	guint i = 0;
@@ -819,9 +596,10 @@ static gboolean k_kprobes(Ctx *x, yaml_node_t *v, const char *key)
 		gboolean ok;
 
 		g_ptr_array_add(x->cfg->kprobes, kp);
+		set_defaults(x->cfg, kprobe_keys, G_N_ELEMENTS(kprobe_keys), kp);
 		x->kp = kp;
 		ok = walk_mapping(x, e, k, kprobe_keys,
-				  G_N_ELEMENTS(kprobe_keys));
+				  G_N_ELEMENTS(kprobe_keys), kp);
 		x->kp = NULL;
 		if (ok && i >= MAX_KPROBES)
 			ok = fail(x, e, k, "more than %d kprobes", MAX_KPROBES);
@@ -856,20 +634,207 @@ static gboolean k_kprobes(Ctx *x, yaml_node_t *v, const char *key)
 	return TRUE;
 }
 
-static const KeyDef top_keys[] = {
-	{ "scripts", k_scripts },
-	{ "script_args", k_script_args },
-	{ "events", k_events },
-	{ "filters", k_filters },
-	{ "mode", k_mode },
-	{ "buffer", k_buffer },
-	{ "switch_interval", k_switch },
-	{ "dump", k_dump },
-	{ "max_handler_errors", k_max_err },
-	{ "log_level", k_log_level },
-	{ "control_socket", k_socket },
-	{ "kprobes", k_kprobes },
-};
+/* Set the key of row d (in the struct at base) from node v. */
+static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
+			yaml_node_t *v, const char *key)
+{
+	const char *s = NULL;
+	guint64 n;
+	guint i;
+
+	switch (d->type) {
+	case K_STRINGS:
+		return get_strings(x, v, key, *AT(base, d, GPtrArray *));
+	case K_EVENTS:
+		return get_events(x, v, key, *AT(base, d, GPtrArray *));
+	case K_IDS:
+		return get_ids(x, v, key, *AT(base, d, GArray *), NULL);
+	case K_SYSCALLS:
+		return get_ids(x, v, key, *AT(base, d, GArray *),
+			       x->cfg->filter_syscall_names);
+	case K_KPROBES:
+		return get_kprobes(x, v, key);
+	case K_MODE:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (!mode_from(s, AT(base, d, VgdMode)))
+			return fail(x, v, key, "'%s' is not a mode (normal or flight)", s);
+		return TRUE;
+	case K_BUFSIZE:
+		if (!get_size(x, v, key, &n))
+			return FALSE;
+		if (n < d->min || n > d->max || !is_pow2(n))
+			return fail(x, v, key,
+				    "'%s' must be a power of 2 from 4KiB to 64MiB",
+				    (char *)v->data.scalar.value);
+		*AT(base, d, guint32) = (guint32)n;
+		return TRUE;
+	case K_UINT:
+		if (!get_uint(x, v, key, d->min, d->max, &n))
+			return FALSE;
+		*AT(base, d, guint) = (guint)n;
+		return TRUE;
+	case K_UINT64:
+		return get_uint(x, v, key, d->min, d->max, AT(base, d, guint64));
+	case K_BOOL:
+		return get_bool(x, v, key, AT(base, d, gboolean));
+	case K_MS:
+		if (!get_duration(x, v, key, &n))
+			return FALSE;
+		if (n > d->max)
+			return fail(x, v, key, "'%s' is out of range (0 .. %" G_GUINT64_FORMAT "s)",
+				    (char *)v->data.scalar.value, d->max / 1000);
+		*AT(base, d, guint32) = (guint32)n;
+		return TRUE;
+	case K_MS64:
+		return get_duration(x, v, key, AT(base, d, guint64));
+	case K_SECONDS:
+		if (!get_duration(x, v, key, &n))
+			return FALSE;
+		*AT(base, d, guint) = (guint)((n + 999) / 1000);
+		return TRUE;
+	case K_SIZE:
+		return get_size(x, v, key, AT(base, d, guint64));
+	case K_PATH:
+		return get_string(x, v, key, AT(base, d, char *));
+	case K_SOCKET:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (*s != '/')
+			return fail(x, v, key, "'%s' is not an absolute path", s);
+		if (strlen(s) >= 108)
+			return fail(x, v, key, "path is longer than 107 bytes");
+		return get_string(x, v, key, AT(base, d, char *));
+	case K_LOG_LEVEL:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		for (i = 0; i < G_N_ELEMENTS(log_levels); i++) {
+			if (strcmp(log_levels[i].name, s) == 0) {
+				*AT(base, d, GLogLevelFlags) = log_levels[i].lvl;
+				return TRUE;
+			}
+		}
+		return fail(x, v, key,
+			    "'%s' is not a log level (error, warning, message, info, debug)",
+			    s);
+	case K_KNAME:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (!kname_ok(s))
+			return fail(x, v, key,
+				    "'%s' is not a probe name (letters, digits, _ and ., at most 63)",
+				    s);
+		for (i = 0; i < x->cfg->kprobes->len; i++) {
+			VgdKprobe *o = x->cfg->kprobes->pdata[i];
+
+			if (o != x->kp && o->name && strcmp(o->name, s) == 0)
+				return fail(x, v, key, "'%s' is already the name of kprobes[%u]",
+					    s, i);
+		}
+		g_free(*AT(base, d, char *));
+		*AT(base, d, char *) = g_strdup(s);
+		return TRUE;
+	case K_KSYMBOL:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (!kname_ok(s))
+			return fail(x, v, key, "'%s' is not a kernel symbol name", s);
+		g_free(*AT(base, d, char *));
+		*AT(base, d, char *) = g_strdup(s);
+		return TRUE;
+	}
+	g_assert_not_reached();
+	return FALSE;
+}
+
+/*
+ * The keys of mapping n, whose own name is prefix (NULL: the top level):
+ * a key is a row of defs, or the name of a mapping holding the rows
+ * "key.*" (walked in turn).  Unknown keys and keys given twice are
+ * errors.
+ */
+static gboolean walk_mapping(Ctx *x, yaml_node_t *n, const char *prefix,
+			     const KeyDef *defs, guint n_defs, gpointer base)
+{
+	yaml_node_pair_t *p;
+	GHashTable *seen;
+	gboolean ok = TRUE;
+	/* row names below a top-level kprobes[i] are not dotted */
+	gboolean dotted = defs == top_keys;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(x, n, prefix ? prefix : "(top level)",
+			    "expected a mapping of keys, found %s",
+			    node_kind(n));
+	seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (p = n->data.mapping.pairs.start;
+	     ok && p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+		const char *name, *row;
+		char *full, *group;
+		guint i, glen;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			ok = fail(x, k, prefix ? prefix : "(top level)",
+				  "a key must be a plain name, found %s",
+				  node_kind(k));
+			break;
+		}
+		name = (const char *)k->data.scalar.value;
+		full = prefix ? g_strdup_printf("%s.%s", prefix, name)
+			      : g_strdup(name);
+		row = dotted ? full : name;
+		group = g_strconcat(row, ".", NULL);
+		glen = strlen(group);
+		for (i = 0; i < n_defs; i++)
+			if (strcmp(defs[i].name, row) == 0 ||
+			    (dotted && strncmp(defs[i].name, group, glen) == 0))
+				break;
+		if (dotted && strchr(name, '.'))
+			i = n_defs;	/* "dump.dir:" is no key, dir: under dump: is */
+		if (i == n_defs)
+			ok = fail(x, k, full, "unknown key");
+		else if (g_hash_table_contains(seen, row))
+			ok = fail(x, k, full, "given twice");
+		else {
+			g_hash_table_add(seen, g_strdup(row));
+			if (strcmp(defs[i].name, row) == 0)
+				ok = set_key(x, &defs[i], base, v, full);
+			else
+				ok = walk_mapping(x, v, full, defs, n_defs, base);
+		}
+		g_free(group);
+		g_free(full);
+	}
+	g_hash_table_unref(seen);
+	return ok;
+}
+
+/* Set every key of defs that has a default to it. */
+static void set_defaults(VgdConfig *cfg, const VgdConfigKey *defs,
+			 guint n_defs, gpointer base)
+{
+	GError *err = NULL;
+	Ctx x = { NULL, "the defaults", cfg, &err, NULL };
+	guint i;
+
+	for (i = 0; i < n_defs; i++) {
+		yaml_node_t v = { .type = YAML_SCALAR_NODE };
+
+		if (!defs[i].def)
+			continue;
+		v.data.scalar.value = (yaml_char_t *)defs[i].def;
+		v.data.scalar.length = strlen(defs[i].def);
+		if (!set_key(&x, &defs[i], base, &v, defs[i].name))
+			g_error("vigild: %s", err->message);	/* a bad row */
+	}
+}
+
+static void set_config_defaults(VgdConfig *cfg)
+{
+	set_defaults(cfg, top_keys, G_N_ELEMENTS(top_keys), cfg);
+}
 
 gboolean vgd_config_load_data(VgdConfig *cfg, const char *data, gsize len,
 			      const char *origin, GError **error)
@@ -902,7 +867,7 @@ gboolean vgd_config_load_data(VgdConfig *cfg, const char *data, gsize len,
 		ok = TRUE;	/* empty file: defaults */
 	else
 		ok = walk_mapping(&x, root, NULL, top_keys,
-				  G_N_ELEMENTS(top_keys));
+				  G_N_ELEMENTS(top_keys), cfg);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (ok) {
@@ -1075,45 +1040,79 @@ static void append_ids(GString *s, const char *key, GArray *a)
 char *vgd_config_to_string(const VgdConfig *c)
 {
 	GString *s = g_string_new(NULL);
+	guint i, j;
 
-	append_list(s, "scripts", c->scripts);
-	append_list(s, "script_args", c->script_args);
-	append_list(s, "events", c->events);
-	append_ids(s, "filters.pids", c->filter_pids);
-	append_ids(s, "filters.tgids", c->filter_tgids);
-	append_ids(s, "filters.syscalls", c->filter_syscalls);
-	append_list(s, "filters.syscall_names", c->filter_syscall_names);
-	append_list(s, "filters.comms", c->filter_comms);
-	g_string_append_printf(s, "mode: %s\n",
-			       c->mode == VGD_MODE_FLIGHT ? "flight" : "normal");
-	g_string_append_printf(s, "buffer.size: %u\n", c->buffer_size);
-	g_string_append_printf(s, "buffer.count: %u\n", c->buffer_count);
-	g_string_append_printf(s, "buffer.kernel_addresses: %s\n",
-			       c->kernel_addrs ? "true" : "false");
-	g_string_append_printf(s, "switch_interval: %ums\n",
-			       c->switch_interval_ms);
-	g_string_append_printf(s, "dump.dir: %s\n", c->dump_dir);
-	g_string_append_printf(s, "dump.history_size: %" G_GUINT64_FORMAT "\n",
-			       c->history_bytes);
-	g_string_append_printf(s, "dump.history_time: %" G_GUINT64_FORMAT "ms\n",
-			       c->history_ms);
-	g_string_append_printf(s, "dump.max_dumps: %u\n", c->max_dumps);
-	g_string_append_printf(s, "dump.max_bytes: %" G_GUINT64_FORMAT "\n",
-			       c->max_dump_bytes);
-	g_string_append_printf(s, "dump.rate_limit: %us\n", c->rate_limit_s);
-	g_string_append_printf(s, "max_handler_errors: %u\n",
-			       c->max_handler_errors);
-	g_string_append_printf(s, "control_socket: %s\n", c->control_socket);
-	g_string_append(s, "kprobes: [");
-	for (guint i = 0; i < c->kprobes->len; i++) {
-		VgdKprobe *k = c->kprobes->pdata[i];
+	for (i = 0; i < G_N_ELEMENTS(top_keys); i++) {
+		const KeyDef *d = &top_keys[i];
+		const char *k = d->name;
 
-		g_string_append_printf(s, "%s{name: %s, symbol: %s, offset: %"
-				       G_GUINT64_FORMAT ", args: %u, return: %s}",
-				       i ? ", " : "", k->name, k->symbol,
-				       k->offset, k->nargs,
-				       k->retprobe ? "true" : "false");
+		switch (d->type) {
+		case K_STRINGS:
+		case K_EVENTS:
+			append_list(s, k, *AT(c, d, GPtrArray *));
+			break;
+		case K_IDS:
+			append_ids(s, k, *AT(c, d, GArray *));
+			break;
+		case K_SYSCALLS:
+			append_ids(s, k, *AT(c, d, GArray *));
+			append_list(s, "filters.syscall_names",
+				    c->filter_syscall_names);
+			break;
+		case K_MODE:
+			g_string_append_printf(s, "%s: %s\n", k,
+					       *AT(c, d, VgdMode) == VGD_MODE_FLIGHT ?
+					       "flight" : "normal");
+			break;
+		case K_BUFSIZE:
+		case K_UINT:
+			g_string_append_printf(s, "%s: %u\n", k, *AT(c, d, guint));
+			break;
+		case K_UINT64:
+		case K_SIZE:
+			g_string_append_printf(s, "%s: %" G_GUINT64_FORMAT "\n", k,
+					       *AT(c, d, guint64));
+			break;
+		case K_BOOL:
+			g_string_append_printf(s, "%s: %s\n", k,
+					       *AT(c, d, gboolean) ? "true" : "false");
+			break;
+		case K_MS:
+			g_string_append_printf(s, "%s: %ums\n", k, *AT(c, d, guint32));
+			break;
+		case K_MS64:
+			g_string_append_printf(s, "%s: %" G_GUINT64_FORMAT "ms\n", k,
+					       *AT(c, d, guint64));
+			break;
+		case K_SECONDS:
+			g_string_append_printf(s, "%s: %us\n", k, *AT(c, d, guint));
+			break;
+		case K_PATH:
+		case K_SOCKET:
+		case K_KNAME:
+		case K_KSYMBOL:
+			g_string_append_printf(s, "%s: %s\n", k, *AT(c, d, char *));
+			break;
+		case K_LOG_LEVEL:
+			for (j = 0; j < G_N_ELEMENTS(log_levels); j++)
+				if (log_levels[j].lvl == *AT(c, d, GLogLevelFlags))
+					g_string_append_printf(s, "%s: %s\n", k,
+							       log_levels[j].name);
+			break;
+		case K_KPROBES:
+			g_string_append_printf(s, "%s: [", k);
+			for (j = 0; j < c->kprobes->len; j++) {
+				VgdKprobe *kp = c->kprobes->pdata[j];
+
+				g_string_append_printf(s, "%s{name: %s, symbol: %s, offset: %"
+						       G_GUINT64_FORMAT ", args: %u, return: %s}",
+						       j ? ", " : "", kp->name, kp->symbol,
+						       kp->offset, kp->nargs,
+						       kp->retprobe ? "true" : "false");
+			}
+			g_string_append(s, "]\n");
+			break;
+		}
 	}
-	g_string_append(s, "]\n");
 	return g_string_free(s, FALSE);
 }

@@ -73,6 +73,23 @@ typedef struct {
 	char *source;
 } VgdConfig;
 
+/* One key of vigil.yaml: config.c has a table of them, the one place a
+ * key is defined (vigil.yaml(5) is checked against it). */
+typedef struct {
+	const char *name;	/* dotted for keys in a mapping: "dump.dir" */
+	int type;		/* how the value is read and stored (config.c) */
+	gsize off;		/* where it is stored, in VgdConfig (kprobe
+				 * keys: in VgdKprobe) */
+	guint64 min, max;	/* range of numbers */
+	const char *def;	/* the default as the YAML would say it;
+				 * NULL: empty, none */
+	const char *doc;	/* vigil.yaml(5)'s summary: "=item B<name> (DOC)";
+				 * NULL: no summary */
+} VgdConfigKey;
+
+/* The keys (kprobe: those of one kprobes[] entry), n of them. */
+const VgdConfigKey *vgd_config_keys(gboolean kprobe, guint *n);
+
 VgdConfig *vgd_config_new(void);	/* the defaults */
 void vgd_config_free(VgdConfig *cfg);
 

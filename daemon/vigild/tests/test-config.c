@@ -506,6 +506,73 @@ out:
 	vgd_config_free(d);
 }
 
+/* vigil.yaml(5) documents exactly the loader's keys: one
+ * "=item B<KEY> (SUMMARY)" in its KEYS section per row of the table in
+ * config.c (the kprobes[] entry's keys too), with the row's summary, and
+ * no item the table lacks. */
+static void test_manual_documents_exactly_the_keys(void)
+{
+	const char *path = VIGIL_SRCDIR "/../docs/vigil.yaml.5.pod";
+	const VgdConfigKey *tabs[2];
+	guint ns[2], t, i;
+	GHashTable *found = g_hash_table_new(g_str_hash, g_str_equal);
+	char *pod, *sec, *end;
+	GRegex *re, *ws;
+	GMatchInfo *mi;
+	GError *err = NULL;
+
+	tabs[0] = vgd_config_keys(FALSE, &ns[0]);
+	tabs[1] = vgd_config_keys(TRUE, &ns[1]);
+	g_assert_cmpuint(ns[0], >=, 20);
+	if (!g_file_get_contents(path, &pod, NULL, &err))
+		g_error("%s", err->message);
+	sec = strstr(pod, "\n=head1 KEYS\n");
+	g_assert_nonnull(sec);
+	end = strstr(sec + 1, "\n=head1 ");
+	if (end)
+		*end = '\0';
+	re = g_regex_new("^=item B<([\\w.]+)>(.*?)\\n\\n",
+			 G_REGEX_MULTILINE | G_REGEX_DOTALL, 0, NULL);
+	ws = g_regex_new("\\s+", 0, 0, NULL);
+	g_regex_match(re, sec, 0, &mi);
+	for (; g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+		char *name = g_match_info_fetch(mi, 1);
+		char *rest = g_match_info_fetch(mi, 2);
+		char *flat = g_strstrip(g_regex_replace_literal(ws, rest, -1, 0, " ", 0, NULL));
+		const VgdConfigKey *k = NULL;
+		char *want;
+
+		for (t = 0; !k && t < 2; t++)
+			for (i = 0; !k && i < ns[t]; i++)
+				if (strcmp(tabs[t][i].name, name) == 0)
+					k = &tabs[t][i];
+		if (!k) {
+			g_test_fail_printf("vigil.yaml(5) documents %s, which config.c's table lacks",
+					   name);
+		} else {
+			want = k->doc ? g_strdup_printf("(%s)", k->doc) : g_strdup("");
+			if (strcmp(flat, want) != 0)
+				g_test_fail_printf("vigil.yaml(5) says of %s '%s', config.c's table '%s'",
+						   name, flat, want);
+			g_free(want);
+			g_hash_table_add(found, (gpointer)k->name);
+		}
+		g_free(flat);
+		g_free(rest);
+		g_free(name);
+	}
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < ns[t]; i++)
+			if (!g_hash_table_contains(found, tabs[t][i].name))
+				g_test_fail_printf("vigil.yaml(5) does not document %s",
+						   tabs[t][i].name);
+	g_match_info_free(mi);
+	g_regex_unref(re);
+	g_regex_unref(ws);
+	g_hash_table_unref(found);
+	g_free(pod);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -572,5 +639,7 @@ int main(int argc, char **argv)
 			test_check_requires_something_to_do);
 	g_test_add_func("/config/shipped-default-config-loads",
 			test_shipped_default_config_loads);
+	g_test_add_func("/config/manual-documents-exactly-the-keys",
+			test_manual_documents_exactly_the_keys);
 	return g_test_run();
 }
