@@ -4,10 +4,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 
 my ($vigilctl) = need_progs('vigilctl');
 my $dir = tempdir(CLEANUP => 1);

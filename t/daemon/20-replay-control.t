@@ -6,10 +6,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use GenTrace;
 
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -46,9 +46,9 @@ sub counts_of {
 
 sub start {
     my ($go, @extra) = @_;
-    my $bg = start_bg([$vigild, '-f', '-c', $cfg, '--replay', $trace,
-                       '-s', $slow, @extra, '--', $go, 'second arg']);
-    ok(wait_for(sub { -S $sock }, 30), 'the control socket appears')
+    my $bg = start_vigild(['-f', '-c', $cfg, '--replay', $trace,
+                           '-s', $slow, @extra, '--', $go, 'second arg'], sock => $sock);
+    ok($bg->{ready}, 'the control socket appears')
         or diag(slurp($bg->{err}));
     return $bg;
 }

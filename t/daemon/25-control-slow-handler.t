@@ -8,13 +8,13 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use IO::Socket::UNIX;
 use Socket qw(SOCK_STREAM);
 use Time::HiRes qw(time sleep);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use GenTrace;
 
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -33,8 +33,8 @@ use Time::HiRes ();
 on 'raw_syscalls:sys_exit' => sub { Time::HiRes::sleep(0.001) };
 PL
 
-my $bg = start_bg([$vigild, '-f', '-c', $cfg, '--replay', $trace, '-s', $slow]);
-ok(wait_for(sub { -S $sock }, 30), 'the control socket appears')
+my $bg = start_vigild(['-f', '-c', $cfg, '--replay', $trace, '-s', $slow], sock => $sock);
+ok($bg->{ready}, 'the control socket appears')
     or diag(slurp($bg->{err}));
 sleep 0.5;	# the replay is under way
 

@@ -5,10 +5,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 
 my $unit = repo_root() . '/daemon/vigild/vigild.service';
 my $text = slurp($unit) // die "$unit: $!";

@@ -8,12 +8,12 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 use File::Copy qw(copy);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use GenTrace;
 
 my ($vigild) = need_progs('vigild');

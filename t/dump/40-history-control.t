@@ -9,10 +9,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use DumpTrace;
 
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -94,9 +94,9 @@ PL
     my $sock = "$dir/ctl.sock";
     my $cfg = write_file("$dir/ctl.yaml", "dump:\n  dir: $dir/ctl\n  rate_limit: 0\n"
                          . "control_socket: $sock\n");
-    my $bg = start_bg([$vigild, '-f', '-c', $cfg, '--replay', "$dir/long",
-                       '-s', "$dir/slow.pl", '--', $go]);
-    ok(wait_for(sub { -S $sock }, 30), 'the control socket appears');
+    my $bg = start_vigild(['-f', '-c', $cfg, '--replay', "$dir/long",
+                           '-s', "$dir/slow.pl", '--', $go], sock => $sock);
+    ok($bg->{ready}, 'the control socket appears');
     sleep 1;    # some history
     my ($rc, $out, $err) = vigilctl($sock, 'dump', 'operator asked');
     is($rc, 0, 'vigilctl dump succeeds') or diag $err;

@@ -7,10 +7,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use GenTrace;
 use DumpTrace qw(read_summary);
 

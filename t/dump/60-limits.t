@@ -7,10 +7,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use DumpTrace;
 
 my ($vigild) = need_progs('vigild');

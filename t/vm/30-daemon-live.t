@@ -13,11 +13,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(find_prog need_progs write_file slurp);
+use VigildRun qw(find_prog need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild live test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -94,10 +94,7 @@ my $events = 'raw_syscalls:sys_exit,sched:sched_process_fork,sched:sched_process
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
-waitsock() {
-    i=0
-    while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
-}
+@{[ sh_waitsock($sock) ]}
 $vigild -f -c \$S/vigil.yaml -s \$S/count.pl --events $events --record \$S/rec -- $nr_getppid >\$S/live.out 2>\$S/live.err &
 V=\$!
 waitsock

@@ -7,11 +7,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(find_prog need_progs write_file slurp);
+use VigildRun qw(find_prog need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild flight mode test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -50,10 +50,10 @@ PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
+@{[ sh_waitsock($sock) ]}
 $vigild -f -c \$S/vigil.yaml --mode flight --buffer-size 64KiB --buffers 32 --dump-dir \$S/dumps --events raw_syscalls:sys_exit >\$S/flight.out 2>\$S/flight.err &
 V=\$!
-i=0
-while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
+waitsock
 perl \$S/workload.pl >\$S/marker.txt
 $vigilctl --socket $sock status >\$S/status.txt 2>&1; echo "status \$?" >>\$S/rc
 $vigilctl --socket $sock dump marker seen >\$S/dump1.txt 2>\$S/dump1.err; echo "dump1 \$?" >>\$S/rc

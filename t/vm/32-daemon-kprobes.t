@@ -8,11 +8,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(find_prog need_progs write_file slurp);
+use VigildRun qw(find_prog need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild kprobes test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -64,10 +64,10 @@ PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
+@{[ sh_waitsock($sock) ]}
 $vigild -f -c \$S/vigil.yaml -s \$S/kp.pl --events vigil:annotation >\$S/live.out 2>\$S/live.err &
 V=\$!
-i=0
-while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
+waitsock
 perl \$S/workload.pl >\$S/expected.txt
 sleep 1
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc

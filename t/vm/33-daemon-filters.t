@@ -6,11 +6,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(find_prog need_progs write_file slurp);
+use VigildRun qw(find_prog need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild filters test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -69,10 +69,10 @@ PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
+@{[ sh_waitsock($sock) ]}
 $vigild -f -c \$S/vigil.yaml -s \$S/ids.pl --events raw_syscalls:sys_exit,sched:sched_process_fork,sched:sched_process_exec >\$S/live.out 2>\$S/live.err &
 V=\$!
-i=0
-while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
+waitsock
 $vigild -f -c \$S/second.yaml -s \$S/ids.pl >\$S/second.out 2>\$S/second.err; echo "second \$?" >>\$S/rc
 perl \$S/workload.pl; echo "workload \$?" >>\$S/rc
 sleep 1

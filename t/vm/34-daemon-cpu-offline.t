@@ -9,11 +9,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(need_progs write_file slurp);
+use VigildRun qw(need_progs write_file slurp);
 
 vm_skip_unless_available('vigild CPU offline test');
 my ($vigild) = need_progs('vigild');

@@ -13,11 +13,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(find_prog need_progs write_file slurp);
+use VigildRun qw(find_prog need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild own events test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -99,10 +99,7 @@ PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
-waitsock() {
-    i=0
-    while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
-}
+@{[ sh_waitsock($sock) ]}
 $vigild -f -c \$S/vigil.yaml -s \$S/print.pl >\$S/live.out 2>\$S/live.err &
 V=\$!
 echo "vigild \$V" >>\$S/rc

@@ -8,11 +8,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(need_progs write_file slurp);
+use VigildRun qw(need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('live perf-style handler test');
 my ($vigild) = need_progs('vigild');
@@ -99,10 +99,7 @@ write_file("$share/watched", "x\n");
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
-waitsock() {
-    i=0
-    while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
-}
+@{[ sh_waitsock($sock) ]}
 mkdir -p /run/vigil-perl-test
 $vigild -f -c \$S/vigil.yaml -s \$S/perf-count.pl -- $nr_getppid \$S/watched >\$S/perf.out 2>\$S/perf.err &
 V=\$!

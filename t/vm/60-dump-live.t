@@ -15,11 +15,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib", "$FindBin::Bin/../dump/lib";
+use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../dump/lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(need_progs write_file slurp);
+use VigildRun qw(need_progs write_file slurp sh_waitsock);
 use DumpTrace qw(read_summary);
 
 vm_skip_unless_available('flight recorder live test');
@@ -131,10 +131,7 @@ PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
-waitsock() {
-    i=0
-    while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
-}
+@{[ sh_waitsock($sock) ]}
 mkdir -p /run/vigil-dump-test
 
 # ---- 1: window and rate policy ----

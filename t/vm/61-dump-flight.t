@@ -9,11 +9,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib", "$FindBin::Bin/../dump/lib";
+use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../dump/lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(need_progs write_file slurp);
+use VigildRun qw(need_progs write_file slurp sh_waitsock);
 use DumpTrace qw(read_summary);
 
 vm_skip_unless_available('flight mode dump test');
@@ -56,10 +56,7 @@ my $flight = "--mode flight --buffer-size 64KiB --buffers 8 --events raw_syscall
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
-waitsock() {
-    i=0
-    while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
-}
+@{[ sh_waitsock($sock) ]}
 mkdir -p /run/vigil-flight-test
 
 # ---- snapshot, overwritten packets, rate policy ----

@@ -1,7 +1,9 @@
 package VigilPerlTest;
 
-# Helpers for the t/perl tests: run vigild on a replay of a trace made
-# with VigilTestTrace, with a handler script written by the test.
+# Helpers for the t/perl tests: a trace made with VigilTestTrace and
+# handler scripts written by the test, for vigild to replay (vigild
+# itself is run by t/lib/VigildRun.pm, whose run_vigild, vigild_path and
+# write_file this module passes on).
 
 use strict;
 use warnings;
@@ -9,8 +11,9 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use File::Spec;
 use Cwd qw(abs_path);
-use IPC::Open3;
-use Symbol qw(gensym);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__) . '/../../lib';
+use VigildRun qw(vigild_path write_file run_vigild);
 
 our @EXPORT = qw(vigild_path tmpdir write_file run_vigild standard_trace
     use_blib);
@@ -19,14 +22,6 @@ our $ROOT = abs_path(File::Spec->catdir((File::Spec->splitpath(__FILE__))[1],
     '..', '..', '..'));
 
 sub root { $ROOT }
-
-sub vigild_path {
-	return $ENV{VIGILD} if $ENV{VIGILD};	# e.g. an installed vigild
-	my $p = "$ROOT/daemon/build/vigild";
-	$p = "$ROOT/daemon/build/bin/vigild" if !-x $p && -x "$ROOT/daemon/build/bin/vigild";
-	die "vigild is not built ($p missing): run make\n" unless -x $p && !-d $p;
-	return $p;
-}
 
 # The Vigil module built by Makefile.PL (blib), for plain-perl tests.
 sub use_blib {
@@ -37,50 +32,6 @@ sub use_blib {
 }
 
 sub tmpdir { tempdir('vigil-perl-XXXXXX', TMPDIR => 1, CLEANUP => 1) }
-
-sub write_file {
-	my ($path, $text) = @_;
-	open my $fh, '>', $path or die "$path: $!";
-	print $fh $text;
-	close $fh or die "$path: $!";
-	return $path;
-}
-
-# run_vigild(trace => DIR, scripts => [paths], args => [...], opts => [...])
-# Returns { rc, out, err }.  A config file that sets nothing is passed so
-# the host's /etc/vigil/vigil.yaml cannot change the test; the control
-# socket goes to a private directory.
-sub run_vigild {
-	my (%o) = @_;
-	my $dir = tmpdir();
-	my $conf = write_file("$dir/vigil.yaml",
-	    "control_socket: $dir/control.sock\n" . ($o{config} || ''));
-	my @cmd = (vigild_path(), '-c', $conf, '-f');
-	push @cmd, '--replay', $o{trace} if $o{trace};
-	push @cmd, map { ('-s', $_) } @{ $o{scripts} || [] };
-	push @cmd, @{ $o{opts} || [] };
-	push @cmd, '--', @{ $o{args} } if $o{args};
-	local $ENV{VIGIL_PERL_LIB} = "$ROOT/perl/lib";
-	my $err = gensym;
-	my $pid = open3(my $in, my $out, $err, @cmd);
-	close $in;
-	# read both without deadlock: stderr to a file via a child is
-	# simpler; the outputs here are small, so read stdout then stderr
-	# after waiting in a select loop
-	my ($o_txt, $e_txt) = ('', '');
-	require IO::Select;
-	my $sel = IO::Select->new($out, $err);
-	while ($sel->count) {
-		for my $fh ($sel->can_read) {
-			my $n = sysread $fh, my $buf, 65536;
-			if (!$n) { $sel->remove($fh); next }
-			if ($fh == $out) { $o_txt .= $buf } else { $e_txt .= $buf }
-		}
-	}
-	waitpid $pid, 0;
-	return { rc => $? >> 8, sig => $? & 127, out => $o_txt, err => $e_txt,
-		 cmd => "@cmd" };
-}
 
 # A trace with a known population: process 100 (bash, 2 threads: 100 and
 # 101), process 200 (cat); N rounds of openat enter/exit on alternating

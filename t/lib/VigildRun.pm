@@ -1,6 +1,9 @@
-package VigildTest;
-# Helpers for the daemon tests: find the built vigild/vigilctl, run
-# commands capturing output and status, start vigild in the background.
+package VigildRun;
+# The one test helper that runs vigild (and vigilctl), for every suite:
+# find the built programs, run commands capturing output and status,
+# run vigild in the foreground (run_vigild) or start it in the
+# background and wait for its control socket (start_vigild), and the
+# same wait as shell text for the scripts the VM tests run (sh_waitsock).
 use strict;
 use warnings;
 use Exporter 'import';
@@ -11,9 +14,10 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(repo_root find_prog need_progs run_cmd start_bg wait_bg
-                 wait_for write_file slurp vigilctl);
+                 wait_for write_file slurp vigilctl vigild_path run_vigild
+                 start_vigild sh_waitsock);
 
-my $ROOT = abs_path(dirname(abs_path(__FILE__)) . '/../../..');
+my $ROOT = abs_path(dirname(abs_path(__FILE__)) . '/../..');
 sub repo_root { $ROOT }
 
 # The programs as daemon/Makefile builds them (a few layouts tried).
@@ -136,6 +140,63 @@ sub wait_for {
         sleep 0.05;
     }
     return $cond->() ? 1 : 0;
+}
+
+# The built vigild (or $ENV{VIGILD}, e.g. an installed one); dies if none.
+sub vigild_path {
+    return find_prog('vigild') // die "vigild is not built: run make\n";
+}
+
+# run_vigild(trace => DIR, scripts => [paths], args => [...], opts => [...],
+#            config => YAML text)
+# Runs vigild in the foreground to its end.  Returns { rc, sig, out, err,
+# cmd }.  A config file with a private control socket (and what config
+# adds) is passed, so the host's /etc/vigil/vigil.yaml cannot change the
+# test; the Perl modules come from the source tree.
+sub run_vigild {
+    my (%o) = @_;
+    my $dir = tempdir('vigild-run-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $conf = write_file("$dir/vigil.yaml",
+        "control_socket: $dir/control.sock\n" . ($o{config} || ''));
+    my @cmd = (vigild_path(), '-c', $conf, '-f');
+    push @cmd, '--replay', $o{trace} if $o{trace};
+    push @cmd, map { ('-s', $_) } @{ $o{scripts} || [] };
+    push @cmd, @{ $o{opts} || [] };
+    push @cmd, '--', @{ $o{args} } if $o{args};
+    local $ENV{VIGIL_PERL_LIB} = "$ROOT/perl/lib";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$dir/out" or die;
+        open STDERR, '>', "$dir/err" or die;
+        exec @cmd or die "exec $cmd[0]: $!";
+    }
+    waitpid $pid, 0;
+    return { rc => $? >> 8, sig => $? & 127, out => slurp("$dir/out") // '',
+             err => slurp("$dir/err") // '', cmd => "@cmd" };
+}
+
+# start_vigild([argv after vigild], sock => PATH, timeout => s)
+# Starts vigild in the background (start_bg) and waits until its control
+# socket exists.  Returns the start_bg handle, with ->{ready} false if
+# the socket did not appear in time.
+sub start_vigild {
+    my ($args, %o) = @_;
+    my $bg = start_bg([vigild_path(), @$args]);
+    $bg->{ready} = wait_for(sub { -S $o{sock} }, $o{timeout} // 30);
+    return $bg;
+}
+
+# Shell text defining waitsock: wait (at most 60 s) until the control
+# socket exists, as start_vigild does, for the scripts run in the VM.
+sub sh_waitsock {
+    my ($sock) = @_;
+    return <<SH;
+waitsock() {
+    i=0
+    while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
+}
+SH
 }
 
 sub vigilctl {
