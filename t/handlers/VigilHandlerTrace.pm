@@ -19,41 +19,16 @@ use File::Basename qw(dirname);
 use lib dirname(__FILE__) . '/../lib';
 use VigilTrace ();
 use VigilEvents ();
+use VigilSyscalls ();
 
 # The syscalls these tests use: x86_64 numbers and the kernel's
-# argument names (tracefs events/syscalls/sys_enter_NAME/format).
-our %SYSCALLS = (
-	read       => [ 0,   [qw(fd buf count)] ],
-	write      => [ 1,   [qw(fd buf count)] ],
-	open       => [ 2,   [qw(filename flags mode)] ],
-	close      => [ 3,   [qw(fd)] ],
-	pread64    => [ 17,  [qw(fd buf count pos)] ],
-	writev     => [ 20,  [qw(fd vec vlen)] ],
-	dup        => [ 32,  [qw(fildes)] ],
-	dup2       => [ 33,  [qw(oldfd newfd)] ],
-	nanosleep  => [ 35,  [qw(rqtp rmtp)] ],
-	creat      => [ 85,  [qw(pathname mode)] ],
-	fsync      => [ 74,  [qw(fd)] ],
-	epoll_wait => [ 232, [qw(epfd events maxevents timeout)] ],
-	openat     => [ 257, [qw(dfd filename flags mode)] ],
-);
-# their C types (as the 6.1 format files declare them), written into the
-# env entry as vigild does ("openat:dfd=int,..."): int ones are signed
-our %ARG_TYPES = (
-	read       => ['unsigned int', 'char *', 'size_t'],
-	write      => ['unsigned int', 'const char *', 'size_t'],
-	open       => ['const char *', 'int', 'umode_t'],
-	close      => ['unsigned int'],
-	pread64    => ['unsigned int', 'char *', 'size_t', 'loff_t'],
-	writev     => ['unsigned long', 'const struct iovec *', 'unsigned long'],
-	dup        => ['unsigned int'],
-	dup2       => ['unsigned int', 'unsigned int'],
-	nanosleep  => ['struct __kernel_timespec *', 'struct __kernel_timespec *'],
-	creat      => ['const char *', 'umode_t'],
-	fsync      => ['unsigned int'],
-	epoll_wait => ['int', 'struct epoll_event *', 'int', 'int'],
-	openat     => ['int', 'const char *', 'int', 'umode_t'],
-);
+# argument names and C types (from t/lib/VigilSyscalls.pm: the 6.1
+# kernel's format files), written into the env entries as vigild does
+# ("openat:dfd=int,..."): int ones are signed.
+my @SYSCALL_NAMES = qw(read write open close pread64 writev dup dup2 nanosleep
+		       creat fsync epoll_wait openat);
+our %SYSCALLS = map { my $s = VigilSyscalls::syscall($_); ($_ => [ $s->{nr}, $s->{args} ]) }
+    @SYSCALL_NAMES;
 # the argument that is a path, per syscall
 our %PATH_ARG = (open => 'filename', openat => 'filename', creat => 'pathname');
 
@@ -122,10 +97,7 @@ sub metadata {
 	my ($self) = @_;
 	my @syscalls;
 	for my $name (sort { $SYSCALLS{$a}[0] <=> $SYSCALLS{$b}[0] } keys %SYSCALLS) {
-		my ($nr, $args) = @{ $SYSCALLS{$name} };
-		my $ty = $ARG_TYPES{$name} || [];
-		push @syscalls, "vigil_syscall_$nr" => "$name:"
-		    . join(',', map { $ty->[$_] ? "$args->[$_]=$ty->[$_]" : $args->[$_] } 0 .. $#$args);
+		push @syscalls, "vigil_syscall_$SYSCALLS{$name}[0]" => VigilSyscalls::env_value($name);
 	}
 	return VigilTrace::metadata(
 		uuid => $UUID,

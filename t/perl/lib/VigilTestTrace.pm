@@ -18,13 +18,14 @@ use File::Basename qw(dirname);
 use lib dirname(__FILE__) . '/../../lib';
 use VigilTrace ();
 use VigilEvents ();
+use VigilSyscalls ();
 
-# Syscall table entries (env vigil_syscall_<nr>), x86-64 numbers.
-our %SYSCALLS = (
-	0 => 'read:fd=unsigned int,buf=char *,count=size_t',
-	1 => 'write:fd,buf,count',	# without types, as older traces
-	257 => 'openat:dfd=int,filename=const char *,flags=int,mode=umode_t',
-);
+# Syscall table entries (env vigil_syscall_<nr>), from the kernel's
+# format files (t/lib/VigilSyscalls.pm); write without types, as older
+# traces have it.
+our %SYSCALLS = map { (VigilSyscalls::syscall($_->[0])->{nr} =>
+		       VigilSyscalls::env_value(@$_)) }
+    ['read'], ['write', untyped => 1], ['openat'];
 
 my $UUID = '2a6422d0-6cee-11e0-8c08-cb07d7b3a564';
 
