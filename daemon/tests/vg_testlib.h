@@ -12,19 +12,23 @@
 
 #include <string.h>
 
-/* Event ids of vgt_tsdl(). */
+/* The module's events, generated from kmod/vigil_events.h. */
+#include "vg_events_tsdl.h"
+
+/* Event ids of vgt_tsdl(): the module's, and one kprobe. */
 enum {
-	VGT_SYS_ENTER = 0,
-	VGT_SYS_EXIT = 1,
-	VGT_SCHED_SWITCH = 2,
-	VGT_SCHED_WAKEUP = 3,
-	VGT_FORK = 4,
-	VGT_EXEC = 5,
-	VGT_EXIT = 6,
-	VGT_IRQ_ENTRY = 7,
-	VGT_STATEDUMP = 8,
-	VGT_STATEDUMP_END = 9,
-	VGT_PAGE_FAULT = 10,
+	VGT_SYS_ENTER = VG_EVID_sys_enter,
+	VGT_SYS_EXIT = VG_EVID_sys_exit,
+	VGT_SCHED_SWITCH = VG_EVID_sched_switch,
+	VGT_SCHED_WAKEUP = VG_EVID_sched_wakeup,
+	VGT_FORK = VG_EVID_sched_process_fork,
+	VGT_EXEC = VG_EVID_sched_process_exec,
+	VGT_EXIT = VG_EVID_sched_process_exit,
+	VGT_IRQ_ENTRY = VG_EVID_irq_handler_entry,
+	VGT_STATEDUMP = VG_EVID_statedump_process,
+	VGT_STATEDUMP_END = VG_EVID_statedump_end,
+	VGT_PAGE_FAULT = VG_EVID_page_fault_user,
+	VGT_RENAME = VG_EVID_task_rename,
 	VGT_KPROBE = 1024,
 };
 
@@ -108,29 +112,7 @@ static inline char *vgt_tsdl(const char *extra_env)
 "\t};\n"
 "};\n"
 "\n"
-"event {\n\tname = \"raw_syscalls:sys_enter\";\n\tid = 0;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tint64_t id;\n\t\tuint64_t args[6];\n\t\tuint8_t path_arg;\n\t\tuint8_t path_status;\n\t\tstring path;\n\t};\n};\n\n"
-"event {\n\tname = \"raw_syscalls:sys_exit\";\n\tid = 1;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tint64_t id;\n\t\tint64_t ret;\n\t};\n};\n\n"
-"event {\n\tname = \"sched:sched_switch\";\n\tid = 2;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tchar_t prev_comm[16];\n\t\tint32_t prev_pid;\n\t\tint32_t prev_prio;\n\t\tint64_t prev_state;\n"
-"\t\tchar_t next_comm[16];\n\t\tint32_t next_pid;\n\t\tint32_t next_prio;\n\t};\n};\n\n"
-"event {\n\tname = \"sched:sched_wakeup\";\n\tid = 3;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tchar_t comm[16];\n\t\tint32_t pid;\n\t\tint32_t prio;\n\t\tint32_t target_cpu;\n\t};\n};\n\n"
-"event {\n\tname = \"sched:sched_process_fork\";\n\tid = 4;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tchar_t parent_comm[16];\n\t\tint32_t parent_pid;\n\t\tchar_t child_comm[16];\n\t\tint32_t child_pid;\n\t\tint32_t child_tgid;\n\t};\n};\n\n"
-"event {\n\tname = \"sched:sched_process_exec\";\n\tid = 5;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tstring filename;\n\t\tint32_t pid;\n\t\tint32_t old_pid;\n\t\tint32_t tgid;\n\t\tint32_t ppid;\n\t\tuint32_t uid;\n\t\tstring argv;\n\t};\n};\n\n"
-"event {\n\tname = \"sched:sched_process_exit\";\n\tid = 6;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tchar_t comm[16];\n\t\tint32_t pid;\n\t\tint32_t prio;\n\t\tint32_t tgid;\n\t\tint32_t exit_code;\n\t};\n};\n\n"
-"event {\n\tname = \"irq:irq_handler_entry\";\n\tid = 7;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tint32_t irq;\n\t\tstring name;\n\t};\n};\n\n"
-"event {\n\tname = \"vigil:statedump_process\";\n\tid = 8;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tint32_t tid;\n\t\tint32_t pid;\n\t\tint32_t ppid;\n\t\tchar_t comm[16];\n\t\tuint32_t uid;\n\t\tstring exe;\n\t};\n};\n\n"
-"event {\n\tname = \"vigil:statedump_end\";\n\tid = 9;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tuint32_t count;\n\t};\n};\n\n"
-"event {\n\tname = \"exceptions:page_fault_user\";\n\tid = 10;\n\tstream_id = 0;\n\tfields := struct {\n"
-"\t\tuint64_hex_t address;\n\t\tuint64_hex_t ip;\n\t\tuint64_hex_t error_code;\n\t};\n};\n\n"
+VG_EVENTS_TSDL
 "event {\n\tname = \"kprobes:do_sys_open\";\n\tid = 1024;\n\tstream_id = 0;\n\tfields := struct {\n"
 "\t\tuint64_hex_t ip;\n\t\tuint64_t arg0;\n\t\tuint64_t arg1;\n\t};\n};\n\n",
 		extra_env ? extra_env : "");
