@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "vigild"
 
 #include "statedump.h"
+#include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 #include <string.h>
 
@@ -73,8 +74,8 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 
 	if (!md || !tasks || !s->events || s->first_ts == 0 || !s->cpus->len)
 		return NULL;
-	cls = vg_metadata_class_by_name(md, "vigil:statedump_process");
-	end = vg_metadata_class_by_name(md, "vigil:statedump_end");
+	cls = vg_metadata_class_by_name(md, VG_EV_STATEDUMP);
+	end = vg_metadata_class_by_name(md, VG_EV_STATEDUMP_END);
 	if (!cls)
 		return NULL;
 	cpu = g_array_index(s->cpus, VgdCpuSum, s->cpus->len - 1).cpu + 1;

@@ -33,6 +33,7 @@
 #include "recorder.h"
 #include "status.h"
 #include "vg_perl.h"
+#include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 /* ---- the daemon's state --------------------------------------------- */
 
@@ -294,7 +295,8 @@ static void deliver(VgEvent *e, gpointer data)
 	VgdCpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
 
 	if (G_UNLIKELY(e->task->pid == d->self_pid) &&
-	    !g_str_has_prefix(e->cls->name, "vigil:statedump")) {
+	    strcmp(e->cls->name, VG_EV_STATEDUMP) != 0 &&
+	    strcmp(e->cls->name, VG_EV_STATEDUMP_END) != 0) {
 		/* Handlers make syscalls (and under some clock sources even
 		 * reading the time is one): delivering vigild's own events
 		 * would feed back into themselves.  The statedump is written

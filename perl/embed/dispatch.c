@@ -21,6 +21,7 @@
 #include "vg_core.h"
 #include "vg_stream.h"
 #include "embed_priv.h"
+#include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 guint64 vg_pl_now_ns(void)
 {
@@ -107,8 +108,8 @@ void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
 
 static gboolean vg_pl_is_raw_syscall(const VgEventClass *cls)
 {
-	return cls->name && (strcmp(cls->name, "raw_syscalls:sys_enter") == 0 ||
-			     strcmp(cls->name, "raw_syscalls:sys_exit") == 0);
+	return cls->name && (strcmp(cls->name, VG_EV_SYS_ENTER) == 0 ||
+			     strcmp(cls->name, VG_EV_SYS_EXIT) == 0);
 }
 
 static CV *vg_pl_defined_cv(pTHX_ const char *name)

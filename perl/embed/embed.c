@@ -16,6 +16,7 @@
 #include "vg_core.h"
 #include "vg_stream.h"
 #include "embed_priv.h"
+#include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 #ifndef VG_PERL_LIBDIR
 #define VG_PERL_LIBDIR "/usr/share/vigil/perl"
@@ -590,9 +591,9 @@ gboolean vg_perl_reload(VgPerl *p, GError **error)
 static const char *vg_pl_kernel_event(const VgEventClass *cls)
 {
 	if (cls->flags & VG_CLASS_SYSCALL_ENTER)
-		return "raw_syscalls:sys_enter";
+		return VG_EV_SYS_ENTER;
 	if (cls->flags & VG_CLASS_SYSCALL_EXIT)
-		return "raw_syscalls:sys_exit";
+		return VG_EV_SYS_EXIT;
 	return cls->name;
 }
 
@@ -606,9 +607,11 @@ static void vg_pl_want(GPtrArray *out, const char *name)
 
 GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 {
-	static const char *const always[] = {
-		"sched:sched_process_fork", "sched:sched_process_exec",
-		"sched:sched_process_exit", "task:task_rename",
+	/* the events vigild always enables: the task table lives on them */
+	static const struct { const char *name; gboolean always; } roles[] = {
+#define VG_PL_ROLE(role, ev, always) { ev, always },
+		VG_EVENT_ROLES(VG_PL_ROLE)
+#undef VG_PL_ROLE
 	};
 	VgPlInterp *in = p->in;
 	GPtrArray *classes, *out;
@@ -625,9 +628,9 @@ GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 	}
 	classes = vg_metadata_classes(md);
 	out = g_ptr_array_new_with_free_func(g_free);
-	for (i = 0; i < G_N_ELEMENTS(always); i++)
-		if (vg_metadata_class_by_name(md, always[i]))
-			vg_pl_want(out, always[i]);
+	for (i = 0; i < G_N_ELEMENTS(roles); i++)
+		if (roles[i].always && vg_metadata_class_by_name(md, roles[i].name))
+			vg_pl_want(out, roles[i].name);
 	for (i = 0; i < classes->len; i++) {
 		const VgEventClass *cls = g_ptr_array_index(classes, i);
 		gboolean want = cls->subsys &&
