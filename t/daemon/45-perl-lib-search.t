@@ -67,7 +67,7 @@ SKIP: {
     chomp(my $glib = `pkg-config --cflags glib-2.0`);
     chomp(my $libs = `pkg-config --libs glib-2.0 yaml-0.1`);
     my $missing = "$dir/gone/perl/lib";
-    my $cc = "cc -O2 -Wall -I$root/daemon/core -I$root/kmod -I$root/perl -I$root/perl/embed $glib $ccopts "
+    my $cc = "cc -O2 -Wall -I$root/daemon/core -I$root/daemon/build/gen -I$root/kmod -I$root/perl -I$root/perl/embed $glib $ccopts "
            . "-DVG_PERL_LIBDIR='\"$missing\"' -c -o $dir/embed.o $root/perl/embed/embed.c";
     my ($rc, $out, $err) = run_cmd(['sh', '-c', $cc], timeout => 300);
     is($rc, 0, 'perl/embed/embed.c compiles with another VG_PERL_LIBDIR') or diag $err;
