@@ -88,7 +88,8 @@ static void ev_begin(const char *cname, const char *subsys, const char *name,
 	snprintf(e->full, sizeof(e->full), "%s:%s", subsys, name);
 }
 
-/* A column this program does not read (prototype, locals, prep). */
+/* A column this program does not read (about, prototype, locals,
+ * prep). */
 static int ev_column(void)
 {
 	return 0;
@@ -139,6 +140,7 @@ static void ev_extra(const char *cname, const char *names)
 	free(list);
 }
 
+#define VG_ABOUT(...)	ev_column()
 #define VG_PROTO(...)	ev_column()
 #define VG_LOCALS(...)	ev_column()
 #define VG_PREP(...)	ev_column()
