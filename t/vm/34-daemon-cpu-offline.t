@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildRun qw(need_progs write_file slurp);
+use VigildRun qw(need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild CPU offline test');
 my ($vigild) = need_progs('vigild');
@@ -31,13 +31,18 @@ every 1 => sub { print "tick $n\n" };
 END { print "total $n\n" }
 PL
 
+# vigild makes its control socket once tracing has started: the workload
+# waits for it (under a loaded host vigild's start in the VM took 9 s).
+my $sock = "$share/vigild.sock";
+write_file("$share/vigil.yaml", "control_socket: $sock\n");
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
 S=$share
+@{[ sh_waitsock($sock) ]}
 echo 0 > /sys/devices/system/cpu/cpu1/online; echo "offline \$?" >>\$S/rc
-$vigild -f -s \$S/count.pl --events raw_syscalls:sys_exit,sched:sched_process_exec,sched:sched_process_fork >\$S/out 2>\$S/err &
+$vigild -f -c \$S/vigil.yaml -s \$S/count.pl --events raw_syscalls:sys_exit,sched:sched_process_exec,sched:sched_process_fork >\$S/out 2>\$S/err &
 V=\$!
-sleep 3
+waitsock
 \$S/wl-offline -e 'my \$t = time + 4; syscall(110) while time < \$t'; echo "workload \$?" >>\$S/rc
 sleep 3
 kill -TERM \$V; wait \$V; echo "vigild \$?" >>\$S/rc
