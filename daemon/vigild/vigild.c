@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "handlers.h"
 #include "live.h"
 #include "log.h"
 #include "recorder.h"
@@ -631,6 +632,9 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 			    "(-s or 'scripts:') or use --mode normal");
 		return FALSE;
 	}
+	/* handler names (-s syscall-top, scripts: [syscall-top]) to files */
+	if (!vgd_handlers_resolve(cfg->scripts, error))
+		return FALSE;
 	return vgd_config_check(cfg, error);
 }
 
