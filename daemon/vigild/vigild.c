@@ -589,6 +589,7 @@ typedef struct {
 	char *buffers;
 	char *dump_dir;
 	gboolean check;
+	gboolean version;
 } Options;
 
 static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
@@ -713,6 +714,8 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Also write everything read live as a CTF trace in DIR", "DIR" },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &o.check,
 		  "Print the effective configuration and exit", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
+		  "Print vigild's version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionContext *oc;
@@ -744,6 +747,12 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		return NULL;
 	}
 	g_option_context_free(oc);
+	if (o.version) {
+		printf("vigild %s\n", VIGIL_VERSION);
+		options_clear(&o);
+		*rc = 0;
+		return NULL;
+	}
 	if (argc > 1) {
 		g_printerr("vigild: unexpected argument '%s' (script arguments "
 			   "go after --)\n", argv[1]);
