@@ -20,6 +20,8 @@ SYSCONFDIR ?= /etc
 PERL	?= perl
 PROVE	?= prove
 POD2MAN	?= pod2man
+# the project's one version (t/daemon/12-version.t checks the copies)
+VERSION	:= $(shell cat VERSION)
 
 export PREFIX DESTDIR
 
@@ -133,14 +135,19 @@ ifneq ($(HANDLERS),)
 	install -m 0644 $(HANDLERS) $(DESTDIR)$(PREFIX)/share/vigil/handlers/
 endif
 
-# docs/NAME.N.pod -> $(PREFIX)/share/man/manN/NAME.N
+# docs/NAME.N.pod -> $(PREFIX)/share/man/manN/NAME.N.  The pages are
+# written for the default PREFIX: their /usr/local/ paths become
+# $(PREFIX)/ here, so an installed page names where things really are
+# (t/install/10-layout.t checks every path of every page exists).
 install-man:
 	@set -e; for pod in $(MAN_PODS); do \
 		base=$$(basename $$pod .pod); sect=$${base##*.}; name=$${base%.*}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sect; \
 		echo "pod2man $$pod -> share/man/man$$sect/$$base"; \
+		sed 's|/usr/local/|$(PREFIX)/|g' $$pod | \
 		$(POD2MAN) --section=$$sect --name=$$(echo $$name | tr a-z A-Z) \
-			--center=vigil --release=vigil $$pod \
+			--center=vigil --release="vigil $(VERSION)" \
+			--date=$$(date -u -r $$pod +%Y-%m-%d) \
 			> $(DESTDIR)$(PREFIX)/share/man/man$$sect/$$base; \
 	done
 

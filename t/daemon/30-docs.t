@@ -10,7 +10,7 @@ use Pod::Checker;
 use Test::More;
 
 my $root = "$FindBin::Bin/../..";
-for my $pod (qw(vigild.8.pod vigilctl.8.pod vigil.yaml.5.pod)) {
+for my $pod (qw(vigild.8.pod vigilctl.8.pod vigil.yaml.5.pod vigil-capture.1.pod)) {
     my $errors_out = '';
     open my $fh, '>', \$errors_out;
     my $checker = Pod::Checker->new(-warnings => 2);
