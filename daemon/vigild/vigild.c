@@ -546,6 +546,9 @@ static gboolean start_live(Vigild *d, GError **error)
 		  d->cfg->buffer_count, d->cfg->buffer_size,
 		  d->cfg->record_dir ? ", recording to " : "",
 		  d->cfg->record_dir ? d->cfg->record_dir : "");
+	if (d->cfg->mode == VGD_MODE_FLIGHT)
+		g_message("flight recorder: `vigilctl dump` or SIGUSR1 writes "
+			  "the recent events to %s", d->cfg->dump_dir);
 	return TRUE;
 }
 
@@ -627,15 +630,16 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 	cfg->foreground = o->foreground;
 	cfg->replay_dir = g_strdup(o->replay);
 	cfg->record_dir = g_strdup(o->record);
+	/* handler names (-s syscall-top, scripts: [syscall-top]) to files */
+	if (!vgd_handlers_resolve(cfg->scripts, error))
+		return FALSE;
+	vgd_config_resolve_mode(cfg);
 	if (cfg->mode == VGD_MODE_FLIGHT && cfg->scripts->len && !cfg->replay_dir) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--mode flight runs no handlers: remove the scripts "
 			    "(-s or 'scripts:') or use --mode normal");
 		return FALSE;
 	}
-	/* handler names (-s syscall-top, scripts: [syscall-top]) to files */
-	if (!vgd_handlers_resolve(cfg->scripts, error))
-		return FALSE;
 	return vgd_config_check(cfg, error);
 }
 
@@ -703,7 +707,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		{ "events", 0, 0, G_OPTION_ARG_STRING, &o.events,
 		  "Events to enable (comma-separated, or all)", "LIST" },
 		{ "mode", 0, 0, G_OPTION_ARG_STRING, &o.mode,
-		  "normal or flight", "MODE" },
+		  "auto (default), normal or flight", "MODE" },
 		{ "buffer-size", 0, 0, G_OPTION_ARG_STRING, &o.buffer_size,
 		  "Sub-buffer size (power of 2, e.g. 1MiB)", "SIZE" },
 		{ "buffers", 0, 0, G_OPTION_ARG_STRING, &o.buffers,

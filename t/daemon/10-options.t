@@ -89,9 +89,18 @@ like($err, qr/frobnicate/, '... naming it');
 is($rc, 2, 'a stray argument before -- is an error');
 like($err, qr/unexpected argument 'stray'/, '... naming it');
 
-($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f']);
+($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f', '--mode', 'normal']);
 is($rc, 2, 'normal mode without scripts or --record has nothing to do');
 like($err, qr/no handler script/, '... and says so');
+
+# mode auto, the default: a flight recorder when no scripts are given
+($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '--check-config']);
+is($rc, 0, 'no scripts, no mode: accepted');
+like($out, qr/^mode: flight$/m, '... as a flight recorder (mode auto)');
+($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-s', 'print', '--check-config']);
+like($out, qr/^mode: normal$/m, 'with a script, mode auto is normal');
+($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '--mode', 'auto', '--record', '/tmp/x', '--check-config']);
+like($out, qr/^mode: normal$/m, 'with --record, mode auto is normal');
 
 ($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f', '--mode', 'flight', '-s', 'a.pl']);
 is($rc, 2, 'flight mode with handler scripts is refused');
