@@ -6,6 +6,7 @@
 #   make userspace    everything but the kernel module (no kernel headers needed)
 #   make install-userspace   install all of it but the module
 #   make deb          Debian packages vigil, libvigil-perl, vigil-dkms in build/deb/
+#   make test-packages   make deb, then install, use and purge them in the VM
 #   make clean        remove everything the build made
 #   make bench        run scripts/bench (or every program in scripts/bench/)
 #
@@ -35,7 +36,7 @@ HANDLERS	:= $(wildcard handlers/*.pl)
 SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
-	install-service install-config install-userspace userspace kmod-tools deb clean bench
+	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench
 
 all: kmod daemon perl
 
@@ -128,6 +129,11 @@ deb:
 		xargs -0 tar -cf - | tar -xf - -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -us -uc -b
 	@ls build/deb/*.deb
+
+# The packages for real in the VM (t/vm/70-packages.t): dpkg -i, DKMS
+# build, modprobe, the installed vigild, dpkg --purge.
+test-packages: deb
+	$(PROVE) -v t/vm/70-packages.t
 
 install-handlers:
 ifneq ($(HANDLERS),)
