@@ -16,7 +16,7 @@ use Test::More;
 use Time::HiRes qw(time);
 use VigilVM;
 
-vm_skip_unless_available('Debian packages test');
+vm_skip_unless_available('Debian packages test', module => 0);
 my $root = VigilVM::repo_root();
 my $debdir = "$root/build/deb";
 my @debs = map { glob("$debdir/${_}_*.deb") } qw(vigil libvigil-perl vigil-dkms);

@@ -27,6 +27,9 @@ chroot $R /bin/sh -eu -c '
 export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # no man-db index rebuild (minutes under emulation)
 rm -f /var/lib/man-db/auto-update
+# as on a machine that never had vigil: no configuration left by a
+# `make install` on the host (dpkg would ask about the conffile)
+rm -rf /etc/vigil
 t0=$(date +%s)
 dpkg -i '"$DEBDIR"'/libvigil-perl_*.deb '"$DEBDIR"'/vigil_*.deb '"$DEBDIR"'/vigil-dkms_*.deb
 echo "STEP installed in $(( $(date +%s) - t0 )) s"
