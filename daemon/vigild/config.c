@@ -426,7 +426,7 @@ typedef VgdConfigKey KeyDef;	/* config.h */
 /* In the order vgd_config_to_string() prints them. */
 static const KeyDef top_keys[] = {
 	{ "scripts", K_STRINGS, CF(scripts), 0, 0, NULL,
-	  "list of paths; default none" },
+	  "list of paths or handler names; default none" },
 	{ "script_args", K_STRINGS, CF(script_args), 0, 0, NULL,
 	  "list; default none" },
 	{ "events", K_EVENTS, CF(events), 0, 0, NULL,

@@ -7,10 +7,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Find;
 use Test::More;
-use VigildTest;
+use VigildRun;
 
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
 my $root = repo_root();

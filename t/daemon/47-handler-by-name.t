@@ -7,11 +7,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Cwd qw(getcwd);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use GenTrace;
 
 my ($vigild) = need_progs('vigild');

@@ -9,11 +9,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../daemon/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use File::Find;
 use Test::More;
-use VigildTest;
+use VigildRun;
 
 need_progs('vigild', 'vigilctl');
 my $root = repo_root();

@@ -8,10 +8,10 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../daemon/lib", "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
-use VigildTest;
+use VigildRun;
 use GenTrace;
 
 need_progs('vigild');
