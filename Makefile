@@ -6,6 +6,7 @@
 #   make userspace    everything but the kernel module (no kernel headers needed)
 #   make install-userspace   install all of it but the module
 #   make deb          Debian packages vigil, libvigil-perl, vigil-dkms in build/deb/
+#   make test-packages   make deb, then install, use and purge them in the VM
 #   make clean        remove everything the build made
 #   make bench        run scripts/bench (or every program in scripts/bench/)
 #
@@ -20,6 +21,8 @@ SYSCONFDIR ?= /etc
 PERL	?= perl
 PROVE	?= prove
 POD2MAN	?= pod2man
+# the project's one version (t/daemon/12-version.t checks the copies)
+VERSION	:= $(shell cat VERSION)
 
 export PREFIX DESTDIR
 
@@ -33,7 +36,7 @@ HANDLERS	:= $(wildcard handlers/*.pl)
 SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
-	install-service install-config install-userspace userspace kmod-tools deb clean bench
+	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench
 
 all: kmod daemon perl
 
@@ -127,20 +130,31 @@ deb:
 	cd build/deb/src && dpkg-buildpackage -us -uc -b
 	@ls build/deb/*.deb
 
+# The packages for real in the VM (t/vm/70-packages.slow, not in make
+# test: over 15 min under emulation, see the file): dpkg -i, DKMS
+# build, modprobe, the installed vigild, dpkg --purge.
+test-packages: deb
+	$(PROVE) -v t/vm/70-packages.slow
+
 install-handlers:
 ifneq ($(HANDLERS),)
 	install -d $(DESTDIR)$(PREFIX)/share/vigil/handlers
 	install -m 0644 $(HANDLERS) $(DESTDIR)$(PREFIX)/share/vigil/handlers/
 endif
 
-# docs/NAME.N.pod -> $(PREFIX)/share/man/manN/NAME.N
+# docs/NAME.N.pod -> $(PREFIX)/share/man/manN/NAME.N.  The pages are
+# written for the default PREFIX: their /usr/local/ paths become
+# $(PREFIX)/ here, so an installed page names where things really are
+# (t/install/10-layout.t checks every path of every page exists).
 install-man:
 	@set -e; for pod in $(MAN_PODS); do \
 		base=$$(basename $$pod .pod); sect=$${base##*.}; name=$${base%.*}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sect; \
 		echo "pod2man $$pod -> share/man/man$$sect/$$base"; \
+		sed 's|/usr/local/|$(PREFIX)/|g' $$pod | \
 		$(POD2MAN) --section=$$sect --name=$$(echo $$name | tr a-z A-Z) \
-			--center=vigil --release=vigil $$pod \
+			--center=vigil --release="vigil $(VERSION)" \
+			--date=$$(date -u -r $$pod +%Y-%m-%d) \
 			> $(DESTDIR)$(PREFIX)/share/man/man$$sect/$$base; \
 	done
 

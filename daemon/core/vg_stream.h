@@ -85,6 +85,13 @@ void vg_syscall_table_set_name(VgSyscallTable *t, guint nr, const char *name);
  * numbers for names.  Lines of other shapes are ignored. */
 gboolean vg_syscall_table_load_numbers(VgSyscallTable *t, const char *path,
 				       GError **error);
+/* The numbers this vigil was built with (daemon/gen-syscall-numbers,
+ * from the build machine's asm/unistd_64.h): { NULL, 0 } ends it. */
+typedef struct {
+	const char *name;
+	guint nr;
+} VgSyscallNumber;
+extern const VgSyscallNumber vg_syscall_builtin[];
 /* Parse one tracefs format file (events/syscalls/sys_enter_NAME/format):
  * the argument names are the fields after the common_* fields and
  * __syscall_nr.  NAME is matched to a number loaded before (a "new"
@@ -96,7 +103,7 @@ gboolean vg_syscall_table_parse_format(VgSyscallTable *t, const char *text,
 				       gsize len, const char *origin,
 				       gboolean *matched, GError **error);
 /* The whole job for the running kernel: numbers from unistd_h (NULL:
- * /usr/include/x86_64-linux-gnu/asm/unistd_64.h), names and arguments
+ * vg_syscall_builtin, no header needed at run time), names and arguments
  * from events_dir (NULL: /sys/kernel/tracing/events/syscalls, falling
  * back to /sys/kernel/debug/tracing/events/syscalls). */
 VgSyscallTable *vg_syscall_table_load(const char *events_dir,

@@ -1,5 +1,6 @@
 /*
- * vg_syscall.c - the syscall table: numbers (asm/unistd_64.h) and
+ * vg_syscall.c - the syscall table: numbers (built in from asm/unistd_64.h,
+ * or read from such a header) and
  * argument names (tracefs events/syscalls/sys_enter_NAME/format) of the
  * running kernel, stored in the trace metadata as env entries, and the
  * derived syscalls:sys_enter_NAME / sys_exit_NAME classes those entries
@@ -271,10 +272,13 @@ VgSyscallTable *vg_syscall_table_load(const char *events_dir,
 	const char *name;
 	guint n = 0;
 
-	if (!unistd_h)
-		unistd_h = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
-	if (!vg_syscall_table_load_numbers(t, unistd_h, error))
+	if (!unistd_h) {
+		for (const VgSyscallNumber *s = vg_syscall_builtin; s->name; s++)
+			if (s->nr < MAX_NR)
+				vg_syscall_table_set_name(t, s->nr, s->name);
+	} else if (!vg_syscall_table_load_numbers(t, unistd_h, error)) {
 		goto fail;
+	}
 	if (!dir) {
 		dir = "/sys/kernel/tracing/events/syscalls";
 		if (!g_file_test(dir, G_FILE_TEST_IS_DIR))

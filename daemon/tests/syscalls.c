@@ -234,6 +234,37 @@ static void test_missing_tracefs_is_a_clear_error(void)
 	g_free(nums);
 }
 
+/* Without a header vigild takes the numbers built in from the build
+ * machine's asm/unistd_64.h: the same as that header (when this machine
+ * has it), so that where vigild runs no development package is needed. */
+static void test_builtin_numbers_need_no_header(void)
+{
+	const char *h = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+	char *dir = data_path("syscalls-6.1");
+	GError *err = NULL;
+	VgSyscallTable *t = vg_syscall_table_load(dir, NULL, &err);
+	guint n = 0;
+
+	g_assert_no_error(err);
+	for (const VgSyscallNumber *s = vg_syscall_builtin; s->name; s++)
+		n++;
+	g_assert_cmpuint(n, >, 300);
+	g_assert_cmpstr(vg_syscall_table_name(t, 0), ==, "read");
+	g_assert_cmpstr(vg_syscall_table_name(t, 257), ==, "openat");
+	g_assert_cmpstr(vg_syscall_table_name(t, 231), ==, "exit_group");
+	if (g_file_test(h, G_FILE_TEST_EXISTS)) {
+		VgSyscallTable *ref = vg_syscall_table_new();
+
+		g_assert_true(vg_syscall_table_load_numbers(ref, h, &err));
+		for (const VgSyscallNumber *s = vg_syscall_builtin; s->name; s++)
+			g_assert_cmpstr(vg_syscall_table_name(ref, s->nr), ==, s->name);
+		g_assert_cmpuint(vg_syscall_table_count(ref), ==, n);
+		vg_syscall_table_free(ref);
+	}
+	vg_syscall_table_free(t);
+	g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -245,6 +276,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/syscalls/whole_debian_6_1_kernel_table", test_whole_6_1_kernel_table);
 	g_test_add_func("/syscalls/table_goes_into_metadata_and_survives_tsdl",
 			test_table_goes_into_metadata_and_survives_tsdl);
+	g_test_add_func("/syscalls/builtin_numbers_need_no_header",
+			test_builtin_numbers_need_no_header);
 	g_test_add_func("/syscalls/missing_tracefs_is_a_clear_error",
 			test_missing_tracefs_is_a_clear_error);
 	return g_test_run();

@@ -16,14 +16,15 @@
 
 #define DEFAULT_SOCKET "/run/vigil/vigild.sock"
 
-/* msg: NULL, or allocated (freed here) */
+/* msg: NULL (--help: usage on stdout), or allocated (freed here) */
 static int usage(char *msg)
 {
 	if (msg)
 		fprintf(stderr, "vigilctl: %s\n", msg);
+	fprintf(msg ? stderr : stdout,
+		"usage: vigilctl [--socket PATH] status|dump [REASON]|reload|stop\n"
+		"       vigilctl --version\n");
 	g_free(msg);
-	fprintf(stderr,
-		"usage: vigilctl [--socket PATH] status|dump [REASON]|reload|stop\n");
 	return 2;
 }
 
@@ -49,6 +50,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage(NULL);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("vigilctl %s\n", VIGIL_VERSION);
 			return 0;
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;

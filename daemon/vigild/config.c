@@ -426,7 +426,7 @@ typedef VgdConfigKey KeyDef;	/* config.h */
 /* In the order vgd_config_to_string() prints them. */
 static const KeyDef top_keys[] = {
 	{ "scripts", K_STRINGS, CF(scripts), 0, 0, NULL,
-	  "list of paths; default none" },
+	  "list of paths or handler names; default none" },
 	{ "script_args", K_STRINGS, CF(script_args), 0, 0, NULL,
 	  "list; default none" },
 	{ "events", K_EVENTS, CF(events), 0, 0, NULL,
@@ -439,8 +439,8 @@ static const KeyDef top_keys[] = {
 	  "list of syscall names or numbers" },
 	{ "filters.comms", K_STRINGS, CF(filter_comms), 0, 0, NULL,
 	  "list of shell globs" },
-	{ "mode", K_MODE, CF(mode), 0, 0, "normal",
-	  "C<normal> or C<flight>; default C<normal>" },
+	{ "mode", K_MODE, CF(mode), 0, 0, "auto",
+	  "C<auto>, C<normal> or C<flight>; default C<auto>" },
 	{ "buffer.size", K_BUFSIZE, CF(buffer_size), MIN_SUBBUF, MAX_SUBBUF, "1MiB",
 	  "size; default C<1MiB>" },
 	{ "buffer.count", K_UINT, CF(buffer_count), MIN_NSUBBUF, MAX_NSUBBUF, "4",
@@ -554,6 +554,8 @@ static gboolean mode_from(const char *s, VgdMode *out)
 		*out = VGD_MODE_NORMAL;
 	else if (strcmp(s, "flight") == 0)
 		*out = VGD_MODE_FLIGHT;
+	else if (strcmp(s, "auto") == 0)
+		*out = VGD_MODE_AUTO;
 	else
 		return FALSE;
 	return TRUE;
@@ -658,7 +660,7 @@ static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 		if (!want_scalar(x, v, key, &s))
 			return FALSE;
 		if (!mode_from(s, AT(base, d, VgdMode)))
-			return fail(x, v, key, "'%s' is not a mode (normal or flight)", s);
+			return fail(x, v, key, "'%s' is not a mode (auto, normal or flight)", s);
 		return TRUE;
 	case K_BUFSIZE:
 		if (!get_size(x, v, key, &n))
@@ -908,7 +910,7 @@ gboolean vgd_config_set_mode(VgdConfig *cfg, const char *text,
 {
 	if (!mode_from(text, &cfg->mode)) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
-			    "%s: '%s' is not a mode (normal or flight)",
+			    "%s: '%s' is not a mode (auto, normal or flight)",
 			    what, text);
 		return FALSE;
 	}
@@ -981,6 +983,14 @@ gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 		g_ptr_array_add(cfg->events, g_strdup(ev->pdata[i]));
 	g_ptr_array_unref(ev);
 	return TRUE;
+}
+
+void vgd_config_resolve_mode(VgdConfig *cfg)
+{
+	if (cfg->mode != VGD_MODE_AUTO)
+		return;
+	cfg->mode = cfg->scripts->len || cfg->record_dir || cfg->replay_dir ?
+		    VGD_MODE_NORMAL : VGD_MODE_FLIGHT;
 }
 
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
@@ -1062,7 +1072,9 @@ char *vgd_config_to_string(const VgdConfig *c)
 		case K_MODE:
 			g_string_append_printf(s, "%s: %s\n", k,
 					       *AT(c, d, VgdMode) == VGD_MODE_FLIGHT ?
-					       "flight" : "normal");
+					       "flight" :
+					       *AT(c, d, VgdMode) == VGD_MODE_AUTO ?
+					       "auto" : "normal");
 			break;
 		case K_BUFSIZE:
 		case K_UINT:

@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 typedef enum {
 	VGD_MODE_NORMAL = 0,	/* read everything, hand it to the handlers */
 	VGD_MODE_FLIGHT = 1,	/* overwrite in the kernel, snapshot on request */
+	VGD_MODE_AUTO = 2,	/* the default: normal with handler scripts, a
+				 * --record or --replay, flight without; made
+				 * one of the two by vgd_config_resolve_mode() */
 } VgdMode;
 
 /* A kprobe vigild adds before tracing starts: events "kprobes:NAME". */
@@ -117,6 +120,11 @@ gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 			       const char *what, GError **error);
 /* Final cross-field checks (after the file and the options). */
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error);
+
+/* mode auto -> normal when there is something to read for (handler
+ * scripts, --record, --replay), else flight (a flight recorder waiting
+ * for a dump request).  Call once scripts and options are all known. */
+void vgd_config_resolve_mode(VgdConfig *cfg);
 
 /* Human-readable dump of the effective configuration, one key a line. */
 char *vgd_config_to_string(const VgdConfig *cfg);

@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "handlers.h"
 #include "live.h"
 #include "log.h"
 #include "recorder.h"
@@ -545,6 +546,9 @@ static gboolean start_live(Vigild *d, GError **error)
 		  d->cfg->buffer_count, d->cfg->buffer_size,
 		  d->cfg->record_dir ? ", recording to " : "",
 		  d->cfg->record_dir ? d->cfg->record_dir : "");
+	if (d->cfg->mode == VGD_MODE_FLIGHT)
+		g_message("flight recorder: `vigilctl dump` or SIGUSR1 writes "
+			  "the recent events to %s", d->cfg->dump_dir);
 	return TRUE;
 }
 
@@ -588,6 +592,7 @@ typedef struct {
 	char *buffers;
 	char *dump_dir;
 	gboolean check;
+	gboolean version;
 } Options;
 
 static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
@@ -625,6 +630,10 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 	cfg->foreground = o->foreground;
 	cfg->replay_dir = g_strdup(o->replay);
 	cfg->record_dir = g_strdup(o->record);
+	/* handler names (-s syscall-top, scripts: [syscall-top]) to files */
+	if (!vgd_handlers_resolve(cfg->scripts, error))
+		return FALSE;
+	vgd_config_resolve_mode(cfg);
 	if (cfg->mode == VGD_MODE_FLIGHT && cfg->scripts->len && !cfg->replay_dir) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--mode flight runs no handlers: remove the scripts "
@@ -698,7 +707,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		{ "events", 0, 0, G_OPTION_ARG_STRING, &o.events,
 		  "Events to enable (comma-separated, or all)", "LIST" },
 		{ "mode", 0, 0, G_OPTION_ARG_STRING, &o.mode,
-		  "normal or flight", "MODE" },
+		  "auto (default), normal or flight", "MODE" },
 		{ "buffer-size", 0, 0, G_OPTION_ARG_STRING, &o.buffer_size,
 		  "Sub-buffer size (power of 2, e.g. 1MiB)", "SIZE" },
 		{ "buffers", 0, 0, G_OPTION_ARG_STRING, &o.buffers,
@@ -709,6 +718,8 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Also write everything read live as a CTF trace in DIR", "DIR" },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &o.check,
 		  "Print the effective configuration and exit", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
+		  "Print vigild's version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionContext *oc;
@@ -740,6 +751,12 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		return NULL;
 	}
 	g_option_context_free(oc);
+	if (o.version) {
+		printf("vigild %s\n", VIGIL_VERSION);
+		options_clear(&o);
+		*rc = 0;
+		return NULL;
+	}
 	if (argc > 1) {
 		g_printerr("vigild: unexpected argument '%s' (script arguments "
 			   "go after --)\n", argv[1]);

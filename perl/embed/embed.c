@@ -290,7 +290,9 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		char *pm = g_build_filename(VG_PERL_LIBDIR, "Vigil.pm", NULL);
 
 		dirs = g_new0(char *, 2);
-		if (g_file_test(pm, G_FILE_TEST_IS_REGULAR))
+		/* "" (the installed vigild of PREFIX /usr or /usr/local):
+		 * Perl's @INC only */
+		if (*VG_PERL_LIBDIR && g_file_test(pm, G_FILE_TEST_IS_REGULAR))
 			dirs[0] = g_strdup(VG_PERL_LIBDIR);
 		g_free(pm);
 	}

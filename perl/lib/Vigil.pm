@@ -4,7 +4,7 @@ use strict;
 use warnings;
 use Carp qw(croak);
 
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 use Exporter 'import';
 our @EXPORT = qw(on every);

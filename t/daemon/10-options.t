@@ -21,6 +21,10 @@ events: [sched:sched_switch]
 script_args: [from-file]
 control_socket: /tmp/vigil-test/ctl.sock
 Y
+# scripts named below exist (a name that is neither a file nor a
+# ready-made handler is an error: t/daemon/47-handler-by-name.t)
+chdir $dir or die "$dir: $!";
+write_file("$dir/$_", "use Vigil;\n") for qw(a.pl b.pl);
 
 my ($rc, $out, $err) = run_cmd([$vigild, '--help']);
 is($rc, 0, '--help exits 0');
@@ -75,7 +79,7 @@ like($err, qr/--buffer-size: '3MiB' must be a power of 2/, '... naming the optio
 
 ($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-s', 'a.pl', '--mode', 'turbo']);
 is($rc, 2, 'a bad --mode is an error');
-like($err, qr/--mode: 'turbo' is not a mode \(normal or flight\)/, '... naming the option');
+like($err, qr/--mode: 'turbo' is not a mode \(auto, normal or flight\)/, '... naming the option');
 
 ($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-s', 'a.pl', '--events', 'bogus']);
 is($rc, 2, 'a bad --events entry is an error');
@@ -89,9 +93,19 @@ like($err, qr/frobnicate/, '... naming it');
 is($rc, 2, 'a stray argument before -- is an error');
 like($err, qr/unexpected argument 'stray'/, '... naming it');
 
-($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f']);
+($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f', '--mode', 'normal']);
 is($rc, 2, 'normal mode without scripts or --record has nothing to do');
 like($err, qr/no handler script/, '... and says so');
+
+# mode auto, the default: a flight recorder when no scripts are given
+my $nomode = write_file("$dir/nomode.yaml", "control_socket: $dir/ctl.sock\n");
+($rc, $out, $err) = run_cmd([$vigild, '-c', $nomode, '--check-config']);
+is($rc, 0, 'no scripts, no mode: accepted');
+like($out, qr/^mode: flight$/m, '... as a flight recorder (mode auto)');
+($rc, $out, $err) = run_cmd([$vigild, '-c', $nomode, '-s', 'print', '--check-config']);
+like($out, qr/^mode: normal$/m, 'with a script, mode auto is normal');
+($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '--mode', 'auto', '--record', '/tmp/x', '--check-config']);
+like($out, qr/^mode: normal$/m, 'with --record, mode auto is normal');
 
 ($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f', '--mode', 'flight', '-s', 'a.pl']);
 is($rc, 2, 'flight mode with handler scripts is refused');

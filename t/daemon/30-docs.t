@@ -10,7 +10,7 @@ use Pod::Checker;
 use Test::More;
 
 my $root = "$FindBin::Bin/../..";
-for my $pod (qw(vigild.8.pod vigilctl.8.pod vigil.yaml.5.pod)) {
+for my $pod (qw(vigild.8.pod vigilctl.8.pod vigil.yaml.5.pod vigil-capture.1.pod)) {
     my $errors_out = '';
     open my $fh, '>', \$errors_out;
     my $checker = Pod::Checker->new(-warnings => 2);
@@ -40,7 +40,7 @@ for my $k (@keys) {
 # and the loader knows exactly these keys: vigild --check-config prints
 # every key of its table (daemon/vigild/config.c) with its value
 my $vigild = "$root/daemon/build/vigild";
-my $out = qx{"$vigild" -c /dev/null --check-config -s a.pl 2>&1};
+my $out = qx{"$vigild" -c /dev/null --check-config -s print 2>&1};
 is($?, 0, 'vigild --check-config runs') or diag $out;
 my @loader = grep { $_ ne 'filters.syscall_names' } map { /^([\w.]+):/ ? $1 : () } split /\n/, $out;
 is(join(' ', sort @loader), join(' ', sort @keys),

@@ -39,7 +39,7 @@ static void test_defaults(void)
 {
 	VgdConfig *c = vgd_config_new();
 
-	g_assert_cmpint(c->mode, ==, VGD_MODE_NORMAL);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_AUTO);
 	g_assert_cmpuint(c->buffer_size, ==, 1u << 20);
 	g_assert_cmpuint(c->buffer_count, ==, 4);
 	g_assert_cmpuint(c->switch_interval_ms, ==, 100);
@@ -266,7 +266,7 @@ static void test_error_wrong_type_mapping_in_list(void)
 static void test_error_bad_mode(void)
 {
 	expect_error("\n\nmode: turbo\n",
-		     "vigil.yaml:3: mode: 'turbo' is not a mode (normal or flight)");
+		     "vigil.yaml:3: mode: 'turbo' is not a mode (auto, normal or flight)");
 }
 
 static void test_error_bad_duration(void)
@@ -394,7 +394,7 @@ static void test_bad_options_name_the_option(void)
 	g_assert_cmpstr(err->message, ==, "--buffer-size: '12Q' is not a size (use e.g. 1MiB)");
 	g_clear_error(&err);
 	g_assert_false(vgd_config_set_mode(c, "fast", "--mode", &err));
-	g_assert_cmpstr(err->message, ==, "--mode: 'fast' is not a mode (normal or flight)");
+	g_assert_cmpstr(err->message, ==, "--mode: 'fast' is not a mode (auto, normal or flight)");
 	g_clear_error(&err);
 	g_assert_false(vgd_config_set_buffer_count(c, "1", "--buffers", &err));
 	g_assert_cmpstr(err->message, ==, "--buffers: '1' is not a sub-buffer count (2 .. 4096)");
@@ -408,11 +408,41 @@ static void test_bad_options_name_the_option(void)
 	vgd_config_free(c);
 }
 
+/* mode auto (the default): a flight recorder unless there is something
+ * to read every event for */
+static void test_mode_auto(void)
+{
+	VgdConfig *c = vgd_config_new();
+	GError *err = NULL;
+
+	vgd_config_resolve_mode(c);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_FLIGHT);
+	g_assert_true(vgd_config_check(c, &err));
+	c->mode = VGD_MODE_AUTO;
+	g_ptr_array_add(c->scripts, g_strdup("x.pl"));
+	vgd_config_resolve_mode(c);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_NORMAL);
+	g_ptr_array_set_size(c->scripts, 0);
+	c->mode = VGD_MODE_AUTO;
+	c->record_dir = g_strdup("/tmp/rec");
+	vgd_config_resolve_mode(c);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_NORMAL);
+	/* an explicit mode stays */
+	c->mode = VGD_MODE_FLIGHT;
+	vgd_config_resolve_mode(c);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_FLIGHT);
+	vgd_config_free(c);
+	c = load_ok("mode: auto\n");
+	g_assert_cmpint(c->mode, ==, VGD_MODE_AUTO);
+	vgd_config_free(c);
+}
+
 static void test_check_requires_something_to_do(void)
 {
 	VgdConfig *c = vgd_config_new();
 	GError *err = NULL;
 
+	c->mode = VGD_MODE_NORMAL;
 	g_assert_false(vgd_config_check(c, &err));
 	g_assert_nonnull(strstr(err->message, "no handler script"));
 	g_clear_error(&err);
@@ -635,6 +665,7 @@ int main(int argc, char **argv)
 			test_options_override_file);
 	g_test_add_func("/config/bad-options-name-the-option",
 			test_bad_options_name_the_option);
+	g_test_add_func("/config/mode-auto", test_mode_auto);
 	g_test_add_func("/config/check-requires-something-to-do",
 			test_check_requires_something_to_do);
 	g_test_add_func("/config/shipped-default-config-loads",

@@ -4,7 +4,7 @@ use strict;
 use warnings;
 use Carp qw(croak);
 
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 # The XS half (perl/aggr.xsh, perl/vg_aggr.c) lives in the Vigil module;
 # inside vigild it is already booted, from plain perl loading Vigil

@@ -3,7 +3,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 our @EXPORT_OK = qw(glob_re);
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 # Shell-style glob to a regex anchored at both ends: * any characters
 # (also /), ? one character, [...] a set and [!...] its complement;

@@ -4,7 +4,7 @@ use strict;
 use warnings;
 use Carp qw(croak);
 
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 # The XS half is in Vigil.xs.
 BEGIN { require Vigil unless defined &Vigil::Trace::_open }

@@ -7,7 +7,7 @@ package Perf::Trace::Context;
 use strict;
 use warnings;
 
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 use Exporter 'import';
 our @EXPORT = qw(common_pc common_flags common_lock_depth);

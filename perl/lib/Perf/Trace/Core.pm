@@ -8,7 +8,7 @@ package Perf::Trace::Core;
 use strict;
 use warnings;
 
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 use Exporter 'import';
 our @EXPORT = qw(define_flag_field define_flag_value flag_str

@@ -6,7 +6,7 @@ package Perf::Trace::Util;
 use strict;
 use warnings;
 
-our $VERSION = '0.01';
+our $VERSION = '0.1.0';
 
 use Exporter 'import';
 our @EXPORT = qw(avg nsecs nsecs_secs nsecs_nsecs nsecs_usecs print_nsecs
