@@ -9,6 +9,13 @@
 #   make clean        remove everything the build made
 #   make bench        run scripts/bench (or every program in scripts/bench/)
 #
+# Long runs, never part of "make test" (docs/kernels.md):
+#   make test-debug-kernel  the VM suite on the KASAN/lockdep/kmemleak kernel
+#                           (scripts/build-debug-kernel builds it once, cached)
+#   make test-kernels       vigil.ko W=1 + the VM suite on each kernel of
+#                           TEST_KERNELS (default: host 6.1-rt 6.12 6.12-rt)
+#   TESTS=t/vm/NN-x.t picks a subset for either.
+#
 # KDIR=/path/to/kernel/build overrides the kernel tree the module builds
 # against (kmod/Makefile picks the running kernel's, else the newest one
 # in /lib/modules).  Each part is built only once its Makefile exists.
@@ -33,7 +40,8 @@ HANDLERS	:= $(wildcard handlers/*.pl)
 SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
-	install-service install-config install-userspace userspace kmod-tools deb clean bench
+	install-service install-config install-userspace userspace kmod-tools deb clean bench \
+	test-debug-kernel test-kernels
 
 all: kmod daemon perl
 
@@ -75,6 +83,13 @@ endif
 
 test: all
 	$(PROVE) -r t/
+
+TEST_KERNELS ?= host 6.1-rt 6.12 6.12-rt
+test-debug-kernel: all
+	scripts/test-kernels debug
+
+test-kernels: all
+	scripts/test-kernels $(TEST_KERNELS)
 
 install: all install-userspace
 ifneq ($(KMOD_MK),)
