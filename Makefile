@@ -15,6 +15,8 @@
 #   make test-kernels       vigil.ko W=1 + the VM suite on each kernel of
 #                           TEST_KERNELS (default: host 6.1-rt 6.12 6.12-rt)
 #   TESTS=t/vm/NN-x.t picks a subset for either.
+#   make stress             kmod/tools/vigil-stress for STRESS_SECONDS (600)
+#                           in the VM on STRESS_KERNEL (default: debug)
 #
 # KDIR=/path/to/kernel/build overrides the kernel tree the module builds
 # against (kmod/Makefile picks the running kernel's, else the newest one
@@ -41,7 +43,7 @@ SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
 	install-service install-config install-userspace userspace kmod-tools deb clean bench \
-	test-debug-kernel test-kernels
+	test-debug-kernel test-kernels stress
 
 all: kmod daemon perl
 
@@ -90,6 +92,18 @@ test-debug-kernel: all
 
 test-kernels: all
 	scripts/test-kernels $(TEST_KERNELS)
+
+# The long hostile-user-space run (issue 9); t/vm/70-stress-smoke.t is the
+# short one in "make test".  The debug kernel is built first if needed.
+STRESS_SECONDS ?= 600
+STRESS_KERNEL ?= debug
+stress: all
+	@if [ "$(STRESS_KERNEL)" = debug ]; then scripts/build-debug-kernel >/dev/null; fi
+	@kver=$$(scripts/vm-run --kernel $(STRESS_KERNEL) --show | sed -n 's/^kver=//p'); \
+	kdir=$$(scripts/vm-run --kernel $(STRESS_KERNEL) --show | sed -n 's/^kdir=//p'); \
+	$(MAKE) -C kmod module KDIR=$$kdir KOUT=build/kmod-$$kver
+	VIGIL_STRESS_SECONDS=$(STRESS_SECONDS) VIGIL_VM_KERNEL=$(STRESS_KERNEL) \
+		$(PROVE) -v t/vm/70-stress-smoke.t
 
 install: all install-userspace
 ifneq ($(KMOD_MK),)
