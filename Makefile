@@ -10,6 +10,15 @@
 #   make clean        remove everything the build made
 #   make bench        run scripts/bench (or every program in scripts/bench/)
 #
+# Long runs, never part of "make test" (docs/kernels.md):
+#   make test-debug-kernel  the VM suite on the KASAN/lockdep/kmemleak kernel
+#                           (scripts/build-debug-kernel builds it once, cached)
+#   make test-kernels       vigil.ko W=1 + the VM suite on each kernel of
+#                           TEST_KERNELS (default: host 6.1-rt 6.12 6.12-rt)
+#   TESTS=t/vm/NN-x.t picks a subset for either.
+#   make stress             kmod/tools/vigil-stress for STRESS_SECONDS (600)
+#                           in the VM on STRESS_KERNEL (default: debug)
+#
 # KDIR=/path/to/kernel/build overrides the kernel tree the module builds
 # against (kmod/Makefile picks the running kernel's, else the newest one
 # in /lib/modules).  Each part is built only once its Makefile exists.
@@ -36,7 +45,8 @@ HANDLERS	:= $(wildcard handlers/*.pl)
 SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
-	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench
+	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench \
+	test-debug-kernel test-kernels stress
 
 all: kmod daemon perl
 
@@ -78,6 +88,25 @@ endif
 
 test: all
 	$(PROVE) -r t/
+
+TEST_KERNELS ?= host 6.1-rt 6.12 6.12-rt
+test-debug-kernel: all
+	scripts/test-kernels debug
+
+test-kernels: all
+	scripts/test-kernels $(TEST_KERNELS)
+
+# The long hostile-user-space run (issue 9); t/vm/70-stress-smoke.t is the
+# short one in "make test".  The debug kernel is built first if needed.
+STRESS_SECONDS ?= 600
+STRESS_KERNEL ?= debug
+stress: all
+	@if [ "$(STRESS_KERNEL)" = debug ]; then scripts/build-debug-kernel >/dev/null; fi
+	@kver=$$(scripts/vm-run --kernel $(STRESS_KERNEL) --show | sed -n 's/^kver=//p'); \
+	kdir=$$(scripts/vm-run --kernel $(STRESS_KERNEL) --show | sed -n 's/^kdir=//p'); \
+	$(MAKE) -C kmod module KDIR=$$kdir KOUT=build/kmod-$$kver
+	VIGIL_STRESS_SECONDS=$(STRESS_SECONDS) VIGIL_VM_KERNEL=$(STRESS_KERNEL) \
+		$(PROVE) -v t/vm/70-stress-smoke.t
 
 install: all install-userspace
 ifneq ($(KMOD_MK),)

@@ -8,7 +8,7 @@ use File::Basename qw(dirname);
 use File::Temp qw(tempfile);
 
 our @EXPORT = qw(vm_available vm_why_unavailable vm_run vm_skip_unless_available);
-our @EXPORT_OK = qw(repo_root);
+our @EXPORT_OK = qw(repo_root vm_kernel);
 
 my $ROOT = abs_path(dirname(abs_path(__FILE__)) . '/../..');
 
@@ -19,15 +19,40 @@ sub _in_path {
     return grep { -x "$_/$tool" } split /:/, ($ENV{PATH} // '');
 }
 
+# The kernel the VM boots: $ENV{VIGIL_VM_KERNEL} (a version, a path or
+# "debug"; see scripts/vm-run --kernel), else the host's newest.  Returns
+# scripts/vm-run --show's answer as a hashref (kernel, kver, modroot,
+# module, kdir, config, timeout_factor), or { error => ... }.
+my %kernel_cache;
+
+sub vm_kernel {
+    my $k = $ENV{VIGIL_VM_KERNEL} // '';
+    return $kernel_cache{$k} if $kernel_cache{$k};
+    my @args = ("$ROOT/scripts/vm-run", length $k ? ('--kernel', $k) : (), '--show');
+    my $out = `@{[ join ' ', map { "'$_'" } @args ]} 2>&1`;
+    my %r;
+    if ($? == 0) {
+        %r = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split /\n/, $out;
+    } else {
+        $out =~ s/^vm-run: error: //;
+        chomp $out;
+        %r = (error => $out);
+    }
+    return $kernel_cache{$k} = \%r;
+}
+
 # Returns a reason string when the VM cannot be used, or undef when it can.
 sub vm_why_unavailable {
     my (%o) = @_;
     return "qemu-system-x86_64 not installed" unless _in_path('qemu-system-x86_64');
     return "/bin/busybox not installed" unless -x '/bin/busybox';
-    return "no kernel image /boot/vmlinuz-*-amd64" unless glob('/boot/vmlinuz-*-amd64');
     return "scripts/vm-run missing" unless -x "$ROOT/scripts/vm-run";
+    return "no kernel image /boot/vmlinuz-*-amd64"
+        unless ($ENV{VIGIL_VM_KERNEL} // '') ne '' || glob('/boot/vmlinuz-*-amd64');
+    my $k = vm_kernel();
+    return "kernel: $k->{error}" if $k->{error};
     if (!exists $o{module} || $o{module}) {
-        my $ko = $o{module_path} // "$ROOT/kmod/vigil.ko";
+        my $ko = $o{module_path} // $k->{module};
         return "$ko not built (run make)" unless -f $ko;
     }
     return undef;
@@ -54,6 +79,8 @@ sub vm_run {
     my (%o) = @_;
     defined $o{cmd} or die "vm_run: cmd => '...' is required\n";
     my @args = ("$ROOT/scripts/vm-run", '--quiet');
+    my $kernel = $o{kernel} // $ENV{VIGIL_VM_KERNEL};
+    push @args, '--kernel', $kernel if defined $kernel && $kernel ne '';
     push @args, '--timeout', $o{timeout} if defined $o{timeout};
     push @args, '--smp', $o{smp} if defined $o{smp};
     push @args, '--mem', $o{mem} if defined $o{mem};
@@ -130,9 +157,18 @@ A thin wrapper around F<scripts/vm-run> (see C<scripts/vm-run --help>).
 
 =item vm_available(%opt)
 
-True when qemu, busybox, a F</boot/vmlinuz-*-amd64> kernel, F<scripts/vm-run>
-and (unless C<< module => 0 >>) the module F<kmod/vigil.ko> (or
+True when qemu, busybox, the kernel (see vm_kernel), F<scripts/vm-run>
+and (unless C<< module => 0 >>) the module built for that kernel (or
 C<module_path>) are present.
+
+=item vm_kernel()
+
+The kernel the VM boots, as C<scripts/vm-run --show> reports it: a hashref
+with C<kernel> (image), C<kver>, C<modroot>, C<module> (the vigil.ko loaded
+for it), C<kdir> (its build tree), C<config>, C<timeout_factor>; or
+C<< { error => REASON } >>.  C<$ENV{VIGIL_VM_KERNEL}> chooses the kernel
+(a version, a path, or C<debug>), so the whole suite runs on another kernel
+with e.g. C<VIGIL_VM_KERNEL=6.12-rt prove -r t/vm/>.
 
 =item vm_why_unavailable(%opt)
 
@@ -157,7 +193,9 @@ directory, and returns a hashref:
   stderr      vm-run's own messages (reasons for failure, kernel log)
   kernel_log  the whole guest kernel log (boot included)
 
-Options: C<timeout> (seconds, default 300), C<rw_share> (a host directory
+Options: C<timeout> (seconds, default 300; scripts/vm-run multiplies it
+by C<$VIGIL_VM_TIMEOUT_FACTOR>, 4 on the debug kernel), C<kernel> (default
+C<$VIGIL_VM_KERNEL>), C<rw_share> (a host directory
 made writable in the guest at the same path), C<< module => 0 >> (do not
 load a module), C<module_path> (another .ko), C<smp>, C<mem>,
 C<< quiet => 1 >> (do not C<diag> vm-run's messages on failure).
