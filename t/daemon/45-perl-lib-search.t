@@ -71,8 +71,11 @@ SKIP: {
            . "-DVG_PERL_LIBDIR='\"$missing\"' -c -o $dir/embed.o $root/perl/embed/embed.c";
     my ($rc, $out, $err) = run_cmd(['sh', '-c', $cc], timeout => 300);
     is($rc, 0, 'perl/embed/embed.c compiles with another VG_PERL_LIBDIR') or diag $err;
-    # every object of vigild but the one compiled again here
-    my @objs = (glob("$obj/*.o"), grep { !m{/embed\.o$} } glob("$root/daemon/build/perl-embed/*.o"));
+    # every object of vigild but the one compiled again here: those of
+    # its sources (an incremental build may still hold objects of files
+    # that have since moved away)
+    my @objs = ((map { m{([^/]+)\.c$} ? "$obj/$1.o" : () } glob("$root/daemon/vigild/*.c")),
+                grep { !m{/embed\.o$} } glob("$root/daemon/build/perl-embed/*.o"));
     my $ld = "cc -o $dir/vigild $dir/embed.o @objs $root/daemon/build/Vigil_xs.o "
            . "$root/daemon/build/perl/vg_aggr.o $root/daemon/build/libvigilcore.a $libs $ldopts -lm";
     ($rc, $out, $err) = run_cmd(['sh', '-c', $ld], timeout => 300);
