@@ -32,6 +32,8 @@ typedef struct {
 	gboolean seen_seq;
 	guint64 last_seq;
 	guint64 last_discarded;
+	/* last task looked up on this CPU; empty when cache_task is NULL
+	 * (any tid, -1 too, can come in a record) */
 	gint32 cache_tid;
 	const VgTask *cache_task;
 	guint64 cache_gen;
@@ -91,7 +93,6 @@ static void grow(VgMerge *m, guint n)
 	m->heap = g_renew(HeapEnt, m->heap, n);
 	for (i = m->n_cpus; i < n; i++) {
 		m->cpus[i] = g_new0(Cpu, 1);
-		m->cpus[i]->cache_tid = -1;
 	}
 	m->n_cpus = n;
 	m->wm_dirty = TRUE;
@@ -376,8 +377,8 @@ static inline void deliver_one(VgMerge *m, guint cpu)
 	if (m->tasks) {
 		if (G_UNLIKELY(L->task_update)) {
 			vg_tasks_before(m->tasks, e);
-			c->cache_tid = -1;
-		} else if (c->cache_tid == e->tid &&
+			c->cache_task = NULL;
+		} else if (c->cache_task && c->cache_tid == e->tid &&
 			   c->cache_gen == vg_tasks_generation(m->tasks)) {
 			e->task = c->cache_task;
 		} else {

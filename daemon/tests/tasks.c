@@ -269,9 +269,69 @@ static void test_task_rename_sets_the_comm_of_the_renamed_thread(void)
 	vg_metadata_free(md);
 }
 
+/* Defect 1 of issue 11 (found by fuzzing): tid -1 in a record (the
+ * merge's per-CPU task cache once used -1 for "empty") still gets a task,
+ * first thing on a CPU and for a sched_switch. */
+static void test_a_record_with_tid_minus_one_gets_a_task(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgTasks *tasks = vg_tasks_new(md, FALSE);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, tasks, on_event, &s);
+	VgtPkt b = { 0 };
+
+	s.tasks = tasks;
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_sys_exit(&b, 1, -1, 0, 0);
+	switch_ev(&b, 2, -1, "odd", 100, "next");
+	vgt_sys_exit(&b, 3, -1, 0, 0);
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 3);
+	g_assert_cmpint(s.seen[0].tid, ==, -1);
+	g_assert_cmpstr(s.seen[0].comm, ==, "<unknown>");
+	g_assert_cmpint(s.seen[1].tid, ==, -1);
+	g_assert_cmpint(s.seen[2].tid, ==, -1);
+	vg_merge_free(m);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
+/* Defect 2 of issue 11: a fork record whose child is the current task
+ * itself (the parent) keeps the task's exe and comm intact (the exe was
+ * freed and then copied: use-after-free, seen by ASan, make SAN=1). */
+static void test_a_fork_whose_child_is_the_current_task_keeps_it_intact(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgTasks *tasks = vg_tasks_new(md, FALSE);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, tasks, on_event, &s);
+	VgtPkt b = { 0 };
+
+	s.tasks = tasks;
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_statedump(&b, 1, 100, 100, 1, "bash", 1000,
+		      "/usr/bin/a-rather-long-path-to/bash");
+	fork_ev(&b, 2, 100, "bash", 100, 100);
+	vgt_sys_exit(&b, 3, 100, 0, 0);
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 3);
+	g_assert_cmpstr(s.seen[2].comm, ==, "bash");
+	g_assert_cmpstr(s.seen[2].exe, ==, "/usr/bin/a-rather-long-path-to/bash");
+	g_assert_cmpint(s.seen[2].pid, ==, 100);
+	vg_merge_free(m);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/tasks/a_record_with_tid_minus_one_gets_a_task",
+			test_a_record_with_tid_minus_one_gets_a_task);
+	g_test_add_func("/tasks/a_fork_whose_child_is_the_current_task_keeps_it_intact",
+			test_a_fork_whose_child_is_the_current_task_keeps_it_intact);
 	g_test_add_func("/tasks/follow_statedump_fork_exec_exit",
 			test_tasks_follow_statedump_fork_exec_exit);
 	g_test_add_func("/tasks/live_tasks_are_read_from_proc",
