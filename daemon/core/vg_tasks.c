@@ -207,12 +207,16 @@ static void apply_fork(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 	else
 		c->ppid = parent->pid;
 	c->uid = parent->uid;
-	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	/* the child can be the parent itself (a corrupt or crafted record):
+	 * nothing of the parent to copy then, and its exe must not be freed */
+	if (c != parent) {
+		memcpy(c->comm, parent->comm, sizeof(c->comm));
+		g_free(c->exe);
+		c->exe = g_strdup(parent->exe);
+	}
 	s = ci >= 0 ? vg_event_str(e, ci, &len) : NULL;
 	if (s && len)
 		set_comm(c, s, len);
-	g_free(c->exe);
-	c->exe = g_strdup(parent->exe);
 }
 
 static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
