@@ -73,6 +73,9 @@ struct VgMetadata {
 /* The model, vg_metadata.c (it calls none of the files below): */
 VgEventClass *vg_class_new(guint32 id, const char *name, guint n_fields);
 void vg_class_free(VgEventClass *cls);
+/* The largest event record a class may describe (its fields' bytes, strings
+ * counted empty): the layout's offsets are 32-bit and must never wrap. */
+#define VG_CLASS_MAX_SIZE (64u << 20)
 /* Compute cls->priv (layout) from cls->fields. */
 void vg_class_layout(VgEventClass *cls);
 void vg_metadata_add_class(VgMetadata *md, VgEventClass *cls);

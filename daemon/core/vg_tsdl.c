@@ -666,10 +666,26 @@ static VgEventClass *class_from_struct(Parser *P, const Token *at, guint32 id,
 
 	if (ty->kind != TY_STRUCT)
 		return perr(P, at, "event '%s': fields must be a struct", name), NULL;
+	guint64 off = 0;	/* of the field in a record without strings */
+
 	cls = vg_class_new(id, name, ty->members->len);
 	for (i = 0; i < ty->members->len; i++) {
 		Member *m = g_ptr_array_index(ty->members, i);
 		VgField *f = &cls->fields[i];
+
+		/* The class layout keeps 32-bit offsets: a record is refused
+		 * here long before they could wrap (each field is at most
+		 * 8 x 65536 bytes, but their number is not bounded). */
+		if (m->type->kind != TY_STRING && m->type->kind != TY_STRUCT)
+			off += (guint64)(m->type->size / 8) *
+			       (m->is_array ? m->array_len : 1);
+		if (off > VG_CLASS_MAX_SIZE) {
+			perr(P, at, "event '%s': field '%s' ends at offset %" G_GUINT64_FORMAT
+			     ", past the largest event record (%u bytes)",
+			     name, m->name, off, (guint)VG_CLASS_MAX_SIZE);
+			vg_class_free(cls);
+			return NULL;
+		}
 
 		f->name = g_strdup(m->name);
 		f->base = 10;

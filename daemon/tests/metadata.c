@@ -446,6 +446,32 @@ static void test_mutated_text_is_parsed_or_refused_never_a_crash(void)
 	g_free(orig);
 }
 
+/* Defect 3 of issue 11 (found by fuzzing): an event whose fields add up
+ * past 2^32 bytes wrapped the layout's 32-bit offsets, so the record-length
+ * check passed and decode read far past the packet.  Refused by name. */
+static void test_an_event_too_large_for_a_record_is_refused(void)
+{
+	GString *ev = g_string_new("event { name = \"huge\"; id = 7; stream_id = 0;\n"
+				   "  fields := struct {\n");
+	GError *err = NULL;
+	VgMetadata *md;
+	guint i;
+
+	/* 8193 x 512 KiB = 2^32 + 512 KiB */
+	for (i = 0; i < 8193; i++)
+		g_string_append_printf(ev, "    uint64_t f%u[65536];\n", i);
+	g_string_append(ev, "    uint32_t last;\n  };\n};\n");
+	md = parse_with(ev->str, &err);
+	g_assert_null(md);
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_nonnull(strstr(err->message, "t.tsdl:"));
+	g_assert_nonnull(strstr(err->message,
+				"event 'huge': field 'f128' ends at offset 67633152, "
+				"past the largest event record"));
+	g_error_free(err);
+	g_string_free(ev, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -464,6 +490,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/metadata/update_adds_new_classes_and_keeps_old_pointers",
 			test_update_adds_new_classes_and_keeps_old_pointers);
 	g_test_add_func("/metadata/load_names_the_file", test_load_names_the_file);
+	g_test_add_func("/metadata/an_event_too_large_for_a_record_is_refused",
+			test_an_event_too_large_for_a_record_is_refused);
 	g_test_add_func("/metadata/mutated_text_is_parsed_or_refused_never_a_crash",
 			test_mutated_text_is_parsed_or_refused_never_a_crash);
 	return g_test_run();
