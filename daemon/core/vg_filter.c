@@ -181,7 +181,14 @@ typedef struct {
 	const VgEventClass *cls;
 	GError **error;
 	gboolean failed;
+	guint depth;		/* '(' and '!' being parsed (parse_unary) */
+	guint n_ops;		/* && and || so far */
 } FParser;
+
+/* The parser recurses on '(' and '!', and the tree (evaluated and freed
+ * recursively) grows one level per && or ||: both are bounded. */
+#define FILTER_MAX_DEPTH 64
+#define FILTER_MAX_OPS 1024
 
 G_GNUC_PRINTF(3, 4)
 static gboolean ferr(FParser *P, guint col, const char *fmt, ...)
@@ -566,7 +573,24 @@ out_l:
 	return n;
 }
 
+static Node *parse_unary_nested(FParser *P);
+
 static Node *parse_unary(FParser *P)
+{
+	Node *n;
+
+	if ((is_op(P, "!") || is_op(P, "(")) && P->depth >= FILTER_MAX_DEPTH) {
+		ferr(P, P->tok.col, "'(' and '!' nested deeper than %d",
+		     FILTER_MAX_DEPTH);
+		return NULL;
+	}
+	P->depth++;
+	n = parse_unary_nested(P);
+	P->depth--;
+	return n;
+}
+
+static Node *parse_unary_nested(FParser *P)
 {
 	if (is_op(P, "!")) {
 		Node *n, *a;
@@ -614,6 +638,12 @@ static Node *parse_bin(FParser *P, gboolean is_or)
 	while (l && is_op(P, is_or ? "||" : "&&")) {
 		Node *r, *n;
 
+		if (++P->n_ops > FILTER_MAX_OPS) {
+			ferr(P, P->tok.col, "more than %d && and || operators",
+			     FILTER_MAX_OPS);
+			node_free(l);
+			return NULL;
+		}
 		if (!lex(P)) {
 			node_free(l);
 			return NULL;

@@ -62,7 +62,11 @@ typedef struct {
 	gboolean seen_trace, seen_clock, seen_stream;
 	gsize trace_end;
 	Type *event_header, *event_context, *packet_header, *packet_context;
+	guint depth;		/* of the struct being parsed (parse_struct) */
 } Parser;
+
+/* Structs nest at most this deep (parse_struct recurses). */
+#define TSDL_MAX_DEPTH 32
 
 static void member_free(gpointer p)
 {
@@ -469,7 +473,23 @@ static Type *parse_integer(Parser *P)
 	return ty;
 }
 
+static Type *parse_struct_body(Parser *P);
+
+/* A struct, nested at most TSDL_MAX_DEPTH deep: the parser recurses. */
 static Type *parse_struct(Parser *P)
+{
+	Type *ty;
+
+	if (P->depth >= TSDL_MAX_DEPTH)
+		return perr(P, peek(P), "structs nested deeper than %d",
+			    TSDL_MAX_DEPTH), NULL;
+	P->depth++;
+	ty = parse_struct_body(P);
+	P->depth--;
+	return ty;
+}
+
+static Type *parse_struct_body(Parser *P)
 {
 	Type *ty = type_new(P, TY_STRUCT);
 

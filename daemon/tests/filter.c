@@ -344,10 +344,79 @@ static void test_random_token_soup_compiles_or_points_inside_the_text(void)
 	fx_clear(&fx);
 }
 
+/* Defect 4 of issue 11 (found by fuzzing): 100 000 '(' or '!' overflowed
+ * the stack of the recursive parser.  Nesting is bounded, with an error
+ * at the column where it goes too deep; so is the number of && and ||
+ * (each adds a level to the tree, evaluated recursively). */
+static char *repeat(const char *unit, guint n, const char *tail)
+{
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < n; i++)
+		g_string_append(s, unit);
+	g_string_append(s, tail);
+	return g_string_free(s, FALSE);
+}
+
+static void expect_refused(const VgEventClass *cls, char *expr, const char *msg)
+{
+	GError *err = NULL;
+
+	g_assert_null(vg_filter_compile(expr, cls, &err));
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_cmpstr(err->message, ==, msg);
+	g_error_free(err);
+	g_free(expr);
+}
+
+static void expect_compiles(const VgEventClass *cls, char *expr)
+{
+	GError *err = NULL;
+	VgFilter *f = vg_filter_compile(expr, cls, &err);
+
+	g_assert_no_error(err);
+	vg_filter_free(f);
+	g_free(expr);
+}
+
+static void test_deep_nesting_is_an_error_not_a_crash(void)
+{
+	Fx fx;
+	GString *chain = g_string_new("ret == 0");
+	guint i;
+
+	fx_init(&fx);
+	expect_refused(fx.ex.cls, repeat("(", 100000, "ret == 0"),
+		       "filter: '(' and '!' nested deeper than 64 at column 65");
+	expect_refused(fx.ex.cls, repeat("!", 100000, "ret"),
+		       "filter: '(' and '!' nested deeper than 64 at column 65");
+	expect_refused(NULL, repeat("!(", 50000, "x"),
+		       "filter: '(' and '!' nested deeper than 64 at column 65");
+	expect_compiles(fx.ex.cls, repeat("!", 64, "ret"));
+	{
+		char *open = repeat("(", 63, "!ret");
+		char *close = repeat(")", 63, "");
+
+		expect_compiles(fx.ex.cls, g_strconcat(open, close, NULL));
+		g_free(open);
+		g_free(close);
+	}
+	for (i = 0; i < 1024; i++)
+		g_string_append(chain, i % 2 ? " && ret == 0" : " || ret == 0");
+	expect_compiles(fx.ex.cls, g_strdup(chain->str));
+	g_string_append(chain, " && ret == 0");
+	expect_refused(fx.ex.cls, g_string_free(chain, FALSE),
+		       "filter: more than 1024 && and || operators at column 12298");
+	fx_clear(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/filter/numbers_and_logic", test_numbers_and_logic);
+	g_test_add_func("/filter/deep_nesting_is_an_error_not_a_crash",
+			test_deep_nesting_is_an_error_not_a_crash);
 	g_test_add_func("/filter/common_fields", test_common_fields);
 	g_test_add_func("/filter/strings_and_shell_globs", test_strings_and_globs);
 	g_test_add_func("/filter/derived_syscall_path_argument_compares_as_string",

@@ -472,6 +472,32 @@ static void test_an_event_too_large_for_a_record_is_refused(void)
 	g_string_free(ev, TRUE);
 }
 
+/* Defect 4 of issue 11 (found by fuzzing): 100 000 nested 'struct {'
+ * overflowed the stack of the recursive parser.  Refused at the line and
+ * column where the nesting goes too deep. */
+static void test_deeply_nested_structs_are_an_error_not_a_crash(void)
+{
+	GString *t = g_string_new("typealias ");
+	guint head_lines = count_lines(minimal_head);
+	GError *err = NULL;
+	VgMetadata *md;
+	char *want;
+	guint i;
+
+	for (i = 0; i < 100000; i++)
+		g_string_append(t, "struct {\n");
+	md = parse_with(t->str, &err);
+	g_assert_null(md);
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	/* the brace of the 33rd struct, line 33 of the tail, column 8 */
+	want = g_strdup_printf("t.tsdl:%u:8: structs nested deeper than 32",
+			       head_lines + 33);
+	g_assert_cmpstr(err->message, ==, want);
+	g_free(want);
+	g_error_free(err);
+	g_string_free(t, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -490,6 +516,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/metadata/update_adds_new_classes_and_keeps_old_pointers",
 			test_update_adds_new_classes_and_keeps_old_pointers);
 	g_test_add_func("/metadata/load_names_the_file", test_load_names_the_file);
+	g_test_add_func("/metadata/deeply_nested_structs_are_an_error_not_a_crash",
+			test_deeply_nested_structs_are_an_error_not_a_crash);
 	g_test_add_func("/metadata/an_event_too_large_for_a_record_is_refused",
 			test_an_event_too_large_for_a_record_is_refused);
 	g_test_add_func("/metadata/mutated_text_is_parsed_or_refused_never_a_crash",
