@@ -344,9 +344,14 @@ static gboolean parse_operand(FParser *P, Operand *o)
 		if (t->type != T_NUM)
 			return ferr(P, t->col, "expected a number after '-', got %s",
 				    tok_name(t, buf, sizeof(buf)));
+		/* down to -2^63, negated in unsigned arithmetic (negating
+		 * INT64_MIN is undefined) */
+		if (t->num > (guint64)G_MAXINT64 + 1)
+			return ferr(P, t->col, "number -%" G_GUINT64_FORMAT
+				    " out of range (a 64-bit signed integer)", t->num);
 		o->kind = 0;
 		o->g.kind = G_CONST;
-		o->g.value = -(gint64)t->num;
+		o->g.value = (gint64)(0 - t->num);
 		return lex(P);
 	}
 	if (t->type == T_NUM) {

@@ -332,8 +332,13 @@ static gboolean parse_int(Parser *P, const char *what, gint64 *out)
 	if (t->type != TK_INT)
 		return perr(P, t, "expected a number for '%s', got %s", what,
 			    tok_desc(t, buf, sizeof(buf)));
+	/* -2^63 .. 2^63-1; 2^63 itself is only negated in unsigned
+	 * arithmetic (negating INT64_MIN is undefined) */
+	if (t->ival > (neg ? (guint64)G_MAXINT64 + 1 : (guint64)G_MAXINT64))
+		return perr(P, t, "number %s%" G_GUINT64_FORMAT " for '%s' out of range "
+			    "(a 64-bit signed integer)", neg ? "-" : "", t->ival, what);
 	next(P);
-	*out = neg ? -(gint64)t->ival : (gint64)t->ival;
+	*out = neg ? (gint64)(0 - t->ival) : (gint64)t->ival;
 	return TRUE;
 }
 
@@ -907,6 +912,8 @@ static gboolean parse_clock(Parser *P)
 {
 	gint64 offset = 0, offset_s = 0, freq = 1000000000;
 	gboolean monotonic = FALSE;
+	Token *at_offset = peek(P);	/* for errors: the last offset attribute */
+	__int128 ns;
 
 	if (!expect(P, "{", "after 'clock'"))
 		return FALSE;
@@ -938,9 +945,11 @@ static gboolean parse_clock(Parser *P)
 		} else if (strcmp(a->s, "offset") == 0) {
 			if (!parse_int(P, "offset", &offset))
 				return FALSE;
+			at_offset = a;
 		} else if (strcmp(a->s, "offset_s") == 0) {
 			if (!parse_int(P, "offset_s", &offset_s))
 				return FALSE;
+			at_offset = a;
 		} else if (strcmp(a->s, "precision") == 0) {
 			gint64 dummy;
 
@@ -960,10 +969,17 @@ static gboolean parse_clock(Parser *P)
 	next(P);
 	if (!expect(P, ";", "after clock block"))
 		return FALSE;
+	/* offset_s s + offset cycles in ns, exactly: both are below 2^63 and
+	 * 1e9 < 2^30, so 128 bits cannot overflow; the sum must fit 64 bits */
+	ns = (__int128)offset_s * 1000000000 + (__int128)offset * 1000000000 / freq;
+	if (ns > G_MAXINT64 || ns < G_MININT64)
+		return perr(P, at_offset, "clock offset_s = %" G_GINT64_FORMAT
+			    ", offset = %" G_GINT64_FORMAT " (freq %" G_GINT64_FORMAT
+			    "): the offset is out of range of 64-bit nanoseconds",
+			    offset_s, offset, freq);
 	if (monotonic) {
 		P->md->clock_freq = freq;
-		P->md->clock_offset = offset_s * 1000000000 +
-			(gint64)((double)offset * 1e9 / (double)freq);
+		P->md->clock_offset = (gint64)ns;
 		P->seen_clock = TRUE;
 	}
 	return TRUE;

@@ -411,10 +411,29 @@ static void test_deep_nesting_is_an_error_not_a_crash(void)
 	fx_clear(&fx);
 }
 
+/* Defect 5 of issue 11 (UBSan): '-9223372036854775808' negated INT64_MIN;
+ * it is the smallest number a filter takes, one less is an error. */
+static void test_negative_numbers_down_to_int64_min(void)
+{
+	Fx fx;
+
+	fx_init(&fx);
+	expect_compiles(fx.ex.cls, g_strdup("ret > -9223372036854775808"));
+	expect_refused(fx.ex.cls, g_strdup("ret > -9223372036854775809"),
+		       "filter: number -9223372036854775809 out of range "
+		       "(a 64-bit signed integer) at column 8");
+	expect_refused(fx.ex.cls, g_strdup("ret > -18446744073709551615"),
+		       "filter: number -18446744073709551615 out of range "
+		       "(a 64-bit signed integer) at column 8");
+	fx_clear(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/filter/numbers_and_logic", test_numbers_and_logic);
+	g_test_add_func("/filter/negative_numbers_down_to_int64_min",
+			test_negative_numbers_down_to_int64_min);
 	g_test_add_func("/filter/deep_nesting_is_an_error_not_a_crash",
 			test_deep_nesting_is_an_error_not_a_crash);
 	g_test_add_func("/filter/common_fields", test_common_fields);

@@ -498,6 +498,90 @@ static void test_deeply_nested_structs_are_an_error_not_a_crash(void)
 	g_string_free(t, TRUE);
 }
 
+/* Defect 5 of issue 11 (found by fuzzing, UBSan): the clock offset was
+ * computed with a signed overflow (offset_s * 1e9) and a double converted
+ * to an out-of-range integer; '-' before 2^63 negated INT64_MIN.  Now
+ * computed exactly or refused with the line of the offending attribute.
+ * Integer constants follow CTF 1.8 (C's rule): 0x hexadecimal, a leading
+ * 0 octal, else decimal. */
+static VgMetadata *parse_clock_line(const char *clock, GError **err)
+{
+	const char *old = "clock { name = monotonic; freq = 1000000000; offset_s = 2; offset = 5; };\n";
+	const char *at = strstr(minimal_head, old);
+	char *head, *t;
+	VgMetadata *md;
+
+	g_assert_nonnull(at);
+	head = g_strndup(minimal_head, at - minimal_head);
+	t = g_strconcat(head, clock, at + strlen(old), NULL);
+	md = vg_metadata_parse(t, strlen(t), "t.tsdl", err);
+	g_free(head);
+	g_free(t);
+	return md;
+}
+
+static void expect_clock_error(const char *clock, const char *want)
+{
+	GError *err = NULL;
+	VgMetadata *md = parse_clock_line(clock, &err);
+	/* the clock line is line 9 of the text */
+	char *full = g_strdup_printf("t.tsdl:9:%s", want);
+
+	g_assert_null(md);
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_cmpstr(err->message, ==, full);
+	g_free(full);
+	g_error_free(err);
+}
+
+static gint64 clock_offset_of(const char *clock, guint64 *freq)
+{
+	GError *err = NULL;
+	VgMetadata *md = parse_clock_line(clock, &err);
+	gint64 off;
+
+	g_assert_no_error(err);
+	off = vg_metadata_clock_offset(md);
+	if (freq)
+		*freq = vg_metadata_clock_freq(md);
+	vg_metadata_free(md);
+	return off;
+}
+
+static void test_clock_offset_is_exact_or_refused(void)
+{
+	guint64 freq;
+
+	/* exact where double was not: 1.7e18 + 123 ns */
+	g_assert_cmpint(clock_offset_of("clock { name = monotonic; offset = 1700000000000000123; };\n",
+					NULL), ==, 1700000000000000123LL);
+	/* a leading 0 is octal (CTF 1.8 follows C): 0500000000 = 83886080 Hz */
+	g_assert_cmpint(clock_offset_of("clock { name = monotonic; freq = 0500000000; offset = 0x5000000; };\n",
+					&freq), ==, 1000000000LL);
+	g_assert_cmpuint(freq, ==, 83886080);
+	g_assert_cmpint(clock_offset_of("clock { name = monotonic; offset = -9223372036854775808; };\n",
+					NULL), ==, G_MININT64);
+	g_assert_cmpint(clock_offset_of("clock { name = monotonic; offset_s = -9223372036; offset = -854775808; };\n",
+					NULL), ==, G_MININT64);
+	expect_clock_error("clock { name = monotonic; offset_s = 9223372036854775807; };\n",
+			   "27: clock offset_s = 9223372036854775807, offset = 0 (freq 1000000000): "
+			   "the offset is out of range of 64-bit nanoseconds");
+	expect_clock_error("clock { name = monotonic; freq = 1; offset = 9223372036854775807; };\n",
+			   "37: clock offset_s = 0, offset = 9223372036854775807 (freq 1): "
+			   "the offset is out of range of 64-bit nanoseconds");
+	expect_clock_error("clock { name = monotonic; offset_s = 9223372036; offset = 854775808; };\n",
+			   "50: clock offset_s = 9223372036, offset = 854775808 (freq 1000000000): "
+			   "the offset is out of range of 64-bit nanoseconds");
+	expect_clock_error("clock { name = monotonic; offset = -9223372036854775809; };\n",
+			   "37: number -9223372036854775809 for 'offset' out of range "
+			   "(a 64-bit signed integer)");
+	expect_clock_error("clock { name = monotonic; offset = 9223372036854775808; };\n",
+			   "36: number 9223372036854775808 for 'offset' out of range "
+			   "(a 64-bit signed integer)");
+	expect_clock_error("clock { name = monotonic; freq = 09; };\n",
+			   "34: bad number '09'");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -516,6 +600,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/metadata/update_adds_new_classes_and_keeps_old_pointers",
 			test_update_adds_new_classes_and_keeps_old_pointers);
 	g_test_add_func("/metadata/load_names_the_file", test_load_names_the_file);
+	g_test_add_func("/metadata/clock_offset_is_exact_or_refused",
+			test_clock_offset_is_exact_or_refused);
 	g_test_add_func("/metadata/deeply_nested_structs_are_an_error_not_a_crash",
 			test_deeply_nested_structs_are_an_error_not_a_crash);
 	g_test_add_func("/metadata/an_event_too_large_for_a_record_is_refused",
