@@ -119,7 +119,9 @@ static gint64 derived_int(VgEvent *e, guint field)
 	VgEvent *raw = raw_of(e);
 	const VgClassLayout *RL;
 
-	if (!raw)
+	/* the derived class may have fewer fields than the raw record has
+	 * arguments: past them is 0 (and its rd[] ends there) */
+	if (!raw || field >= e->cls->n_fields)
 		return 0;
 	RL = raw->cls->priv;
 	if (e->cls->flags & VG_CLASS_SYSCALL_EXIT)
