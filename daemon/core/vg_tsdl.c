@@ -255,6 +255,12 @@ static gboolean tokenize(Parser *P)
 				return perr(P, &t, "unterminated string");
 			}
 			i++;
+			/* values are C strings: a NUL would cut one short
+			 * silently (and what is written back would differ) */
+			if (memchr(str->str, 0, str->len)) {
+				g_string_free(str, TRUE);
+				return perr(P, &t, "string holds a NUL byte");
+			}
 			t.type = TK_STRING;
 			t.s = g_string_free(str, FALSE);
 		} else if (s[i] == ':' && i + 1 < n && s[i + 1] == '=') {
@@ -1255,7 +1261,11 @@ VgMetadata *vg_metadata_parse(const char *tsdl, gsize len, const char *origin,
 		vg_metadata_free(md);
 		return NULL;
 	}
-	md->text = g_strndup(tsdl, len);
+	/* verbatim, NUL bytes (in comments) too: vg_metadata_to_tsdl()
+	 * writes text_len bytes back (g_strndup stopped at the first NUL) */
+	md->text = g_malloc(len + 1);
+	memcpy(md->text, tsdl, len);
+	md->text[len] = '\0';
 	md->text_len = len;
 	vg_syscall_derive_classes(md);
 	return md;

@@ -582,6 +582,58 @@ static void test_clock_offset_is_exact_or_refused(void)
 			   "34: bad number '09'");
 }
 
+/* Defect 7 of issue 11 (found by fuzzing): the text was kept with
+ * g_strndup(), cut at the first NUL byte, so what vg_metadata_to_tsdl()
+ * wrote back did not parse again.  A NUL in a comment is kept verbatim;
+ * a string holding one (raw or \x00) is refused: values are C strings and
+ * would be cut short silently. */
+static void test_metadata_with_a_nul_byte_is_written_back_or_refused(void)
+{
+	static const char tail[] = "/* a comment with a \0 NUL byte */\n"
+		"event { name = \"a:b\"; id = 1; };\n";
+	char *t = g_malloc(strlen(minimal_head) + sizeof(tail));
+	gsize len = strlen(minimal_head) + sizeof(tail) - 1;
+	GError *err = NULL;
+	VgMetadata *md, *md2;
+	char *back, *want;
+	gsize back_len;
+
+	memcpy(t, minimal_head, strlen(minimal_head));
+	memcpy(t + strlen(minimal_head), tail, sizeof(tail));
+	md = vg_metadata_parse(t, len, "t.tsdl", &err);
+	g_assert_no_error(err);
+	vg_metadata_set_env(md, "vigil_note", "written back");
+	back = vg_metadata_to_tsdl(md, &back_len);
+	md2 = vg_metadata_parse(back, back_len, "back", &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(vg_metadata_class_by_name(md2, "a:b"));
+	g_assert_cmpstr(vg_metadata_env(md2, "vigil_note"), ==, "written back");
+	g_free(back);
+	vg_metadata_free(md2);
+	vg_metadata_free(md);
+	g_free(t);
+
+	/* in a string, raw or escaped: refused at the string */
+	want = g_strdup_printf("t.tsdl:%u:20: string holds a NUL byte",
+			       count_lines(minimal_head) + 1);
+	t = g_strconcat(minimal_head, "env { vigil_note = \"ab\\x00cd\"; };\n", NULL);
+	g_assert_null(vg_metadata_parse(t, strlen(t), "t.tsdl", &err));
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_cmpstr(err->message, ==, want);
+	g_clear_error(&err);
+	g_free(t);
+	/* the same with a raw NUL byte in place of \x00 */
+	t = g_strconcat(minimal_head, "env { vigil_note = \"abXcd\"; };\n", NULL);
+	len = strlen(t);
+	*strrchr(t, 'X') = '\0';
+	g_assert_null(vg_metadata_parse(t, len, "t.tsdl", &err));
+	g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+	g_assert_cmpstr(err->message, ==, want);
+	g_clear_error(&err);
+	g_free(t);
+	g_free(want);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -600,6 +652,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/metadata/update_adds_new_classes_and_keeps_old_pointers",
 			test_update_adds_new_classes_and_keeps_old_pointers);
 	g_test_add_func("/metadata/load_names_the_file", test_load_names_the_file);
+	g_test_add_func("/metadata/metadata_with_a_nul_byte_is_written_back_or_refused",
+			test_metadata_with_a_nul_byte_is_written_back_or_refused);
 	g_test_add_func("/metadata/clock_offset_is_exact_or_refused",
 			test_clock_offset_is_exact_or_refused);
 	g_test_add_func("/metadata/deeply_nested_structs_are_an_error_not_a_crash",
