@@ -45,7 +45,9 @@ struct Vigild {
 	GMainContext *ctx;
 	GMainLoop *loop;
 	gint64 start_us;
-	gint32 self_pid;	/* live: drop our own events (no feedback) */
+	/* live: drop our own events (no feedback); NO_SELF_PID: none (any
+	 * gint32, -1 too, can be a task's pid in a record) */
+	gint64 self_pid;
 
 	VgPerl *perl;
 	VgdLive *live;
@@ -289,6 +291,9 @@ static gboolean comm_ok(Vigild *d, const VgEvent *e)
  * long; a clock read per 256 events costs nothing measurable. */
 #define BATCH_CHECK 256
 #define BATCH_US    50000	/* longest stretch without the main loop */
+
+/* Vigild.self_pid when no events are vigild's own: no gint32 pid. */
+#define NO_SELF_PID ((gint64)G_MAXINT32 + 1)
 
 static void deliver(VgEvent *e, gpointer data)
 {
@@ -798,7 +803,7 @@ static Vigild *daemon_new(VgdConfig *cfg)
 	d->ctx = g_main_context_default();
 	d->loop = g_main_loop_new(d->ctx, FALSE);
 	d->start_us = g_get_monotonic_time();
-	d->self_pid = -1;
+	d->self_pid = NO_SELF_PID;
 	if (cfg->filter_comms->len) {
 		d->comm_globs = g_new0(char *, cfg->filter_comms->len + 1);
 		for (guint k = 0; k < cfg->filter_comms->len; k++)
