@@ -248,8 +248,9 @@ common fields with numbers or strings:
     filename == "/etc/*"            (shell glob on a string)
     !(prev_state == 0) || next_pid == 1
 
-with C<== != < <= E<gt> E<gt>= && || !> and parentheses.  A filter with
-a syntax error makes C<on> die (so the script fails to load, naming the
+with C<== != < <= E<gt> E<gt>= && || !> and parentheses (C<(> and C<!>
+nested at most 64 deep, at most 1024 C<&&> and C<||>; numbers from
+-9223372036854775808).  A filter with a syntax error makes C<on> die (so the script fails to load, naming the
 column); a field the event does not have is reported when vigild binds
 the script to the trace's metadata, also before tracing starts.
 
