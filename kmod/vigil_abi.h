@@ -21,15 +21,17 @@
 #include <sys/ioctl.h>
 #endif
 
-#define VIGIL_ABI_VERSION	1
+/*
+ * 2: the buffers and the metadata are file descriptors handed out by
+ *    VIGIL_IOC_BUFFER_FD and VIGIL_IOC_METADATA_FD (no debugfs files);
+ *    struct vigil_cpu_stats counts discards by cause.
+ */
+#define VIGIL_ABI_VERSION	2
 
-/* Paths.  debugfs is assumed mounted at /sys/kernel/debug. */
+/* Paths.  Nothing else: the module creates no debugfs files, so it works
+ * under kernel lockdown (Secure Boot) where debugfs refuses them. */
 #define VIGIL_DEV_PATH		"/dev/vigil"
 #define VIGIL_ANNOTATE_PATH	"/dev/vigil_annotate"
-#define VIGIL_DEBUGFS_DIR	"/sys/kernel/debug/vigil"
-/* Per-CPU relay files are VIGIL_DEBUGFS_DIR "/cpu%u", the TSDL text is
- * VIGIL_DEBUGFS_DIR "/metadata" (regenerated on each open, so kprobes
- * added later appear in it). */
 
 /* CTF packet header magic, as in the CTF 1.8 specification. */
 #define VIGIL_CTF_MAGIC		0xC1FC1FC1U
@@ -138,14 +140,33 @@ struct vigil_cpu_pos {
 	__u64 consumed;			/* in for CONSUME: new total consumed;
 					 * out for GET_POS */
 };
+/*
+ * GET_POS: packets consumed..produced-1 are finished and unread; sub-buffer
+ * (seq % n_subbufs) of the mapping holds packet seq.  CONSUME gives
+ * them back: the new total must lie in consumed..produced and grow by
+ * at most n_subbufs at a time, else -EINVAL (named in the kernel log).
+ */
 
+/*
+ * events_discarded is the total of events lost on the CPU, the same
+ * running count the packets carry.  Three causes are counted apart; the
+ * rest of the total (events_discarded - discarded_too_big -
+ * discarded_full - discarded_nested) came while tracing was PAUSEd.
+ */
 struct vigil_cpu_stats {
 	__u64 events_written;
-	__u64 events_discarded;
+	__u64 events_discarded;		/* total, all causes */
 	__u64 subbufs_produced;
 	__u64 subbufs_consumed;
 	__u64 annotations_dropped;	/* over the rate limit */
-	__u64 reserved[3];
+	__u64 discarded_too_big;	/* record larger than a packet's
+					 * room after its header */
+	__u64 discarded_full;		/* normal mode: every sub-buffer
+					 * waits for the consumer (or the
+					 * CPU has no buffer) */
+	__u64 discarded_nested;		/* arrived while this CPU was
+					 * writing another record (a kprobe
+					 * in the writer's path, an NMI) */
 };
 
 struct vigil_stats {
@@ -171,5 +192,36 @@ struct vigil_stats {
  * discarded) and flushes; user space copies the sub-buffers; RESUME. */
 #define VIGIL_IOC_PAUSE		_IO(VIGIL_IOC_MAGIC, 12)
 #define VIGIL_IOC_RESUME	_IO(VIGIL_IOC_MAGIC, 13)
+
+/*
+ * VIGIL_IOC_BUFFER_FD (owner, configured): one CPU's relay buffer as a
+ * new file descriptor, the ioctl's return value (O_CLOEXEC).  The fd
+ * supports only mmap (read-only, MAP_SHARED, offset 0, length
+ * subbuf_size * n_subbufs rounded up to a page) and poll: POLLIN while a
+ * finished sub-buffer waits to be consumed, POLLERR once the buffer
+ * belongs to no session any more.  read(), write() and splice fail: a
+ * packet is read from the mapping between GET_POS and CONSUME only.
+ * The fd (and a mapping made from it) keeps the buffer's memory alive
+ * after STOP, a new CONFIGURE or the end of the session; it then no
+ * longer receives events.  -EINVAL names the problem in the kernel log
+ * (cpu out of range, flags or reserved not zero); -ENODEV: that CPU has
+ * no buffer (it was not online at CONFIGURE).
+ */
+struct vigil_buffer_req {
+	__u32 cpu;
+	__u32 flags;			/* must be zero */
+	__u64 reserved;			/* must be zero */
+};
+#define VIGIL_IOC_BUFFER_FD	_IOW(VIGIL_IOC_MAGIC, 14, struct vigil_buffer_req)
+
+/*
+ * VIGIL_IOC_METADATA_FD (any fd, any state, like STATS): the CTF 1.8
+ * TSDL metadata of the current session as a new read-only file
+ * descriptor (the ioctl's return value, O_CLOEXEC).  The text is
+ * generated at the ioctl (kprobes defined at that moment included) and
+ * read with read()/pread()/lseek(); ask again for a newer one.  Before
+ * the first CONFIGURE the uuid is all zeros.
+ */
+#define VIGIL_IOC_METADATA_FD	_IO(VIGIL_IOC_MAGIC, 15)
 
 #endif /* _VIGIL_ABI_H */

@@ -8,10 +8,10 @@
  *      reserve is per-CPU and not reentrant, and interrupt handlers
  *      (irq, softirq, page fault, block completion tracepoints) nest
  *      over syscalls on the same CPU;
- *   2. a per-CPU nesting guard rejects (and counts as discarded) what
- *      can still nest with interrupts off: kprobes on functions called
- *      by the writer itself, exceptions;
- *   3. filters, then the size of the record, then relay_reserve(), then
+ *   2. a per-CPU nesting guard (vigil_enter()) rejects, and counts as
+ *      discarded (nested), what can still nest with interrupts off:
+ *      kprobes on functions called by the writer itself, exceptions, NMIs;
+ *   3. filters, then the size of the record, then vigil_reserve(), then
  *      the timestamp (taken after the reservation, so it is never
  *      older than the timestamp_begin of the packet that holds it);
  *   4. nothing sleeps, faults or allocates: user memory is read with
@@ -75,47 +75,55 @@ static __always_inline bool vigil_event_on(unsigned int id)
 	return READ_ONCE(vigil_active) && test_bit(id, vigil.enabled);
 }
 
-/* Called with interrupts off.  False: nested, the event is dropped and
- * counted as discarded. */
-static __always_inline bool vigil_enter(struct vigil_cpu *vc)
-{
-	if (unlikely(vc->nest)) {
-		vc->discarded++;
-		return false;
-	}
-	vc->nest = 1;
-	return true;
-}
-
 /*
  * Reserve a record of @size bytes (event header included) in this
  * CPU's current sub-buffer and write the header.  Interrupts are off and
- * the nesting guard is held.  Returns where the payload goes, or NULL
- * when the event is discarded (paused, buffer full in normal mode,
- * record larger than a sub-buffer): counted in vc->discarded, which the
- * next finalized packet reports in events_discarded.
+ * the nesting guard (vigil_enter()) is held.  Returns where the payload
+ * goes, or NULL when the event is discarded, counted by cause (see
+ * enum vigil_discard_cause); the next finalized packet reports the
+ * running total in events_discarded.
+ *
+ * This is relay_reserve() with two checks it lacks: a CPU may have no
+ * buffer (relay could not allocate one when it came online), and a
+ * record that cannot fit after the packet header is refused before
+ * relay would finish the current packet for it and then drop it anyway
+ * (an empty packet for nothing, history lost in flight mode).
  */
 notrace char *vigil_reserve(struct vigil_cpu *vc, size_t size, u16 id)
 {
 	struct vigil_event_header h;
 	struct rchan *chan = READ_ONCE(vigil.chan);
+	struct rchan_buf *buf;
 	char *p;
 
 	if (unlikely(READ_ONCE(vigil_paused) || !chan)) {
-		vc->discarded++;
+		vigil_discard(vc, VIGIL_DISCARD_PAUSED);
 		return NULL;
 	}
-	/* May call vigil_subbuf_start() (finalize + new packet header). */
-	p = relay_reserve(chan, size);
-	if (unlikely(!p)) {
-		vc->discarded++;
+	if (unlikely(size > chan->subbuf_size - VIGIL_PACKET_HDR_SIZE)) {
+		vigil_discard(vc, VIGIL_DISCARD_TOO_BIG);
 		return NULL;
 	}
+	buf = *this_cpu_ptr(chan->buf);
+	if (unlikely(!buf)) {
+		vigil_discard(vc, VIGIL_DISCARD_FULL);
+		return NULL;
+	}
+	if (unlikely(buf->offset + size > chan->subbuf_size)) {
+		/* Calls vigil_subbuf_start() (finalize + new packet
+		 * header); 0 when no sub-buffer is free (normal mode). */
+		if (!relay_switch_subbuf(buf, size)) {
+			vigil_discard(vc, VIGIL_DISCARD_FULL);
+			return NULL;
+		}
+	}
+	p = buf->data + buf->offset;
+	buf->offset += size;
 	h.id = id;
 	h.timestamp = ktime_get_mono_fast_ns();
 	h.tid = current->pid;
 	memcpy(p, &h, sizeof(h));
-	vc->written++;
+	local_inc(&vc->written);
 	vc->has_events = true;
 	return p + sizeof(h);
 }

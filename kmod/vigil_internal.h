@@ -15,6 +15,7 @@
 #include <linux/limits.h>
 #include <linux/sched.h>
 #include <linux/preempt.h>
+#include <asm/local.h>
 
 #include "vigil_abi.h"
 
@@ -36,15 +37,32 @@ enum vigil_event_id {
 #define VIGIL_ARGV_MAX		1024		/* exec argv, incl. NUL */
 #define VIGIL_ANNOTATE_MAX	256
 
+/* Why an event was not recorded (struct vigil_cpu_stats). */
+enum vigil_discard_cause {
+	VIGIL_DISCARD_TOO_BIG,	/* cannot fit in a packet after its header */
+	VIGIL_DISCARD_FULL,	/* normal mode, no free sub-buffer; no buffer */
+	VIGIL_DISCARD_NESTED,	/* this CPU was already writing a record */
+	VIGIL_DISCARD_PAUSED,	/* PAUSE (flight snapshot) or no channel */
+	VIGIL_NR_DISCARD
+};
+
 /*
- * Per-CPU state.  Everything but the statistics and 'finalized' is
+ * Per-CPU state.  Everything but the counters and 'finalized' is
  * touched only by its own CPU with interrupts disabled (writers, the
- * switch timer, flush IPIs, the relay subbuf_start callback).
+ * switch timer, flush IPIs, the relay subbuf_start callback), or by the
+ * DEAD hotplug callback once the CPU is gone.
+ *
+ * The counters are local_t: they are incremented on their own CPU
+ * only, but also by writers that interrupts-off does not keep out (an
+ * NMI, a kprobe hit inside the writer: the 'nested' count).  local_inc()
+ * is a single instruction with respect to the CPU (no lost update when
+ * an NMI increments in between) and costs no more than '++'; other CPUs
+ * (STATS, the DEAD callback) read them with local_read().
  */
 struct vigil_cpu {
-	u64 written;		/* events reserved (and written) */
-	u64 discarded;		/* running total, see vigil_reserve() */
-	u64 annotations_dropped;
+	local_t written;	/* events reserved (and written) */
+	local_t discarded[VIGIL_NR_DISCARD];	/* by cause */
+	u64 annotations_dropped;	/* this_cpu_inc(): irq-safe */
 	/*
 	 * Number of sub-buffers whose packet context has been finalized;
 	 * published with smp_store_release() after the context is complete
@@ -60,6 +78,38 @@ struct vigil_cpu {
 	char path[VIGIL_PATH_MAX];	/* sys_enter path scratch */
 	char argv[VIGIL_ARGV_MAX];	/* exec argv scratch */
 };
+
+static __always_inline void vigil_discard(struct vigil_cpu *vc,
+					  enum vigil_discard_cause why)
+{
+	local_inc(&vc->discarded[why]);
+}
+
+/* The running total the packets carry in events_discarded. */
+static inline u64 vigil_discarded_total(struct vigil_cpu *vc)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < VIGIL_NR_DISCARD; i++)
+		sum += local_read(&vc->discarded[i]);
+	return sum;
+}
+
+/*
+ * The writer's nesting guard, interrupts off.  False: this CPU is
+ * already inside a record (an NMI or a kprobe in the writer's path);
+ * the event is counted as discarded (nested).
+ */
+static __always_inline bool vigil_enter(struct vigil_cpu *vc)
+{
+	if (unlikely(vc->nest)) {
+		vigil_discard(vc, VIGIL_DISCARD_NESTED);
+		return false;
+	}
+	vc->nest = 1;
+	return true;
+}
 
 /* An RCU-published, sorted set of ids (pid / tgid filters). */
 struct vigil_idset {
@@ -99,8 +149,8 @@ struct vigil_state {
 	u8 uuid[16];
 	s64 clock_offset;		/* realtime - monotonic, ns */
 	struct rchan *chan;
-	struct dentry *dir;		/* debugfs "vigil" */
 	int cpuhp_state;		/* >0 while switch timers exist */
+	int cpuhp_dead_state;		/* >0 while tracing: DEAD callback */
 	unsigned long enabled[BITS_TO_LONGS(VIGIL_ALL_IDS)];
 	struct vigil_kprobe kprobes[VIGIL_MAX_KPROBES];
 };
@@ -236,11 +286,12 @@ void vigil_timers_stop(void);
 void vigil_flush_all(void);
 int vigil_get_pos(struct vigil_cpu_pos *pos);
 int vigil_consume(const struct vigil_cpu_pos *pos);
+int vigil_buffer_fd(const struct vigil_buffer_req *req);
 void vigil_pause(void);
 void vigil_resume(void);
 
 /* vigil_metadata.c */
-int vigil_metadata_init(struct dentry *dir);
+int vigil_metadata_fd(void);
 
 /* vigil_kprobes.c */
 int vigil_kprobe_add(struct vigil_kprobe_req *req);

@@ -52,11 +52,8 @@ static notrace void vigil_kp_write(struct vigil_kprobe *k, struct pt_regs *regs,
 	if (!READ_ONCE(vigil_active) || !test_bit(k->id, vigil.enabled))
 		goto out;
 	vc = this_cpu_ptr(vigil_cpus);
-	if (vc->nest) {
-		vc->discarded++;
+	if (!vigil_enter(vc))
 		goto out;
-	}
-	vc->nest = 1;
 	if (!vigil_task_wanted())
 		goto unnest;
 	p = vigil_reserve(vc, size, k->id);

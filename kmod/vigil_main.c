@@ -7,15 +7,16 @@
  *   running --STOP--> configured (buffers kept for reading)
  *   configured --CONFIGURE--> configured (new buffers)
  * The fd that configured owns the session: only it may change anything;
- * another fd gets -EBUSY (STATS is allowed from any fd).  Closing the
- * owner's fd stops tracing and frees buffers, kprobes and filters.  The
- * module cannot be unloaded while /dev/vigil is open (fops.owner).
+ * another fd gets -EBUSY (STATS and METADATA_FD are allowed from any
+ * fd).  Closing the owner's fd stops tracing and releases buffers,
+ * kprobes and filters; a buffer whose fd (from BUFFER_FD) is still open
+ * or mapped is freed when that goes.  The module cannot be unloaded
+ * while /dev/vigil, a buffer fd or a metadata fd is open (fops.owner).
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/uaccess.h>
-#include <linux/debugfs.h>
 #include <linux/uuid.h>
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
@@ -42,9 +43,10 @@ static void vigil_do_stop(void)
 	vigil_detach_all();
 	/* kprobe handlers run with preemption off: wait for them too */
 	synchronize_rcu();
-	/* 3. no more periodic switches */
+	/* 3. no more periodic switches or DEAD-stage switches */
 	vigil_timers_stop();
-	/* 4. make the last partial packets visible */
+	/* 4. make the last partial packets visible: once per CPU (the
+	 *    timers' removal does not switch) */
 	vigil_flush_all();
 	WRITE_ONCE(vigil_paused, 0);
 	vigil.running = false;
@@ -254,8 +256,14 @@ static long vigil_stats(void __user *uarg)
 
 		memset(&cs, 0, sizeof(cs));
 		if (cpu_possible(cpu)) {
-			cs.events_written = READ_ONCE(vc->written);
-			cs.events_discarded = READ_ONCE(vc->discarded);
+			cs.events_written = local_read(&vc->written);
+			cs.events_discarded = vigil_discarded_total(vc);
+			cs.discarded_too_big =
+				local_read(&vc->discarded[VIGIL_DISCARD_TOO_BIG]);
+			cs.discarded_full =
+				local_read(&vc->discarded[VIGIL_DISCARD_FULL]);
+			cs.discarded_nested =
+				local_read(&vc->discarded[VIGIL_DISCARD_NESTED]);
 			cs.subbufs_produced = smp_load_acquire(&vc->finalized);
 			cs.annotations_dropped =
 				READ_ONCE(vc->annotations_dropped);
@@ -279,6 +287,7 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 			       void __user *uarg)
 {
 	struct vigil_kprobe_req kreq;
+	struct vigil_buffer_req breq;
 	struct vigil_cpu_pos pos;
 	int ret;
 
@@ -287,6 +296,8 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 		return vigil_configure(file, uarg);
 	case VIGIL_IOC_STATS:
 		return vigil_stats(uarg);
+	case VIGIL_IOC_METADATA_FD:
+		return vigil_metadata_fd();
 	}
 
 	/* Everything else needs a configured session owned by this fd. */
@@ -302,6 +313,7 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 	case VIGIL_IOC_FLUSH:
 	case VIGIL_IOC_PAUSE:
 	case VIGIL_IOC_RESUME:
+	case VIGIL_IOC_BUFFER_FD:
 		break;
 	default:
 		return -ENOTTY;
@@ -364,6 +376,10 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 			return -EBUSY;
 		vigil_resume();
 		return 0;
+	case VIGIL_IOC_BUFFER_FD:
+		if (copy_from_user(&breq, uarg, sizeof(breq)))
+			return -EFAULT;
+		return vigil_buffer_fd(&breq);
 	}
 	return -ENOTTY;
 }
@@ -418,18 +434,9 @@ static int __init vigil_init(void)
 	ret = vigil_core_init();
 	if (ret)
 		goto err_percpu;
-	vigil.dir = debugfs_create_dir("vigil", NULL);
-	if (IS_ERR(vigil.dir)) {
-		ret = PTR_ERR(vigil.dir);
-		pr_err("vigil: cannot create debugfs directory: %d\n", ret);
-		goto err_percpu;
-	}
-	ret = vigil_metadata_init(vigil.dir);
-	if (ret)
-		goto err_dir;
 	ret = vigil_annotate_init();
 	if (ret)
-		goto err_dir;
+		goto err_percpu;
 	ret = misc_register(&vigil_misc);
 	if (ret)
 		goto err_annotate;
@@ -437,8 +444,6 @@ static int __init vigil_init(void)
 
 err_annotate:
 	vigil_annotate_exit();
-err_dir:
-	debugfs_remove(vigil.dir);
 err_percpu:
 	free_percpu(vigil_cpus);
 	return ret;
@@ -451,7 +456,6 @@ static void __exit vigil_exit(void)
 	mutex_lock(&vigil.lock);
 	vigil_do_reset();	/* nothing left after the last release */
 	mutex_unlock(&vigil.lock);
-	debugfs_remove(vigil.dir);
 	free_percpu(vigil_cpus);
 }
 

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigil_metadata.c - debugfs vigil/metadata: the CTF 1.8 TSDL text of
- * the current trace, generated on each open from the event table and
- * the kprobes defined at that moment.
+ * vigil_metadata.c - VIGIL_IOC_METADATA_FD: the CTF 1.8 TSDL text of the
+ * current trace, generated at the ioctl from the event table and the
+ * kprobes defined at that moment, handed out as a read-only anonymous
+ * file (no debugfs: it works under kernel lockdown).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/debugfs.h>
-#include <linux/seq_file.h>
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/anon_inodes.h>
+#include <linux/seq_buf.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/utsname.h>
 #include <linux/uuid.h>
 
@@ -51,32 +56,33 @@ static const char vigil_tsdl_stream[] =
 	"};\n\n";
 
 /* A TSDL string literal: quotes, backslashes and controls escaped. */
-static void vigil_put_quoted(struct seq_file *m, const char *s)
+static void vigil_put_quoted(struct seq_buf *m, const char *s)
 {
-	seq_putc(m, '"');
+	seq_buf_printf(m, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			seq_printf(m, "\\%c", *s);
+			seq_buf_printf(m, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
-			seq_printf(m, "\\x%02x", (unsigned char)*s);
+			seq_buf_printf(m, "\\x%02x", (unsigned char)*s);
 		else
-			seq_putc(m, *s);
+			seq_buf_printf(m, "%c", *s);
 	}
-	seq_putc(m, '"');
+	seq_buf_printf(m, "\"");
 }
 
-static int vigil_metadata_show(struct seq_file *m, void *v)
+/* The whole text, under vigil.lock (the caller holds it). */
+static void vigil_metadata_write(struct seq_buf *m)
 {
 	struct new_utsname *u = utsname();
 	int i;
 	u32 a;
 
-	mutex_lock(&vigil.lock);
-	seq_puts(m, vigil_tsdl_preamble);
+	lockdep_assert_held(&vigil.lock);
+	seq_buf_printf(m, "%s", vigil_tsdl_preamble);
 
-	seq_printf(m, "trace {\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"%pUb\";\n",
+	seq_buf_printf(m, "trace {\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"%pUb\";\n",
 		   vigil.uuid);
-	seq_puts(m, "\tbyte_order = le;\n"
+	seq_buf_printf(m, "%s", "\tbyte_order = le;\n"
 		 "\tpacket.header := struct {\n"
 		 "\t\tuint32_t magic;\n"
 		 "\t\tuint8_t uuid[16];\n"
@@ -84,32 +90,32 @@ static int vigil_metadata_show(struct seq_file *m, void *v)
 		 "\t\tuint64_t stream_instance_id;\n"
 		 "\t};\n};\n\n");
 
-	seq_puts(m, "env {\n\thostname = ");
+	seq_buf_printf(m, "%s", "env {\n\thostname = ");
 	vigil_put_quoted(m, u->nodename);
-	seq_puts(m, ";\n\tdomain = \"kernel\";\n\tsysname = ");
+	seq_buf_printf(m, "%s", ";\n\tdomain = \"kernel\";\n\tsysname = ");
 	vigil_put_quoted(m, u->sysname);
-	seq_puts(m, ";\n\tkernel_release = ");
+	seq_buf_printf(m, "%s", ";\n\tkernel_release = ");
 	vigil_put_quoted(m, u->release);
-	seq_puts(m, ";\n\tkernel_version = ");
+	seq_buf_printf(m, "%s", ";\n\tkernel_version = ");
 	vigil_put_quoted(m, u->version);
-	seq_printf(m, ";\n\ttracer_name = \"vigil\";\n\ttracer_major = %d;\n\ttracer_minor = %d;\n",
+	seq_buf_printf(m, ";\n\ttracer_name = \"vigil\";\n\ttracer_major = %d;\n\ttracer_minor = %d;\n",
 		   VIGIL_TRACER_MAJOR, VIGIL_TRACER_MINOR);
-	seq_printf(m, "\tvigil_mode = \"%s\";\n\tvigil_subbuf_size = %u;\n\tvigil_n_subbufs = %u;\n};\n\n",
+	seq_buf_printf(m, "\tvigil_mode = \"%s\";\n\tvigil_subbuf_size = %u;\n\tvigil_n_subbufs = %u;\n};\n\n",
 		   vigil.cfg.mode == VIGIL_MODE_FLIGHT ? "flight" : "normal",
 		   vigil.cfg.subbuf_size, vigil.cfg.n_subbufs);
 
-	seq_printf(m, "clock {\n\tname = \"monotonic\";\n\tuuid = \"%pUb\";\n"
+	seq_buf_printf(m, "clock {\n\tname = \"monotonic\";\n\tuuid = \"%pUb\";\n"
 		   "\tdescription = \"ktime_get_mono_fast_ns\";\n"
 		   "\tfreq = 1000000000;\n\tprecision = 1;\n"
 		   "\toffset_s = 0;\n\toffset = %lld;\n\tabsolute = FALSE;\n};\n\n",
 		   vigil.uuid, (long long)vigil.clock_offset);
 
-	seq_puts(m, vigil_tsdl_stream);
+	seq_buf_printf(m, "%s", vigil_tsdl_stream);
 
 	for (i = 0; i < VIGIL_NR_EVENTS; i++) {
 		const struct vigil_event_desc *e = &vigil_event_table[i];
 
-		seq_printf(m, "event {\n\tname = \"%s:%s\";\n\tid = %d;\n\tstream_id = 0;\n\tfields := struct {\n%s\t};\n};\n\n",
+		seq_buf_printf(m, "event {\n\tname = \"%s:%s\";\n\tid = %d;\n\tstream_id = 0;\n\tfields := struct {\n%s\t};\n};\n\n",
 			   e->subsys, e->name, i, e->fields_tsdl);
 	}
 
@@ -118,36 +124,89 @@ static int vigil_metadata_show(struct seq_file *m, void *v)
 
 		if (!k->used && !k->retired)
 			continue;
-		seq_printf(m, "event {\n\tname = \"kprobes:%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n\t\tuint64_hex_t ip;\n",
+		seq_buf_printf(m, "event {\n\tname = \"kprobes:%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n\t\tuint64_hex_t ip;\n",
 			   k->name, k->id);
 		if (k->retprobe)
-			seq_puts(m, "\t\tint64_t ret;\n");
+			seq_buf_printf(m, "%s", "\t\tint64_t ret;\n");
 		else
 			for (a = 0; a < k->nargs; a++)
-				seq_printf(m, "\t\tuint64_t arg%u;\n", a);
-		seq_puts(m, "\t};\n};\n\n");
+				seq_buf_printf(m, "\t\tuint64_t arg%u;\n", a);
+		seq_buf_printf(m, "%s", "\t};\n};\n\n");
 	}
-	mutex_unlock(&vigil.lock);
+}
+
+struct vigil_meta {
+	size_t len;
+	char text[];
+};
+
+static ssize_t vigil_meta_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct vigil_meta *md = file->private_data;
+
+	return simple_read_from_buffer(ubuf, count, ppos, md->text, md->len);
+}
+
+static loff_t vigil_meta_llseek(struct file *file, loff_t off, int whence)
+{
+	struct vigil_meta *md = file->private_data;
+
+	return fixed_size_llseek(file, off, whence, md->len);
+}
+
+static int vigil_meta_release(struct inode *inode, struct file *file)
+{
+	kvfree(file->private_data);
 	return 0;
 }
 
-static int vigil_metadata_open(struct inode *inode, struct file *file)
-{
-	return single_open_size(file, vigil_metadata_show, NULL, 32768);
-}
-
-static const struct file_operations vigil_metadata_fops = {
+static const struct file_operations vigil_meta_fops = {
 	.owner = THIS_MODULE,
-	.open = vigil_metadata_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
+	.read = vigil_meta_read,
+	.llseek = vigil_meta_llseek,
+	.release = vigil_meta_release,
 };
 
-int vigil_metadata_init(struct dentry *dir)
+/*
+ * Generate the text (growing the buffer until it fits) and return a new
+ * fd reading it.  Called under vigil.lock.
+ */
+int vigil_metadata_fd(void)
 {
-	struct dentry *d = debugfs_create_file("metadata", 0400, dir, NULL,
-					       &vigil_metadata_fops);
+	size_t cap = 32768;
+	struct vigil_meta *md;
+	struct seq_buf sb;
+	struct file *file;
+	int fd;
 
-	return IS_ERR(d) ? PTR_ERR(d) : 0;
+	for (;;) {
+		md = kvmalloc(sizeof(*md) + cap, GFP_KERNEL);
+		if (!md)
+			return -ENOMEM;
+		seq_buf_init(&sb, md->text, cap);
+		vigil_metadata_write(&sb);
+		if (!seq_buf_has_overflowed(&sb))
+			break;
+		kvfree(md);
+		if (cap >= (4U << 20))
+			return -E2BIG;	/* cannot happen: 64 kprobes at most */
+		cap *= 2;
+	}
+	md->len = seq_buf_used(&sb);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		kvfree(md);
+		return fd;
+	}
+	file = anon_inode_getfile("[vigil_metadata]", &vigil_meta_fops, md,
+				  O_RDONLY);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		kvfree(md);
+		return PTR_ERR(file);
+	}
+	file->f_mode |= FMODE_PREAD;
+	fd_install(fd, file);
+	return fd;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vigil_relay.c - per-CPU relay channel whose sub-buffers are CTF packets,
- * the periodic switch timers, flush, pause and the consumer positions.
+ * the periodic switch timers, CPU hotplug, flush, pause, the consumer
+ * positions and the buffer file descriptors (VIGIL_IOC_BUFFER_FD).
  *
  * relay (kernel/relay.c) gives each CPU a ring of n_subbufs sub-buffers.
  * relay_reserve() calls relay_switch_subbuf() when a record does not fit;
@@ -18,11 +19,22 @@
  *      them with subbuf_start_reserve().
  * The callback always runs on the buffer's own CPU with interrupts off
  * (writers, timers and flush IPIs all disable them), except for the
- * initial call from relay_open() which happens before any writer runs.
+ * initial call from relay_open() or relay's CPU-prepare hotplug step,
+ * which happen before any writer of that CPU runs, and for the DEAD
+ * hotplug callback, which runs on another CPU after that one is gone.
+ *
+ * The channel has no files (relay_open() with a NULL base name): user
+ * space gets each buffer as an anonymous file from VIGIL_IOC_BUFFER_FD,
+ * which holds a reference on the rchan_buf (relay's own kref) for as
+ * long as the file lives; a mapping holds the file.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/anon_inodes.h>
+#include <linux/mm.h>
+#include <linux/version.h>
 #include <linux/relay.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpu.h>
@@ -52,11 +64,11 @@ static int vigil_subbuf_start(struct rchan_buf *buf, void *subbuf,
 		struct vigil_packet_context *pc = prev_subbuf +
 			sizeof(struct vigil_packet_header);
 		u64 content = (u64)(subbuf_size - prev_padding) * 8;
+		u64 discarded = vigil_discarded_total(vc);
 
 		memcpy(&pc->timestamp_end, &now, sizeof(now));
 		memcpy(&pc->content_size, &content, sizeof(content));
-		memcpy(&pc->events_discarded, &vc->discarded,
-		       sizeof(vc->discarded));
+		memcpy(&pc->events_discarded, &discarded, sizeof(discarded));
 		/* The packet is complete before user space may see it. */
 		smp_store_release(&vc->finalized, buf->subbufs_produced);
 	}
@@ -75,7 +87,7 @@ static int vigil_subbuf_start(struct rchan_buf *buf, void *subbuf,
 	ctx.packet_size = (u64)subbuf_size * 8;
 	/* This sub-buffer's sequence number: the count finished before it. */
 	ctx.packet_seq_num = buf->subbufs_produced;
-	ctx.events_discarded = vc->discarded;
+	ctx.events_discarded = vigil_discarded_total(vc);
 	ctx.cpu_id = buf->cpu;
 	memcpy(subbuf, &hdr, sizeof(hdr));
 	memcpy(subbuf + sizeof(hdr), &ctx, sizeof(ctx));
@@ -85,12 +97,16 @@ static int vigil_subbuf_start(struct rchan_buf *buf, void *subbuf,
 }
 
 /*
- * relay_file_operations with .owner = this module: an open (or mapped)
- * cpuN file pins vigil.ko, because relay calls back into us
- * (remove_buf_file) when the last reference to a closed channel's
- * buffer goes away.
+ * No files: relay calls this with a NULL name only to learn whether the
+ * channel is global (it is not), and does not use the returned pointer
+ * (buf->dentry stays NULL).  But relay_open_buf() in 6.1 and other
+ * kernels before the upstream fix of 2024 ("relay: avoid
+ * relay_open_buf inproperly fails in buffer-only mode") fails the
+ * buffer when the pointer IS_ERR_OR_NULL; later kernels ignore it.  So
+ * return a token that is neither NULL nor an error; nothing
+ * dereferences it.
  */
-static struct file_operations vigil_relay_fops;
+static char vigil_no_dentry;
 
 static struct dentry *vigil_create_buf_file(const char *filename,
 					    struct dentry *parent,
@@ -98,19 +114,12 @@ static struct dentry *vigil_create_buf_file(const char *filename,
 					    int *is_global)
 {
 	*is_global = 0;
-	/*
-	 * _unsafe: the open proxy hands the real file operations to
-	 * the file (the full proxy would not pass mmap through).  relay
-	 * keeps the buffer alive with a kref while a file or mapping holds
-	 * it, so removal under an open file is safe.
-	 */
-	return debugfs_create_file_unsafe(filename, 0400, parent, buf,
-					  &vigil_relay_fops);
+	return (struct dentry *)&vigil_no_dentry;
 }
 
+/* Called by relay with the NULL dentry above (close, last reference). */
 static int vigil_remove_buf_file(struct dentry *dentry)
 {
-	debugfs_remove(dentry);
 	return 0;
 }
 
@@ -124,23 +133,29 @@ static const struct rchan_callbacks vigil_relay_cb = {
 int vigil_relay_setup(void)
 {
 	struct rchan *chan;
-	int cpu;
+	int cpu, i;
 
 	for_each_possible_cpu(cpu) {
 		struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
 
-		vc->written = 0;
-		vc->discarded = 0;
+		local_set(&vc->written, 0);
+		for (i = 0; i < VIGIL_NR_DISCARD; i++)
+			local_set(&vc->discarded[i], 0);
 		vc->annotations_dropped = 0;
 		vc->finalized = 0;
 		vc->nest = 0;
 		vc->has_events = false;
 		vc->cpu = cpu;
 	}
-	vigil_relay_fops = relay_file_operations;
-	vigil_relay_fops.owner = THIS_MODULE;
-	chan = relay_open("cpu", vigil.dir, vigil.cfg.subbuf_size,
+	/*
+	 * relay_open() makes a buffer for each online CPU and then adds the
+	 * channel to the list its CPU-prepare hotplug step serves; a CPU
+	 * coming up in between would get no buffer.  Hotplug waits here.
+	 */
+	cpus_read_lock();
+	chan = relay_open(NULL, NULL, vigil.cfg.subbuf_size,
 			  vigil.cfg.n_subbufs, &vigil_relay_cb, NULL);
+	cpus_read_unlock();
 	if (!chan)
 		return -ENOMEM;
 	WRITE_ONCE(vigil.chan, chan);
@@ -211,7 +226,7 @@ static void vigil_timer_fn(struct timer_list *t)
 			  msecs_to_jiffies(vigil.cfg.switch_interval_ms));
 }
 
-/* cpuhp callbacks: they run on the CPU concerned. */
+/* Online-state cpuhp callbacks: they run on the CPU concerned. */
 static int vigil_cpu_online(unsigned int cpu)
 {
 	struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
@@ -226,16 +241,16 @@ static int vigil_cpu_online(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * Also called for every CPU when the state is removed (STOP): it only
+ * stops the timer.  The CPU's last packet is finished by STOP's flush,
+ * or, when the CPU goes offline, by vigil_cpu_dead() once nothing can
+ * run on it any more (events of the rest of its way down included).
+ */
 static int vigil_cpu_offline(unsigned int cpu)
 {
 	struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
 
-	/*
-	 * Runs on the dying CPU (bound hotplug thread): finish its
-	 * current sub-buffer so its last events become readable; the
-	 * buffer itself stays until the channel is closed.
-	 */
-	vigil_switch_local(vigil_switch_only_if_events());
 	if (!READ_ONCE(vc->timer_on))
 		return 0;
 	/* No re-arm after this, then wait for a running callback. */
@@ -244,22 +259,59 @@ static int vigil_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * DEAD-stage teardown (CPUHP_BP_PREPARE_DYN): runs on a control CPU
+ * after @cpu has stopped, so no writer, timer or IPI of that CPU can
+ * touch its buffer: finish its current sub-buffer here, so that every
+ * event it recorded becomes readable.  The buffer stays until the
+ * channel is closed (the CPU may come back).  The state is removed
+ * without calls (cpuhp_remove_state_nocalls), since for a CPU that is
+ * alive this would switch its buffer under its writers.
+ */
+static int vigil_cpu_dead(unsigned int cpu)
+{
+	struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
+	struct rchan *chan = READ_ONCE(vigil.chan);
+	struct rchan_buf *buf;
+
+	if (!chan)
+		return 0;
+	buf = *per_cpu_ptr(chan->buf, cpu);
+	if (buf && (!vigil_switch_only_if_events() || vc->has_events))
+		relay_switch_subbuf(buf, 0);
+	return 0;
+}
+
+/* START: the per-CPU switch timers and the DEAD callback. */
 int vigil_timers_start(void)
 {
-	int ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "vigil:online",
-				    vigil_cpu_online, vigil_cpu_offline);
+	int ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "vigil:dead",
+					    NULL, vigil_cpu_dead);
 
 	if (ret < 0)
 		return ret;
+	vigil.cpuhp_dead_state = ret;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "vigil:online",
+				vigil_cpu_online, vigil_cpu_offline);
+	if (ret < 0) {
+		cpuhp_remove_state_nocalls(vigil.cpuhp_dead_state);
+		vigil.cpuhp_dead_state = 0;
+		return ret;
+	}
 	vigil.cpuhp_state = ret;
 	return 0;
 }
 
+/* STOP: after it returns no timer or hotplug callback of ours runs. */
 void vigil_timers_stop(void)
 {
 	if (vigil.cpuhp_state > 0) {
 		cpuhp_remove_state(vigil.cpuhp_state);
 		vigil.cpuhp_state = 0;
+	}
+	if (vigil.cpuhp_dead_state > 0) {
+		cpuhp_remove_state_nocalls(vigil.cpuhp_dead_state);
+		vigil.cpuhp_dead_state = 0;
 	}
 }
 
@@ -285,7 +337,10 @@ int vigil_get_pos(struct vigil_cpu_pos *pos)
 	return 0;
 }
 
-/* pos->consumed is the new total; it may only grow, up to produced. */
+/*
+ * pos->consumed is the new total; it may only grow, up to produced, and
+ * by at most n_subbufs at a time (relay ignores larger steps).
+ */
 int vigil_consume(const struct vigil_cpu_pos *pos)
 {
 	struct rchan_buf *buf;
@@ -302,8 +357,85 @@ int vigil_consume(const struct vigil_cpu_pos *pos)
 	if (pos->consumed < consumed || pos->consumed > produced)
 		return VIGIL_INVAL("CONSUME: cpu %u consumed %llu is outside %llu..%llu",
 				   pos->cpu, pos->consumed, consumed, produced);
+	if (pos->consumed - consumed > vigil.cfg.n_subbufs)
+		return VIGIL_INVAL("CONSUME: cpu %u consumed %llu is more than n_subbufs (%u) past %llu",
+				   pos->cpu, pos->consumed, vigil.cfg.n_subbufs,
+				   consumed);
 	relay_subbufs_consumed(vigil.chan, pos->cpu, pos->consumed - consumed);
 	return 0;
+}
+
+/* ---- buffer file descriptors ----------------------------------------- */
+
+/*
+ * The buffer fd's operations call relay's own (kernel/relay.c, which
+ * finds the rchan_buf in file->private_data): mmap maps the whole
+ * buffer, poll reports a finished unconsumed sub-buffer (POLLERR once
+ * the channel is closed), release drops the reference taken in
+ * vigil_buffer_fd() and, the last one gone, frees the buffer (calling
+ * vigil_remove_buf_file(): .owner keeps the module loaded while any
+ * such file, or a mapping holding one, exists).  No read or splice: a
+ * reader could otherwise take an unfinished packet, bypassing CONSUME.
+ */
+static int vigil_buf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+	return relay_file_operations.mmap(file, vma);
+}
+
+static __poll_t vigil_buf_poll(struct file *file, poll_table *wait)
+{
+	return relay_file_operations.poll(file, wait);
+}
+
+static int vigil_buf_release(struct inode *inode, struct file *file)
+{
+	return relay_file_operations.release(inode, file);
+}
+
+static const struct file_operations vigil_buf_fops = {
+	.owner = THIS_MODULE,
+	.mmap = vigil_buf_mmap,
+	.poll = vigil_buf_poll,
+	.release = vigil_buf_release,
+	.llseek = no_llseek,
+};
+
+/* Called under vigil.lock: the channel, hence the buffer, is alive. */
+int vigil_buffer_fd(const struct vigil_buffer_req *req)
+{
+	struct rchan_buf *buf;
+	struct file *file;
+	int fd;
+
+	if (req->flags || req->reserved)
+		return VIGIL_INVAL("BUFFER_FD: flags %#x and reserved %llu must be zero",
+				   req->flags, req->reserved);
+	if (req->cpu >= nr_cpu_ids || !cpu_possible(req->cpu))
+		return VIGIL_INVAL("BUFFER_FD: cpu %u is not a possible CPU",
+				   req->cpu);
+	buf = vigil_cpu_buf(req->cpu);
+	if (!buf)
+		return -ENODEV;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile("[vigil_buffer]", &vigil_buf_fops, buf,
+				  O_RDONLY);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	/* The file's reference, dropped by relay's release. */
+	kref_get(&buf->kref);
+	fd_install(fd, file);
+	return fd;
 }
 
 /*

@@ -1,7 +1,9 @@
 /*
- * live.c - the live source: drive /dev/vigil, map the per-CPU relay
- * files read-only, copy finished sub-buffers (CTF packets) out, give
- * them back to the kernel and push them into the merge.
+ * live.c - the live source: drive /dev/vigil through the device API
+ * (daemon/dev/vigil_dev.h, shared with vigil-capture), copy finished
+ * sub-buffers (CTF packets) out of the read-only buffer mappings, give
+ * them back to the kernel and push them into the merge.  No debugfs:
+ * buffers and metadata are file descriptors from /dev/vigil.
  *
  * A reader thread does the copying and gives the sub-buffers back, so
  * the kernel's buffers keep being emptied while the main loop is busy
@@ -13,22 +15,16 @@
 #define G_LOG_DOMAIN "vigild"
 
 #include "live.h"
+#include "vigil_dev.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/eventfd.h>
 #include <poll.h>
 #include <unistd.h>
 #include <glib-unix.h>
 
-#define DEBUGFS_ROOT	"/sys/kernel/debug"
-#define DEBUGFS_MAGIC_NR 0x64626720
 /* The reader thread also looks every SAFETY_MS, whatever poll says. */
 #define SAFETY_MS	250
 /* Copies waiting for the main loop, at most. */
@@ -37,16 +33,14 @@
 typedef struct {
 	VgdLive *live;
 	guint cpu;
-	int fd;
-	guint8 *map;
+	gboolean mapped;	/* has a buffer (dev->cpus[cpu].map) */
 	guint64 next_seq;	/* sequence number expected next */
 	VgdLiveCpuStats st;
 } LiveCpu;
 
 struct VgdLive {
-	int dev;
+	struct vigil_dev *dev;
 	struct vigil_config kcfg;
-	gsize map_size;
 	guint n_cpus;
 	LiveCpu *cpus;
 	VgMerge *merge;
@@ -88,27 +82,29 @@ static gboolean kerr(GError **error, const char *what)
 	return FALSE;
 }
 
+static void no_module_error(GError **error)
+{
+	int e = errno;
+
+	if (e == ENOENT || e == ENODEV || e == ENXIO)
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+			    "vigil.ko is not loaded (no %s)", VIGIL_DEV_PATH);
+	else
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL, "%s: %s",
+			    VIGIL_DEV_PATH, g_strerror(e));
+}
+
 VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 {
 	VgdLive *l;
-	struct vigil_stats vs = { 0 };
-	int fd;
+	struct vigil_dev *dev = vigil_dev_open();
 
-	fd = open(VIGIL_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == ENOENT || e == ENODEV || e == ENXIO)
-			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-				    "vigil.ko is not loaded (no %s)",
-				    VIGIL_DEV_PATH);
-		else
-			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-				    "%s: %s", VIGIL_DEV_PATH, g_strerror(e));
+	if (!dev) {
+		no_module_error(error);
 		return NULL;
 	}
 	l = g_new0(VgdLive, 1);
-	l->dev = fd;
+	l->dev = dev;
 	l->flight = cfg->mode == VGD_MODE_FLIGHT;
 	l->wake_fd = -1;
 	l->stop_fd = -1;
@@ -116,8 +112,8 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 	g_cond_init(&l->drained);
 	g_queue_init(&l->queue);
 	/* A session a crashed vigild left running would refuse CONFIGURE. */
-	if (ioctl(fd, VIGIL_IOC_STATS, &vs) == 0 && vs.running)
-		(void)ioctl(fd, VIGIL_IOC_STOP);
+	if (vigil_dev_running(dev) == 1)
+		(void)vigil_dev_stop(dev);
 
 	l->kcfg.abi_version = VIGIL_ABI_VERSION;
 	l->kcfg.mode = l->flight ? VIGIL_MODE_FLIGHT : VIGIL_MODE_NORMAL;
@@ -125,7 +121,7 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 	l->kcfg.n_subbufs = cfg->buffer_count;
 	l->kcfg.switch_interval_ms = cfg->switch_interval_ms;
 	l->kcfg.flags = cfg->kernel_addrs ? VIGIL_CFG_KERNEL_ADDRS : 0;
-	if (ioctl(fd, VIGIL_IOC_CONFIGURE, &l->kcfg) < 0) {
+	if (vigil_dev_configure(dev, &l->kcfg) < 0) {
 		if (errno == EBUSY) {
 			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
 				    "vigil.ko is in use by another program "
@@ -142,54 +138,14 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 		vgd_live_free(l);
 		return NULL;
 	}
-	l->map_size = (gsize)l->kcfg.subbuf_size * l->kcfg.n_subbufs;
-
-	vs.ncpus = 0;
-	vs.buf = 0;
-	if (ioctl(fd, VIGIL_IOC_STATS, &vs) < 0) {
-		kerr(error, "VIGIL_IOC_STATS");
-		vgd_live_free(l);
-		return NULL;
-	}
-	l->n_cpus = vs.ncpus;
-	if (l->n_cpus == 0 || l->n_cpus > 8192) {
-		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-			    "vigil.ko reports %u CPUs", l->n_cpus);
-		vgd_live_free(l);
-		return NULL;
-	}
+	l->n_cpus = dev->ncpus;
 	l->cpus = g_new0(LiveCpu, l->n_cpus);
 	l->pub = g_new0(VgdLiveCpuStats, l->n_cpus);
 	for (guint i = 0; i < l->n_cpus; i++) {
 		l->cpus[i].live = l;
 		l->cpus[i].cpu = i;
-		l->cpus[i].fd = -1;
 	}
 	return l;
-}
-
-static gboolean ensure_debugfs(GError **error)
-{
-	struct statfs sfs;
-
-	if (g_file_test(VIGIL_DEBUGFS_DIR, G_FILE_TEST_IS_DIR))
-		return TRUE;
-	if (statfs(DEBUGFS_ROOT, &sfs) == 0 && sfs.f_type == DEBUGFS_MAGIC_NR) {
-		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-			    "%s does not exist although debugfs is mounted "
-			    "(is vigil.ko loaded?)", VIGIL_DEBUGFS_DIR);
-		return FALSE;
-	}
-	g_message("mounting debugfs on %s", DEBUGFS_ROOT);
-	if (mount("debugfs", DEBUGFS_ROOT, "debugfs", 0, NULL) < 0)
-		return kerr(error, "mounting debugfs on " DEBUGFS_ROOT);
-	if (!g_file_test(VIGIL_DEBUGFS_DIR, G_FILE_TEST_IS_DIR)) {
-		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-			    "%s does not exist (is vigil.ko loaded?)",
-			    VIGIL_DEBUGFS_DIR);
-		return FALSE;
-	}
-	return TRUE;
 }
 
 gboolean vgd_live_check_module(GError **error)
@@ -204,22 +160,27 @@ gboolean vgd_live_check_module(GError **error)
 VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 				   GError **error)
 {
-	const char *path = VIGIL_DEBUGFS_DIR "/metadata";
+	const char *path = "vigil.ko metadata (VIGIL_IOC_METADATA_FD)";
+	struct vigil_dev *dev = vigil_dev_open();
 	VgSyscallTable *t;
 	VgMetadata *md;
 	GError *err = NULL;
 	char *text;
-	gsize len;
+	size_t len;
 
-	if (!ensure_debugfs(error))
-		return NULL;
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		g_set_error(error, VG_ERROR, VG_ERROR_IO, "%s", err->message);
-		g_error_free(err);
+	if (!dev) {
+		no_module_error(error);
 		return NULL;
 	}
+	text = vigil_dev_metadata(dev, &len);
+	if (!text) {
+		kerr(error, path);
+		vigil_dev_close(dev);
+		return NULL;
+	}
+	vigil_dev_close(dev);
 	md = vg_metadata_parse(text, len, path, error);
-	g_free(text);
+	free(text);
 	if (!md)
 		return NULL;
 	if (syscalls && *syscalls) {
@@ -244,17 +205,16 @@ VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names, GError **error)
 {
 	for (guint i = 0; i < names->len; i++) {
-		struct vigil_event_req req = { .enable = 1 };
 		const char *n = names->pdata[i];
 
-		if (strlen(n) >= sizeof(req.name)) {
-			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
-				    "event name too long: %s", n);
-			return FALSE;
-		}
-		strcpy(req.name, n);
-		if (ioctl(l->dev, VIGIL_IOC_EVENT, &req) < 0) {
+		if (vigil_dev_event(l->dev, n, 1) < 0) {
 			int e = errno;
+
+			if (e == ENAMETOOLONG) {
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "event name too long: %s", n);
+				return FALSE;
+			}
 
 			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
 				    "enabling event %s: %s", n,
@@ -281,7 +241,7 @@ gboolean vgd_live_add_kprobes(VgdLive *l, const VgdConfig *cfg,
 
 		g_strlcpy(req.name, k->name, sizeof(req.name));
 		g_strlcpy(req.symbol, k->symbol, sizeof(req.symbol));
-		if (ioctl(l->dev, VIGIL_IOC_ADD_KPROBE, &req) == 0) {
+		if (vigil_dev_add_kprobe(l->dev, &req) == 0) {
 			g_info("kprobes:%s on %s+%" G_GUINT64_FORMAT " (id %u)",
 			       k->name, k->symbol, k->offset, req.id);
 			continue;
@@ -314,13 +274,8 @@ gboolean vgd_live_add_kprobes(VgdLive *l, const VgdConfig *cfg,
 static gboolean set_filter(VgdLive *l, guint32 type, GArray *ids,
 			   const char *what, GError **error)
 {
-	struct vigil_filter f = {
-		.type = type,
-		.count = ids->len,
-		.ids = (guint64)(uintptr_t)ids->data,
-	};
-
-	if (ioctl(l->dev, VIGIL_IOC_FILTER, &f) < 0) {
+	if (vigil_dev_filter(l->dev, type, (const gint32 *)ids->data,
+			     ids->len) < 0) {
 		char *w = g_strdup_printf("setting the %s filter (%u ids)",
 					  what, ids->len);
 
@@ -339,13 +294,8 @@ static gboolean set_filter(VgdLive *l, guint32 type, GArray *ids,
 static void exclude_self(VgdLive *l)
 {
 	gint32 self = (gint32)getpid();
-	struct vigil_filter f = {
-		.type = VIGIL_FILTER_EXCLUDE_TGID,
-		.count = 1,
-		.ids = (guint64)(uintptr_t)&self,
-	};
 
-	if (ioctl(l->dev, VIGIL_IOC_FILTER, &f) < 0)
+	if (vigil_dev_filter(l->dev, VIGIL_FILTER_EXCLUDE_TGID, &self, 1) < 0)
 		g_warning("vigil.ko does not exclude vigild's own events (VIGIL_IOC_FILTER, type %u, pid %d: %s); they are recorded and dropped in vigild",
 			  VIGIL_FILTER_EXCLUDE_TGID, self, g_strerror(errno));
 }
@@ -395,37 +345,20 @@ gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
 
 gboolean vgd_live_map(VgdLive *l, GError **error)
 {
-	if (!ensure_debugfs(error))
+	guint bad = 0;
+
+	if (vigil_dev_map(l->dev, &bad) < 0) {
+		char *w = g_strdup_printf("the buffer of cpu %u (VIGIL_IOC_BUFFER_FD, mmap of %zu bytes)",
+					  bad, l->dev->map_size);
+
+		kerr(error, w);
+		g_free(w);
 		return FALSE;
+	}
 	for (guint i = 0; i < l->n_cpus; i++) {
-		LiveCpu *c = &l->cpus[i];
-		char *path = g_strdup_printf(VIGIL_DEBUGFS_DIR "/cpu%u", i);
-		void *m;
-
-		c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (c->fd < 0) {
-			if (errno == ENOENT) {
-				/* not a possible CPU: no buffer */
-				g_debug("%s: none (CPU not present)", path);
-				g_free(path);
-				continue;
-			}
-			kerr(error, path);
-			g_free(path);
-			return FALSE;
-		}
-		m = mmap(NULL, l->map_size, PROT_READ, MAP_SHARED, c->fd, 0);
-		if (m == MAP_FAILED) {
-			char *w = g_strdup_printf("mmap %s (%zu bytes)", path,
-						  l->map_size);
-
-			kerr(error, w);
-			g_free(w);
-			g_free(path);
-			return FALSE;
-		}
-		c->map = m;
-		g_free(path);
+		l->cpus[i].mapped = l->dev->cpus[i].map != NULL;
+		if (!l->cpus[i].mapped)
+			g_debug("cpu %u: no buffer (CPU not online at start)", i);
 	}
 	return TRUE;
 }
@@ -477,8 +410,8 @@ const GError *vgd_live_record_error(const VgdLive *l)
 static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
 			     GError **error)
 {
-	gsize slot = (gsize)(seq % l->kcfg.n_subbufs);
-	gsize off = slot * l->kcfg.subbuf_size;
+	const guint8 *pkt = vigil_dev_packet(l->dev, c->cpu, seq);
+	gsize off = (gsize)(seq % l->kcfg.n_subbufs) * l->kcfg.subbuf_size;
 	const guint8 *uuid = l->have_uuid ? l->uuid : NULL;
 	const gsize psize_at = sizeof(struct vigil_packet_header) +
 		G_STRUCT_OFFSET(struct vigil_packet_context, packet_size);
@@ -490,11 +423,11 @@ static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
 
 	g_snprintf(origin, sizeof(origin), "cpu%u seq %" G_GUINT64_FORMAT,
 		   c->cpu, seq);
-	if (!vg_packet_check(c->map + off, l->kcfg.subbuf_size, uuid, origin,
+	if (!vg_packet_check(pkt, l->kcfg.subbuf_size, uuid, origin,
 			     off, &hdr, error))
 		return NULL;
 	copy = g_malloc(hdr.content_size);
-	memcpy(copy, c->map + off, hdr.content_size);
+	memcpy(copy, pkt, hdr.content_size);
 	bits = (guint64)hdr.content_size * 8;
 	memcpy(copy + psize_at, &bits, sizeof(bits));
 	p = vg_packet_new_borrowed(copy, hdr.content_size, uuid, origin, off,
@@ -524,13 +457,13 @@ static void record_packet(VgdLive *l, VgPacket *p)
  * main thread once the reader has stopped). */
 static guint read_cpu(VgdLive *l, LiveCpu *c)
 {
-	struct vigil_cpu_pos pos = { .cpu = c->cpu };
+	struct vigil_cpu_pos pos;
 	guint n = 0;
 	guint64 seq;
 
-	if (!c->map)
+	if (!c->mapped)
 		return 0;
-	if (ioctl(l->dev, VIGIL_IOC_GET_POS, &pos) < 0) {
+	if (vigil_dev_get_pos(l->dev, c->cpu, &pos) < 0) {
 		g_warning("VIGIL_IOC_GET_POS cpu %u: %s", c->cpu,
 			  g_strerror(errno));
 		return 0;
@@ -577,8 +510,7 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 				  c->cpu, seq, p->seq);
 		n++;
 	}
-	pos.consumed = pos.produced;
-	if (ioctl(l->dev, VIGIL_IOC_CONSUME, &pos) < 0)
+	if (vigil_dev_consume(l->dev, c->cpu, pos.consumed, pos.produced) < 0)
 		g_warning("VIGIL_IOC_CONSUME cpu %u: %s", c->cpu,
 			  g_strerror(errno));
 	return n;
@@ -610,11 +542,11 @@ static void mark_quiet_cpus(VgdLive *l, gint64 now)
 	for (guint i = 0; i < l->n_cpus; i++) {
 		if (l->idle[i])
 			continue;
-		if (l->cpus[i].fd >= 0 && (l->kcfg.switch_interval_ms == 0 ||
+		if (l->cpus[i].mapped && (l->kcfg.switch_interval_ms == 0 ||
 					   now - l->last_arrival[i] < limit))
 			continue;
 		g_debug("cpu %u: %s; it no longer holds other CPUs back", i,
-			l->cpus[i].fd < 0 ? "no buffer" : "no packet for a while");
+			!l->cpus[i].mapped ? "no buffer" : "no packet for a while");
 		vg_merge_set_cpu_idle(l->merge, i);
 		l->idle[i] = TRUE;
 	}
@@ -681,9 +613,9 @@ static gpointer reader(gpointer data)
 	guint nfd = 0;
 
 	for (guint i = 0; i < l->n_cpus; i++) {
-		if (l->cpus[i].fd < 0)
+		if (!l->cpus[i].mapped)
 			continue;
-		pfd[nfd].fd = l->cpus[i].fd;
+		pfd[nfd].fd = l->dev->cpus[i].fd;
 		pfd[nfd].events = POLLIN;
 		nfd++;
 	}
@@ -733,7 +665,7 @@ gboolean vgd_live_start(VgdLive *l, GMainContext *ctx, GError **error)
 {
 	GSource *s;
 
-	if (ioctl(l->dev, VIGIL_IOC_START) < 0)
+	if (vigil_dev_start(l->dev) < 0)
 		return kerr(error, "starting vigil.ko (VIGIL_IOC_START)");
 	l->running = TRUE;
 	l->ctx = ctx;
@@ -780,12 +712,12 @@ void vgd_live_stop(VgdLive *l)
 	if (!l->running)
 		return;
 	stop_reader(l);
-	if (ioctl(l->dev, VIGIL_IOC_STOP) < 0)
+	if (vigil_dev_stop(l->dev) < 0)
 		g_warning("VIGIL_IOC_STOP: %s", g_strerror(errno));
 	l->running = FALSE;
 	if (l->flight)
 		return;
-	if (ioctl(l->dev, VIGIL_IOC_FLUSH) < 0)
+	if (vigil_dev_flush(l->dev) < 0)
 		g_warning("VIGIL_IOC_FLUSH: %s", g_strerror(errno));
 	/* everything finished now; read until nothing is left */
 	while (vgd_live_poll(l) > 0)
@@ -797,19 +729,19 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 	GPtrArray *out;
 	guint keep = l->kcfg.n_subbufs - 1;
 
-	if (ioctl(l->dev, VIGIL_IOC_PAUSE) < 0) {
+	if (vigil_dev_pause(l->dev) < 0) {
 		kerr(error, "VIGIL_IOC_PAUSE");
 		return NULL;
 	}
 	out = g_ptr_array_new_with_free_func((GDestroyNotify)vg_packet_unref);
 	for (guint i = 0; i < l->n_cpus; i++) {
 		LiveCpu *c = &l->cpus[i];
-		struct vigil_cpu_pos pos = { .cpu = i };
+		struct vigil_cpu_pos pos;
 		guint64 seq;
 
-		if (!c->map)
+		if (!c->mapped)
 			continue;
-		if (ioctl(l->dev, VIGIL_IOC_GET_POS, &pos) < 0) {
+		if (vigil_dev_get_pos(l->dev, i, &pos) < 0) {
 			kerr(error, "VIGIL_IOC_GET_POS");
 			g_ptr_array_unref(out);
 			out = NULL;
@@ -836,7 +768,7 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 			g_ptr_array_add(out, p);
 		}
 	}
-	if (ioctl(l->dev, VIGIL_IOC_RESUME) < 0) {
+	if (vigil_dev_resume(l->dev) < 0) {
 		GError *e = NULL;
 
 		kerr(&e, "VIGIL_IOC_RESUME");
@@ -849,17 +781,13 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 gboolean vgd_live_update_stats(VgdLive *l, GError **error)
 {
 	struct vigil_cpu_stats *cs = g_new0(struct vigil_cpu_stats, l->n_cpus);
-	struct vigil_stats vs = {
-		.ncpus = l->n_cpus,
-		.buf = (guint64)(uintptr_t)cs,
-	};
 	guint n;
 
-	if (ioctl(l->dev, VIGIL_IOC_STATS, &vs) < 0) {
+	if (vigil_dev_stats(l->dev, cs, l->n_cpus, &n, NULL) < 0) {
 		g_free(cs);
 		return kerr(error, "VIGIL_IOC_STATS");
 	}
-	n = MIN(vs.ncpus, l->n_cpus);
+	n = MIN(n, l->n_cpus);
 	g_mutex_lock(&l->lock);
 	for (guint i = 0; i < n; i++) {
 		VgdLiveCpuStats *s = &l->cpus[i].st;
@@ -869,6 +797,9 @@ gboolean vgd_live_update_stats(VgdLive *l, GError **error)
 		s->k_subbufs_produced = cs[i].subbufs_produced;
 		s->k_subbufs_consumed = cs[i].subbufs_consumed;
 		s->k_annotations_dropped = cs[i].annotations_dropped;
+		s->k_discarded_too_big = cs[i].discarded_too_big;
+		s->k_discarded_full = cs[i].discarded_full;
+		s->k_discarded_nested = cs[i].discarded_nested;
 	}
 	for (guint i = 0; i < l->n_cpus; i++)
 		l->pub[i] = l->cpus[i].st;
@@ -888,7 +819,7 @@ void vgd_live_free(VgdLive *l)
 		return;
 	if (l->running) {
 		stop_reader(l);
-		(void)ioctl(l->dev, VIGIL_IOC_STOP);
+		(void)vigil_dev_stop(l->dev);
 	}
 	{
 		VgPacket *p;
@@ -905,16 +836,10 @@ void vgd_live_free(VgdLive *l)
 	g_free(l->pub);
 	g_free(l->last_arrival);
 	g_free(l->idle);
-	for (guint i = 0; i < l->n_cpus; i++) {
-		if (l->cpus[i].map)
-			munmap(l->cpus[i].map, l->map_size);
-		if (l->cpus[i].fd >= 0)
-			close(l->cpus[i].fd);
-	}
 	g_free(l->cpus);
 	if (l->record)
 		vg_writer_abort(l->record);
 	g_clear_error(&l->record_error);
-	close(l->dev);
+	vigil_dev_close(l->dev);
 	g_free(l);
 }

@@ -1,6 +1,7 @@
 /*
  * live.h - vigild's live source: /dev/vigil and the per-CPU relay
- * buffers, read through read-only mappings and handed to the merge.
+ * buffers (file descriptors from /dev/vigil, no debugfs), read through
+ * read-only mappings and handed to the merge.
  */
 #ifndef VGD_LIVE_H
 #define VGD_LIVE_H
@@ -24,6 +25,10 @@ typedef struct {
 	guint64 k_subbufs_produced;
 	guint64 k_subbufs_consumed;
 	guint64 k_annotations_dropped;
+	/* causes of k_events_discarded; the rest came while paused */
+	guint64 k_discarded_too_big;
+	guint64 k_discarded_full;
+	guint64 k_discarded_nested;
 } VgdLiveCpuStats;
 
 /* Open /dev/vigil (a missing device is "vigil.ko is not loaded (no
@@ -37,9 +42,9 @@ void vgd_live_free(VgdLive *l);		/* stops tracing if running */
  * *syscalls when that is not NULL, else freed; a table already in
  * *syscalls is used instead of reading it again).  The trace uuid and
  * clock offset change with each CONFIGURE: read it again after
- * vgd_live_open().  Touches no ioctl: it
- * is read before the module is configured, so that handler filters can
- * be checked against it first. */
+ * vgd_live_open().  It needs no session (VIGIL_IOC_METADATA_FD works
+ * on any fd): it is read before the module is configured, so that
+ * handler filters can be checked against it first. */
 VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 				   GError **error);
 /* FALSE with "vigil.ko is not loaded (no /dev/vigil)" when it is not. */
@@ -59,7 +64,7 @@ gboolean vgd_live_add_kprobes(VgdLive *l, const VgdConfig *cfg,
 gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
 			      const VgSyscallTable *syscalls, GError **error);
 
-/* Map every CPU's relay file (mounting debugfs if needed). */
+/* Get every CPU's buffer from /dev/vigil and map it read-only. */
 gboolean vgd_live_map(VgdLive *l, GError **error);
 guint vgd_live_n_cpus(const VgdLive *l);
 

@@ -3,7 +3,8 @@
  * vigil-capture - drive vigil.ko and save what it records as a CTF trace
  * directory (metadata + stream_<cpu>) that babeltrace2 reads.
  *
- * A test and diagnostic tool; it uses only kmod/vigil_abi.h.
+ * A test and diagnostic tool; it drives the module through the device
+ * API vigild uses too (daemon/dev/vigil_dev.h): no debugfs needed.
  *
  *   vigil-capture -o DIR [options] [--duration SECS | -- COMMAND ARGS...]
  *
@@ -28,7 +29,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include "vigil_abi.h"
+#include "vigil_dev.h"
 
 #define MAX_CPUS 1024
 #define MAX_ITEMS 64
@@ -49,8 +50,6 @@ static void die(const char *fmt, ...)
 
 struct cpu_out {
 	int present;
-	int fd;			/* relay file */
-	const unsigned char *map;
 	int out;		/* stream file */
 	uint64_t saved;		/* packets saved */
 	uint64_t next_seq;	/* expected next packet_seq_num (normal) */
@@ -63,7 +62,7 @@ static struct vigil_config cfg = {
 	.n_subbufs = 8,
 	.switch_interval_ms = 100,
 };
-static int ctl = -1;
+static struct vigil_dev *dev;
 static struct cpu_out cpus[MAX_CPUS];
 static unsigned int ncpus;
 static const char *outdir;
@@ -104,9 +103,10 @@ static int split_list(char *s, char **items, int max, const char *opt)
 	return n;
 }
 
-static void xioctl(unsigned long req, void *arg, const char *what)
+/* r: a vigil_dev_* result. */
+static void check(int r, const char *what)
 {
-	if (ioctl(ctl, req, arg) < 0)
+	if (r < 0)
 		die("%s: %s%s", what, strerror(errno),
 		    errno == EINVAL ? " (the kernel log says which field)" : "");
 }
@@ -115,14 +115,11 @@ static void set_filter(uint32_t type, char *list, const char *opt)
 {
 	char *items[VIGIL_FILTER_MAX_IDS];
 	int32_t ids[VIGIL_FILTER_MAX_IDS];
-	struct vigil_filter f = { .type = type };
 	int i, n = split_list(list, items, VIGIL_FILTER_MAX_IDS, opt);
 
 	for (i = 0; i < n; i++)
 		ids[i] = (int32_t)parse_num(opt, items[i], INT32_MAX);
-	f.count = n;
-	f.ids = (uintptr_t)ids;
-	xioctl(VIGIL_IOC_FILTER, &f, opt);
+	check(vigil_dev_filter(dev, type, ids, n), opt);
 }
 
 /* NAME:SYMBOL[+OFF][:NARGS] */
@@ -155,7 +152,7 @@ static void add_kprobe(char *spec, int ret)
 	strcpy(r.name, spec);
 	strcpy(r.symbol, sym);
 	r.retprobe = ret;
-	if (ioctl(ctl, VIGIL_IOC_ADD_KPROBE, &r) < 0)
+	if (vigil_dev_add_kprobe(dev, &r) < 0)
 		die("%s %s on %s: %s", opt, spec, sym,
 		    errno == ENOENT ? "unknown symbol" : strerror(errno));
 	fprintf(stderr, "%s: kprobes:%s on %s id %u\n", progname, spec, sym, r.id);
@@ -163,16 +160,10 @@ static void add_kprobe(char *spec, int ret)
 
 static void set_event(const char *name, int enable)
 {
-	struct vigil_event_req r;
-
-	memset(&r, 0, sizeof(r));
-	if (strlen(name) >= sizeof(r.name))
-		die("--events: name too long: %s", name);
-	strcpy(r.name, name);
-	r.enable = enable;
-	if (ioctl(ctl, VIGIL_IOC_EVENT, &r) < 0)
+	if (vigil_dev_event(dev, name, enable) < 0)
 		die("--events %s: %s", name,
-		    errno == ENOENT ? "no such event" : strerror(errno));
+		    errno == ENOENT ? "no such event" :
+		    errno == ENAMETOOLONG ? "name too long" : strerror(errno));
 }
 
 static void write_all(int fd, const void *buf, size_t len, const char *what)
@@ -195,8 +186,7 @@ static void write_all(int fd, const void *buf, size_t len, const char *what)
 static void save_packet(unsigned int cpu, uint64_t seq)
 {
 	struct cpu_out *c = &cpus[cpu];
-	const unsigned char *pkt = c->map +
-		(size_t)(seq % cfg.n_subbufs) * cfg.subbuf_size;
+	const unsigned char *pkt = vigil_dev_packet(dev, cpu, seq);
 	struct vigil_packet_header h;
 	struct vigil_packet_context x;
 
@@ -225,18 +215,16 @@ static void drain(void)
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < ncpus; cpu++) {
-		struct vigil_cpu_pos pos = { .cpu = cpu };
+		struct vigil_cpu_pos pos;
 		uint64_t s;
 
 		if (!cpus[cpu].present)
 			continue;
-		xioctl(VIGIL_IOC_GET_POS, &pos, "GET_POS");
+		check(vigil_dev_get_pos(dev, cpu, &pos), "GET_POS");
 		for (s = pos.consumed; s < pos.produced; s++)
 			save_packet(cpu, s);
-		if (pos.produced > pos.consumed) {
-			pos.consumed = pos.produced;
-			xioctl(VIGIL_IOC_CONSUME, &pos, "CONSUME");
-		}
+		check(vigil_dev_consume(dev, cpu, pos.consumed, pos.produced),
+		      "CONSUME");
 	}
 }
 
@@ -246,12 +234,12 @@ static void snapshot(void)
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < ncpus; cpu++) {
-		struct vigil_cpu_pos pos = { .cpu = cpu };
+		struct vigil_cpu_pos pos;
 		uint64_t s, first;
 
 		if (!cpus[cpu].present)
 			continue;
-		xioctl(VIGIL_IOC_GET_POS, &pos, "GET_POS");
+		check(vigil_dev_get_pos(dev, cpu, &pos), "GET_POS");
 		first = pos.produced > cfg.n_subbufs - 1 ?
 			pos.produced - (cfg.n_subbufs - 1) : 0;
 		for (s = first; s < pos.produced; s++)
@@ -264,23 +252,20 @@ static void snapshot(void)
 
 static void copy_metadata(void)
 {
-	char path[4096], buf[65536];
-	int in, out;
-	ssize_t n;
+	char path[4096];
+	size_t len;
+	char *text = vigil_dev_metadata(dev, &len);
+	int out;
 
-	in = open(VIGIL_DEBUGFS_DIR "/metadata", O_RDONLY);
-	if (in < 0)
-		die("open %s: %s", VIGIL_DEBUGFS_DIR "/metadata", strerror(errno));
+	if (!text)
+		die("metadata (VIGIL_IOC_METADATA_FD): %s", strerror(errno));
 	snprintf(path, sizeof(path), "%s/metadata", outdir);
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (out < 0)
 		die("create %s: %s", path, strerror(errno));
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		write_all(out, buf, n, path);
-	if (n < 0)
-		die("read metadata: %s", strerror(errno));
-	close(in);
+	write_all(out, text, len, path);
 	close(out);
+	free(text);
 }
 
 static double now_s(void)
@@ -319,10 +304,10 @@ int main(int argc, char **argv)
 	char **cmd = NULL;
 	pid_t child = -1;
 	int child_status = 0, go[2];
-	struct vigil_stats st;
-	struct vigil_cpu_stats cs[MAX_CPUS];
+	static struct vigil_cpu_stats cs[MAX_CPUS];
 	unsigned long long tw = 0, td = 0, tsaved = 0, tdropped = 0;
-	size_t maplen;
+	unsigned long long tbig = 0, tfull = 0, tnested = 0;
+	unsigned int bad_cpu = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -386,11 +371,11 @@ int main(int argc, char **argv)
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST)
 		die("mkdir %s: %s", outdir, strerror(errno));
 
-	ctl = open(VIGIL_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
+	dev = vigil_dev_open();
+	if (!dev)
 		die("open %s: %s (is vigil.ko loaded?)", VIGIL_DEV_PATH,
 		    strerror(errno));
-	if (ioctl(ctl, VIGIL_IOC_CONFIGURE, &cfg) < 0)
+	if (vigil_dev_configure(dev, &cfg) < 0)
 		die("configure (mode %u, subbuf-size %u, n-subbufs %u, switch-ms %u): %s%s",
 		    cfg.mode, cfg.subbuf_size, cfg.n_subbufs,
 		    cfg.switch_interval_ms, strerror(errno),
@@ -419,27 +404,16 @@ int main(int argc, char **argv)
 	if (xtgids)
 		set_filter(VIGIL_FILTER_EXCLUDE_TGID, xtgids, "--exclude-tgid");
 
-	memset(&st, 0, sizeof(st));
-	st.ncpus = MAX_CPUS;
-	st.buf = (uintptr_t)cs;
-	xioctl(VIGIL_IOC_STATS, &st, "STATS");
-	ncpus = st.ncpus < MAX_CPUS ? st.ncpus : MAX_CPUS;
-	maplen = (size_t)cfg.subbuf_size * cfg.n_subbufs;
+	ncpus = dev->ncpus < MAX_CPUS ? dev->ncpus : MAX_CPUS;
+	if (vigil_dev_map(dev, &bad_cpu) < 0)
+		die("buffer of cpu %u (VIGIL_IOC_BUFFER_FD + mmap of %zu bytes): %s",
+		    bad_cpu, dev->map_size, strerror(errno));
 	for (i = 0; i < (int)ncpus; i++) {
 		char path[4096];
 		struct cpu_out *c = &cpus[i];
 
-		snprintf(path, sizeof(path), VIGIL_DEBUGFS_DIR "/cpu%d", i);
-		c->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (c->fd < 0) {
-			if (errno == ENOENT)
-				continue;	/* CPU not possible/online */
-			die("open %s: %s", path, strerror(errno));
-		}
-		c->map = mmap(NULL, maplen, PROT_READ, MAP_SHARED, c->fd, 0);
-		if (c->map == MAP_FAILED)
-			die("mmap %s (%zu bytes): %s", path, maplen,
-			    strerror(errno));
+		if (!dev->cpus[i].map)
+			continue;	/* CPU not online at CONFIGURE */
 		snprintf(path, sizeof(path), "%s/stream_%d", outdir, i);
 		c->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			      0644);
@@ -471,7 +445,7 @@ int main(int argc, char **argv)
 		close(go[0]);
 	}
 
-	xioctl(VIGIL_IOC_START, NULL, "START");
+	check(vigil_dev_start(dev), "START");
 	t0 = now_s();
 	if (cmd) {
 		if (write(go[1], "g", 1) != 1)
@@ -499,12 +473,12 @@ int main(int argc, char **argv)
 	/* A command that exits right away: let the periodic switch pass. */
 
 	if (cfg.mode == VIGIL_MODE_FLIGHT) {
-		xioctl(VIGIL_IOC_PAUSE, NULL, "PAUSE");
+		check(vigil_dev_pause(dev), "PAUSE");
 		snapshot();
-		xioctl(VIGIL_IOC_RESUME, NULL, "RESUME");
-		xioctl(VIGIL_IOC_STOP, NULL, "STOP");
+		check(vigil_dev_resume(dev), "RESUME");
+		check(vigil_dev_stop(dev), "STOP");
 	} else {
-		xioctl(VIGIL_IOC_STOP, NULL, "STOP");
+		check(vigil_dev_stop(dev), "STOP");
 		/*
 		 * STOP flushed the last partial packets.  A buffer that was
 		 * full could not start a new packet, so events discarded at
@@ -513,41 +487,44 @@ int main(int argc, char **argv)
 		 * events_discarded total), draining after each.
 		 */
 		drain();
-		xioctl(VIGIL_IOC_FLUSH, NULL, "FLUSH");
+		check(vigil_dev_flush(dev), "FLUSH");
 		drain();
-		xioctl(VIGIL_IOC_FLUSH, NULL, "FLUSH");
+		check(vigil_dev_flush(dev), "FLUSH");
 		drain();
 	}
 	copy_metadata();
 
-	memset(&st, 0, sizeof(st));
-	st.ncpus = MAX_CPUS;
-	st.buf = (uintptr_t)cs;
-	xioctl(VIGIL_IOC_STATS, &st, "STATS");
+	check(vigil_dev_stats(dev, cs, MAX_CPUS, NULL, NULL), "STATS");
 	for (i = 0; i < (int)ncpus; i++) {
 		if (!cpus[i].present)
 			continue;
-		printf("cpu %d: written=%llu discarded=%llu produced=%llu consumed=%llu saved=%llu annotations_dropped=%llu\n",
+		printf("cpu %d: written=%llu discarded=%llu produced=%llu consumed=%llu saved=%llu annotations_dropped=%llu too_big=%llu full=%llu nested=%llu\n",
 		       i, (unsigned long long)cs[i].events_written,
 		       (unsigned long long)cs[i].events_discarded,
 		       (unsigned long long)cs[i].subbufs_produced,
 		       (unsigned long long)cs[i].subbufs_consumed,
 		       (unsigned long long)cpus[i].saved,
-		       (unsigned long long)cs[i].annotations_dropped);
+		       (unsigned long long)cs[i].annotations_dropped,
+		       (unsigned long long)cs[i].discarded_too_big,
+		       (unsigned long long)cs[i].discarded_full,
+		       (unsigned long long)cs[i].discarded_nested);
 		tw += cs[i].events_written;
 		td += cs[i].events_discarded;
 		tsaved += cpus[i].saved;
 		tdropped += cs[i].annotations_dropped;
+		tbig += cs[i].discarded_too_big;
+		tfull += cs[i].discarded_full;
+		tnested += cs[i].discarded_nested;
 		close(cpus[i].out);
 	}
-	printf("total: written=%llu discarded=%llu saved_packets=%llu annotations_dropped=%llu\n",
-	       tw, td, tsaved, tdropped);
+	printf("total: written=%llu discarded=%llu saved_packets=%llu annotations_dropped=%llu too_big=%llu full=%llu nested=%llu\n",
+	       tw, td, tsaved, tdropped, tbig, tfull, tnested);
 	if (cmd) {
 		if (WIFEXITED(child_status))
 			printf("command: exit %d\n", WEXITSTATUS(child_status));
 		else
 			printf("command: signal %d\n", WTERMSIG(child_status));
 	}
-	close(ctl);
+	vigil_dev_close(dev);
 	return 0;
 }

@@ -10,6 +10,13 @@
  * "--cycles N" it also starts and stops tracing N times in one session
  * and prints "cycles <ok> <failed>".  With "--exclude-filter" it only
  * runs the cases of VIGIL_FILTER_EXCLUDE_TGID (t/vm/17-kmod-exclude.t).
+ * With "--hold-buffer SECS" it gets CPU 0's buffer fd, maps it, ends
+ * the session, prints "holding", keeps the fd and mapping SECS seconds
+ * (t/vm/10 tries rmmod meanwhile), then checks the mapping still reads
+ * the first packet's magic ("held magic ok").  With "--stop-packets"
+ * it runs START, 20 getppid calls on CPU 0, STOP without periodic
+ * switches and prints, per CPU with a buffer, "stop cpu N packets P
+ * empty E" (t/vm/19: STOP finishes each buffer once).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +29,8 @@
 #include <sched.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 
 #include "vigil_abi.h"
@@ -38,6 +47,7 @@ static const char *ename(int e)
 	case ENOTTY: return "ENOTTY";
 	case EPERM: return "EPERM";
 	case EACCES: return "EACCES";
+	case EBADF: return "EBADF";
 	case EAGAIN: return "EAGAIN";
 	case EMSGSIZE: return "EMSGSIZE";
 	case ENOTCONN: return "ENOTCONN";
@@ -138,6 +148,253 @@ static int exclude_filter_cases(void)
 	return 0;
 }
 
+/* The buffer fd and its mapping outlive the session that made them. */
+static int hold_buffer(int secs)
+{
+	struct vigil_config c = good_cfg();
+	struct vigil_buffer_req b;
+	struct vigil_event_req e = ev("raw_syscalls:sys_enter", 1);
+	size_t len = (size_t)c.subbuf_size * c.n_subbufs;
+	const unsigned char *m;
+	uint32_t magic;
+	int fd, bfd;
+
+	fd = open(VIGIL_DEV_PATH, O_RDWR);
+	if (fd < 0 || ioctl(fd, VIGIL_IOC_CONFIGURE, &c) < 0 ||
+	    ioctl(fd, VIGIL_IOC_EVENT, &e) < 0 ||
+	    ioctl(fd, VIGIL_IOC_START, 0) < 0 ||
+	    ioctl(fd, VIGIL_IOC_STOP, 0) < 0) {
+		perror("hold-buffer: session");
+		return 1;
+	}
+	memset(&b, 0, sizeof(b));
+	bfd = ioctl(fd, VIGIL_IOC_BUFFER_FD, &b);
+	m = bfd < 0 ? MAP_FAILED : mmap(NULL, len, PROT_READ, MAP_SHARED, bfd, 0);
+	if (m == MAP_FAILED) {
+		perror("hold-buffer: BUFFER_FD + mmap");
+		return 1;
+	}
+	close(fd);		/* the session ends, the buffer stays */
+	printf("holding\n");
+	fflush(stdout);
+	sleep(secs);
+	memcpy(&magic, m, sizeof(magic));
+	printf("held magic %s\n", magic == VIGIL_CTF_MAGIC ? "ok" : "bad");
+	close(bfd);
+	munmap((void *)m, len);
+	return 0;
+}
+
+/* How many packets one START/STOP produces per CPU, and how many empty. */
+static int stop_packets(void)
+{
+	struct vigil_config c = good_cfg();
+	struct vigil_event_req e = ev("raw_syscalls:sys_enter", 1);
+	size_t len = (size_t)c.subbuf_size * c.n_subbufs;
+	struct vigil_stats st;
+	struct vigil_cpu_stats cs[64];
+	cpu_set_t set;
+	unsigned int cpu;
+	int fd, i;
+
+	c.switch_interval_ms = 0;
+	fd = open(VIGIL_DEV_PATH, O_RDWR);
+	if (fd < 0 || ioctl(fd, VIGIL_IOC_CONFIGURE, &c) < 0 ||
+	    ioctl(fd, VIGIL_IOC_EVENT, &e) < 0) {
+		perror("stop-packets: session");
+		return 1;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (ioctl(fd, VIGIL_IOC_START, 0) < 0) {
+		perror("stop-packets: START");
+		return 1;
+	}
+	for (i = 0; i < 20; i++)	/* well under one 4 KiB packet */
+		syscall(SYS_getppid);
+	if (ioctl(fd, VIGIL_IOC_STOP, 0) < 0) {
+		perror("stop-packets: STOP");
+		return 1;
+	}
+	memset(&st, 0, sizeof(st));
+	st.ncpus = 64;
+	st.buf = (uintptr_t)cs;
+	if (ioctl(fd, VIGIL_IOC_STATS, &st) < 0) {
+		perror("stop-packets: STATS");
+		return 1;
+	}
+	for (cpu = 0; cpu < st.ncpus && cpu < 64; cpu++) {
+		struct vigil_buffer_req b = { .cpu = cpu };
+		struct vigil_cpu_pos pos = { .cpu = cpu };
+		const unsigned char *m;
+		uint64_t seq, empty = 0;
+		int bfd = ioctl(fd, VIGIL_IOC_BUFFER_FD, &b);
+
+		if (bfd < 0)
+			continue;
+		m = mmap(NULL, len, PROT_READ, MAP_SHARED, bfd, 0);
+		if (m == MAP_FAILED || ioctl(fd, VIGIL_IOC_GET_POS, &pos) < 0) {
+			perror("stop-packets: mmap/GET_POS");
+			return 1;
+		}
+		for (seq = pos.consumed; seq < pos.produced; seq++) {
+			struct vigil_packet_context x;
+
+			memcpy(&x, m + (seq % c.n_subbufs) * c.subbuf_size +
+			       sizeof(struct vigil_packet_header), sizeof(x));
+			if (x.content_size == VIGIL_PACKET_HDR_SIZE * 8)
+				empty++;
+		}
+		printf("stop cpu %u packets %llu empty %llu written %llu\n", cpu,
+		       (unsigned long long)(pos.produced - pos.consumed),
+		       (unsigned long long)empty,
+		       (unsigned long long)cs[cpu].events_written);
+		munmap((void *)m, len);
+		close(bfd);
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The buffer and metadata fds: validation, what they allow (mmap
+ * read-only, poll) and refuse (read, splice, writable mappings), and a
+ * buffer fd with its mapping outliving its session.  fd owns a
+ * configured session (normal mode, 4 x 4 KiB) that has run; fd2 is
+ * another fd.
+ */
+static void buffer_fd_cases(int fd, int fd2)
+{
+	struct vigil_config c = good_cfg();
+	size_t len = (size_t)c.subbuf_size * c.n_subbufs;
+	struct vigil_buffer_req b;
+	struct pollfd pfd;
+	const unsigned char *m;
+	unsigned char byte;
+	char text[32];
+	int bfd, mfd, pipefd[2], pr, cpu = sched_getcpu();
+	uint32_t magic;
+	void *w;
+
+	memset(&b, 0, sizeof(b));
+	b.cpu = 9999;
+	report("bufferfd_bad_cpu", ioctl(fd, VIGIL_IOC_BUFFER_FD, &b));
+	b.cpu = cpu; b.flags = 1;
+	report("bufferfd_flags", ioctl(fd, VIGIL_IOC_BUFFER_FD, &b));
+	b.flags = 0; b.reserved = 1;
+	report("bufferfd_reserved", ioctl(fd, VIGIL_IOC_BUFFER_FD, &b));
+	b.reserved = 0;
+	report("bufferfd_bad_pointer", ioctl(fd, VIGIL_IOC_BUFFER_FD, (void *)16));
+	report("bufferfd_other_fd", ioctl(fd2, VIGIL_IOC_BUFFER_FD, &b));
+	bfd = ioctl(fd, VIGIL_IOC_BUFFER_FD, &b);
+	report("bufferfd_good", bfd);
+	printf("bufferfd_cloexec %s\n",
+	       (fcntl(bfd, F_GETFD) & FD_CLOEXEC) ? "yes" : "no");
+
+	/* only mmap and poll: read and splice would bypass CONSUME */
+	report("buffer_read", read(bfd, &byte, 1));
+	if (pipe(pipefd) == 0) {
+		report("buffer_splice", splice(bfd, NULL, pipefd[1], NULL, 1, 0));
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	report("buffer_write", write(bfd, "x", 1));
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
+	report("buffer_mmap_shared_write", w == MAP_FAILED ? -1 : 0);
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, bfd, 0);
+	report("buffer_mmap_private_write", w == MAP_FAILED ? -1 : 0);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, bfd, 0);
+	report("buffer_mmap_read", m == MAP_FAILED ? -1 : 0);
+	report("buffer_mprotect_write",
+	       m == MAP_FAILED ? 0 : mprotect((void *)m, len, PROT_READ | PROT_WRITE));
+
+	/* a finished, unconsumed sub-buffer makes the buffer fd readable */
+	IOC("bufferfd_flush", fd, VIGIL_IOC_FLUSH, 0);
+	pfd.fd = bfd;
+	pfd.events = POLLIN;
+	pr = poll(&pfd, 1, 2000);
+	printf("poll_after_flush %s\n", pr == 1 && (pfd.revents & POLLIN) ? "POLLIN" : "none");
+
+	/* metadata: from any fd, the TSDL text generated at the ioctl */
+	mfd = ioctl(fd2, VIGIL_IOC_METADATA_FD, 0);
+	report("metadatafd_other_fd", mfd);
+	memset(text, 0, sizeof(text));
+	printf("metadata_text %s\n",
+	       mfd >= 0 && read(mfd, text, 13) == 13 && !strcmp(text, "/* CTF 1.8 */") ?
+	       "CTF" : "bad");
+	report("metadata_write", write(mfd, "x", 1));
+	report("metadata_lseek0", lseek(mfd, 0, SEEK_SET));
+	if (mfd >= 0)
+		close(mfd);
+
+	/* the session ends (owner closed, another fd configures): the
+	 * mapping still reads the packets, poll says the buffer is out of
+	 * service */
+	close(fd);
+	c = good_cfg();
+	IOC("cfg_after_owner_closed", fd2, VIGIL_IOC_CONFIGURE, &c);
+	if (m != MAP_FAILED) {
+		memcpy(&magic, m, sizeof(magic));
+		printf("mapping_after_session %s\n",
+		       magic == VIGIL_CTF_MAGIC ? "magic" : "bad");
+	}
+	pfd.fd = bfd;
+	pfd.events = POLLIN;
+	pr = poll(&pfd, 1, 0);
+	printf("poll_after_session %s\n",
+	       pr == 1 && (pfd.revents & POLLERR) ? "POLLERR" : "other");
+	close(bfd);
+	if (m != MAP_FAILED)
+		munmap((void *)m, len);
+}
+
+/*
+ * CONSUME in a flight-mode session whose producer ran more than
+ * n_subbufs ahead: a step larger than n_subbufs is refused (relay
+ * would ignore it), one of n_subbufs is taken; a total below the
+ * consumed one is refused.  fd owns nothing yet.
+ */
+static void consume_cases(int fd)
+{
+	struct vigil_config c = good_cfg();
+	struct vigil_event_req e = ev("raw_syscalls:sys_enter", 1);
+	struct vigil_cpu_pos pos;
+	cpu_set_t set;
+	int i, j;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	c.mode = VIGIL_MODE_FLIGHT;
+	c.switch_interval_ms = 0;
+	IOC("flight_cfg", fd, VIGIL_IOC_CONFIGURE, &c);
+	ioctl(fd, VIGIL_IOC_EVENT, &e);
+	IOC("flight_start", fd, VIGIL_IOC_START, 0);
+	for (i = 0; i < 3 * (int)c.n_subbufs; i++) {
+		for (j = 0; j < 5; j++)
+			syscall(SYS_getppid);
+		ioctl(fd, VIGIL_IOC_FLUSH, 0);
+	}
+	memset(&pos, 0, sizeof(pos));
+	ioctl(fd, VIGIL_IOC_GET_POS, &pos);
+	printf("flight_produced_ahead %s\n",
+	       pos.produced - pos.consumed > c.n_subbufs ? "yes" : "no");
+	pos.consumed = pos.produced;
+	IOC("consume_more_than_n_subbufs", fd, VIGIL_IOC_CONSUME, &pos);
+	memset(&pos, 0, sizeof(pos));
+	ioctl(fd, VIGIL_IOC_GET_POS, &pos);
+	pos.consumed += c.n_subbufs;
+	IOC("consume_n_subbufs", fd, VIGIL_IOC_CONSUME, &pos);
+	pos.consumed -= 1;
+	IOC("consume_below_consumed", fd, VIGIL_IOC_CONSUME, &pos);
+	IOC("flight_stop", fd, VIGIL_IOC_STOP, 0);
+	CPU_ZERO(&set);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int main(int argc, char **argv)
 {
 	int fd, fd2, afd, i, cycles = 0, ok = 0, bad = 0;
@@ -155,6 +412,10 @@ int main(int argc, char **argv)
 		cycles = atoi(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "--exclude-filter"))
 		return exclude_filter_cases();
+	if (argc == 3 && !strcmp(argv[1], "--hold-buffer"))
+		return hold_buffer(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "--stop-packets"))
+		return stop_packets();
 
 	fd = open(VIGIL_DEV_PATH, O_RDWR);
 	fd2 = open(VIGIL_DEV_PATH, O_RDWR);
@@ -308,19 +569,6 @@ int main(int argc, char **argv)
 	IOC("pause_twice", fd, VIGIL_IOC_PAUSE, 0);
 	IOC("resume_good", fd, VIGIL_IOC_RESUME, 0);
 	IOC("flush_good", fd, VIGIL_IOC_FLUSH, 0);
-	{
-		/* a finished, unconsumed sub-buffer makes cpuN readable */
-		struct pollfd pfd;
-		char path[64];
-		int pr;
-
-		snprintf(path, sizeof(path), VIGIL_DEBUGFS_DIR "/cpu%d", sched_getcpu());
-		pfd.fd = open(path, O_RDONLY);
-		pfd.events = POLLIN;
-		pr = poll(&pfd, 1, 2000);
-		printf("poll_after_flush %s\n", pr == 1 && (pfd.revents & POLLIN) ? "POLLIN" : "none");
-		close(pfd.fd);
-	}
 	memset(big, 'a', sizeof(big));
 	report("annotate_too_long", write(afd, big, 257));
 	report("annotate_256", write(afd, big, 256));
@@ -341,10 +589,12 @@ int main(int argc, char **argv)
 	if (cycles)
 		printf("cycles %d %d\n", ok, bad);
 
-	/* closing the owner frees the session: the other fd may configure */
-	close(fd);
-	c = good_cfg();
-	IOC("cfg_after_owner_closed", fd2, VIGIL_IOC_CONFIGURE, &c);
+	/* buffer fds; then closing the owner ends the session and the
+	 * other fd may configure */
+	buffer_fd_cases(fd, fd2);
+	close(fd2);
+	fd2 = open(VIGIL_DEV_PATH, O_RDWR);
+	consume_cases(fd2);
 	close(fd2);
 	close(afd);
 	return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # vigil.ko lifecycle: loads and unloads many times; tracing starts and
 # stops many times (normal and flight mode, with and without kprobes);
-# the module cannot be unloaded while /dev/vigil or a relay file is open
+# the module cannot be unloaded while /dev/vigil or a buffer fd is open
 # and unloads cleanly afterwards; a CPU going offline and online during
 # tracing is handled.  The guest kernel log must stay free of warnings
 # (vm-run fails the run otherwise).
@@ -29,7 +29,7 @@ my $cmd = <<"EOS";
 n=0; i=0
 while [ \$i -lt 20 ]; do
 	i=\$((i+1))
-	rmmod vigil && insmod $ko && [ -c /dev/vigil ] && [ -c /dev/vigil_annotate ] && [ -r /sys/kernel/debug/vigil/metadata ] && n=\$((n+1))
+	rmmod vigil && insmod $ko && [ -c /dev/vigil ] && [ -c /dev/vigil_annotate ] && [ ! -e /sys/kernel/debug/vigil ] && n=\$((n+1))
 done
 echo "reloads ok=\$n"
 
@@ -52,15 +52,14 @@ exec 3>&-
 rmmod vigil && echo "rmmod after close: unloaded"
 insmod $ko
 
-# a relay file kept open after the session ended pins the module
-$cap -o $dir/pin --duration 1 --events sched:sched_switch > /dev/null 2>&1 &
-cpid=\$!
-sleep 0.5
-exec 4< /sys/kernel/debug/vigil/cpu0
-wait \$cpid
-rmmod vigil 2>/dev/null && echo "rmmod with cpu0 open: unloaded" || echo "rmmod with cpu0 open: refused"
-exec 4<&-
-rmmod vigil && echo "rmmod after cpu0 closed: unloaded"
+# a buffer fd (and its mapping) kept after the session ended pins the module
+$root/kmod/tools/vigil-ioctl-check --hold-buffer 3 > $dir/hold.out 2>&1 &
+hpid=\$!
+i=0; while [ \$i -lt 50 ] && ! grep -q holding $dir/hold.out; do sleep 0.1; i=\$((i+1)); done
+rmmod vigil 2>/dev/null && echo "rmmod with a buffer fd open: unloaded" || echo "rmmod with a buffer fd open: refused"
+wait \$hpid
+cat $dir/hold.out
+rmmod vigil && echo "rmmod after the buffer fd closed: unloaded"
 insmod $ko
 
 # CPU hotplug while tracing
@@ -76,7 +75,7 @@ my $r = vm_run(cmd => $cmd, timeout => 900, rw_share => $dir);
 is($r->{exit}, 0, 'the whole lifecycle ran in the VM; the final unload succeeded and the kernel log is clean')
     or diag($r->{output});
 my $o = $r->{output};
-like($o, qr/^reloads ok=20$/m, 'unload + load 20 times, each time recreating /dev/vigil, /dev/vigil_annotate and the metadata file');
+like($o, qr/^reloads ok=20$/m, 'unload + load 20 times, each time recreating /dev/vigil and /dev/vigil_annotate (and no debugfs directory)');
 like($o, qr/^captures ok=12$/m, '12 capture sessions (start/stop), normal and flight mode, with kprobes added and removed, all succeed');
 SKIP: {
     skip 'babeltrace2 not installed', 1 unless $bt;
@@ -84,8 +83,9 @@ SKIP: {
 }
 like($o, qr/^rmmod with \/dev\/vigil open: refused$/m, 'the module cannot be unloaded while /dev/vigil is open');
 like($o, qr/^rmmod after close: unloaded$/m, 'it unloads once /dev/vigil is closed');
-like($o, qr/^rmmod with cpu0 open: refused$/m, 'an open relay file (after its session ended) keeps the module loaded');
-like($o, qr/^rmmod after cpu0 closed: unloaded$/m, 'it unloads once the relay file is closed');
+like($o, qr/^rmmod with a buffer fd open: refused$/m, 'an open, mapped buffer fd (after its session ended) keeps the module loaded');
+like($o, qr/^held magic ok$/m, 'the mapping still reads the packet after the session ended');
+like($o, qr/^rmmod after the buffer fd closed: unloaded$/m, 'it unloads once the buffer fd is closed and unmapped');
 like($o, qr/^cpu1 offline 0$/m, 'cpu1 went offline during tracing');
 like($o, qr/^cpu1 online 0$/m, 'cpu1 came back online during tracing');
 like($o, qr/^hotplug capture exit 0$/m, 'the capture across the CPU hotplug succeeds');

@@ -2,7 +2,9 @@
 # /dev/vigil validates every ioctl argument (-EINVAL, -EFAULT, -EBUSY for
 # the wrong state or another fd, -ENOENT, -ENOTTY), /dev/vigil_annotate
 # bounds its writes, and one session can start and stop tracing many
-# times; all with a clean kernel log (vm-run fails on any warning).
+# times; the buffer fds allow only a read-only mapping and poll and
+# outlive their session; CONSUME refuses steps it cannot take; all
+# with a clean kernel log (vm-run fails on any warning).
 use strict;
 use warnings;
 use FindBin;
@@ -90,7 +92,30 @@ my @expect = (
     [annotate_256            => 0      => 'an annotation of exactly 256 bytes is accepted'],
     [annotate_bad_pointer    => EFAULT => 'an annotation from an unmapped buffer is -EFAULT'],
     [stop_good               => 0      => 'STOP while running succeeds'],
+    [bufferfd_bad_cpu        => EINVAL => 'BUFFER_FD rejects a CPU number beyond nr_cpu_ids'],
+    [bufferfd_flags          => EINVAL => 'BUFFER_FD rejects unknown flags'],
+    [bufferfd_reserved       => EINVAL => 'BUFFER_FD rejects non-zero reserved'],
+    [bufferfd_bad_pointer    => EFAULT => 'BUFFER_FD with an unmapped argument is -EFAULT'],
+    [bufferfd_other_fd       => EBUSY  => 'another fd cannot take the owner\'s buffers'],
+    [bufferfd_good           => 0      => 'BUFFER_FD hands out this CPU\'s buffer as a file descriptor'],
+    [buffer_read             => EINVAL => 'the buffer fd has no read(): packets are read from the mapping between GET_POS and CONSUME only'],
+    [buffer_splice           => EINVAL => 'the buffer fd has no splice_read() either'],
+    [buffer_write            => EBADF  => 'the buffer fd is read-only'],
+    [buffer_mmap_shared_write  => EACCES => 'a shared writable mapping of the buffer is refused'],
+    [buffer_mmap_private_write => EPERM  => 'a private writable mapping of the buffer is refused'],
+    [buffer_mmap_read        => 0      => 'the buffer maps read-only'],
+    [buffer_mprotect_write   => EACCES => 'the read-only mapping cannot be made writable'],
+    [bufferfd_flush          => 0      => 'FLUSH on a configured, stopped session succeeds'],
+    [metadatafd_other_fd     => 0      => 'METADATA_FD works from any fd'],
+    [metadata_write          => EBADF  => 'the metadata fd is read-only'],
+    [metadata_lseek0         => 0      => 'the metadata fd can be rewound'],
     [cfg_after_owner_closed  => 0      => 'closing the owner fd ends the session: another fd may configure'],
+    [flight_cfg              => 0      => 'a flight-mode session is configured'],
+    [flight_start            => 0      => 'and started'],
+    [consume_more_than_n_subbufs => EINVAL => 'CONSUME by more than n_subbufs at once is -EINVAL, not silently ignored'],
+    [consume_n_subbufs       => 0      => 'CONSUME by n_subbufs is taken'],
+    [consume_below_consumed  => EINVAL => 'CONSUME below the consumed count is -EINVAL'],
+    [flight_stop             => 0      => 'the flight-mode session stops'],
 );
 for my $e (@expect) {
     my ($case, $want, $name) = @$e;
@@ -102,10 +127,15 @@ like($r->{output}, qr/^kprobe_id 1024$/m, 'the first kprobe gets id VIGIL_KPROBE
 like($r->{output}, qr/^kprobe_id_after_del 1025$/m, 'a deleted kprobe\'s id is not reused in the same buffers');
 my ($pd) = $r->{output} =~ /^pause_discarded_delta (\d+)$/m;
 ok(defined $pd && $pd >= 100, 'while paused, 100 getppid entries are counted as discarded (' . ($pd // 'none') . ')');
-like($r->{output}, qr/^poll_after_flush POLLIN$/m, 'after FLUSH the CPU\'s relay file polls readable');
+like($r->{output}, qr/^poll_after_flush POLLIN$/m, 'after FLUSH the CPU\'s buffer fd polls readable');
+like($r->{output}, qr/^bufferfd_cloexec yes$/m, 'the buffer fd is close-on-exec');
+like($r->{output}, qr/^metadata_text CTF$/m, 'the metadata fd reads the TSDL text');
+like($r->{output}, qr/^mapping_after_session magic$/m, 'a mapping made before the session ended still reads its packets');
+like($r->{output}, qr/^poll_after_session POLLERR$/m, 'the buffer fd of an ended session polls POLLERR');
+like($r->{output}, qr/^flight_produced_ahead yes$/m, 'in flight mode the producer ran more than n_subbufs ahead of the consumer');
 like($r->{output}, qr/^cycles 100 0$/m, '100 START/STOP cycles in one session all succeed');
 # -EINVAL is explained in the kernel log, naming the field and value
-for my $msg ('CONFIGURE: abi_version 99, this module speaks 1',
+for my $msg ('CONFIGURE: abi_version 99, this module speaks 2',
              'CONFIGURE: subbuf_size 12288 is not a power of 2 in 4096..67108864',
              'CONFIGURE: n_subbufs 5000 is not in 2..4096',
              'CONFIGURE: reserved[3] is not zero',
@@ -113,6 +143,8 @@ for my $msg ('CONFIGURE: abi_version 99, this module speaks 1',
              'FILTER: ids[0] = 100000 is out of range (syscall numbers 0..NR_syscalls-1)',
              'FILTER: ids[0] = -5 is out of range (ids are >= 0)',
              'GET_POS: cpu 9999 has no buffer',
+             'BUFFER_FD: cpu 9999 is not a possible CPU',
+             'BUFFER_FD: flags 0x1 and reserved 0 must be zero',
              'kprobe nosuch: unknown symbol vigil_no_such_symbol_xyz') {
     like($r->{kernel_log}, qr/vigil: \Q$msg\E/, "the kernel log explains: $msg");
 }
