@@ -10,6 +10,7 @@
 #include <linux/version.h>
 #include <linux/fs.h>
 #include <linux/rcupdate.h>
+#include <linux/mm.h>
 
 /*
  * A reference to the file in the RCU-protected pointer *@fp, or NULL if
@@ -28,6 +29,18 @@ static inline struct file *vigil_get_file_rcu(struct file __rcu **fp)
 	if (f && !get_file_rcu(f))
 		f = NULL;
 	return f;
+#endif
+}
+
+/* Clear @flags of a VMA being set up (mmap); since 6.3 vm_flags is
+ * changed only through the vm_flags_*() helpers. */
+static inline void vigil_vm_flags_clear(struct vm_area_struct *vma,
+					vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
 #endif
 }
 

@@ -34,7 +34,6 @@
 #include <linux/file.h>
 #include <linux/anon_inodes.h>
 #include <linux/mm.h>
-#include <linux/version.h>
 #include <linux/relay.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpu.h>
@@ -43,6 +42,7 @@
 #include <linux/timekeeping.h>
 
 #include "vigil_internal.h"
+#include "vigil_compat.h"
 
 static int vigil_subbuf_start(struct rchan_buf *buf, void *subbuf,
 			      void *prev_subbuf, size_t prev_padding)
@@ -381,11 +381,7 @@ static int vigil_buf_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_clear(vma, VM_MAYWRITE);
-#else
-	vma->vm_flags &= ~VM_MAYWRITE;
-#endif
+	vigil_vm_flags_clear(vma, VM_MAYWRITE);
 	return relay_file_operations.mmap(file, vma);
 }
 

@@ -102,9 +102,30 @@ char *vgd_status_text(const VgdStatusView *d)
 			       G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT " %14"
 			       G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT "\n",
 			       "all", tot[0], tot[1], tot[2], tot[3], tot[4]);
-	if (d->live)
+	if (d->live) {
+		guint64 big = 0, full = 0, nested = 0, paused;
+
+		for (guint i = 0; i < d->n_cpus; i++) {
+			const VgdLiveCpuStats *ls = vgd_live_cpu_stats(d->live, i);
+
+			if (!ls)
+				continue;
+			big += ls->k_discarded_too_big;
+			full += ls->k_discarded_full;
+			nested += ls->k_discarded_nested;
+		}
+		/* the kernel counts three causes; the rest of its total
+		 * came while paused (flight snapshots) */
+		paused = tot[1] - MIN(tot[1], big + full + nested);
+		g_string_append_printf(s, "discarded by the kernel: too big %"
+				       G_GUINT64_FORMAT ", buffer full %"
+				       G_GUINT64_FORMAT ", nested %"
+				       G_GUINT64_FORMAT ", paused %"
+				       G_GUINT64_FORMAT "\n", big, full, nested,
+				       paused);
 		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
 				       "\n", self);
+	}
 	g_string_append_printf(s, "handler errors: %" G_GUINT64_FORMAT "\n",
 			       ps.errors);
 	g_string_append_printf(s, "events unhandled: %" G_GUINT64_FORMAT "\n",

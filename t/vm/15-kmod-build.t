@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 # The kernel module builds without a single warning with W=1 (extra gcc
 # warnings) and with C=1 (sparse), and the user-space tools build with
-# -Wall -Wextra -Werror.  Built in a copy of kmod/ so the tree's own
-# build (used by the VM tests) is left alone.  No VM needed.
+# -Wall -Wextra -Werror (with the device API they share with vigild,
+# daemon/dev/).  Built in a copy of kmod/ and daemon/dev/ so the tree's
+# own build (used by the VM tests) is left alone.  No VM needed.
 use strict;
 use warnings;
 use FindBin;
@@ -27,6 +28,9 @@ for my $f (glob("$root/kmod/*.[ch]"), "$root/kmod/Kbuild", "$root/kmod/Makefile"
 }
 copy($_, "$tmp/kmod/tools/") or die for glob("$root/kmod/tools/*.c");
 copy($_, "$tmp/t/tools/") or die for glob("$root/t/tools/*.c");
+mkdir "$tmp/daemon" or die;
+mkdir "$tmp/daemon/dev" or die;
+copy($_, "$tmp/daemon/dev/") or die for glob("$root/daemon/dev/*.[ch]"), "$root/daemon/dev/Makefile";
 
 sub build {
     my (@args) = @_;

@@ -5,9 +5,9 @@
 # discarded "too big", instead of making relay finish the current
 # packet and start a new one for a record it then drops.  The issue's
 # reproduction, in the VM: flight mode, 16 x 4 KiB sub-buffers, an
-# annotation, then 20 openat() of such a path: the snapshot has no empty
-# packet, the annotation written before is still in it, and exactly 20
-# events are counted as too big.  Discards by cause add up to the total.
+# annotation, then 20 openat() of such a path, all on CPU 1: the
+# snapshot has no empty packet, the annotation written before is still
+# in it, and exactly 20 events are counted as too big.  Discards by cause add up to the total.
 use strict;
 use warnings;
 use FindBin;
@@ -30,7 +30,7 @@ my $long = join('', map { '/' . ('d' x 199) } 1 .. 19) . '/' . ('f' x 149);
 is(length $long, 3950, 'the path is 3950 bytes long');
 
 my $cmd = <<"EOS";
-$cap -o $dir/fl --mode flight --subbuf-size 4096 --n-subbufs 16 --events raw_syscalls:sys_enter,vigil:annotation -- sh -c 'echo vigil-early-marker > /dev/vigil_annotate && exec $wl 0 20 $long' > $dir/fl.out 2>&1; echo "capture \$?"
+$cap -o $dir/fl --mode flight --subbuf-size 4096 --n-subbufs 16 --events raw_syscalls:sys_enter,vigil:annotation -- taskset -c 1 sh -c 'echo vigil-early-marker > /dev/vigil_annotate && exec $wl 0 20 $long' > $dir/fl.out 2>&1; echo "capture \$?"
 EOS
 my $r = vm_run(cmd => $cmd, timeout => 600, rw_share => $dir);
 is($r->{exit}, 0, 'the VM run finished cleanly (module unloaded, no kernel warnings)')

@@ -56,9 +56,11 @@ S=$share
 mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
 echo integrity > /sys/kernel/security/lockdown; echo "lockdown \$?" >>\$S/rc
 cat /sys/kernel/security/lockdown >\$S/lockdown.txt
-# what lockdown refuses: a debugfs file with mmap (tracing's per-CPU
-# raw buffers are such files)
-cat /sys/kernel/debug/tracing/per_cpu/cpu0/trace_pipe_raw >/dev/null 2>\$S/debugfs.err; echo "debugfs \$?" >>\$S/rc
+# what lockdown refuses: opening a debugfs file that is writable or
+# has mmap or ioctl (vigil's old per-CPU buffer files were such files)
+F=\$(find /sys/kernel/debug -maxdepth 1 -type f -perm -u+w | head -n 1)
+echo "\$F" >\$S/debugfs.file
+timeout 5 cat "\$F" >/dev/null 2>\$S/debugfs.err; echo "debugfs \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml -s \$S/count.pl --events raw_syscalls:sys_exit,sched:sched_process_fork,sched:sched_process_exit -- $nr_getppid >\$S/out 2>\$S/err &
 V=\$!
 i=0
@@ -75,7 +77,8 @@ is($r->{exit}, 0, 'the VM run finished cleanly (module unloaded, no kernel warni
 my %rc = (slurp("$share/rc") // '') =~ /^(\S+) (\d+)$/mg;
 is($rc{lockdown}, 0, 'lockdown raised');
 like(slurp("$share/lockdown.txt") // '', qr/\[integrity\]/, 'the kernel is in lockdown (integrity)');
-isnt($rc{debugfs}, 0, 'debugfs refuses a mappable file under lockdown')
+like(slurp("$share/debugfs.err") // '', qr/Operation not permitted/,
+     'debugfs refuses a writable file under lockdown (' . (slurp("$share/debugfs.file") // '') =~ s/\s+//r . ')')
     or diag(slurp("$share/debugfs.err"));
 is($rc{vigild}, 0, 'vigild ran and stopped cleanly under lockdown') or diag(slurp("$share/err"));
 is($rc{status}, 0, 'vigilctl status answered while tracing');
@@ -87,4 +90,7 @@ for my $pid (sort keys %want) {
         or diag(slurp("$share/err"));
 }
 unlike(slurp("$share/err") // '', qr{/sys/kernel/debug}, 'vigild never touched debugfs');
+like(slurp("$share/status.txt") // '',
+     qr/^discarded by the kernel: too big 0, buffer full \d+, nested \d+, paused 0$/m,
+     'vigilctl status shows the kernel\'s discards by cause') or diag(slurp("$share/status.txt"));
 done_testing;
