@@ -99,12 +99,11 @@ static int vigil_subbuf_start(struct rchan_buf *buf, void *subbuf,
 /*
  * No files: relay calls this with a NULL name only to learn whether the
  * channel is global (it is not), and does not use the returned pointer
- * (buf->dentry stays NULL).  But relay_open_buf() in 6.1 and other
- * kernels before the upstream fix of 2024 ("relay: avoid
- * relay_open_buf inproperly fails in buffer-only mode") fails the
- * buffer when the pointer IS_ERR_OR_NULL; later kernels ignore it.  So
- * return a token that is neither NULL nor an error; nothing
- * dereferences it.
+ * (buf->dentry stays NULL).  But relay_open_buf() in 6.1 and the
+ * other kernels before an upstream fix of 2024 fails the buffer when
+ * that pointer IS_ERR_OR_NULL (buffer-only mode was broken); later
+ * kernels ignore it.  So return a token that is neither NULL nor an
+ * error; nothing dereferences it.
  */
 static char vigil_no_dentry;
 
