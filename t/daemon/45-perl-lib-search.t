@@ -77,7 +77,8 @@ SKIP: {
     my @objs = ((map { m{([^/]+)\.c$} ? "$obj/$1.o" : () } glob("$root/daemon/vigild/*.c")),
                 grep { !m{/embed\.o$} } glob("$root/daemon/build/perl-embed/*.o"));
     my $ld = "cc -o $dir/vigild $dir/embed.o @objs $root/daemon/build/Vigil_xs.o "
-           . "$root/daemon/build/perl/vg_aggr.o $root/daemon/build/libvigilcore.a $libs $ldopts -lm";
+           . "$root/daemon/build/perl/vg_aggr.o $root/daemon/build/libvigilcore.a "
+           . "$root/daemon/build/dev/libvigildev.a $libs $ldopts -lm";
     ($rc, $out, $err) = run_cmd(['sh', '-c', $ld], timeout => 300);
     is($rc, 0, '... and links') or diag $err;
 
