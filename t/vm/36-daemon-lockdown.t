@@ -7,11 +7,11 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../lib", "$FindBin::Bin/../daemon/lib";
+use lib "$FindBin::Bin/../lib";
 use File::Temp qw(tempdir);
 use Test::More;
 use VigilVM;
-use VigildTest qw(need_progs write_file slurp);
+use VigildRun qw(need_progs write_file slurp sh_waitsock);
 
 vm_skip_unless_available('vigild lockdown test');
 my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
@@ -61,10 +61,10 @@ cat /sys/kernel/security/lockdown >\$S/lockdown.txt
 F=\$(find /sys/kernel/debug -maxdepth 1 -type f -perm -u+w | head -n 1)
 echo "\$F" >\$S/debugfs.file
 timeout 5 cat "\$F" >/dev/null 2>\$S/debugfs.err; echo "debugfs \$?" >>\$S/rc
+@{[ sh_waitsock($sock) ]}
 $vigild -f -c \$S/vigil.yaml -s \$S/count.pl --events raw_syscalls:sys_exit,sched:sched_process_fork,sched:sched_process_exit -- $nr_getppid >\$S/out 2>\$S/err &
 V=\$!
-i=0
-while [ ! -S $sock ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done
+waitsock
 perl \$S/workload.pl >\$S/expected.txt
 sleep 1
 $vigilctl --socket $sock status >\$S/status.txt 2>&1; echo "status \$?" >>\$S/rc
