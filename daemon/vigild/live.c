@@ -53,6 +53,7 @@ struct VgdLive {
 	gpointer after_read_data;
 	gboolean running;
 	gboolean flight;
+	gboolean excludes_self;	/* vigil.ko leaves vigild's events out */
 
 	/* reader thread; lock guards queue, queued, stop and cpus[].st */
 	GThread *thread;
@@ -288,16 +289,26 @@ static gboolean set_filter(VgdLive *l, guint32 type, GArray *ids,
 
 /* vigild's own process is never recorded: every handler print, dump
  * write and buffer read would otherwise come back as events (a feedback
- * loop costing buffer space and CPU on the traced system).  Events where
- * another task is current but vigild is named (sched_switch into
- * vigild) still arrive; deliver() drops those. */
-static void exclude_self(VgdLive *l)
+ * loop costing buffer space and CPU on the traced system).  vigil.ko
+ * leaves out the events about vigild only: what it records while vigild
+ * is the current task is about another one (an interrupt, a wakeup of
+ * another task, a switch to another task) and is delivered.  TRUE when
+ * the module excludes; otherwise deliver() drops what vigild did. */
+static gboolean exclude_self(VgdLive *l)
 {
 	gint32 self = (gint32)getpid();
 
-	if (vigil_dev_filter(l->dev, VIGIL_FILTER_EXCLUDE_TGID, &self, 1) < 0)
+	if (vigil_dev_filter(l->dev, VIGIL_FILTER_EXCLUDE_TGID, &self, 1) < 0) {
 		g_warning("vigil.ko does not exclude vigild's own events (VIGIL_IOC_FILTER, type %u, pid %d: %s); they are recorded and dropped in vigild",
 			  VIGIL_FILTER_EXCLUDE_TGID, self, g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean vgd_live_excludes_self(const VgdLive *l)
+{
+	return l->excludes_self;
 }
 
 gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
@@ -306,7 +317,7 @@ gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
 	GArray *sc;
 	gboolean ok;
 
-	exclude_self(l);
+	l->excludes_self = exclude_self(l);
 	if (cfg->filter_pids->len &&
 	    !set_filter(l, VIGIL_FILTER_PID, cfg->filter_pids, "pids", error))
 		return FALSE;

@@ -65,6 +65,10 @@ gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
 			      const VgSyscallTable *syscalls, GError **error);
 
 /* Get every CPU's buffer from /dev/vigil and map it read-only. */
+/* After vgd_live_set_filters(): whether vigil.ko leaves out the events
+ * about vigild's own process (else vigild must drop them itself). */
+gboolean vgd_live_excludes_self(const VgdLive *l);
+
 gboolean vgd_live_map(VgdLive *l, GError **error);
 guint vgd_live_n_cpus(const VgdLive *l);
 

@@ -303,11 +303,13 @@ static void deliver(VgEvent *e, gpointer data)
 	if (G_UNLIKELY(e->task->pid == d->self_pid) &&
 	    strcmp(e->cls->name, VG_EV_STATEDUMP) != 0 &&
 	    strcmp(e->cls->name, VG_EV_STATEDUMP_END) != 0) {
-		/* Handlers make syscalls (and under some clock sources even
-		 * reading the time is one): delivering vigild's own events
-		 * would feed back into themselves.  The statedump is written
-		 * by vigild's START call, so it carries vigild's tid, but it
-		 * describes every task: it is not vigild's own activity. */
+		/* Only when vigil.ko could not exclude vigild (or on replay
+		 * of a trace recorded so): handlers make syscalls (and under
+		 * some clock sources even reading the time is one), and
+		 * delivering vigild's own events would feed back into
+		 * themselves.  The statedump describes every task (older
+		 * modules wrote it with vigild's tid): it is not vigild's own
+		 * activity. */
 		c->self++;
 	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
 		c->comm_filtered++;
@@ -443,7 +445,8 @@ static gboolean start_replay(Vigild *d, GError **error)
 	d->md = vg_replay_metadata(d->replay);
 	if (d->perl && !vg_perl_set_metadata_checked(d->perl, d->md, error))
 		return FALSE;
-	/* A trace vigild recorded holds vigild's own events; they were not
+	/* A trace recorded by a vigild whose module could not exclude it
+	 * (env vigild_pid) holds vigild's own events; they were not
 	 * delivered live, so they are not on replay either. */
 	{
 		const char *sp = vg_metadata_env(d->md, "vigild_pid");
@@ -479,7 +482,6 @@ static gboolean start_live(Vigild *d, GError **error)
 		vg_metadata_free(md0);
 		return FALSE;
 	}
-	d->self_pid = (gint32)getpid();
 	d->live = vgd_live_open(d->cfg, error);
 	/* kprobes first: the metadata read next then has their classes */
 	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
@@ -492,7 +494,6 @@ static gboolean start_live(Vigild *d, GError **error)
 	vg_metadata_free(md0);
 	if (!d->md)
 		return FALSE;
-	vg_metadata_set_env_int(d->md, "vigild_pid", d->self_pid);
 	/* Neither --events nor 'events:': what the handlers subscribe to
 	 * (the status and the log then list it), or all when they take
 	 * anything (trace_unhandled, '*'), or without handlers. */
@@ -526,6 +527,13 @@ static gboolean start_live(Vigild *d, GError **error)
 	}
 	if (all)
 		g_ptr_array_unref(all);
+	/* Only a module that could not exclude vigild leaves the drop to
+	 * deliver(); a recording then names vigild's pid so that replay
+	 * drops the same events. */
+	if (!vgd_live_excludes_self(d->live)) {
+		d->self_pid = getpid();
+		vg_metadata_set_env_int(d->md, "vigild_pid", d->self_pid);
+	}
 	d->n_cpus = vgd_live_n_cpus(d->live);
 	if (d->cfg->mode == VGD_MODE_FLIGHT) {
 		d->cc = g_new0(VgdCpuCounters, d->n_cpus);

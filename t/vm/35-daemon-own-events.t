@@ -58,12 +58,18 @@ on 'task:task_rename' => sub {
     my $e = shift;
     print "rename $e->{pid} $e->{oldcomm} -> $e->{newcomm} by $e->{common_pid}\n";
 };
+# A switch from vigild to another task is about that task too: vigil.ko
+# records it (vigild is only current), and vigild must deliver it.
+# ($$ is vigild here: the handler runs inside it.)
+my $from_vigild = 0;
+on 'sched:sched_switch' => sub { $from_vigild++ if $_[0]->{prev_pid} == $$ };
 my %dumped;
 on 'vigil:statedump_process' => sub { my $e = shift; $dumped{ $e->{tid} } = $e->{comm} };
 END {
     print "count $_ $n{$_}\n" for sort { $a <=> $b } keys %n;
     print "named $_ $named{$_}\n" for sort keys %named;
     print "lines $lines\n";
+    print "switches from vigild $from_vigild\n";
     print "statedump $_ $dumped{$_}\n" for sort { $a <=> $b } keys %dumped;
 }
 PL
@@ -151,6 +157,11 @@ is($dumped{1}, 'init', 'the statedump names pid 1');
 my $vigild_pid = $rc{vigild};
 my $mine = () = $out =~ /^ev \Q$vigild_pid\E /mg;
 is($mine, 0, 'the handler never sees an event of vigild\'s own process');
+
+my ($from_vigild) = $out =~ /^switches from vigild (\d+)$/m;
+cmp_ok($from_vigild // 0, '>', 0,
+    'switches from vigild to other tasks reach the handler (vigild is current, but they are about the next task)')
+    or diag $out;
 
 my %want = (slurp("$share/expected.txt") // '') =~ /^(\d+) (\d+)$/mg;
 is(scalar keys %want, 3, 'the workload ran its three processes');
