@@ -11,10 +11,14 @@
  *   - N control threads, each with its own /dev/vigil fd (re-opened now
  *     and then, which drops the session it may own): random CONFIGURE,
  *     EVENT, FILTER, START, STOP, FLUSH, PAUSE, RESUME, ADD_KPROBE,
- *     DEL_KPROBE, GET_POS, CONSUME and STATS calls, half of them with bad
- *     sizes, bad or kernel pointers, unknown event ids, absurd buffer
- *     sizes, kprobes on missing or blacklisted symbols, and unknown ioctl
- *     numbers;
+ *     DEL_KPROBE, GET_POS, CONSUME, STATS, BUFFER_FD and METADATA_FD
+ *     calls, half of them with bad sizes, bad or kernel pointers, unknown
+ *     event ids, absurd buffer sizes, kprobes on missing or blacklisted
+ *     symbols, and unknown ioctl numbers; each buffer fd is checked to
+ *     refuse read() and writable mappings, mapped read-only and touched,
+ *     and kept (fd and mapping) for a while, so that mappings outlive
+ *     STOP, a new CONFIGURE and the close of the fd that owned the
+ *     session; kept mappings are read again on every later BUFFER_FD;
  *   - two annotation writers flooding /dev/vigil_annotate (random sizes,
  *     bad buffers);
  *   - a workload thread making syscalls (the traced events);
@@ -22,9 +26,6 @@
  *     --no-hotplug or there is no CPU 1);
  *   - an unload thread calling delete_module("vigil") while /dev/vigil is
  *     open: it must always fail with EBUSY or EAGAIN.
- * (The buffers' mmap/munmap/close races are not exercised yet: the buffer
- * interface is moving off debugfs.)
- *
  * Prints "op <name> calls <n> ok <n>" per operation, "unload refused <n>",
  * "hotplug cycles <n>", "annotations <n>", then "stress ok" -- or
  * "stress FAILED: <why>" and exits 1 when something user space can see
@@ -43,7 +44,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "vigil_abi.h"
@@ -51,13 +54,14 @@
 enum op {
 	OP_CONFIGURE, OP_EVENT, OP_FILTER, OP_START, OP_STOP, OP_FLUSH,
 	OP_PAUSE, OP_RESUME, OP_ADD_KPROBE, OP_DEL_KPROBE, OP_GET_POS,
-	OP_CONSUME, OP_STATS, OP_BOGUS, OP_REOPEN, OP_COUNT
+	OP_CONSUME, OP_STATS, OP_BUFFER_FD, OP_METADATA_FD, OP_BOGUS,
+	OP_REOPEN, OP_COUNT
 };
 
 static const char *const op_name[OP_COUNT] = {
 	"configure", "event", "filter", "start", "stop", "flush", "pause",
 	"resume", "add_kprobe", "del_kprobe", "get_pos", "consume", "stats",
-	"bogus_ioctl", "reopen",
+	"buffer_fd", "metadata_fd", "bogus_ioctl", "reopen",
 };
 
 static atomic_ulong calls[OP_COUNT], oks[OP_COUNT];
@@ -128,6 +132,64 @@ static const char *const kprobe_syms[] = {
 	"nmi_handle", "__x64_sys_getppid+0x100000", "",
 };
 
+/*
+ * Buffer fds and their mappings a control thread keeps for a while, so
+ * that they outlive STOP, a new CONFIGURE and the close of the owner fd
+ * (the module must keep the buffer alive for them).  buf_bytes: the size
+ * of the buffers of this thread's last successful CONFIGURE.
+ */
+#define KEEP 4
+struct kept {
+	int fd;			/* > 0 when kept */
+	void *map;		/* NULL when the mapping was refused */
+	size_t len;
+};
+static __thread struct kept kept[KEEP];
+static __thread size_t buf_bytes;
+
+static void release(struct kept *k)
+{
+	if (k->map)
+		munmap(k->map, k->len);
+	if (k->fd > 0)
+		close(k->fd);
+	memset(k, 0, sizeof(*k));
+}
+
+/* A new buffer fd: what it must refuse, what it must allow; kept in
+ * place of a random older one. */
+static void use_buffer_fd(int bfd, uint64_t *s)
+{
+	size_t len = buf_bytes ? (buf_bytes + 4095) & ~(size_t)4095 : 4096;
+	struct kept *k = &kept[rnd(s) % KEEP];
+	struct pollfd pf = { .fd = bfd, .events = POLLIN };
+	char c;
+	void *m;
+	int i;
+
+	if (read(bfd, &c, 1) >= 0)
+		fail("%s: read() of a buffer fd succeeded", "buffer_fd", 0);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
+	if (m != MAP_FAILED) {
+		fail("%s: a buffer fd was mapped writable", "buffer_fd", 0);
+		munmap(m, len);
+	}
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, bfd, 0);
+	if (m != MAP_FAILED) {
+		(void)((volatile const char *)m)[0];
+		(void)((volatile const char *)m)[len - 1];
+	}
+	poll(&pf, 1, 0);
+	/* the older mappings, whatever became of their sessions */
+	for (i = 0; i < KEEP; i++)
+		if (kept[i].map)
+			(void)((volatile const char *)kept[i].map)[kept[i].len - 1];
+	release(k);
+	k->fd = bfd;
+	k->map = m == MAP_FAILED ? NULL : m;
+	k->len = len;
+}
+
 static void one_ioctl(int fd, uint64_t *s)
 {
 	enum op op = rnd(s) % OP_BOGUS + (rnd(s) % 16 == 0);	/* some bogus */
@@ -139,6 +201,8 @@ static void one_ioctl(int fd, uint64_t *s)
 	struct vigil_cpu_pos p;
 	struct vigil_stats st;
 	struct vigil_cpu_stats cs[8];
+	struct vigil_buffer_req b;
+	char text[256];
 	int32_t ids[4] = { 1, (int32_t)getpid(), 0, -1 };
 	int r;
 
@@ -161,6 +225,8 @@ static void one_ioctl(int fd, uint64_t *s)
 			}
 		}
 		r = ioctl(fd, VIGIL_IOC_CONFIGURE, hostile && rnd(s) % 4 == 0 ? bad_ptr(s) : (void *)&c);
+		if (r == 0)
+			buf_bytes = (size_t)c.subbuf_size * c.n_subbufs;
 		break;
 	case OP_EVENT:
 		memset(&e, 0, sizeof(e));
@@ -247,9 +313,32 @@ static void one_ioctl(int fd, uint64_t *s)
 			st.ncpus = 8;
 		r = ioctl(fd, VIGIL_IOC_STATS, &st);
 		break;
+	case OP_BUFFER_FD:
+		memset(&b, 0, sizeof(b));
+		b.cpu = hostile ? (uint32_t)rnd(s) % 8 : rnd(s) % 2;
+		if (hostile && rnd(s) % 3 == 0)
+			b.flags = 1;
+		if (hostile && rnd(s) % 3 == 0)
+			b.reserved = rnd(s) | 1;
+		r = ioctl(fd, VIGIL_IOC_BUFFER_FD,
+			  hostile && rnd(s) % 4 == 0 ? bad_ptr(s) : (void *)&b);
+		if (r >= 0) {
+			use_buffer_fd(r, s);
+			r = 0;
+		}
+		break;
+	case OP_METADATA_FD:
+		r = ioctl(fd, VIGIL_IOC_METADATA_FD, 0);
+		if (r >= 0) {
+			if (read(r, text, sizeof(text)) <= 0)
+				fail("%s: the metadata fd reads nothing: %s", "metadata_fd", errno);
+			close(r);
+			r = 0;
+		}
+		break;
 	default:
 		op = OP_BOGUS;
-		r = ioctl(fd, _IOC(rnd(s) % 4, 'V', 14 + rnd(s) % 200, rnd(s) % 512),
+		r = ioctl(fd, _IOC(rnd(s) % 4, 'V', 16 + rnd(s) % 200, rnd(s) % 512),
 			  bad_ptr(s));
 		if (r < 0 && errno == ENOTTY)
 			errno = EINVAL;	/* the expected answer, either way */
@@ -282,6 +371,8 @@ static void *control_thread(void *p)
 		}
 		one_ioctl(fd, &s);
 	}
+	for (int i = 0; i < KEEP; i++)
+		release(&kept[i]);
 	if (fd >= 0)
 		close(fd);
 	return NULL;
