@@ -45,8 +45,10 @@ struct Vigild {
 	GMainContext *ctx;
 	GMainLoop *loop;
 	gint64 start_us;
-	/* live: drop our own events (no feedback); NO_SELF_PID: none (any
-	 * gint32, -1 too, can be a task's pid in a record) */
+	/* whose events deliver() drops: vigild's pid when vigil.ko refused
+	 * to exclude it, or on replay of a trace recorded so (env
+	 * vigild_pid); NO_SELF_PID: none (any gint32, -1 too, can be a
+	 * task's pid in a record) */
 	gint64 self_pid;
 
 	VgPerl *perl;
