@@ -96,7 +96,7 @@ test-debug-kernel: all
 test-kernels: all
 	scripts/test-kernels $(TEST_KERNELS)
 
-# The long hostile-user-space run (issue 9); t/vm/70-stress-smoke.slow is the
+# The long hostile-user-space run (issue 9); t/vm/70-stress-smoke.t is the
 # short one in "make test".  The debug kernel is built first if needed.
 STRESS_SECONDS ?= 600
 STRESS_KERNEL ?= debug
@@ -106,7 +106,7 @@ stress: all
 	kdir=$$(scripts/vm-run --kernel $(STRESS_KERNEL) --show | sed -n 's/^kdir=//p'); \
 	$(MAKE) -C kmod module KDIR=$$kdir KOUT=build/kmod-$$kver
 	VIGIL_STRESS_SECONDS=$(STRESS_SECONDS) VIGIL_VM_KERNEL=$(STRESS_KERNEL) \
-		$(PROVE) -v t/vm/70-stress-smoke.slow
+		$(PROVE) -v t/vm/70-stress-smoke.t
 
 install: all install-userspace
 ifneq ($(KMOD_MK),)

@@ -67,6 +67,8 @@ static const char *const op_name[OP_COUNT] = {
 static atomic_ulong calls[OP_COUNT], oks[OP_COUNT];
 static atomic_ulong unload_refused, hotplug_cycles, annotations;
 static atomic_int stop_all;
+static unsigned long op_mask = ~0ul;	/* --ops: the operations drawn */
+static unsigned int n_annotators = 2;		/* --annotators */
 static char failure[256];
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -192,7 +194,7 @@ static void use_buffer_fd(int bfd, uint64_t *s)
 
 static void one_ioctl(int fd, uint64_t *s)
 {
-	enum op op = rnd(s) % OP_BOGUS + (rnd(s) % 16 == 0);	/* some bogus */
+	enum op op;
 	int hostile = rnd(s) & 1;
 	struct vigil_config c;
 	struct vigil_event_req e;
@@ -205,6 +207,10 @@ static void one_ioctl(int fd, uint64_t *s)
 	char text[256];
 	int32_t ids[4] = { 1, (int32_t)getpid(), 0, -1 };
 	int r;
+
+	do
+		op = rnd(s) % OP_BOGUS + (rnd(s) % 16 == 0);	/* some bogus */
+	while (!(op_mask & (1ul << op)));
 
 	switch (op) {
 	case OP_CONFIGURE:
@@ -470,11 +476,42 @@ static void *unload_thread(void *p)
 	return NULL;
 }
 
+/* "--ops configure,start,stop": only these operations (names as printed). */
+static int parse_ops(char *list)
+{
+	char *save = NULL, *tok;
+
+	op_mask = 0;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		for (i = 0; i <= OP_BOGUS; i++)
+			if (!strcmp(tok, op_name[i]))
+				break;
+		if (i > OP_BOGUS) {
+			fprintf(stderr, "vigil-stress: --ops: unknown operation '%s'\n", tok);
+			return -1;
+		}
+		op_mask |= 1ul << i;
+	}
+	if (!op_mask) {
+		fprintf(stderr, "vigil-stress: --ops: no operation given\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f, const char *argv0)
+{
+	fprintf(f, "usage: %s [--seconds N] [--threads N] [--seed N] [--no-hotplug]\n"
+		"       [--no-unload] [--annotators N] [--ops OP,OP,...]\n", argv0);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int seconds = 10, nthreads = 4, i;
 	uint64_t seed = (uint64_t)time(NULL);
-	int hotplug = 1;
+	int hotplug = 1, unload = 1;
 	pthread_t th[64];
 	struct ctl_arg args[64];
 	unsigned int n = 0;
@@ -488,14 +525,23 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--no-hotplug"))
 			hotplug = 0;
-		else {
-			fprintf(stderr, "usage: %s [--seconds N] [--threads N] [--seed N] [--no-hotplug]\n",
-				argv[0]);
+		else if (!strcmp(argv[i], "--no-unload"))
+			unload = 0;
+		else if (!strcmp(argv[i], "--annotators") && i + 1 < (unsigned int)argc)
+			n_annotators = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--ops") && i + 1 < (unsigned int)argc) {
+			if (parse_ops(argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout, argv[0]);
+			return 0;
+		} else {
+			usage(stderr, argv[0]);
 			return 2;
 		}
 	}
-	if (nthreads < 1 || nthreads > 48) {
-		fprintf(stderr, "vigil-stress: --threads must be 1..48\n");
+	if (nthreads < 1 || nthreads > 48 || n_annotators > 8) {
+		fprintf(stderr, "vigil-stress: --threads must be 1..48, --annotators 0..8\n");
 		return 2;
 	}
 	if (access(CPU1_ONLINE, W_OK) != 0)
@@ -503,7 +549,7 @@ int main(int argc, char **argv)
 	printf("seed %llu\n", (unsigned long long)seed);
 	fflush(stdout);
 
-	for (i = 0; i < nthreads + 2; i++) {
+	for (i = 0; i < nthreads + n_annotators; i++) {
 		args[n].seed = seed + 7919 * (i + 1);
 		if (pthread_create(&th[n], NULL, i < nthreads ? control_thread : annotate_thread,
 				   &args[n]) == 0)
@@ -511,7 +557,7 @@ int main(int argc, char **argv)
 	}
 	if (pthread_create(&th[n], NULL, workload_thread, NULL) == 0)
 		n++;
-	if (pthread_create(&th[n], NULL, unload_thread, NULL) == 0)
+	if (unload && pthread_create(&th[n], NULL, unload_thread, NULL) == 0)
 		n++;
 	if (hotplug && pthread_create(&th[n], NULL, hotplug_thread, NULL) == 0)
 		n++;
