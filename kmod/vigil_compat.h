@@ -44,4 +44,14 @@ static inline void vigil_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * The .llseek of a file that cannot seek (lseek() fails with ESPIPE).
+ * 6.12 removed no_llseek: there a file without .llseek cannot seek.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define VIGIL_NO_LLSEEK NULL
+#else
+#define VIGIL_NO_LLSEEK no_llseek
+#endif
+
 #endif /* _VIGIL_COMPAT_H */

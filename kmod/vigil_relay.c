@@ -399,7 +399,7 @@ static const struct file_operations vigil_buf_fops = {
 	.mmap = vigil_buf_mmap,
 	.poll = vigil_buf_poll,
 	.release = vigil_buf_release,
-	.llseek = no_llseek,
+	.llseek = VIGIL_NO_LLSEEK,
 };
 
 /* Called under vigil.lock: the channel, hence the buffer, is alive. */

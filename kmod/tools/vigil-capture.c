@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,28 @@ static void write_all(int fd, const void *buf, size_t len, const char *what)
 	}
 }
 
+/*
+ * Write the packet's content only, its packet_size changed to match
+ * (content rounded up to whole bytes): what vigild's recorder does.  A
+ * mostly empty 256 KiB sub-buffer (the switch timer finishes one every
+ * 100 ms) then costs a hundred bytes of output, not 256 KiB; a shared
+ * or slow output file system could not keep up with the latter.
+ */
+static void save_compact(int out, const unsigned char *pkt,
+			 const struct vigil_packet_context *x)
+{
+	size_t off = sizeof(struct vigil_packet_header) +
+		offsetof(struct vigil_packet_context, packet_size);
+	uint64_t keep = (x->content_size + 7) / 8;
+	uint64_t bits = keep * 8;
+	unsigned char head[VIGIL_PACKET_HDR_SIZE];
+
+	memcpy(head, pkt, sizeof(head));
+	memcpy(head + off, &bits, sizeof(bits));
+	write_all(out, head, sizeof(head), "stream");
+	write_all(out, pkt + sizeof(head), keep - sizeof(head), "stream");
+}
+
 static void save_packet(unsigned int cpu, uint64_t seq)
 {
 	struct cpu_out *c = &cpus[cpu];
@@ -200,12 +223,13 @@ static void save_packet(unsigned int cpu, uint64_t seq)
 		    (unsigned long long)seq,
 		    (unsigned long long)x.packet_seq_num);
 	if (x.content_size > x.packet_size ||
+	    x.content_size < (uint64_t)VIGIL_PACKET_HDR_SIZE * 8 ||
 	    x.packet_size != (uint64_t)cfg.subbuf_size * 8)
 		die("cpu%u packet %llu: content_size %llu packet_size %llu",
 		    cpu, (unsigned long long)seq,
 		    (unsigned long long)x.content_size,
 		    (unsigned long long)x.packet_size);
-	write_all(c->out, pkt, cfg.subbuf_size, "stream");
+	save_compact(c->out, pkt, &x);
 	c->saved++;
 }
 

@@ -43,10 +43,13 @@ sub slurp { my ($f) = @_; open my $fh, '<', $f or return ''; local $/; my $s = <
 my ($empty, $packets, $marker) = (0, 0, 0);
 for my $f (sort glob("$dir/fl/stream_*")) {
     my $b = slurp($f);
-    for (my $off = 0; $off + 4096 <= length $b; $off += 4096) {
-        my ($content) = unpack('Q<', substr($b, $off + 32 + 16, 8));
+    # vigil-capture trims each packet to its content: step by packet_size
+    for (my $off = 0; $off + 84 <= length $b; ) {
+        my ($content, $psize) = unpack('Q<Q<', substr($b, $off + 32 + 16, 16));
         $packets++;
         $empty++ if $content == 84 * 8;
+        last if $psize < 84 * 8;
+        $off += $psize / 8;
     }
     $marker++ if $b =~ /vigil-early-marker/;
 }
