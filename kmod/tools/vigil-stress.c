@@ -171,6 +171,7 @@ static void use_buffer_fd(int bfd, uint64_t *s)
 
 	if (read(bfd, &c, 1) >= 0)
 		fail("%s: read() of a buffer fd succeeded", "buffer_fd", 0);
+	errno = 0;	/* a succeeding lseek() leaves errno alone */
 	if (lseek(bfd, 0, SEEK_SET) != -1 || errno != ESPIPE)
 		fail("%s: lseek() of a buffer fd did not fail with ESPIPE: %s", "buffer_fd", errno);
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
