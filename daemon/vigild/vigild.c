@@ -428,6 +428,17 @@ static VgPerl *load_perl(Vigild *d, GError **error)
 		vg_perl_free(p);
 		return NULL;
 	}
+	/* Live, say which files run: `-s syscall-top` may resolve to the
+	 * installed handlers directory or to a file of the same name here. */
+	if (!pc.replay && d->cfg->scripts->len) {
+		GString *list = g_string_new(NULL);
+
+		for (guint i = 0; i < d->cfg->scripts->len; i++)
+			g_string_append_printf(list, "%s%s", i ? ", " : "",
+					       (char *)d->cfg->scripts->pdata[i]);
+		g_message("handler scripts: %s", list->str);
+		g_string_free(list, TRUE);
+	}
 	return p;
 }
 
