@@ -153,10 +153,12 @@ install-config:
 # files in build/deb/src, so this tree's own build is left alone;
 # dpkg-buildpackage puts the packages in build/deb/.
 deb:
+	scripts/install-deps --deb
 	rm -rf build/deb && mkdir -p build/deb/src
 	git ls-files -z -co --exclude-standard | grep -zv '^build/' | \
 		xargs -0 tar -cf - | tar -xf - -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning build/deb/*.changes
 	@ls build/deb/*.deb
 
 # The packages for real in the VM (t/vm/70-packages.slow, not in make
