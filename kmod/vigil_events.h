@@ -22,10 +22,13 @@
  *   kind    VG_TP: attached to the kernel tracepoint "name";
  *           VG_OWN: emitted by vigil itself
  *   about   VG_ABOUT(...): the threads (struct task_struct *
- *           expressions over the arguments, or current) the event is
+ *           expressions over the arguments, or VG_CURRENT) the event is
  *           about; the pid/tgid/exclude filters judge these, the event
- *           passes when one of them passes.  current counts only in task
- *           context (an interrupt is not about the task it interrupts).
+ *           passes when one of them passes.  VG_CURRENT is the current
+ *           task in task context and nobody in an interrupt (an
+ *           interrupt is not about the task it interrupts); a thread
+ *           named by an argument counts even when it is the interrupted
+ *           one (an interrupt waking the task it interrupted).
  *           VG_ABOUT() - about no thread: interrupt-context events and
  *           the statedump are never task-filtered.  See kmod/README.md.
  *   proto   VG_PROTO(...): the tracepoint's prototype (kernel 6.1) or
@@ -54,7 +57,7 @@
  */
 
 VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(struct pt_regs *regs, long id),
 	VG_LOCALS(struct vigil_sysenter si;),
 	VG_PREP(
@@ -71,7 +74,7 @@ VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
 	))
 
 VIGIL_EVENT(sys_exit, "raw_syscalls", "sys_exit", VG_TP,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(struct pt_regs *regs, long ret),
 	VG_LOCALS(long nr;),
 	VG_PREP(
@@ -102,7 +105,7 @@ VIGIL_EVENT(sched_switch, "sched", "sched_switch", VG_TP,
 	))
 
 VIGIL_EVENT(sched_wakeup, "sched", "sched_wakeup", VG_TP,
-	VG_ABOUT(current, p),
+	VG_ABOUT(VG_CURRENT, p),
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -114,7 +117,7 @@ VIGIL_EVENT(sched_wakeup, "sched", "sched_wakeup", VG_TP,
 	))
 
 VIGIL_EVENT(sched_wakeup_new, "sched", "sched_wakeup_new", VG_TP,
-	VG_ABOUT(current, p),
+	VG_ABOUT(VG_CURRENT, p),
 	VG_PROTO(struct task_struct *p),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -206,7 +209,7 @@ VIGIL_EVENT(softirq_exit, "irq", "softirq_exit", VG_TP,
 	))
 
 VIGIL_EVENT(signal_generate, "signal", "signal_generate", VG_TP,
-	VG_ABOUT(current, task),
+	VG_ABOUT(VG_CURRENT, task),
 	VG_PROTO(int sig, struct kernel_siginfo *info,
 		 struct task_struct *task, int group, int result),
 	VG_LOCALS(),
@@ -222,7 +225,7 @@ VIGIL_EVENT(signal_generate, "signal", "signal_generate", VG_TP,
 	))
 
 VIGIL_EVENT(signal_deliver, "signal", "signal_deliver", VG_TP,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(int sig, struct kernel_siginfo *info,
 		 struct k_sigaction *ka),
 	VG_LOCALS(),
@@ -236,7 +239,7 @@ VIGIL_EVENT(signal_deliver, "signal", "signal_deliver", VG_TP,
 	))
 
 VIGIL_EVENT(page_fault_user, "exceptions", "page_fault_user", VG_TP,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(unsigned long address, struct pt_regs *regs,
 		 unsigned long error_code),
 	VG_LOCALS(),
@@ -248,7 +251,7 @@ VIGIL_EVENT(page_fault_user, "exceptions", "page_fault_user", VG_TP,
 	))
 
 VIGIL_EVENT(block_rq_issue, "block", "block_rq_issue", VG_TP,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(struct request *rq),
 	VG_LOCALS(char rwbs[8];),
 	VG_PREP(vigil_fill_rwbs(rwbs, rq);),
@@ -276,7 +279,7 @@ VIGIL_EVENT(block_rq_complete, "block", "block_rq_complete", VG_TP,
 	))
 
 VIGIL_EVENT(net_dev_xmit, "net", "net_dev_xmit", VG_TP,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(struct sk_buff *skb, int rc, struct net_device *dev,
 		 unsigned int skb_len),
 	VG_LOCALS(),
@@ -323,7 +326,7 @@ VIGIL_EVENT(statedump_end, "vigil", "statedump_end", VG_OWN,
 	))
 
 VIGIL_EVENT(annotation, "vigil", "annotation", VG_OWN,
-	VG_ABOUT(current),
+	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(const char *text),
 	VG_LOCALS(),
 	VG_PREP(),
@@ -337,7 +340,7 @@ VIGIL_EVENT(annotation, "vigil", "annotation", VG_OWN,
  * It is about the renaming task and the renamed one (for /proc/PID/comm
  * they may differ). */
 VIGIL_EVENT(task_rename, "task", "task_rename", VG_TP,
-	VG_ABOUT(current, task),
+	VG_ABOUT(VG_CURRENT, task),
 	VG_PROTO(struct task_struct *task, const char *comm),
 	VG_LOCALS(),
 	VG_PREP(),

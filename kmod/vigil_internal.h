@@ -216,10 +216,12 @@ static __always_inline bool vigil_one_wanted(const struct vigil_idset *ps,
  * is installed or its tid is in the pid set or its process id in the
  * tgid set, and its process id is not in the exclude set (vigild
  * excludes itself: its own output would otherwise feed back into the
- * trace).  The current task counts only in task context: an interrupt,
- * softirq or NMI merely borrows it and is not about it.  An event about
- * no thread at all (interrupts, packets received, I/O completed,
- * statedump) always passes.
+ * trace).  A NULL entry is nobody: VG_CURRENT in an interrupt, softirq
+ * or NMI, which merely borrows the current task and is not about it.
+ * A task named by the event itself counts even when it is the one
+ * interrupted (an interrupt waking the task it interrupted is about
+ * that task).  An event about no thread at all (interrupts, packets
+ * received, I/O completed, statedump) always passes.
  */
 static __always_inline bool vigil_about_wanted(struct task_struct *const *about,
 					       unsigned int n)
@@ -236,7 +238,7 @@ static __always_inline bool vigil_about_wanted(struct task_struct *const *about,
 	if (!ps && !ts && !xs)
 		return true;
 	for (i = 0; i < n; i++) {
-		if (about[i] == current && !in_task())
+		if (!about[i])
 			continue;
 		if (vigil_one_wanted(ps, ts, xs, about[i]))
 			return true;
@@ -245,10 +247,13 @@ static __always_inline bool vigil_about_wanted(struct task_struct *const *about,
 	return !judged;
 }
 
+/* The current task in task context; nobody (NULL) in an interrupt. */
+#define VG_CURRENT	(in_task() ? current : NULL)
+
 /* Kprobe hits are about the current task (in task context). */
 static __always_inline bool vigil_task_wanted(void)
 {
-	struct task_struct *cur = current;
+	struct task_struct *cur = VG_CURRENT;
 
 	return vigil_about_wanted(&cur, 1);
 }

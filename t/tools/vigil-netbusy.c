@@ -12,7 +12,10 @@
  * 1262, IPv4 + UDP headers included), receives it, and hands a byte to
  * the partner through a pipe and waits for its answer on another (the
  * partner sleeps in read(): this process wakes it up and switches away
- * while waiting).  Prints "sent=<COUNT>" at the end.  Exit 1 on any
+ * while waiting), then sleeps 1 us 20 times (clock_nanosleep: the hrtimer's
+ * interrupt often fires before this process has scheduled away, and
+ * wakes it while it is still current: a sched_wakeup of itself in
+ * interrupt context).  Prints "sent=<COUNT>" at the end.  Exit 1 on any
  * failure, with a message naming the call.
  */
 #define _GNU_SOURCE
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAYLOAD 1234
@@ -37,10 +41,11 @@ static void fail(const char *what)
 int main(int argc, char **argv)
 {
 	static char buf[PAYLOAD], in[PAYLOAD + 1];
+	const struct timespec nap = { 0, 1000 };
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
 	int to_partner[2], from_partner[2];
-	long count, i;
+	long count, i, j;
 	pid_t partner;
 	char c;
 	int s;
@@ -91,6 +96,9 @@ int main(int argc, char **argv)
 			fail("write to the partner");
 		if (read(from_partner[0], &c, 1) != 1)
 			fail("read from the partner");
+		for (j = 0; j < 20; j++)
+			if (clock_nanosleep(CLOCK_MONOTONIC, 0, &nap, NULL))
+				fail("clock_nanosleep");
 	}
 	close(to_partner[1]);
 	if (waitpid(partner, NULL, 0) != partner)

@@ -6,7 +6,9 @@
 # and net:netif_receive_skb that happen while X is current are not about
 # X and are recorded; so are the wakeups of Y that X performs and X's
 # switches to other tasks.  Nothing about X alone is recorded: its
-# syscalls, switches between X and X.  An unfiltered
+# syscalls, switches between X and X, and the wakeups of X by the
+# interrupt of its own short sleeps that land while X is still current
+# (the interrupt is not about X, but the wakeup names X).  An unfiltered
 # control run of the same workload shows the same packets.
 use strict;
 use warnings;
@@ -72,11 +74,12 @@ for my $run (qw(x y)) {
         switch_x_away => scalar(grep { /sched:sched_switch: .*prev_pid = \Q$x\E, .*next_pid = (?!\Q$x\E,)\d+,/ } @l),
         sys_of_x => scalar(grep { /raw_syscalls:sys_(enter|exit): / } @onx),
         about_x_only => scalar(grep { /sched:sched_switch: .*prev_pid = \Q$x\E, .*next_pid = \Q$x\E,/ } @l),
+        wake_x_on_x => scalar(grep { /sched:sched_wakeup: .*pid = \Q$x\E,/ } @onx),
     };
 }
 my ($x, $y) = ($c{x}, $c{y});
 SKIP: {
-    skip 'a run failed', 9 unless $x && $y;
+    skip 'a run failed', 11 unless $x && $y;
     is($y->{packets}, $n, "control run: $n packets of the workload received on lo");
     is($x->{packets}, $n, "excluded run: all $n packets received while the excluded process sent them are recorded");
     cmp_ok($x->{packets_on_x}, '>', 0,
@@ -90,6 +93,10 @@ SKIP: {
     is($x->{sys_of_x}, 0, 'excluded run: not one syscall of the excluded process is recorded');
     is($x->{about_x_only}, 0, 'excluded run: no switch between the excluded process and itself');
     cmp_ok($y->{sys_of_x}, '>', 0, "control run: the workload's syscalls are recorded ($y->{sys_of_x})");
+    cmp_ok($y->{wake_x_on_x}, '>', 0,
+        "control run: $y->{wake_x_on_x} wakeups of the workload by an interrupt that landed on it");
+    is($x->{wake_x_on_x}, 0,
+        'excluded run: not one wakeup of the excluded process, even by an interrupt that landed on it');
 }
 
 done_testing;
