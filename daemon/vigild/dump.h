@@ -16,28 +16,9 @@
 #define VGD_DUMP_H
 
 #include <glib.h>
-#include "vg_stream.h"
+#include "dumpreq.h"
 
 G_BEGIN_DECLS
-
-/* One dump to write, as the flight recorder asked for it. */
-typedef struct {
-	const char *path;	/* final name (must not exist) */
-	const char *reason;
-	const char *source;	/* "live history", "replay of DIR", ... */
-	guint64 trigger;	/* trace clock, ns */
-	guint64 lo, hi;		/* the window */
-	double before, after;	/* as asked (negative: not given) */
-	const char *cut;	/* why the after window was cut short, or NULL */
-	GPtrArray *packets;	/* VgPacket *: sorted by (cpu, seq) here */
-	const VgMetadata *md;
-	VgTasks *tasks;		/* for the statedump; NULL: none */
-	/* pure flight mode: cpu -> (last seq dumped + 2); tells how many
-	 * packets were overwritten since, and is updated once written.
-	 * NULL otherwise. */
-	gboolean snapshot;
-	GHashTable *snap_last_seq;
-} VgdDump;
 
 /* Write q into place.  On error nothing is left behind and the error
  * says "dump PATH not written (nothing left behind): WHY". */

@@ -9,7 +9,7 @@
 #define VGD_SUMMARY_H
 
 #include <glib.h>
-#include "dump.h"
+#include "dumpreq.h"
 
 G_BEGIN_DECLS
 
