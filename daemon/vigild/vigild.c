@@ -31,6 +31,7 @@
 #include "handlers.h"
 #include "live.h"
 #include "log.h"
+#include "quick.h"
 #include "recorder.h"
 #include "status.h"
 #include "vg_perl.h"
@@ -621,6 +622,10 @@ typedef struct {
 	gboolean version;
 } Options;
 
+/* -l, -v, -e, --pid, --comm (quick.c); lives until vigild exits (the -e
+ * script file with it) */
+static VgdQuick quick;
+
 static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 			      gboolean have_args, GError **error)
 {
@@ -656,6 +661,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 	cfg->foreground = o->foreground;
 	cfg->replay_dir = g_strdup(o->replay);
 	cfg->record_dir = g_strdup(o->record);
+	if (!vgd_quick_apply(&quick, cfg, error))
+		return FALSE;
 	/* handler names (-s syscall-top, scripts: [syscall-top]) to files */
 	if (!vgd_handlers_resolve(cfg->scripts, error))
 		return FALSE;
@@ -769,6 +776,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		"vigil's tracing daemon: reads kernel events from vigil.ko and "
 		"hands them, in time order, to Perl handler scripts.");
 	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_add_main_entries(oc, vgd_quick_entries(&quick), NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		g_printerr("vigild: %s (see vigild --help)\n", err->message);
 		g_error_free(err);
@@ -781,6 +789,10 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		printf("vigild %s\n", VIGIL_VERSION);
 		options_clear(&o);
 		*rc = 0;
+		return NULL;
+	}
+	if (vgd_quick_run(&quick, argc, argv, rc)) {
+		options_clear(&o);
 		return NULL;
 	}
 	if (argc > 1) {
@@ -984,8 +996,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	cfg = configure(argc, argv, &rc);
-	if (!cfg)
+	if (!cfg) {
+		vgd_quick_clear(&quick);
 		return rc;
+	}
 	vgd_log_setup(cfg);
 	d = daemon_new(cfg);
 	if (start(d)) {
@@ -997,5 +1011,6 @@ int main(int argc, char **argv)
 	}
 	daemon_free(d);
 	vgd_config_free(cfg);
+	vgd_quick_clear(&quick);
 	return rc;
 }
