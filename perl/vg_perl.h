@@ -114,6 +114,15 @@ gboolean vg_perl_load(VgPerl *p, GError **error);
  * script, the event and the filter column. */
 gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
 				      GError **error);
+/* Check the event names the scripts ask for against md (the final
+ * metadata: kprobes added): an `on` subscription to an exact name md
+ * lacks is an error naming the script line and the nearest event of md
+ * ("did you mean"); an `on` glob matching nothing and a perf-style sub
+ * SUBSYS::EVENT for an event md lacks are warnings (logged once per
+ * load).  syscalls:* names are not checked against metadata without
+ * the syscall table (older traces). */
+gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
+			      GError **error);
 /* Same, errors are logged (g_critical) and the failing handler is
  * disabled. */
 void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md);

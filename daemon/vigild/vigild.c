@@ -457,7 +457,8 @@ static gboolean start_replay(Vigild *d, GError **error)
 	if (!d->replay)
 		return FALSE;
 	d->md = vg_replay_metadata(d->replay);
-	if (d->perl && !vg_perl_set_metadata_checked(d->perl, d->md, error))
+	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
+			!vg_perl_check_events(d->perl, d->md, error)))
 		return FALSE;
 	/* A trace recorded by a vigild whose module could not exclude it
 	 * (env vigild_pid) holds vigild's own events; they were not
@@ -501,7 +502,8 @@ static gboolean start_live(Vigild *d, GError **error)
 	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
 	if (d->perl && d->md &&
-	    !vg_perl_set_metadata_checked(d->perl, d->md, error)) {
+	    (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
+	     !vg_perl_check_events(d->perl, d->md, error))) {
 		vg_metadata_free(md0);
 		return FALSE;
 	}

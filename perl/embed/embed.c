@@ -450,6 +450,165 @@ gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
 	return TRUE;
 }
 
+/* ---- event names --------------------------------------------------------- */
+
+/* Levenshtein distance, for "did you mean". */
+static guint vg_pl_distance(const char *a, const char *b)
+{
+	gsize la = strlen(a), lb = strlen(b), i, j;
+	guint *row = g_new(guint, lb + 1), d;
+
+	for (j = 0; j <= lb; j++)
+		row[j] = (guint)j;
+	for (i = 1; i <= la; i++) {
+		guint diag = row[0];
+
+		row[0] = (guint)i;
+		for (j = 1; j <= lb; j++) {
+			guint up = row[j];
+			guint best = MIN(row[j] + 1, row[j - 1] + 1);
+
+			best = MIN(best, diag + (a[i - 1] != b[j - 1]));
+			row[j] = best;
+			diag = up;
+		}
+	}
+	d = row[lb];
+	g_free(row);
+	return d;
+}
+
+/* The event of md nearest to name, if near enough to be a misspelling
+ * (at most a third of the name's letters differ). */
+static const char *vg_pl_nearest(const VgMetadata *md, const char *name)
+{
+	GPtrArray *classes = vg_metadata_classes(md);
+	const char *best = NULL;
+	guint best_d = G_MAXUINT, limit = MAX(2, (guint)strlen(name) / 3);
+
+	for (guint i = 0; i < classes->len; i++) {
+		const VgEventClass *cls = g_ptr_array_index(classes, i);
+		guint d;
+
+		if (!cls->name)
+			continue;
+		d = vg_pl_distance(name, cls->name);
+		if (d < best_d) {
+			best_d = d;
+			best = cls->name;
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+static gboolean vg_pl_has_syscall_classes(const VgMetadata *md)
+{
+	GPtrArray *classes = vg_metadata_classes(md);
+
+	for (guint i = 0; i < classes->len; i++)
+		if (((const VgEventClass *)g_ptr_array_index(classes, i))->flags &
+		    VG_CLASS_SYSCALL_ENTER)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean vg_pl_glob_matches(const VgMetadata *md, const char *glob)
+{
+	GPtrArray *classes = vg_metadata_classes(md);
+
+	for (guint i = 0; i < classes->len; i++) {
+		const VgEventClass *cls = g_ptr_array_index(classes, i);
+
+		if (cls->name && g_pattern_match_simple(glob, cls->name))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Perf-style handlers of the loaded scripts: "subsys::event" names. */
+static GPtrArray *vg_pl_perf_subs(VgPerl *p)
+{
+	PerlInterpreter *my_perl = p->perl;
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	int n, i;
+
+	dSP;
+	ENTER;
+	SAVETMPS;
+	PUSHMARK(SP);
+	PUTBACK;
+	n = call_pv("Vigil::_perf_subs", G_LIST | G_EVAL);
+	SPAGAIN;
+	for (i = 0; i < n; i++) {
+		SV *sv = POPs;	/* (SvPV_nolen evaluates its argument twice) */
+
+		g_ptr_array_insert(out, 0, g_strdup(SvPV_nolen(sv)));
+	}
+	PUTBACK;
+	FREETMPS;
+	LEAVE;
+	return out;
+}
+
+gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
+			      GError **error)
+{
+	gboolean syscalls_known;
+	guint i;
+
+	if (!p->in || !md)
+		return TRUE;
+	PERL_SET_CONTEXT(p->perl);
+	/* a trace without the syscall table (older traces) cannot say which
+	 * syscalls:* names exist */
+	syscalls_known = vg_pl_has_syscall_classes(md);
+	for (i = 0; i < p->in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(p->in->subs, i);
+		const char *near;
+
+		if (g_str_has_prefix(s->pattern, "syscalls:") && !syscalls_known)
+			continue;
+		if (s->glob) {
+			if (!vg_pl_glob_matches(md, s->pattern))
+				g_warning("%s: on '%s' matches no event (vigild "
+					  "-l lists them)", s->where, s->pattern);
+			continue;
+		}
+		if (vg_metadata_class_by_name(md, s->pattern))
+			continue;
+		near = vg_pl_nearest(md, s->pattern);
+		if (near)
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: on '%s': no such event; did you mean "
+				    "'%s'?", s->where, s->pattern, near);
+		else
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: on '%s': no such event (vigild -l "
+				    "lists them)", s->where, s->pattern);
+		return FALSE;
+	}
+	if (p->in->perf_mode) {
+		GPtrArray *subs = vg_pl_perf_subs(p);
+
+		for (i = 0; i < subs->len; i++) {
+			char *name = g_strdup(subs->pdata[i]);
+			char *sep = strstr(name, "::");
+
+			/* "subsys::event" -> "subsys:event" */
+			memmove(sep + 1, sep + 2, strlen(sep + 2) + 1);
+			if (!(g_str_has_prefix(name, "syscalls:") && !syscalls_known) &&
+			    !vg_metadata_class_by_name(md, name))
+				g_warning("perf-style handler %s: event %s is not "
+					  "available here (vigild -l lists the "
+					  "events); it is never called",
+					  (char *)subs->pdata[i], name);
+			g_free(name);
+		}
+		g_ptr_array_unref(subs);
+	}
+	return TRUE;
+}
+
 void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md)
 {
 	GError *err = NULL;
@@ -568,7 +727,8 @@ gboolean vg_perl_reload(VgPerl *p, GError **error)
 	/* check the filters against the metadata with the new scripts */
 	p->in = in;
 	p->perl = in->perl;
-	ok = vg_perl_set_metadata_checked(p, p->md, error);
+	ok = vg_perl_set_metadata_checked(p, p->md, error) &&
+		vg_perl_check_events(p, p->md, error);
 	vg_pl_unbind(p);
 	if (!ok) {
 		p->in = NULL;

@@ -114,6 +114,28 @@ sub _load_script {
 	return (1, undef, $_API_USED);
 }
 
+# Perf-style handlers: the subs named SUBSYS::EVENT of the loaded
+# scripts, as "SUBSYS::EVENT".  A package counts as an event subsystem
+# when its name is lower case (as the kernel's subsystems are) and it is
+# neither a loaded module (%INC) nor one of perl's own (utf8, re, ...).
+my %_NOT_SUBSYS = map { $_ => 1 } qw(main utf8 re version mro builtin
+    strict warnings constant lib vars feature integer bytes overload
+    parent base attributes sort open charnames if bigint bignum less);
+sub _perf_subs {
+	my @subs;
+	no strict 'refs';
+	for my $stash (sort grep { /::\z/ } keys %main::) {
+		(my $pkg = $stash) =~ s/::\z//;
+		next if $pkg !~ /^[a-z_][a-z0-9_]*\z/ || $_NOT_SUBSYS{$pkg}
+		    || exists $INC{"$pkg.pm"};
+		for my $name (sort keys %{"${pkg}::"}) {
+			next unless $name =~ /^[a-z_][a-z0-9_]*\z/;
+			push @subs, "${pkg}::$name" if defined &{"${pkg}::$name"};
+		}
+	}
+	return @subs;
+}
+
 sub clock_offset {
 	croak "Vigil::clock_offset: usage: Vigil::clock_offset()" if @_;
 	return defined &Vigil::_clock_offset ? Vigil::_clock_offset() : undef;
