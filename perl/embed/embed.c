@@ -58,6 +58,8 @@ VgPerl *vg_perl_new(const VgPerlConfig *cfg, GError **error)
 		g_main_context_ref(p->cfg.context);
 	p->disps = g_ptr_array_new();
 	p->next_tick = G_MAXUINT64;
+	p->enters = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					  vg_pl_enter_free);
 	return p;
 }
 
@@ -184,6 +186,10 @@ static gboolean vg_pl_collect(VgPlInterp *in, GError **error)
 		if (g_str_has_prefix(s->pattern, "syscalls:") ||
 		    (s->glob && vg_pl_prefix_may_match(s->pattern, "syscalls:")))
 			in->want_syscalls = TRUE;
+		if (g_str_has_prefix(s->pattern, "syscalls:sys_exit_") ||
+		    (s->glob && vg_pl_prefix_may_match(s->pattern,
+						       "syscalls:sys_exit_")))
+			in->want_enters = TRUE;
 	}
 	for (i = 0; i <= av_top_index(every); i++) {
 		SV **e = av_fetch(every, i, 0);
@@ -850,6 +856,7 @@ void vg_perl_free(VgPerl *p)
 	}
 	vg_pl_unbind(p);
 	g_ptr_array_free(p->disps, TRUE);
+	g_hash_table_destroy(p->enters);
 	if (vg_pl_current == p)
 		vg_pl_current = NULL;
 	if (p->cfg.context)

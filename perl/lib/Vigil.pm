@@ -186,6 +186,14 @@ sub tid  { $_[0]{common_tid} }
 sub ppid { $_[0]{common_ppid} }
 sub comm { $_[0]{common_comm} }
 
+# $e->enter on a syscalls:sys_exit_NAME event: the fields of the
+# syscalls:sys_enter_NAME that began it (same thread), or undef.
+sub enter {
+	my ($e) = @_;
+	return undef unless defined &Vigil::_enter;
+	return Vigil::_enter($e->{common_tid}, $e->name);
+}
+
 1;
 
 __END__
