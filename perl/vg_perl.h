@@ -108,6 +108,10 @@ void vg_perl_set_hooks(VgPerl *p, const VgPerlHooks *hooks);
  * (VG_ERROR_PARSE) names the script and line, e.g.
  * "t.pl: syntax error at t.pl line 3, near \"...\"". */
 gboolean vg_perl_load(VgPerl *p, GError **error);
+/* The error domain of a script that called exit(N) while it loaded (its
+ * `--help`): the code is N (0..255); the message names the script. */
+#define VG_PERL_EXIT (vg_perl_exit_quark())
+GQuark vg_perl_exit_quark(void);
 
 /* Bind to the trace's metadata: compiles the subscriptions' filters for
  * the classes they name.  Errors (unknown field, type mismatch) name the

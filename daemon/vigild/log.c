@@ -56,11 +56,15 @@ static GLogWriterOutput log_writer(GLogLevelFlags level,
 
 void vgd_log_setup(const VgdConfig *cfg)
 {
+	/* a replay runs in the foreground: its log (handler errors
+	 * too) goes where the person who started it sees it */
+	gboolean fg = cfg->foreground || cfg->replay_dir;
+
 	log_max = cfg->log_level;
 	/* Under systemd stderr is the journal (JOURNAL_STREAM names it). */
 	log_journal = g_log_writer_is_journald(fileno(stderr)) ||
-		      (!cfg->foreground && g_getenv("JOURNAL_STREAM"));
-	if (!cfg->foreground && !log_journal) {
+		      (!fg && g_getenv("JOURNAL_STREAM"));
+	if (!fg && !log_journal) {
 		openlog("vigild", LOG_PID, LOG_DAEMON);
 		log_syslog = TRUE;
 	}

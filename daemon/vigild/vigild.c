@@ -30,6 +30,7 @@
 #include "control.h"
 #include "handlers.h"
 #include "live.h"
+#include "catalog.h"
 #include "log.h"
 #include "quick.h"
 #include "recorder.h"
@@ -80,6 +81,7 @@ struct Vigild {
 
 	gboolean stopping;
 	char *stop_reason;
+	int load_exit;		/* >= 0: a script's exit(N) while loading */
 };
 
 /* ---- status -------------------------------------------------------------- */
@@ -115,6 +117,9 @@ static void perl_stats_hook(VgPerlStatsSink *sink, gpointer data)
 	status_view(data, &v);
 	vgd_status_add_perl_stats(&v, sink);
 }
+
+/* Exit status after a run in which handlers died (vigild(8)). */
+#define VGD_EXIT_HANDLER_ERRORS 3
 
 /* ---- stop ---------------------------------------------------------------- */
 
@@ -722,6 +727,54 @@ static void daemonize(void)
 }
 
 
+/* --check-config: compile the scripts and check their event names and
+ * filters against the events of the trace (--replay), else of this
+ * machine (catalog.c).  Returns the exit status. */
+static int check_scripts(VgdConfig *cfg)
+{
+	VgPerlConfig pc = { 0 };
+	VgReplay *replay = NULL;
+	VgMetadata *md = NULL;
+	const char *from = NULL;
+	GError *err = NULL;
+	VgPerl *p;
+	int rc = 1;
+
+	if (!cfg->scripts->len)
+		return 0;
+	pc.scripts = strv_of(cfg->scripts);
+	pc.script_argv = strv_of(cfg->script_args);
+	pc.replay = TRUE;	/* no timers */
+	p = vg_perl_new(&pc, &err);
+	g_strfreev(pc.scripts);
+	g_strfreev(pc.script_argv);
+	if (!p || !vg_perl_load(p, &err))
+		goto out;
+	if (cfg->replay_dir) {
+		replay = vg_replay_open(cfg->replay_dir, &err);
+		if (replay)
+			md = vg_replay_metadata(replay);
+	} else {
+		md = vgd_catalog_metadata(&from, &err);
+	}
+	if (md && vg_perl_set_metadata_checked(p, md, &err) &&
+	    vg_perl_check_events(p, md, &err))
+		rc = 0;
+out:
+	if (err && err->domain == VG_PERL_EXIT)
+		rc = err->code;
+	else if (err)
+		g_printerr("vigild: %s\n", err->message);
+	g_clear_error(&err);
+	if (p)
+		vg_perl_free(p);
+	if (replay)
+		vg_replay_free(replay);
+	else if (md)
+		vg_metadata_free(md);
+	return rc;
+}
+
 /* Options, then the configuration file with the options applied: the
  * effective configuration, or NULL with the exit status in *rc (2: bad
  * usage or configuration; 0: --check-config printed it). */
@@ -818,10 +871,11 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		char *s = vgd_config_to_string(cfg);
 
 		fputs(s, stdout);
+		fflush(stdout);
 		g_free(s);
 		options_clear(&o);
+		*rc = check_scripts(cfg);
 		vgd_config_free(cfg);
-		*rc = 0;
 		return NULL;
 	}
 	options_clear(&o);	/* cfg has its own copies */
@@ -839,6 +893,7 @@ static Vigild *daemon_new(VgdConfig *cfg)
 	d->loop = g_main_loop_new(d->ctx, FALSE);
 	d->start_us = g_get_monotonic_time();
 	d->self_pid = NO_SELF_PID;
+	d->load_exit = -1;
 	if (cfg->filter_comms->len) {
 		d->comm_globs = g_new0(char *, cfg->filter_comms->len + 1);
 		for (guint k = 0; k < cfg->filter_comms->len; k++)
@@ -863,6 +918,12 @@ static gboolean start(Vigild *d)
 	/* Scripts first: a compile error must not touch the module. */
 	if (d->cfg->scripts->len) {
 		d->perl = load_perl(d, &err);
+		if (!d->perl && err->domain == VG_PERL_EXIT) {
+			/* a script's --help: its exit status, nothing traced */
+			d->load_exit = err->code;
+			g_error_free(err);
+			return FALSE;
+		}
 		if (!d->perl) {
 			g_printerr("vigild: %s\n", err->message);
 			g_error_free(err);
@@ -960,6 +1021,18 @@ static int stop(Vigild *d)
 			rc = 1;
 		}
 	}
+	if (d->perl && rc == 0 && (d->cfg->foreground || d->replay)) {
+		VgPerlStats ps;
+
+		/* errors never hide: the handlers did not do their whole job */
+		vg_perl_get_stats(d->perl, &ps);
+		if (ps.errors) {
+			g_printerr("vigild: %" G_GUINT64_FORMAT " handler "
+				   "error%s (logged above)\n", ps.errors,
+				   ps.errors == 1 ? "" : "s");
+			rc = VGD_EXIT_HANDLER_ERRORS;
+		}
+	}
 	status_view(d, &v);
 	vgd_status_log(&v);
 	g_message("vigild exits (%s)", d->replay_done ? "end of trace" :
@@ -1009,7 +1082,7 @@ int main(int argc, char **argv)
 		g_main_loop_run(d->loop);
 		rc = stop(d);
 	} else {
-		rc = 1;
+		rc = d->load_exit >= 0 ? d->load_exit : 1;
 	}
 	daemon_free(d);
 	vgd_config_free(cfg);

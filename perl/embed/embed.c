@@ -247,6 +247,36 @@ static CV *vg_pl_main_cv(pTHX_ const char *name)
 	return cv && (CvROOT(cv) || CvXSUB(cv)) ? cv : NULL;
 }
 
+GQuark vg_perl_exit_quark(void)
+{
+	return g_quark_from_static_string("vg-perl-exit");
+}
+
+/* call_pv of Vigil::_load_script (arguments pushed) under a JMPENV of
+ * ours: a script's exit() while it loads (its --help) unwinds to here
+ * instead of ending vigild.  Returns the count of values, or -1 with
+ * the exit status in *status (the scopes since oldscope undone). */
+static int vg_pl_call_load(pTHX_ I32 oldscope, int *status)
+{
+	int ret, n = 0;
+	dJMPENV;
+
+	JMPENV_PUSH(ret);
+	if (ret == 0)
+		n = call_pv("Vigil::_load_script", G_LIST | G_EVAL);
+	JMPENV_POP;
+	if (ret == 0)
+		return n;
+	/* my_exit() unwound every context on its way */
+	while (PL_scopestack_ix > oldscope)
+		LEAVE;
+	FREETMPS;
+	*status = ret == 2 ? (int)(STATUS_EXIT & 0xff) : 255;
+	PerlIO_flush(PerlIO_stdout());
+	PerlIO_flush(PerlIO_stderr());
+	return -1;
+}
+
 /* A new interpreter with every script loaded. */
 static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 {
@@ -331,13 +361,23 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		int n;
 		SV *ok, *msg, *api;
 
+		I32 oldscope = PL_scopestack_ix;
+		int status;
+
 		dSP;
 		ENTER;
 		SAVETMPS;
 		PUSHMARK(SP);
 		XPUSHs(sv_2mortal(newSVpv(script, 0)));
 		PUTBACK;
-		n = call_pv("Vigil::_load_script", G_LIST | G_EVAL);
+		n = vg_pl_call_load(aTHX_ oldscope, &status);
+		if (n < 0) {
+			g_set_error(error, VG_PERL_EXIT, status,
+				    "%s: exit(%d) while the script loads",
+				    script, status);
+			vg_pl_interp_free(in, FALSE);
+			return NULL;
+		}
 		SPAGAIN;
 		if (n != 3 || SvTRUE(ERRSV)) {
 			char *m = vg_pl_chomp_err(aTHX);

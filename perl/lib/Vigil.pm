@@ -35,7 +35,10 @@ our $_API_USED = 0;	# on/every calls of the script being loaded
 
 # Inside vigild a script's exit() must not end the daemon behind its back
 # (the kernel module would keep tracing): from a handler it stops tracing
-# cleanly, as Vigil::stop() does; while a script loads it is a load error.
+# cleanly, as Vigil::stop() does.  While a script loads (the `--help` of
+# its option parsing) it is a real exit, which no eval (Getopt::Long's
+# around option callbacks) catches: vigild catches it, and exits with
+# that status before tracing (a reload keeps the old scripts).
 our $_EXIT_MARK = "Vigil::exit\n";
 if (Vigil::_in_vigild()) {
 	no warnings 'once';
@@ -46,8 +49,7 @@ if (Vigil::_in_vigild()) {
 			Vigil::stop("exit($code) called by a handler");
 			die $_EXIT_MARK;
 		}
-		my (undef, $file, $line) = caller;
-		die "exit($code) called while the script loads at $file line $line\n";
+		CORE::exit($code);
 	};
 }
 
