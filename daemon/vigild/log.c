@@ -61,6 +61,10 @@ void vgd_log_setup(const VgdConfig *cfg)
 	gboolean fg = cfg->foreground || cfg->replay_dir;
 
 	log_max = cfg->log_level;
+	/* ... but a replay without -f says only what went wrong (its
+	 * output is the handlers') */
+	if (!cfg->foreground && cfg->replay_dir && log_max > G_LOG_LEVEL_WARNING)
+		log_max = G_LOG_LEVEL_WARNING;
 	/* Under systemd stderr is the journal (JOURNAL_STREAM names it). */
 	log_journal = g_log_writer_is_journald(fileno(stderr)) ||
 		      (!fg && g_getenv("JOURNAL_STREAM"));
