@@ -4,7 +4,8 @@
 #  - `on 'NAME'` with a name that does not exist is an error naming the
 #    script file and line, suggesting the nearest real event when there
 #    is one close enough to be a misspelling; vigild exits 1;
-#  - an `on` glob that matches nothing is a warning (the script runs);
+#  - an `on` glob is not checked (a trace holds some events, a module
+#    with kprobes others);
 #  - a perf-style script (no on/every: subs named SUBSYS::EVENT) whose
 #    sub names an event that is not available gets one warning per sub,
 #    and runs: perf itself skips such subs, and scripts written for perf
@@ -64,9 +65,8 @@ on 'raw_syscalls:*' => sub { $n++ };
 END { print "raw $n\n" }
 EOS
 $r = run_vigild(trace => $trace, scripts => [$glob]);
-is($r->{rc}, 0, 'a glob that matches nothing is not an error') or diag $r->{err};
-like($r->{err}, qr/glob\.pl line 3: on 'kmem:\*' matches no event \(vigild -l lists them\)/,
-     '... but a warning naming the line');
+is($r->{rc}, 0, 'a glob that matches nothing is not an error (the events of a trace vary)') or diag $r->{err};
+unlike($r->{err}, qr/kmem/, '... nor a warning');
 is($r->{out}, "raw 16\n", '... and the other subscriptions work');
 
 my $perf = write_file("$d/perf.pl", <<'EOS');

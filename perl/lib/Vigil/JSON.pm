@@ -7,6 +7,7 @@ package Vigil::JSON;
 use strict;
 use warnings;
 use Carp qw(croak);
+use B ();
 
 use Exporter 'import';
 our @EXPORT_OK = qw(encode_json event_json);
@@ -36,8 +37,13 @@ sub _clean {
 	return { map { ($_ => _clean($v->{$_})) } keys %$v } if ref $v eq 'HASH';
 	return $v if !defined $v || ref $v;
 	# numbers stay numbers, other scalars are text
-	return $v + 0 if $v =~ /\A-?(?:0|[1-9][0-9]*)\z/ && length $v < 20;
-	return $v if $v =~ /\A-?(?:0|[1-9][0-9]*)\z/;	# uint64: as it is
+	if ($v =~ /\A-?(?:0|[1-9][0-9]*)\z/) {
+		my $n = $v + 0;		# an IV or UV when it fits (uint64 does)
+		return $n if "$n" eq $v;
+	}
+	# a number made as one (an average) stays one
+	my $f = B::svref_2object(\$v)->FLAGS;
+	return $v if $f & (B::SVf_IOK | B::SVf_NOK) && !($f & B::SVf_POK);
 	return _text("$v");
 }
 
