@@ -9,6 +9,8 @@ use warnings;
 use Carp qw(croak);
 use B ();
 
+our $VERSION = '0.1.0';
+
 use Exporter 'import';
 our @EXPORT_OK = qw(encode_json event_json);
 
