@@ -67,6 +67,8 @@ struct Vigild {
 	guint n_cpus;
 	VgdCpuCounters *cc;
 	char **comm_globs;		/* fnmatch patterns, NULL-terminated, or NULL */
+	GHashTable *replay_tgids;	/* --replay with filters.tgids (--pid): the
+					 * processes whose events are delivered */
 	const VgTask *comm_task;	/* last answer of comm_ok, for this task */
 	char comm_seen[16];		/* ... with this comm */
 	gboolean comm_answer;
@@ -321,6 +323,11 @@ static void deliver(VgEvent *e, gpointer data)
 		c->self++;
 	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
 		c->comm_filtered++;
+	} else if (G_UNLIKELY(d->replay_tgids) &&
+		   !g_hash_table_contains(d->replay_tgids,
+					  GINT_TO_POINTER(e->task->pid))) {
+		/* live, vigil.ko filters by process; a trace holds them all */
+		c->comm_filtered++;
 	} else if (d->perl) {
 		const VgPerlStats *ps = vg_perl_stats_ref(d->perl);
 		guint64 dispatched = ps->dispatched, filtered = ps->filtered;
@@ -473,6 +480,12 @@ static gboolean start_replay(Vigild *d, GError **error)
 
 		if (sp)
 			d->self_pid = (gint32)g_ascii_strtoll(sp, NULL, 10);
+	}
+	if (d->cfg->filter_tgids->len) {
+		d->replay_tgids = g_hash_table_new(g_direct_hash, g_direct_equal);
+		for (guint i = 0; i < d->cfg->filter_tgids->len; i++)
+			g_hash_table_add(d->replay_tgids, GINT_TO_POINTER(
+				g_array_index(d->cfg->filter_tgids, gint32, i)));
 	}
 	d->n_cpus = vg_replay_n_cpus(d->replay);
 	if (d->n_cpus == 0)
@@ -1058,6 +1071,8 @@ static void daemon_free(Vigild *d)
 	if (d->syscalls)
 		vg_syscall_table_free(d->syscalls);
 	g_strfreev(d->comm_globs);
+	if (d->replay_tgids)
+		g_hash_table_destroy(d->replay_tgids);
 	g_free(d->cc);
 	g_free(d->stop_reason);
 	g_main_loop_unref(d->loop);
