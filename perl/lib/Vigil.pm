@@ -346,8 +346,10 @@ Stop tracing as C<vigilctl stop> would: the buffers are drained, the
 remaining events delivered, then the C<END> blocks run.
 
 C<exit> from a handler does the same (it ends that handler call and
-stops vigild cleanly; it is not counted as a handler error); C<exit>
-while a script loads is a load error, so vigild exits 1 before tracing.
+stops vigild cleanly; it is not counted as a handler error).  C<exit(N)>
+while a script loads (the C<--help> of its option parsing, even from a
+Getopt::Long callback) ends vigild with status N before it traces
+anything; on a reload (SIGHUP) the old scripts stay.
 
 =back
 
@@ -384,8 +386,30 @@ references; C<char[N]> and string fields are strings; integers are
 numbers.
 
 Methods: C<name> (C<"sched:sched_switch">), C<ts>, C<cpu>, C<pid>,
-C<tid>, C<ppid>, C<comm>, and C<fields> (the field names in order,
-without the common fields).
+C<tid>, C<ppid>, C<comm>, C<fields> (the field names in order,
+without the common fields), C<hex_fields> (those the trace declares
+hexadecimal: addresses, and the pointer arguments of the per-syscall
+events; C<print.pl> shows them as C<0x...>) and C<enter>:
+
+=over 4
+
+=item $e->enter
+
+On a C<syscalls:sys_exit_>I<NAME> event, the syscall's arguments as its
+C<syscalls:sys_enter_>I<NAME> gave them: a new hash reference with the
+argument fields (C<< ->{filename} >> is the path as text) and
+C<common_ts>, the time of the entry (so C<< $e->{common_ts} -
+$e->enter->{common_ts} >> is the syscall's duration).  undef when that
+entry was not seen (the trace began inside the syscall) or the thread's
+last entry was another syscall's.  vigild keeps each thread's last entry
+only while some B<on> subscription may take C<syscalls:sys_exit_*>
+events.  Which process opens files that do not exist:
+
+    on 'syscalls:sys_exit_openat', 'ret == -2' => sub {
+        printf "%s %s\n", $_[0]{common_comm}, $_[0]->enter->{filename};
+    };
+
+=back
 
 =head2 What may be kept
 
