@@ -264,8 +264,16 @@ static VgMetadata *builtin_metadata(GError **error)
 VgMetadata *vgd_catalog_metadata(const char **from, GError **error)
 {
 	if (g_file_test("/dev/vigil", G_FILE_TEST_EXISTS)) {
-		*from = "vigil.ko";
-		return vgd_live_read_metadata(NULL, error);
+		GError *err = NULL;
+		VgMetadata *md = vgd_live_read_metadata(NULL, &err);
+
+		if (md) {
+			*from = "vigil.ko";
+			return md;
+		}
+		/* (not root): the events it was built with */
+		g_debug("reading vigil.ko's events: %s", err->message);
+		g_error_free(err);
 	}
 	*from = "built-in";
 	return builtin_metadata(error);

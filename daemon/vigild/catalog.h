@@ -44,7 +44,7 @@ guint vgd_catalog_print(const VgdCatalog *c, const char *glob,
 			gboolean verbose, FILE *out);
 
 /* The events of this machine as metadata: vigil.ko's own (kprobes
- * included) when /dev/vigil exists, else the built-in description
+ * included) when /dev/vigil can be read, else the built-in description
  * generated from kmod/vigil_events.h; with the syscalls:* classes of
  * the running kernel (argument names from tracefs when readable, else
  * the built-in syscall names without arguments).  *from says which
