@@ -121,9 +121,10 @@ gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
 /* Check the event names the scripts ask for against md (the final
  * metadata: kprobes added): an `on` subscription to an exact name md
  * lacks is an error naming the script line and the nearest event of md
- * ("did you mean"); a perf-style sub SUBSYS::EVENT for an event md lacks is
- * a warning (logged once per load); globs are not checked.  syscalls:* names are not checked against metadata without
- * the syscall table (older traces). */
+ * ("did you mean"); a perf-style sub SUBSYS::EVENT for an event md
+ * lacks is a warning (logged once per load).  Globs are not checked,
+ * nor syscalls:* names against metadata without the syscall table
+ * (older traces). */
 gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
 			      GError **error);
 /* Same, errors are logged (g_critical) and the failing handler is

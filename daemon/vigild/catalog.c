@@ -294,6 +294,7 @@ int vgd_catalog_list(const char *glob, gboolean verbose)
 	}
 	c = vgd_catalog_new();
 	vgd_catalog_add_metadata(c, md, "vigil.ko");
+	/* another event source adds its rows here (vgd_catalog_add) */
 	n = vgd_catalog_print(c, glob, verbose, stdout);
 	vgd_catalog_free(c);
 	vg_metadata_free(md);
