@@ -81,6 +81,14 @@ like($out, qr/^usage: vigild .*exec-log/, '... with the handler\'s usage on stdo
 unlike($out, qr/TIME/, '... and nothing the handler prints after its options');
 unlike($err, qr/exit\(0\)|replaying/, '... no error, nothing traced');
 
+opendir my $hd, "$FindBin::Bin/../../handlers" or die;
+for my $h (sort grep { /\.pl\z/ } readdir $hd) {
+    (my $name = $h) =~ s/\.pl\z//;
+    my ($hrc, $hout, $herr) = vigild('--replay', $trace, '-s', $name, '--', '--help');
+    ok($hrc == 0 && $hout =~ /^usage: vigild .*\Q$h\E/ && $herr !~ /error|exit\(/i,
+       "-s $name -- --help: its usage, exit 0") or diag "rc $hrc\n$hout$herr";
+}
+
 my $five = write_file("$dir/five.pl", "use Vigil;\nprint \"bye\\n\";\nexit 5;\n");
 ($rc, $out, $err) = vigild('--replay', $trace, '-s', $five);
 is($rc, 5, 'exit(5) while a script loads: vigild exits 5');
