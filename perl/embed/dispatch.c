@@ -206,8 +206,18 @@ void vg_pl_enter_free(gpointer data)
  * entry. */
 static void vg_pl_enter_keep(VgPerl *p, VgEvent *de)
 {
-	VgPlEnter *en = g_new0(VgPlEnter, 1);
+	VgPlEnter *en = g_hash_table_lookup(p->enters, GINT_TO_POINTER(de->tid));
 	guint i;
+
+	/* the thread's entry is reused: no allocation per syscall */
+	if (en) {
+		for (i = 0; i < en->n; i++)
+			g_free(en->strs[i]);
+		memset(en, 0, sizeof(*en));
+	} else {
+		en = g_new0(VgPlEnter, 1);
+		g_hash_table_insert(p->enters, GINT_TO_POINTER(de->tid), en);
+	}
 
 	en->cls = de->cls;
 	en->ts = de->ts;
@@ -222,7 +232,6 @@ static void vg_pl_enter_keep(VgPerl *p, VgEvent *de)
 			en->ints[i] = vg_event_int(de, i);
 		}
 	}
-	g_hash_table_replace(p->enters, GINT_TO_POINTER(de->tid), en);
 }
 
 /* Forget every cached resolution (new metadata, new interpreter). */
@@ -536,8 +545,13 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		/* an entry belongs to one exit: the next exit of the thread
 		 * without an entry seen (events lost) gets none */
 		if (p->in && p->in->want_enters &&
-		    (de.cls->flags & VG_CLASS_SYSCALL_EXIT))
-			g_hash_table_remove(p->enters, GINT_TO_POINTER(de.tid));
+		    (de.cls->flags & VG_CLASS_SYSCALL_EXIT)) {
+			VgPlEnter *en = g_hash_table_lookup(p->enters,
+						GINT_TO_POINTER(de.tid));
+
+			if (en)
+				en->cls = NULL;	/* used up */
+		}
 	} else if (G_UNLIKELY(p->in && p->in->want_enters) &&
 		   strcmp(cls->name, VG_EV_EXIT) == 0) {
 		/* the thread is gone (its tid may come back) */

@@ -84,7 +84,8 @@ struct VgPerl {
 
 /* A thread's last syscalls:sys_enter_NAME, for $e->enter of its exit. */
 typedef struct {
-	const VgEventClass *cls;	/* the derived enter class */
+	const VgEventClass *cls;	/* the derived enter class; NULL once
+					 * its exit went by */
 	guint64 ts;
 	guint n;
 	gint64 ints[6];

@@ -61,7 +61,7 @@ static XSPROTO(vg_pl_xs_enter)
 	en = p ? g_hash_table_lookup(p->enters,
 				     GINT_TO_POINTER((gint)SvIV(ST(0)))) : NULL;
 	/* "syscalls:sys_exit_NAME" ends "syscalls:sys_enter_NAME" */
-	if (!en || !g_str_has_prefix(exit_name, "syscalls:sys_exit_") ||
+	if (!en || !en->cls || !g_str_has_prefix(exit_name, "syscalls:sys_exit_") ||
 	    strcmp(en->cls->name + strlen("syscalls:sys_enter_"),
 		   exit_name + strlen("syscalls:sys_exit_")) != 0)
 		XSRETURN_UNDEF;

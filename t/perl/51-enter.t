@@ -3,8 +3,8 @@
 # as its syscalls:sys_enter_NAME gave them (same thread, the entry just
 # before), as a hash with the argument names of the trace's syscall
 # table and common_ts, the time of the entry; undef when that entry was
-# not seen (the trace began inside the syscall) or the thread's last
-# entry was of another syscall.  The path argument is its text.
+# not seen (the trace began inside the syscall, or it was lost: an entry
+# serves one exit) or the thread's last entry was of another syscall.  The path argument is its text.
 use strict;
 use warnings;
 use Test::More;
@@ -29,6 +29,8 @@ $w->event(cpu => 0, ts => 1_000_001_500, tid => 8, name => 'raw_syscalls:sys_ent
     args => [-100, 0x2000, 0, 0, 0, 0], path_arg => 1, path_status => 1, path => '/etc/hosts');
 $w->event(cpu => 0, ts => 1_000_002_000, tid => 7, name => 'raw_syscalls:sys_exit', id => 257, ret => -2);
 $w->event(cpu => 0, ts => 1_000_002_500, tid => 8, name => 'raw_syscalls:sys_exit', id => 257, ret => 4);
+# tid 8: a second exit without an entry (the entry was lost): not the used one
+$w->event(cpu => 0, ts => 1_000_002_700, tid => 8, name => 'raw_syscalls:sys_exit', id => 257, ret => 9);
 # tid 7: a read's entry, then an openat exit: not that entry
 $w->event(cpu => 0, ts => 1_000_003_000, tid => 7, name => 'raw_syscalls:sys_enter', id => 0,
     args => [3, 0x3000, 10, 0, 0, 0], path_arg => 0, path_status => 0, path => '');
@@ -56,6 +58,7 @@ is($r->{out}, <<'EOT', 'each exit sees its own entry\'s arguments, or none');
 7 ret=-2 dfd=-100 filename=/nope flags=0x80000 since=1000
 second handler: /nope
 8 ret=4 dfd=-100 filename=/etc/hosts flags=0 since=1000
+8 ret=9 no entry
 7 ret=5 no entry
 EOT
 
