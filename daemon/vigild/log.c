@@ -84,3 +84,27 @@ gboolean vgd_log_elsewhere(void)
 {
 	return log_journal || log_syslog;
 }
+
+void vgd_log_dump_complete(const char *path, const char *reason,
+			   guint64 events, guint64 packets, guint64 discarded,
+			   const char *message)
+{
+	char ev[24], pk[24], di[24];
+	const GLogField fields[] = {
+		{ "MESSAGE", message, -1 },
+		{ "PRIORITY", "5", -1 },	/* notice, as g_message */
+		{ "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
+		{ "MESSAGE_ID", VGD_LOG_DUMP_MESSAGE_ID, -1 },
+		{ "VIGIL_DUMP_PATH", path, -1 },
+		{ "VIGIL_DUMP_REASON", reason ? reason : "", -1 },
+		{ "VIGIL_DUMP_EVENTS", ev, -1 },
+		{ "VIGIL_DUMP_PACKETS", pk, -1 },
+		{ "VIGIL_DUMP_DISCARDED", di, -1 },
+	};
+
+	g_snprintf(ev, sizeof(ev), "%" G_GUINT64_FORMAT, events);
+	g_snprintf(pk, sizeof(pk), "%" G_GUINT64_FORMAT, packets);
+	g_snprintf(di, sizeof(di), "%" G_GUINT64_FORMAT, discarded);
+	g_log_structured_array(G_LOG_LEVEL_MESSAGE, fields,
+			       G_N_ELEMENTS(fields));
+}
