@@ -12,6 +12,8 @@
 #include "catalog.h"
 #include "quick.h"
 #include "vg_core.h"
+#include "vg_perl.h"
+#include "vg_stream.h"
 
 const GOptionEntry *vgd_quick_entries(VgdQuick *q)
 {
@@ -171,4 +173,54 @@ void vgd_quick_clear(VgdQuick *q)
 	g_strfreev(q->pids);
 	g_strfreev(q->comms);
 	memset(q, 0, sizeof(*q));
+}
+
+/* --check-config: compile the scripts and check their event names and
+ * filters against the events of the trace (--replay), else of this
+ * machine (catalog.c).  Returns the exit status. */
+int vgd_quick_check_scripts(VgdConfig *cfg)
+{
+	VgPerlConfig pc = { 0 };
+	VgReplay *replay = NULL;
+	VgMetadata *md = NULL;
+	const char *from = NULL;
+	GError *err = NULL;
+	VgPerl *p;
+	int rc = 1;
+
+	if (!cfg->scripts->len)
+		return 0;
+	g_ptr_array_add(cfg->scripts, NULL);
+	g_ptr_array_add(cfg->script_args, NULL);
+	pc.scripts = (char **)cfg->scripts->pdata;
+	pc.script_argv = (char **)cfg->script_args->pdata;
+	pc.replay = TRUE;	/* no timers */
+	p = vg_perl_new(&pc, &err);	/* (copies them) */
+	g_ptr_array_set_size(cfg->scripts, cfg->scripts->len - 1);
+	g_ptr_array_set_size(cfg->script_args, cfg->script_args->len - 1);
+	if (!p || !vg_perl_load(p, &err))
+		goto out;
+	if (cfg->replay_dir) {
+		replay = vg_replay_open(cfg->replay_dir, &err);
+		if (replay)
+			md = vg_replay_metadata(replay);
+	} else {
+		md = vgd_catalog_metadata(&from, &err);
+	}
+	if (md && vg_perl_set_metadata_checked(p, md, &err) &&
+	    vg_perl_check_events(p, md, &err))
+		rc = 0;
+out:
+	if (err && err->domain == VG_PERL_EXIT)
+		rc = err->code;
+	else if (err)
+		g_printerr("vigild: %s\n", err->message);
+	g_clear_error(&err);
+	if (p)
+		vg_perl_free(p);
+	if (replay)
+		vg_replay_free(replay);
+	else if (md)
+		vg_metadata_free(md);
+	return rc;
 }

@@ -34,6 +34,12 @@ gboolean vgd_quick_run(VgdQuick *q, int argc, char **argv, int *rc);
  * after those of -s).  Errors name the option. */
 gboolean vgd_quick_apply(VgdQuick *q, VgdConfig *cfg, GError **error);
 
+/* --check-config: compile the scripts and check their event names and
+ * filters against the trace of --replay, else this machine's events
+ * (catalog.c).  Returns the exit status (a script's exit(N) while
+ * loading: N). */
+int vgd_quick_check_scripts(VgdConfig *cfg);
+
 /* Remove the -e script file and free q's contents. */
 void vgd_quick_clear(VgdQuick *q);
 

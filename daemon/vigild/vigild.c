@@ -30,7 +30,6 @@
 #include "control.h"
 #include "handlers.h"
 #include "live.h"
-#include "catalog.h"
 #include "log.h"
 #include "quick.h"
 #include "recorder.h"
@@ -740,54 +739,6 @@ static void daemonize(void)
 }
 
 
-/* --check-config: compile the scripts and check their event names and
- * filters against the events of the trace (--replay), else of this
- * machine (catalog.c).  Returns the exit status. */
-static int check_scripts(VgdConfig *cfg)
-{
-	VgPerlConfig pc = { 0 };
-	VgReplay *replay = NULL;
-	VgMetadata *md = NULL;
-	const char *from = NULL;
-	GError *err = NULL;
-	VgPerl *p;
-	int rc = 1;
-
-	if (!cfg->scripts->len)
-		return 0;
-	pc.scripts = strv_of(cfg->scripts);
-	pc.script_argv = strv_of(cfg->script_args);
-	pc.replay = TRUE;	/* no timers */
-	p = vg_perl_new(&pc, &err);
-	g_strfreev(pc.scripts);
-	g_strfreev(pc.script_argv);
-	if (!p || !vg_perl_load(p, &err))
-		goto out;
-	if (cfg->replay_dir) {
-		replay = vg_replay_open(cfg->replay_dir, &err);
-		if (replay)
-			md = vg_replay_metadata(replay);
-	} else {
-		md = vgd_catalog_metadata(&from, &err);
-	}
-	if (md && vg_perl_set_metadata_checked(p, md, &err) &&
-	    vg_perl_check_events(p, md, &err))
-		rc = 0;
-out:
-	if (err && err->domain == VG_PERL_EXIT)
-		rc = err->code;
-	else if (err)
-		g_printerr("vigild: %s\n", err->message);
-	g_clear_error(&err);
-	if (p)
-		vg_perl_free(p);
-	if (replay)
-		vg_replay_free(replay);
-	else if (md)
-		vg_metadata_free(md);
-	return rc;
-}
-
 /* Options, then the configuration file with the options applied: the
  * effective configuration, or NULL with the exit status in *rc (2: bad
  * usage or configuration; 0: --check-config printed it). */
@@ -887,7 +838,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		fflush(stdout);
 		g_free(s);
 		options_clear(&o);
-		*rc = check_scripts(cfg);
+		*rc = vgd_quick_check_scripts(cfg);
 		vgd_config_free(cfg);
 		return NULL;
 	}
