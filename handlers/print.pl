@@ -8,18 +8,19 @@ use Vigil;
 
 my @events;
 my $syscalls = 0;
-my $comm;
+my ($comm, $json);
 GetOptionsFromArray(\@ARGV,
 	'events|e=s'   => \@events,
 	'syscalls'     => \$syscalls,
 	'comm=s'       => \$comm,
+	'json'         => \$json,
 	'help|h'       => sub { print usage(); exit 0 },
 ) or die usage();
 die "print.pl: unexpected argument '$ARGV[0]'\n" . usage() if @ARGV;
 @events = map { split /,/ } @events;
 
 sub usage {
-	return "usage: vigild -f -s handlers/print.pl [-- [--events GLOB[,GLOB...]] [--syscalls] [--comm NAME]]\n";
+	return "usage: vigild -f -s handlers/print.pl [-- [--events GLOB[,GLOB...]] [--syscalls] [--comm NAME] [--json]]\n";
 }
 
 # The derived syscalls:* events repeat raw_syscalls:* events; without
@@ -33,11 +34,12 @@ if ($default) {
 }
 
 sub value_text {
-	my ($v) = @_;
+	my ($v, $hex) = @_;
 	return '(undef)' unless defined $v;
 	if (ref $v eq 'ARRAY') {
-		return '[' . join(', ', map { value_text($_) } @$v) . ']';
+		return '[' . join(', ', map { value_text($_, $hex) } @$v) . ']';
 	}
+	return sprintf('0x%x', $v) if $hex && $v =~ /\A[0-9]+\z/;
 	return $v if $v =~ /\A-?[0-9]+\z/;
 	return $v if $v ne '' && $v =~ /\A[\x21-\x7e]+\z/ && $v !~ /["\\]/;
 	(my $q = $v) =~ s/(["\\])/\\$1/g;
@@ -54,15 +56,30 @@ sub print_event {
 	my $line = sprintf('%16s %7d [%03d] %d.%09d: %s:',
 			   $e->{common_comm}, $e->{common_tid}, $e->{common_cpu},
 			   $s, $ns, $name);
+	my %hex = map { $_ => 1 } $e->hex_fields;
 	for my $f ($e->fields) {
-		$line .= " $f=" . value_text($e->{$f});
+		$line .= " $f=" . value_text($e->{$f}, $hex{$f});
 	}
-	print $line, "\n";
+	print $line, "\n" or output_gone();
+}
+
+sub print_json {
+	print Vigil::JSON::event_json($_[0]), "\n" or output_gone();
+}
+
+# The reader went away (`| head`): stop quietly, as at the end of the
+# trace (exit in a handler stops vigild cleanly, status 0).
+sub output_gone {
+	exit 0 if $!{EPIPE};
+	die "print.pl: writing the output: $!\n";
+}
+if ($json) {
+	require Vigil::JSON;
 }
 
 die "print.pl: --comm '$comm' may not contain \" or \\\n" if defined $comm && $comm =~ /["\\]/;
 my @filter = defined $comm ? (qq(common_comm == "$comm")) : ();
-on $_, @filter, \&print_event for @events;
+on $_, @filter, ($json ? \&print_json : \&print_event) for @events;
 
 __END__
 
@@ -76,6 +93,7 @@ print.pl - print every event as one line, like perf script
     vigild --replay DUMPDIR -s handlers/print.pl
     vigild --replay DIR -s handlers/print.pl -- --events 'sched:*' --comm nginx
     vigild --replay DIR -s handlers/print.pl -- --syscalls
+    vigild --replay DIR -s print -- --json --events 'sched:sched_process_exec' | jq .
 
 =head1 DESCRIPTION
 
@@ -84,9 +102,15 @@ name, thread id, CPU, the timestamp in seconds and nanoseconds of the
 trace clock, the event name and every field as C<name=value> in the
 order of the trace's metadata.
 
-Numbers print as they are, text without spaces as it is, other text in
-double quotes with C<\">, C<\\> and C<\xNN> escapes; arrays (such as the
-six C<args> of raw_syscalls:sys_enter) print as C<[a, b, ...]>.
+Numbers print as they are, except the fields the trace declares
+hexadecimal (addresses such as C<skbaddr>, C<address>, C<ip>,
+C<sa_handler>, C<sa_flags>, and pointer arguments of the per-syscall
+events: C<$e-E<gt>hex_fields>), which print as C<0x...>; text without
+spaces as it is, other text in double quotes with C<\">, C<\\> and
+C<\xNN> escapes; arrays (such as the six C<args> of
+raw_syscalls:sys_enter) print as C<[a, b, ...]>.  The output carries no
+terminal control codes.  When the reader of the output goes away (C<|
+head>), vigild stops quietly with status 0.
 
 =head1 OPTIONS
 
@@ -112,6 +136,14 @@ C<raw_syscalls:sys_enter> / C<sys_exit>.
 Only events of threads with this command name (a shell-style glob such as
 C<kworker*> matches several; filtered in C before Perl).
 
+=item --json
+
+One JSON object per line instead (L<Vigil::JSON>): C<name>, every field
+and the common fields (C<common_ts>, C<common_cpu>, C<common_tid>,
+C<common_pid>, C<common_ppid>, C<common_comm>); numbers as JSON numbers
+(hexadecimal fields too), arrays as arrays, text as UTF-8 strings.  For
+C<jq>, log shippers and scripts.
+
 =back
 
 =head1 EXAMPLE OUTPUT
@@ -119,5 +151,10 @@ C<kworker*> matches several; filtered in C before Perl).
                 cat     812 [001] 5021.118842305: raw_syscalls:sys_enter: id=257 args=[4294967196, 140735, 0, 0, 0, 0] path_arg=1 path_status=1 path=/etc/hostname
                 cat     812 [001] 5021.118851410: raw_syscalls:sys_exit: id=257 ret=3
              <idle>       0 [000] 5021.119002133: sched:sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=0 next_comm=kworker/0:1 next_pid=14 next_prio=120
+
+With C<--json> (one line each, shown folded):
+
+    {"common_comm":"cat","common_cpu":1,"common_pid":812,"common_ppid":790,
+     "common_tid":812,"common_ts":5021118851410,"id":257,"name":"raw_syscalls:sys_exit","ret":3}
 
 =cut

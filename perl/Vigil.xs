@@ -25,7 +25,7 @@ static const char *const vg_pl_common_names[VG_PL_N_COMMON] = {
 	"common_ppid", "common_comm",
 };
 
-/* Magic on every event hash: mg_obj is the class info [name, [fields]].
+/* Magic on every event hash: mg_obj is the class info [name, [fields], [hex fields]].
  * It lets $e->name and $e->fields work on kept events, whatever happened
  * to the class since. */
 static MGVTBL vg_pl_event_vtbl;
@@ -77,7 +77,7 @@ static int vg_pl_is_array(VgFieldKind k)
 VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
 {
 	VgPlClass *pc = g_new0(VgPlClass, 1);
-	AV *info, *fields;
+	AV *info, *fields, *hex;
 	guint i;
 
 	pc->cls = cls;
@@ -99,9 +99,14 @@ VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
 	fields = newAV();
 	for (i = 0; i < cls->n_fields; i++)
 		av_push(fields, newSVpv(cls->fields[i].name, 0));
+	hex = newAV();
+	for (i = 0; i < cls->n_fields; i++)
+		if (cls->fields[i].base == 16)
+			av_push(hex, newSVpv(cls->fields[i].name, 0));
 	info = newAV();
 	av_push(info, newSVpv(cls->name, 0));
 	av_push(info, newRV_noinc((SV *)fields));
+	av_push(info, newRV_noinc((SV *)hex));
 	pc->info = (SV *)info;
 	return pc;
 }
@@ -659,6 +664,22 @@ vg_pl_ev_fields(self)
 	for (i = 0; i < n; i++)
 		PUSHs(sv_2mortal(newSVsv(*av_fetch(f, i, 0))));
 
+void
+vg_pl_ev_hex_fields(self)
+	SV *self
+    PREINIT:
+	MAGIC *mg;
+	AV *f;
+	SSize_t i, n;
+    PPCODE:
+	if (!SvROK(self) || SvTYPE(SvRV(self)) != SVt_PVHV ||
+	    !(mg = mg_findext(SvRV(self), PERL_MAGIC_ext, &vg_pl_event_vtbl)))
+		croak("Vigil::Event::hex_fields: not a Vigil event");
+	f = (AV *)SvRV(*av_fetch((AV *)mg->mg_obj, 2, 0));
+	n = av_top_index(f) + 1;
+	EXTEND(SP, n);
+	for (i = 0; i < n; i++)
+		PUSHs(sv_2mortal(newSVsv(*av_fetch(f, i, 0))));
 
 MODULE = Vigil		PACKAGE = Vigil::Trace		PREFIX = vg_pl_tr_
 

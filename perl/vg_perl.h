@@ -108,12 +108,25 @@ void vg_perl_set_hooks(VgPerl *p, const VgPerlHooks *hooks);
  * (VG_ERROR_PARSE) names the script and line, e.g.
  * "t.pl: syntax error at t.pl line 3, near \"...\"". */
 gboolean vg_perl_load(VgPerl *p, GError **error);
+/* The error domain of a script that called exit(N) while it loaded (its
+ * `--help`): the code is N (0..255); the message names the script. */
+#define VG_PERL_EXIT (vg_perl_exit_quark())
+GQuark vg_perl_exit_quark(void);
 
 /* Bind to the trace's metadata: compiles the subscriptions' filters for
  * the classes they name.  Errors (unknown field, type mismatch) name the
  * script, the event and the filter column. */
 gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
 				      GError **error);
+/* Check the event names the scripts ask for against md (the final
+ * metadata: kprobes added): an `on` subscription to an exact name md
+ * lacks is an error naming the script line and the nearest event of md
+ * ("did you mean"); a perf-style sub SUBSYS::EVENT for an event md
+ * lacks is a warning (logged once per load).  Globs are not checked,
+ * nor syscalls:* names against metadata without the syscall table
+ * (older traces). */
+gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
+			      GError **error);
 /* Same, errors are logged (g_critical) and the failing handler is
  * disabled. */
 void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md);

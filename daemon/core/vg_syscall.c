@@ -497,7 +497,8 @@ static void derive_class(VgMetadata *md, guint nr, const char *spec)
 		enter->fields[i].kind = ss ? VG_FIELD_INT : VG_FIELD_UINT;
 		enter->fields[i].elem_size = 8;
 		enter->fields[i].length = 1;
-		enter->fields[i].base = 10;
+		/* pointers print in hex (Vigil::Event::hex_fields) */
+		enter->fields[i].base = types[i] && strchr(types[i], '*') ? 16 : 10;
 		L->rd[i] = (guint8)ss;	/* derived_int: 4 sign-extends */
 	}
 	enter->flags = VG_CLASS_SYSCALL_ENTER;

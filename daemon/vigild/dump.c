@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "vigild"
 
 #include "dump.h"
+#include "log.h"
 #include "dumpdir.h"
 #include "statedump.h"
 #include "summary.h"
@@ -95,13 +96,20 @@ gboolean vgd_dump_write(VgdDump *q, GError **error)
 	}
 	vgd_fsync_dir(dir);
 	ok = TRUE;
-	g_message("dump complete: %s (%" G_GUINT64_FORMAT " events, %"
-		  G_GUINT64_FORMAT " packets, %.3f s before to %.3f s after the "
-		  "trigger, %" G_GUINT64_FORMAT " discarded by the kernel; "
-		  "reason: %s)", q->path, s.events, s.packets,
-		  s.events ? ((double)q->trigger - (double)s.first_ts) / 1e9 : 0.0,
-		  s.events ? ((double)s.last_ts - (double)q->trigger) / 1e9 : 0.0,
-		  s.discarded, q->reason);
+	{
+		/* structured in the journal (log.c) */
+		char *m = g_strdup_printf("dump complete: %s (%" G_GUINT64_FORMAT
+			" events, %" G_GUINT64_FORMAT " packets, %.3f s before to "
+			"%.3f s after the trigger, %" G_GUINT64_FORMAT " discarded "
+			"by the kernel; reason: %s)", q->path, s.events, s.packets,
+			s.events ? ((double)q->trigger - (double)s.first_ts) / 1e9 : 0.0,
+			s.events ? ((double)s.last_ts - (double)q->trigger) / 1e9 : 0.0,
+			s.discarded, q->reason);
+
+		vgd_log_dump_complete(q->path, q->reason, s.events, s.packets,
+				      s.discarded, m);
+		g_free(m);
+	}
 	if (q->snapshot) {
 		for (guint i = 0; i < s.cpus->len; i++) {
 			VgdCpuSum *c = &g_array_index(s.cpus, VgdCpuSum, i);

@@ -56,11 +56,19 @@ static GLogWriterOutput log_writer(GLogLevelFlags level,
 
 void vgd_log_setup(const VgdConfig *cfg)
 {
+	/* a replay runs in the foreground: its log (handler errors
+	 * too) goes where the person who started it sees it */
+	gboolean fg = cfg->foreground || cfg->replay_dir;
+
 	log_max = cfg->log_level;
+	/* ... but a replay without -f says only what went wrong (its
+	 * output is the handlers') */
+	if (!cfg->foreground && cfg->replay_dir && log_max > G_LOG_LEVEL_WARNING)
+		log_max = G_LOG_LEVEL_WARNING;
 	/* Under systemd stderr is the journal (JOURNAL_STREAM names it). */
 	log_journal = g_log_writer_is_journald(fileno(stderr)) ||
-		      (!cfg->foreground && g_getenv("JOURNAL_STREAM"));
-	if (!cfg->foreground && !log_journal) {
+		      (!fg && g_getenv("JOURNAL_STREAM"));
+	if (!fg && !log_journal) {
 		openlog("vigild", LOG_PID, LOG_DAEMON);
 		log_syslog = TRUE;
 	}
@@ -75,4 +83,28 @@ void vgd_log_daemonized(void)
 gboolean vgd_log_elsewhere(void)
 {
 	return log_journal || log_syslog;
+}
+
+void vgd_log_dump_complete(const char *path, const char *reason,
+			   guint64 events, guint64 packets, guint64 discarded,
+			   const char *message)
+{
+	char ev[24], pk[24], di[24];
+	const GLogField fields[] = {
+		{ "MESSAGE", message, -1 },
+		{ "PRIORITY", "5", -1 },	/* notice, as g_message */
+		{ "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
+		{ "MESSAGE_ID", VGD_LOG_DUMP_MESSAGE_ID, -1 },
+		{ "VIGIL_DUMP_PATH", path, -1 },
+		{ "VIGIL_DUMP_REASON", reason ? reason : "", -1 },
+		{ "VIGIL_DUMP_EVENTS", ev, -1 },
+		{ "VIGIL_DUMP_PACKETS", pk, -1 },
+		{ "VIGIL_DUMP_DISCARDED", di, -1 },
+	};
+
+	g_snprintf(ev, sizeof(ev), "%" G_GUINT64_FORMAT, events);
+	g_snprintf(pk, sizeof(pk), "%" G_GUINT64_FORMAT, packets);
+	g_snprintf(di, sizeof(di), "%" G_GUINT64_FORMAT, discarded);
+	g_log_structured_array(G_LOG_LEVEL_MESSAGE, fields,
+			       G_N_ELEMENTS(fields));
 }

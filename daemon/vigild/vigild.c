@@ -31,6 +31,7 @@
 #include "handlers.h"
 #include "live.h"
 #include "log.h"
+#include "quick.h"
 #include "recorder.h"
 #include "status.h"
 #include "vg_perl.h"
@@ -65,6 +66,8 @@ struct Vigild {
 	guint n_cpus;
 	VgdCpuCounters *cc;
 	char **comm_globs;		/* fnmatch patterns, NULL-terminated, or NULL */
+	GHashTable *replay_tgids;	/* --replay with filters.tgids (--pid): the
+					 * processes whose events are delivered */
 	const VgTask *comm_task;	/* last answer of comm_ok, for this task */
 	char comm_seen[16];		/* ... with this comm */
 	gboolean comm_answer;
@@ -79,6 +82,7 @@ struct Vigild {
 
 	gboolean stopping;
 	char *stop_reason;
+	int load_exit;		/* >= 0: a script's exit(N) while loading */
 };
 
 /* ---- status -------------------------------------------------------------- */
@@ -114,6 +118,9 @@ static void perl_stats_hook(VgPerlStatsSink *sink, gpointer data)
 	status_view(data, &v);
 	vgd_status_add_perl_stats(&v, sink);
 }
+
+/* Exit status after a run in which handlers died (vigild(8)). */
+#define VGD_EXIT_HANDLER_ERRORS 3
 
 /* ---- stop ---------------------------------------------------------------- */
 
@@ -315,6 +322,11 @@ static void deliver(VgEvent *e, gpointer data)
 		c->self++;
 	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
 		c->comm_filtered++;
+	} else if (G_UNLIKELY(d->replay_tgids) &&
+		   !g_hash_table_contains(d->replay_tgids,
+					  GINT_TO_POINTER(e->task->pid))) {
+		/* live, vigil.ko filters by process; a trace holds them all */
+		c->comm_filtered++;
 	} else if (d->perl) {
 		const VgPerlStats *ps = vg_perl_stats_ref(d->perl);
 		guint64 dispatched = ps->dispatched, filtered = ps->filtered;
@@ -456,7 +468,8 @@ static gboolean start_replay(Vigild *d, GError **error)
 	if (!d->replay)
 		return FALSE;
 	d->md = vg_replay_metadata(d->replay);
-	if (d->perl && !vg_perl_set_metadata_checked(d->perl, d->md, error))
+	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
+			!vg_perl_check_events(d->perl, d->md, error)))
 		return FALSE;
 	/* A trace recorded by a vigild whose module could not exclude it
 	 * (env vigild_pid) holds vigild's own events; they were not
@@ -466,6 +479,12 @@ static gboolean start_replay(Vigild *d, GError **error)
 
 		if (sp)
 			d->self_pid = (gint32)g_ascii_strtoll(sp, NULL, 10);
+	}
+	if (d->cfg->filter_tgids->len) {
+		d->replay_tgids = g_hash_table_new(g_direct_hash, g_direct_equal);
+		for (guint i = 0; i < d->cfg->filter_tgids->len; i++)
+			g_hash_table_add(d->replay_tgids, GINT_TO_POINTER(
+				g_array_index(d->cfg->filter_tgids, gint32, i)));
 	}
 	d->n_cpus = vg_replay_n_cpus(d->replay);
 	if (d->n_cpus == 0)
@@ -500,7 +519,8 @@ static gboolean start_live(Vigild *d, GError **error)
 	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
 	if (d->perl && d->md &&
-	    !vg_perl_set_metadata_checked(d->perl, d->md, error)) {
+	    (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
+	     !vg_perl_check_events(d->perl, d->md, error))) {
 		vg_metadata_free(md0);
 		return FALSE;
 	}
@@ -621,6 +641,10 @@ typedef struct {
 	gboolean version;
 } Options;
 
+/* -l, -v, -e, --pid, --comm (quick.c); lives until vigild exits (the -e
+ * script file with it) */
+static VgdQuick quick;
+
 static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 			      gboolean have_args, GError **error)
 {
@@ -656,6 +680,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 	cfg->foreground = o->foreground;
 	cfg->replay_dir = g_strdup(o->replay);
 	cfg->record_dir = g_strdup(o->record);
+	if (!vgd_quick_apply(&quick, cfg, error))
+		return FALSE;
 	/* handler names (-s syscall-top, scripts: [syscall-top]) to files */
 	if (!vgd_handlers_resolve(cfg->scripts, error))
 		return FALSE;
@@ -769,6 +795,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		"vigil's tracing daemon: reads kernel events from vigil.ko and "
 		"hands them, in time order, to Perl handler scripts.");
 	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_add_main_entries(oc, vgd_quick_entries(&quick), NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		g_printerr("vigild: %s (see vigild --help)\n", err->message);
 		g_error_free(err);
@@ -781,6 +808,10 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		printf("vigild %s\n", VIGIL_VERSION);
 		options_clear(&o);
 		*rc = 0;
+		return NULL;
+	}
+	if (vgd_quick_run(&quick, argc, argv, rc)) {
+		options_clear(&o);
 		return NULL;
 	}
 	if (argc > 1) {
@@ -804,10 +835,11 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		char *s = vgd_config_to_string(cfg);
 
 		fputs(s, stdout);
+		fflush(stdout);
 		g_free(s);
 		options_clear(&o);
+		*rc = vgd_quick_check_scripts(cfg);
 		vgd_config_free(cfg);
-		*rc = 0;
 		return NULL;
 	}
 	options_clear(&o);	/* cfg has its own copies */
@@ -825,6 +857,7 @@ static Vigild *daemon_new(VgdConfig *cfg)
 	d->loop = g_main_loop_new(d->ctx, FALSE);
 	d->start_us = g_get_monotonic_time();
 	d->self_pid = NO_SELF_PID;
+	d->load_exit = -1;
 	if (cfg->filter_comms->len) {
 		d->comm_globs = g_new0(char *, cfg->filter_comms->len + 1);
 		for (guint k = 0; k < cfg->filter_comms->len; k++)
@@ -849,6 +882,12 @@ static gboolean start(Vigild *d)
 	/* Scripts first: a compile error must not touch the module. */
 	if (d->cfg->scripts->len) {
 		d->perl = load_perl(d, &err);
+		if (!d->perl && err->domain == VG_PERL_EXIT) {
+			/* a script's --help: its exit status, nothing traced */
+			d->load_exit = err->code;
+			g_error_free(err);
+			return FALSE;
+		}
 		if (!d->perl) {
 			g_printerr("vigild: %s\n", err->message);
 			g_error_free(err);
@@ -946,6 +985,18 @@ static int stop(Vigild *d)
 			rc = 1;
 		}
 	}
+	if (d->perl && rc == 0 && (d->cfg->foreground || d->replay)) {
+		VgPerlStats ps;
+
+		/* errors never hide: the handlers did not do their whole job */
+		vg_perl_get_stats(d->perl, &ps);
+		if (ps.errors) {
+			g_printerr("vigild: %" G_GUINT64_FORMAT " handler "
+				   "error%s (logged above)\n", ps.errors,
+				   ps.errors == 1 ? "" : "s");
+			rc = VGD_EXIT_HANDLER_ERRORS;
+		}
+	}
 	status_view(d, &v);
 	vgd_status_log(&v);
 	g_message("vigild exits (%s)", d->replay_done ? "end of trace" :
@@ -971,6 +1022,8 @@ static void daemon_free(Vigild *d)
 	if (d->syscalls)
 		vg_syscall_table_free(d->syscalls);
 	g_strfreev(d->comm_globs);
+	if (d->replay_tgids)
+		g_hash_table_destroy(d->replay_tgids);
 	g_free(d->cc);
 	g_free(d->stop_reason);
 	g_main_loop_unref(d->loop);
@@ -984,8 +1037,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	cfg = configure(argc, argv, &rc);
-	if (!cfg)
+	if (!cfg) {
+		vgd_quick_clear(&quick);
 		return rc;
+	}
 	vgd_log_setup(cfg);
 	d = daemon_new(cfg);
 	if (start(d)) {
@@ -993,9 +1048,10 @@ int main(int argc, char **argv)
 		g_main_loop_run(d->loop);
 		rc = stop(d);
 	} else {
-		rc = 1;
+		rc = d->load_exit >= 0 ? d->load_exit : 1;
 	}
 	daemon_free(d);
 	vgd_config_free(cfg);
+	vgd_quick_clear(&quick);
 	return rc;
 }

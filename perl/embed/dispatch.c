@@ -193,10 +193,54 @@ void vg_pl_disp_free(VgPerl *p, VgPlDisp *d)
 	g_free(d);
 }
 
+void vg_pl_enter_free(gpointer data)
+{
+	VgPlEnter *en = data;
+
+	for (guint i = 0; i < en->n; i++)
+		g_free(en->strs[i]);
+	g_free(en);
+}
+
+/* Keep de (a derived syscalls:sys_enter_NAME) as its thread's last
+ * entry. */
+static void vg_pl_enter_keep(VgPerl *p, VgEvent *de)
+{
+	VgPlEnter *en = g_hash_table_lookup(p->enters, GINT_TO_POINTER(de->tid));
+	guint i;
+
+	/* the thread's entry is reused: no allocation per syscall */
+	if (en) {
+		for (i = 0; i < en->n; i++)
+			g_free(en->strs[i]);
+		memset(en, 0, sizeof(*en));
+	} else {
+		en = g_new0(VgPlEnter, 1);
+		g_hash_table_insert(p->enters, GINT_TO_POINTER(de->tid), en);
+	}
+
+	en->cls = de->cls;
+	en->ts = de->ts;
+	en->n = MIN(de->cls->n_fields, G_N_ELEMENTS(en->ints));
+	for (i = 0; i < en->n; i++) {
+		if (vg_event_field_kind(de, i) == VG_FIELD_STRING) {
+			gsize len;
+			const char *s = vg_event_str(de, i, &len);
+
+			en->strs[i] = s ? g_strndup(s, len) : g_strdup("");
+		} else {
+			en->ints[i] = vg_event_int(de, i);
+		}
+	}
+}
+
 /* Forget every cached resolution (new metadata, new interpreter). */
 void vg_pl_unbind(VgPerl *p)
 {
 	guint i;
+
+	/* the kept entries point to classes of the old metadata */
+	g_hash_table_remove_all(p->enters);
 
 	for (i = 0; i < p->disps->len; i++) {
 		VgPlDisp *d = g_ptr_array_index(p->disps, i);
@@ -494,6 +538,23 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		dd = ((VgEventClass *)de.cls)->dispatch;
 		if (G_UNLIKELY(!dd))
 			dd = vg_pl_resolve(p, (VgEventClass *)de.cls);
+		if (p->in->want_enters &&
+		    (de.cls->flags & VG_CLASS_SYSCALL_ENTER))
+			vg_pl_enter_keep(p, &de);
 		vg_pl_dispatch(p, dd, &de);
+		/* an entry belongs to one exit: the next exit of the thread
+		 * without an entry seen (events lost) gets none */
+		if (p->in && p->in->want_enters &&
+		    (de.cls->flags & VG_CLASS_SYSCALL_EXIT)) {
+			VgPlEnter *en = g_hash_table_lookup(p->enters,
+						GINT_TO_POINTER(de.tid));
+
+			if (en)
+				en->cls = NULL;	/* used up */
+		}
+	} else if (G_UNLIKELY(p->in && p->in->want_enters) &&
+		   strcmp(cls->name, VG_EV_EXIT) == 0) {
+		/* the thread is gone (its tid may come back) */
+		g_hash_table_remove(p->enters, GINT_TO_POINTER(e->tid));
 	}
 }

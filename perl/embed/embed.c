@@ -58,6 +58,8 @@ VgPerl *vg_perl_new(const VgPerlConfig *cfg, GError **error)
 		g_main_context_ref(p->cfg.context);
 	p->disps = g_ptr_array_new();
 	p->next_tick = G_MAXUINT64;
+	p->enters = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					  vg_pl_enter_free);
 	return p;
 }
 
@@ -184,6 +186,10 @@ static gboolean vg_pl_collect(VgPlInterp *in, GError **error)
 		if (g_str_has_prefix(s->pattern, "syscalls:") ||
 		    (s->glob && vg_pl_prefix_may_match(s->pattern, "syscalls:")))
 			in->want_syscalls = TRUE;
+		if (g_str_has_prefix(s->pattern, "syscalls:sys_exit_") ||
+		    (s->glob && vg_pl_prefix_may_match(s->pattern,
+						       "syscalls:sys_exit_")))
+			in->want_enters = TRUE;
 	}
 	for (i = 0; i <= av_top_index(every); i++) {
 		SV **e = av_fetch(every, i, 0);
@@ -239,6 +245,36 @@ static CV *vg_pl_main_cv(pTHX_ const char *name)
 	CV *cv = get_cv(name, 0);
 
 	return cv && (CvROOT(cv) || CvXSUB(cv)) ? cv : NULL;
+}
+
+GQuark vg_perl_exit_quark(void)
+{
+	return g_quark_from_static_string("vg-perl-exit");
+}
+
+/* call_pv of Vigil::_load_script (arguments pushed) under a JMPENV of
+ * ours: a script's exit() while it loads (its --help) unwinds to here
+ * instead of ending vigild.  Returns the count of values, or -1 with
+ * the exit status in *status (the scopes since oldscope undone). */
+static int vg_pl_call_load(pTHX_ I32 oldscope, int *status)
+{
+	int ret, n = 0;
+	dJMPENV;
+
+	JMPENV_PUSH(ret);
+	if (ret == 0)
+		n = call_pv("Vigil::_load_script", G_LIST | G_EVAL);
+	JMPENV_POP;
+	if (ret == 0)
+		return n;
+	/* my_exit() unwound every context on its way */
+	while (PL_scopestack_ix > oldscope)
+		LEAVE;
+	FREETMPS;
+	*status = ret == 2 ? (int)(STATUS_EXIT & 0xff) : 255;
+	PerlIO_flush(PerlIO_stdout());
+	PerlIO_flush(PerlIO_stderr());
+	return -1;
 }
 
 /* A new interpreter with every script loaded. */
@@ -325,13 +361,23 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		int n;
 		SV *ok, *msg, *api;
 
+		I32 oldscope = PL_scopestack_ix;
+		int status;
+
 		dSP;
 		ENTER;
 		SAVETMPS;
 		PUSHMARK(SP);
 		XPUSHs(sv_2mortal(newSVpv(script, 0)));
 		PUTBACK;
-		n = call_pv("Vigil::_load_script", G_LIST | G_EVAL);
+		n = vg_pl_call_load(aTHX_ oldscope, &status);
+		if (n < 0) {
+			g_set_error(error, VG_PERL_EXIT, status,
+				    "%s: exit(%d) while the script loads",
+				    script, status);
+			vg_pl_interp_free(in, FALSE);
+			return NULL;
+		}
 		SPAGAIN;
 		if (n != 3 || SvTRUE(ERRSV)) {
 			char *m = vg_pl_chomp_err(aTHX);
@@ -446,6 +492,150 @@ gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
 			return FALSE;
 		}
 		vg_filter_free(f);
+	}
+	return TRUE;
+}
+
+/* ---- event names --------------------------------------------------------- */
+
+/* Levenshtein distance, for "did you mean". */
+static guint vg_pl_distance(const char *a, const char *b)
+{
+	gsize la = strlen(a), lb = strlen(b), i, j;
+	guint *row = g_new(guint, lb + 1), d;
+
+	for (j = 0; j <= lb; j++)
+		row[j] = (guint)j;
+	for (i = 1; i <= la; i++) {
+		guint diag = row[0];
+
+		row[0] = (guint)i;
+		for (j = 1; j <= lb; j++) {
+			guint up = row[j];
+			guint best = MIN(row[j] + 1, row[j - 1] + 1);
+
+			best = MIN(best, diag + (a[i - 1] != b[j - 1]));
+			row[j] = best;
+			diag = up;
+		}
+	}
+	d = row[lb];
+	g_free(row);
+	return d;
+}
+
+/* The event of md nearest to name, if near enough to be a misspelling
+ * (at most a third of the name's letters differ). */
+static const char *vg_pl_nearest(const VgMetadata *md, const char *name)
+{
+	GPtrArray *classes = vg_metadata_classes(md);
+	const char *best = NULL;
+	guint best_d = G_MAXUINT, limit = MAX(2, (guint)strlen(name) / 3);
+
+	for (guint i = 0; i < classes->len; i++) {
+		const VgEventClass *cls = g_ptr_array_index(classes, i);
+		guint d;
+
+		if (!cls->name)
+			continue;
+		d = vg_pl_distance(name, cls->name);
+		if (d < best_d) {
+			best_d = d;
+			best = cls->name;
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+static gboolean vg_pl_has_syscall_classes(const VgMetadata *md)
+{
+	GPtrArray *classes = vg_metadata_classes(md);
+
+	for (guint i = 0; i < classes->len; i++)
+		if (((const VgEventClass *)g_ptr_array_index(classes, i))->flags &
+		    VG_CLASS_SYSCALL_ENTER)
+			return TRUE;
+	return FALSE;
+}
+
+/* Perf-style handlers of the loaded scripts: "subsys::event" names. */
+static GPtrArray *vg_pl_perf_subs(VgPerl *p)
+{
+	PerlInterpreter *my_perl = p->perl;
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	int n, i;
+
+	dSP;
+	ENTER;
+	SAVETMPS;
+	PUSHMARK(SP);
+	PUTBACK;
+	n = call_pv("Vigil::_perf_subs", G_LIST | G_EVAL);
+	SPAGAIN;
+	for (i = 0; i < n; i++) {
+		SV *sv = POPs;	/* (SvPV_nolen evaluates its argument twice) */
+
+		g_ptr_array_insert(out, 0, g_strdup(SvPV_nolen(sv)));
+	}
+	PUTBACK;
+	FREETMPS;
+	LEAVE;
+	return out;
+}
+
+gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
+			      GError **error)
+{
+	gboolean syscalls_known;
+	guint i;
+
+	if (!p->in || !md)
+		return TRUE;
+	PERL_SET_CONTEXT(p->perl);
+	/* a trace without the syscall table (older traces) cannot say which
+	 * syscalls:* names exist */
+	syscalls_known = vg_pl_has_syscall_classes(md);
+	for (i = 0; i < p->in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(p->in->subs, i);
+		const char *near;
+
+		if (g_str_has_prefix(s->pattern, "syscalls:") && !syscalls_known)
+			continue;
+		/* a glob may match nothing here and something elsewhere (a
+		 * test trace, a module with kprobes): it is not checked */
+		if (s->glob)
+			continue;
+		if (vg_metadata_class_by_name(md, s->pattern))
+			continue;
+		near = vg_pl_nearest(md, s->pattern);
+		if (near)
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: on '%s': no such event; did you mean "
+				    "'%s'?", s->where, s->pattern, near);
+		else
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: on '%s': no such event (vigild -l "
+				    "lists them)", s->where, s->pattern);
+		return FALSE;
+	}
+	if (p->in->perf_mode) {
+		GPtrArray *subs = vg_pl_perf_subs(p);
+
+		for (i = 0; i < subs->len; i++) {
+			char *name = g_strdup(subs->pdata[i]);
+			char *sep = strstr(name, "::");
+
+			/* "subsys::event" -> "subsys:event" */
+			memmove(sep + 1, sep + 2, strlen(sep + 2) + 1);
+			if (!(g_str_has_prefix(name, "syscalls:") && !syscalls_known) &&
+			    !vg_metadata_class_by_name(md, name))
+				g_warning("perf-style handler %s: event %s is not "
+					  "available here (vigild -l lists the "
+					  "events); it is never called",
+					  (char *)subs->pdata[i], name);
+			g_free(name);
+		}
+		g_ptr_array_unref(subs);
 	}
 	return TRUE;
 }
@@ -568,7 +758,8 @@ gboolean vg_perl_reload(VgPerl *p, GError **error)
 	/* check the filters against the metadata with the new scripts */
 	p->in = in;
 	p->perl = in->perl;
-	ok = vg_perl_set_metadata_checked(p, p->md, error);
+	ok = vg_perl_set_metadata_checked(p, p->md, error) &&
+		vg_perl_check_events(p, p->md, error);
 	vg_pl_unbind(p);
 	if (!ok) {
 		p->in = NULL;
@@ -690,6 +881,7 @@ void vg_perl_free(VgPerl *p)
 	}
 	vg_pl_unbind(p);
 	g_ptr_array_free(p->disps, TRUE);
+	g_hash_table_destroy(p->enters);
 	if (vg_pl_current == p)
 		vg_pl_current = NULL;
 	if (p->cfg.context)

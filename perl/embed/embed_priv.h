@@ -56,6 +56,8 @@ typedef struct {
 	GPtrArray *everys;	/* VgPlEvery */
 	gboolean perf_mode;	/* some script defines no on/every */
 	gboolean want_syscalls;
+	gboolean want_enters;	/* an `on` may take syscalls:sys_exit_*: keep
+				 * each thread's last syscall entry ($e->enter) */
 	CV *trace_begin_cv, *trace_end_cv, *trace_unhandled_cv;
 	/* The dispatch frame (dispatch.c): one eval context kept on
 	 * the interpreter's context stack while events flow, so a handler
@@ -77,7 +79,20 @@ struct VgPerl {
 	gboolean begun, ended, stopped;
 	VgPerlStats stats;
 	guint64 calls;		/* handler calls, for sampled timing */
+	GHashTable *enters;	/* tid -> VgPlEnter: last syscall entry */
 };
+
+/* A thread's last syscalls:sys_enter_NAME, for $e->enter of its exit. */
+typedef struct {
+	const VgEventClass *cls;	/* the derived enter class; NULL once
+					 * its exit went by */
+	guint64 ts;
+	guint n;
+	gint64 ints[6];
+	char *strs[6];		/* text arguments (the path), else NULL */
+} VgPlEnter;
+
+void vg_pl_enter_free(gpointer p);
 
 /* dispatch.c */
 VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls);

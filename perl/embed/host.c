@@ -43,6 +43,42 @@ void vg_perl_stats_add_str(VgPerlStatsSink *sink, const char *key,
 	(void)hv_store(sink->hv, key, (I32)strlen(key), newSVpv(v, 0), 0);
 }
 
+/* Vigil::_enter(tid, exit_event_name): the thread's syscall entry that
+ * the exit event of that name ends, as a hash ref of the entry's fields
+ * (plus common_ts, the time of the entry), or undef. */
+static XSPROTO(vg_pl_xs_enter)
+{
+	dXSARGS;
+	VgPerl *p = vg_pl_current;
+	const VgPlEnter *en;
+	const char *exit_name;
+	HV *hv;
+	guint i;
+
+	if (items != 2)
+		croak_xs_usage(cv, "tid, exit_event_name");
+	exit_name = SvPV_nolen(ST(1));
+	en = p ? g_hash_table_lookup(p->enters,
+				     GINT_TO_POINTER((gint)SvIV(ST(0)))) : NULL;
+	/* "syscalls:sys_exit_NAME" ends "syscalls:sys_enter_NAME" */
+	if (!en || !en->cls || !g_str_has_prefix(exit_name, "syscalls:sys_exit_") ||
+	    strcmp(en->cls->name + strlen("syscalls:sys_enter_"),
+		   exit_name + strlen("syscalls:sys_exit_")) != 0)
+		XSRETURN_UNDEF;
+	hv = newHV();
+	for (i = 0; i < en->n; i++) {
+		const char *k = en->cls->fields[i].name;
+		SV *v = en->strs[i] ? newSVpv(en->strs[i], 0) :
+			en->cls->fields[i].kind == VG_FIELD_INT ?
+			newSViv((IV)en->ints[i]) : newSVuv((UV)(guint64)en->ints[i]);
+
+		(void)hv_store(hv, k, (I32)strlen(k), v, 0);
+	}
+	(void)hv_stores(hv, "common_ts", newSVuv((UV)en->ts));
+	ST(0) = sv_2mortal(newRV_noinc((SV *)hv));
+	XSRETURN(1);
+}
+
 /* Vigil::_in_vigild(): true (plain perl has Vigil.pm's false one). */
 static XSPROTO(vg_pl_xs_in_vigild)
 {
@@ -280,6 +316,7 @@ void vg_pl_host_register(pTHX)
 	static const char file[] = __FILE__;
 
 	newXS("Vigil::_in_vigild", vg_pl_xs_in_vigild, file);
+	newXS("Vigil::_enter", vg_pl_xs_enter, file);
 	newXS("Vigil::_dump", vg_pl_xs_dump, file);
 	newXS("Vigil::_dump_done", vg_pl_xs_dump_done, file);
 	newXS("Vigil::_clock_offset", vg_pl_xs_clock_offset, file);

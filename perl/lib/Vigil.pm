@@ -35,7 +35,10 @@ our $_API_USED = 0;	# on/every calls of the script being loaded
 
 # Inside vigild a script's exit() must not end the daemon behind its back
 # (the kernel module would keep tracing): from a handler it stops tracing
-# cleanly, as Vigil::stop() does; while a script loads it is a load error.
+# cleanly, as Vigil::stop() does.  While a script loads (the `--help` of
+# its option parsing) it is a real exit, which no eval (Getopt::Long's
+# around option callbacks) catches: vigild catches it, and exits with
+# that status before tracing (a reload keeps the old scripts).
 our $_EXIT_MARK = "Vigil::exit\n";
 if (Vigil::_in_vigild()) {
 	no warnings 'once';
@@ -46,8 +49,7 @@ if (Vigil::_in_vigild()) {
 			Vigil::stop("exit($code) called by a handler");
 			die $_EXIT_MARK;
 		}
-		my (undef, $file, $line) = caller;
-		die "exit($code) called while the script loads at $file line $line\n";
+		CORE::exit($code);
 	};
 }
 
@@ -114,6 +116,28 @@ sub _load_script {
 	return (1, undef, $_API_USED);
 }
 
+# Perf-style handlers: the subs named SUBSYS::EVENT of the loaded
+# scripts, as "SUBSYS::EVENT".  A package counts as an event subsystem
+# when its name is lower case (as the kernel's subsystems are) and it is
+# neither a loaded module (%INC) nor one of perl's own (utf8, re, ...).
+my %_NOT_SUBSYS = map { $_ => 1 } qw(main utf8 re version mro builtin
+    strict warnings constant lib vars feature integer bytes overload
+    parent base attributes sort open charnames if bigint bignum less);
+sub _perf_subs {
+	my @subs;
+	no strict 'refs';
+	for my $stash (sort grep { /::\z/ } keys %main::) {
+		(my $pkg = $stash) =~ s/::\z//;
+		next if $pkg !~ /^[a-z_][a-z0-9_]*\z/ || $_NOT_SUBSYS{$pkg}
+		    || exists $INC{"$pkg.pm"};
+		for my $name (sort keys %{"${pkg}::"}) {
+			next unless $name =~ /^[a-z_][a-z0-9_]*\z/;
+			push @subs, "${pkg}::$name" if defined &{"${pkg}::$name"};
+		}
+	}
+	return @subs;
+}
+
 sub clock_offset {
 	croak "Vigil::clock_offset: usage: Vigil::clock_offset()" if @_;
 	return defined &Vigil::_clock_offset ? Vigil::_clock_offset() : undef;
@@ -163,6 +187,14 @@ sub pid  { $_[0]{common_pid} }
 sub tid  { $_[0]{common_tid} }
 sub ppid { $_[0]{common_ppid} }
 sub comm { $_[0]{common_comm} }
+
+# $e->enter on a syscalls:sys_exit_NAME event: the fields of the
+# syscalls:sys_enter_NAME that began it (same thread), or undef.
+sub enter {
+	my ($e) = @_;
+	return undef unless defined &Vigil::_enter;
+	return Vigil::_enter($e->{common_tid}, $e->name);
+}
 
 1;
 
@@ -314,8 +346,10 @@ Stop tracing as C<vigilctl stop> would: the buffers are drained, the
 remaining events delivered, then the C<END> blocks run.
 
 C<exit> from a handler does the same (it ends that handler call and
-stops vigild cleanly; it is not counted as a handler error); C<exit>
-while a script loads is a load error, so vigild exits 1 before tracing.
+stops vigild cleanly; it is not counted as a handler error).  C<exit(N)>
+while a script loads (the C<--help> of its option parsing, even from a
+Getopt::Long callback) ends vigild with status N before it traces
+anything; on a reload (SIGHUP) the old scripts stay.
 
 =back
 
@@ -352,8 +386,30 @@ references; C<char[N]> and string fields are strings; integers are
 numbers.
 
 Methods: C<name> (C<"sched:sched_switch">), C<ts>, C<cpu>, C<pid>,
-C<tid>, C<ppid>, C<comm>, and C<fields> (the field names in order,
-without the common fields).
+C<tid>, C<ppid>, C<comm>, C<fields> (the field names in order,
+without the common fields), C<hex_fields> (those the trace declares
+hexadecimal: addresses, and the pointer arguments of the per-syscall
+events; C<print.pl> shows them as C<0x...>) and C<enter>:
+
+=over 4
+
+=item $e->enter
+
+On a C<syscalls:sys_exit_>I<NAME> event, the syscall's arguments as its
+C<syscalls:sys_enter_>I<NAME> gave them: a new hash reference with the
+argument fields (C<< ->{filename} >> is the path as text) and
+C<common_ts>, the time of the entry (so C<< $e->{common_ts} -
+$e->enter->{common_ts} >> is the syscall's duration).  undef when that
+entry was not seen (the trace began inside the syscall) or the thread's
+last entry was another syscall's.  vigild keeps each thread's last entry
+only while some B<on> subscription may take C<syscalls:sys_exit_*>
+events.  Which process opens files that do not exist:
+
+    on 'syscalls:sys_exit_openat', 'ret == -2' => sub {
+        printf "%s %s\n", $_[0]{common_comm}, $_[0]->enter->{filename};
+    };
+
+=back
 
 =head2 What may be kept
 

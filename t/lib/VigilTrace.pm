@@ -31,7 +31,8 @@ our $MAGIC = 0xC1FC1FC1;
 our $PACKET_HEADER = 32 + 52;	# packet.header + packet.context bytes
 
 my %PACK = (uint8_t => 'C', int8_t => 'c', uint16_t => 'v', int16_t => 's<',
-	    uint32_t => 'V', int32_t => 'l<', uint64_t => 'Q<', int64_t => 'q<');
+	    uint32_t => 'V', int32_t => 'l<', uint64_t => 'Q<', int64_t => 'q<',
+	    uint64_hex_t => 'Q<');
 
 # CTF integer types: name => [size, signed, extra attribute]
 my %TYPE = (

@@ -25,7 +25,7 @@ END {
 }
 EOS
 my $r = run_vigild(trace => $trace, scripts => [$script]);
-is($r->{rc}, 0, 'vigild keeps running and exits 0 after handler errors') or diag $r->{err};
+is($r->{rc}, 3, 'vigild keeps running after handler errors, and exits 3 at the end (errors never hide)') or diag $r->{err};
 like($r->{out}, qr/^calls 100 survived 90$/m, 'every event still reaches the handler after a die');
 like($r->{out}, qr/^errors 10$/m, 'the error count is exactly the number of dies');
 my @logged = $r->{err} =~ /(handler error \d+ .*boom on call \d+)/g;
@@ -50,7 +50,7 @@ on 'sched:sched_switch' => sub {};
 END { print "ticks $ticks errors ", Vigil::stats()->{perl_errors}, "\n" }
 EOS
 $r = run_vigild(trace => $trace, scripts => [$ev]);
-is($r->{rc}, 0, 'a dying every callback does not stop vigild') or diag $r->{err};
+is($r->{rc}, 3, 'a dying every callback does not stop vigild (exit 3 at the end)') or diag $r->{err};
 my $nticks = int(($x->{last_ts} - $x->{first_ts}) / 10_000_000);
 like($r->{out}, qr/^ticks $nticks errors 1$/m, 'the periodic callback goes on being called, the error is counted');
 like($r->{err}, qr/every 0\.01 s at .*every-die\.pl line 3\): tick failed/, 'its error is logged with where it was registered');

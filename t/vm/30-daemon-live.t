@@ -184,7 +184,7 @@ is(join(',', sort split /,/, $en3 // ''),
                      vigil:annotation), $has_rename ? 'task:task_rename' : ()),
    'without --events, only the events the handler subscribes to (sys_exit) are enabled, '
    . 'with the task-tracking and vigil\'s own events') or diag $st3;
-is($rc{die}, 0, '... and it still stops cleanly with exit 0') or diag(slurp("$share/die.err"));
+is($rc{die}, 3, '... and it still stops cleanly, with exit 3 for the handler errors') or diag(slurp("$share/die.err"));
 my $die_err = slurp("$share/die.err") // '';
 my ($dispatched) = $die_err =~ /all\s+\d+\s+\d+\s+(\d+)\s/;
 my ($errors) = $die_err =~ /handler errors: (\d+)/;

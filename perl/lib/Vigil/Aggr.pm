@@ -238,11 +238,30 @@ sub format {
 	return $out . format_table(\@h, \@body);
 }
 
+# The table as one JSON object (Vigil::JSON): title, type, key names,
+# and the entries in the order format() shows them.
+sub json {
+	my ($self, %o) = @_;
+	my $m = $META{$$self};
+	require Vigil::JSON;
+	my %t = (
+		type => $m->{type},
+		title => exists $o{title} ? $o{title} : $m->{title},
+		entries => [ map { { key => $_->[0], value => $_->[1] } }
+			     $self->entries(top => $o{top}, sort => $o{sort}) ],
+	);
+	$t{keys} = $m->{keys} if $m->{keys};
+	$t{value_name} = $m->{value} if defined $m->{value};
+	return Vigil::JSON::encode_json(\%t);
+}
+
 sub print {
 	my ($self, %o) = @_;
 	my $fh = delete $o{fh} // select;
+	my $json = delete $o{json};
 	no strict 'refs';
-	print {$fh} $self->format(%o) or croak "Vigil::Aggr->print: $!";
+	print {$fh} $json ? $self->json(%o) . "\n" : $self->format(%o)
+	    or croak "Vigil::Aggr->print: $!";
 	return 1;
 }
 
@@ -367,9 +386,20 @@ from the first to the last non-empty one:
 
 An empty aggregation prints the title and C<(no data)>.
 
-=item print(top => N, sort => ORDER, title => TEXT, fh => HANDLE)
+=item print(top => N, sort => ORDER, title => TEXT, fh => HANDLE, json => 1)
 
-Prints C<format> to HANDLE (default the selected handle).
+Prints C<format> to HANDLE (default the selected handle); with C<json
+=E<gt> 1> the C<json> line instead.
+
+=item json(top => N, sort => ORDER, title => TEXT)
+
+The table as one line of JSON (through L<Vigil::JSON>): an object with
+C<type>, C<title>, C<keys> (the key column names, when given to new),
+C<value_name> (when given) and C<entries>, C<[{"key": KEY, "value":
+VALUE}, ...]> in the order of entries() (a tuple key is an array; a
+stats or histogram value is an object with count, sum, min, max, avg
+and, for histograms, C<buckets> as C<[[label, count], ...]>).
+C<< print(json => 1, ...) >> prints it with a newline.
 
 =item clear
 
