@@ -847,8 +847,13 @@ GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 			want = cv && (CvROOT(cv) || CvXSUB(cv));
 			g_free(name);
 		}
-		if (want)
-			vg_pl_want(out, vg_pl_kernel_event(cls));
+		if (!want)
+			continue;
+		vg_pl_want(out, vg_pl_kernel_event(cls));
+		/* $e->enter on a syscalls:sys_exit_NAME event needs the
+		 * entries recorded too, though no subscription takes them */
+		if (in->want_enters && (cls->flags & VG_CLASS_SYSCALL_EXIT))
+			vg_pl_want(out, VG_EV_SYS_ENTER);
 	}
 	return out;
 }
