@@ -17,43 +17,7 @@
 #include <linux/uuid.h>
 
 #include "vigil_internal.h"
-
-static const char vigil_tsdl_preamble[] =
-	"/* CTF 1.8 */\n"
-	"\n"
-	"typealias integer { size = 8;  align = 8; signed = false; } := uint8_t;\n"
-	"typealias integer { size = 16; align = 8; signed = false; } := uint16_t;\n"
-	"typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
-	"typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
-	"typealias integer { size = 8;  align = 8; signed = true;  } := int8_t;\n"
-	"typealias integer { size = 16; align = 8; signed = true;  } := int16_t;\n"
-	"typealias integer { size = 32; align = 8; signed = true;  } := int32_t;\n"
-	"typealias integer { size = 64; align = 8; signed = true;  } := int64_t;\n"
-	"typealias integer { size = 64; align = 8; signed = false; base = 16; } := uint64_hex_t;\n"
-	"typealias integer { size = 8;  align = 8; signed = false; encoding = UTF8; } := char_t;\n"
-	"typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n"
-	"\n";
-
-static const char vigil_tsdl_stream[] =
-	"stream {\n"
-	"\tid = 0;\n"
-	"\tpacket.context := struct {\n"
-	"\t\tuint64_clock_monotonic_t timestamp_begin;\n"
-	"\t\tuint64_clock_monotonic_t timestamp_end;\n"
-	"\t\tuint64_t content_size;\n"
-	"\t\tuint64_t packet_size;\n"
-	"\t\tuint64_t packet_seq_num;\n"
-	"\t\tuint64_t events_discarded;\n"
-	"\t\tuint32_t cpu_id;\n"
-	"\t};\n"
-	"\tevent.header := struct {\n"
-	"\t\tuint16_t id;\n"
-	"\t\tuint64_clock_monotonic_t timestamp;\n"
-	"\t};\n"
-	"\tevent.context := struct {\n"
-	"\t\tint32_t tid;\n"
-	"\t};\n"
-	"};\n\n";
+#include "vigil_tsdl.h"
 
 /* A TSDL string literal: quotes, backslashes and controls escaped. */
 static void vigil_put_quoted(struct seq_buf *m, const char *s)
@@ -78,17 +42,9 @@ static void vigil_metadata_write(struct seq_buf *m)
 	u32 a;
 
 	lockdep_assert_held(&vigil.lock);
-	seq_buf_printf(m, "%s", vigil_tsdl_preamble);
-
-	seq_buf_printf(m, "trace {\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"%pUb\";\n",
-		   vigil.uuid);
-	seq_buf_printf(m, "%s", "\tbyte_order = le;\n"
-		 "\tpacket.header := struct {\n"
-		 "\t\tuint32_t magic;\n"
-		 "\t\tuint8_t uuid[16];\n"
-		 "\t\tuint32_t stream_id;\n"
-		 "\t\tuint64_t stream_instance_id;\n"
-		 "\t};\n};\n\n");
+	seq_buf_printf(m, "%s", VIGIL_TSDL_PREAMBLE VIGIL_TSDL_TRACE_HEAD);
+	seq_buf_printf(m, "\tuuid = \"%pUb\";\n", vigil.uuid);
+	seq_buf_printf(m, "%s", VIGIL_TSDL_TRACE_TAIL);
 
 	seq_buf_printf(m, "%s", "env {\n\thostname = ");
 	vigil_put_quoted(m, u->nodename);
@@ -110,7 +66,7 @@ static void vigil_metadata_write(struct seq_buf *m)
 		   "\toffset_s = 0;\n\toffset = %lld;\n\tabsolute = FALSE;\n};\n\n",
 		   vigil.uuid, (long long)vigil.clock_offset);
 
-	seq_buf_printf(m, "%s", vigil_tsdl_stream);
+	seq_buf_printf(m, "%s", VIGIL_TSDL_STREAM);
 
 	for (i = 0; i < VIGIL_NR_EVENTS; i++) {
 		const struct vigil_event_desc *e = &vigil_event_table[i];

@@ -14,6 +14,7 @@
 
 /* The module's events, generated from kmod/vigil_events.h. */
 #include "vg_events_tsdl.h"
+#include "vigil_tsdl.h"
 
 /* Event ids of vgt_tsdl(): the module's, and one kprobe. */
 enum {
@@ -43,33 +44,10 @@ static const guint8 vgt_uuid[16] = {
 static inline char *vgt_tsdl(const char *extra_env)
 {
 	return g_strdup_printf(
-"/* CTF 1.8 */\n"
-"\n"
-"typealias integer { size = 8;  align = 8; signed = false; } := uint8_t;\n"
-"typealias integer { size = 16; align = 8; signed = false; } := uint16_t;\n"
-"typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
-"typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
-"typealias integer { size = 8;  align = 8; signed = true;  } := int8_t;\n"
-"typealias integer { size = 16; align = 8; signed = true;  } := int16_t;\n"
-"typealias integer { size = 32; align = 8; signed = true;  } := int32_t;\n"
-"typealias integer { size = 64; align = 8; signed = true;  } := int64_t;\n"
-"typealias integer { size = 64; align = 8; signed = false; base = 16; } := uint64_hex_t;\n"
-"typealias integer { size = 8;  align = 8; signed = false; encoding = UTF8; } := char_t;\n"
-"typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n"
-"\n"
-"trace {\n"
-"\tmajor = 1;\n"
-"\tminor = 8;\n"
+VIGIL_TSDL_PREAMBLE
+VIGIL_TSDL_TRACE_HEAD
 "\tuuid = \"" VGT_UUID_STR "\";\n"
-"\tbyte_order = le;\n"
-"\tpacket.header := struct {\n"
-"\t\tuint32_t magic;\n"
-"\t\tuint8_t uuid[16];\n"
-"\t\tuint32_t stream_id;\n"
-"\t\tuint64_t stream_instance_id;\n"
-"\t};\n"
-"};\n"
-"\n"
+VIGIL_TSDL_TRACE_TAIL
 "env {\n"
 "\thostname = \"testhost\";\n"
 "\tdomain = \"kernel\";\n"
@@ -92,26 +70,7 @@ static inline char *vgt_tsdl(const char *extra_env)
 "\tabsolute = FALSE;\n"
 "};\n"
 "\n"
-"stream {\n"
-"\tid = 0;\n"
-"\tpacket.context := struct {\n"
-"\t\tuint64_clock_monotonic_t timestamp_begin;\n"
-"\t\tuint64_clock_monotonic_t timestamp_end;\n"
-"\t\tuint64_t content_size;\n"
-"\t\tuint64_t packet_size;\n"
-"\t\tuint64_t packet_seq_num;\n"
-"\t\tuint64_t events_discarded;\n"
-"\t\tuint32_t cpu_id;\n"
-"\t};\n"
-"\tevent.header := struct {\n"
-"\t\tuint16_t id;\n"
-"\t\tuint64_clock_monotonic_t timestamp;\n"
-"\t};\n"
-"\tevent.context := struct {\n"
-"\t\tint32_t tid;\n"
-"\t};\n"
-"};\n"
-"\n"
+VIGIL_TSDL_STREAM
 VG_EVENTS_TSDL
 "event {\n\tname = \"kprobes:do_sys_open\";\n\tid = 1024;\n\tstream_id = 0;\n\tfields := struct {\n"
 "\t\tuint64_hex_t ip;\n\t\tuint64_t arg0;\n\t\tuint64_t arg1;\n\t};\n};\n\n",

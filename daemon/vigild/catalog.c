@@ -17,6 +17,7 @@
 #include "live.h"
 #include "vg_stream.h"
 #include "vg_events_tsdl.h"	/* generated from kmod/vigil_events.h */
+#include "vigil_tsdl.h"	/* the fixed parts of the module's metadata */
 
 struct VgdCatalogRow {
 	char *name;
@@ -208,32 +209,10 @@ guint vgd_catalog_print(const VgdCatalog *c, const char *glob,
 /* The fixed part of the metadata vigil.ko writes (docs/design.md, "The
  * TSDL the module emits"); the events follow, generated. */
 static const char builtin_preamble[] =
-"/* CTF 1.8 */\n"
-"typealias integer { size = 8;  align = 8; signed = false; } := uint8_t;\n"
-"typealias integer { size = 16; align = 8; signed = false; } := uint16_t;\n"
-"typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
-"typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
-"typealias integer { size = 8;  align = 8; signed = true;  } := int8_t;\n"
-"typealias integer { size = 16; align = 8; signed = true;  } := int16_t;\n"
-"typealias integer { size = 32; align = 8; signed = true;  } := int32_t;\n"
-"typealias integer { size = 64; align = 8; signed = true;  } := int64_t;\n"
-"typealias integer { size = 64; align = 8; signed = false; base = 16; } := uint64_hex_t;\n"
-"typealias integer { size = 8;  align = 8; signed = false; encoding = UTF8; } := char_t;\n"
-"typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n"
-"trace {\n\tmajor = 1;\n\tminor = 8;\n\tbyte_order = le;\n"
-"\tpacket.header := struct {\n\t\tuint32_t magic;\n\t\tuint8_t uuid[16];\n"
-"\t\tuint32_t stream_id;\n\t\tuint64_t stream_instance_id;\n\t};\n};\n"
-"env {\n\ttracer_name = \"vigil\";\n};\n"
-"clock {\n\tname = \"monotonic\";\n\tfreq = 1000000000;\n\toffset = 0;\n};\n"
-"stream {\n\tid = 0;\n\tpacket.context := struct {\n"
-"\t\tuint64_clock_monotonic_t timestamp_begin;\n"
-"\t\tuint64_clock_monotonic_t timestamp_end;\n"
-"\t\tuint64_t content_size;\n\t\tuint64_t packet_size;\n"
-"\t\tuint64_t packet_seq_num;\n\t\tuint64_t events_discarded;\n"
-"\t\tuint32_t cpu_id;\n\t};\n"
-"\tevent.header := struct {\n\t\tuint16_t id;\n"
-"\t\tuint64_clock_monotonic_t timestamp;\n\t};\n"
-"\tevent.context := struct {\n\t\tint32_t tid;\n\t};\n};\n";
+	VIGIL_TSDL_PREAMBLE VIGIL_TSDL_TRACE_HEAD VIGIL_TSDL_TRACE_TAIL
+	"env {\n\ttracer_name = \"vigil\";\n};\n\n"
+	"clock {\n\tname = \"monotonic\";\n\tfreq = 1000000000;\n\toffset = 0;\n};\n\n"
+	VIGIL_TSDL_STREAM;
 
 static VgMetadata *builtin_metadata(GError **error)
 {

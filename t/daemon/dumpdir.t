@@ -6,11 +6,7 @@
 use strict;
 use warnings;
 use FindBin;
-my $root = "$FindBin::Bin/../..";
-my $bin  = "$root/daemon/build/vigild-tests/test-dumpdir";
-unless (-x $bin) {
-    if ($ENV{CI}) { print "1..1\nnot ok 1 - $bin is built\n"; exit 1 }
-    print "1..0 # SKIP $bin not built (run make)\n";
-    exit 0;
-}
-exec $bin, '--tap' or die "exec $bin: $!";
+use lib "$FindBin::Bin/../lib";
+use VigilGTest;
+
+VigilGTest::run('daemon/build/vigild-tests/test-dumpdir');

@@ -3,10 +3,7 @@
 use strict;
 use warnings;
 use FindBin;
+use lib "$FindBin::Bin/../lib";
+use VigilGTest;
 
-my $bin = "$FindBin::Bin/../../daemon/build/tests/syscalls";
-unless (-x $bin) {
-	print "1..1\nnot ok 1 - $bin is built (run: make -C daemon)\n";
-	exit 1;
-}
-exec $bin, '--tap' or die "exec $bin: $!\n";
+VigilGTest::run('daemon/build/tests/syscalls');
