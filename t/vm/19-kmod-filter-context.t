@@ -34,12 +34,16 @@ my $n   = 2000;
 # it, so it runs during the capture; the command reads to the end.
 my $events = 'raw_syscalls:sys_enter,raw_syscalls:sys_exit,sched:sched_switch,'
     . 'sched:sched_wakeup,irq:irq_handler_entry,irq:softirq_entry,net:netif_receive_skb';
-my $cmd = '';
+# On PREEMPT_RT a normal task's sleep timer expires in the ktimers
+# thread, not in the interrupt that lands on the sleeper, so the workload
+# runs SCHED_FIFO there: an RT task's sleep timer stays in hard interrupt
+# context, and the self-wakeup from an interrupt happens as on 6.1.
+my $cmd = 'RT=; if [ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ]; then RT="chrt -f 1"; fi' . "\n";
 for my $run ([x => '--exclude-tgid $X'], [y => '']) {
     my ($r, $opt) = @$run;
     $cmd .= <<"EOS";
 mkfifo /tmp/$r.fifo
-$nb $n > /tmp/$r.fifo &
+\$RT $nb $n > /tmp/$r.fifo &
 X=\$!
 echo "x=\$X" > $dir/$r.pids
 $cap -o $dir/$r --subbuf-size 1048576 --n-subbufs 32 --events $events $opt -- sh -c "cat /tmp/$r.fifo > $dir/$r.out" > $dir/$r.capture 2>&1
