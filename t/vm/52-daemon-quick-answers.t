@@ -52,7 +52,7 @@ kill -TERM \$V; wait \$V; echo "one \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml -e "on 'sched:sched_swtich' => sub { }" >\$S/typo.out 2>\$S/typo.err; echo "typo \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml --duration 2 --comm qa-open -e 'on "raw_syscalls:sys_exit" => sub { die "boom\\n" }' >\$S/die.out 2>\$S/die.err &
 D=\$!
-sleep 1
+waitsock
 \$S/qa-open \$S/workload.pl
 wait \$D; echo "die \$?" >>\$S/rc
 SH
