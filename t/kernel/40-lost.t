@@ -9,6 +9,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use List::Util qw(sum0);
+use Time::HiRes qw(sleep);
 use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use KernelTest;
 use VigildRun;
