@@ -330,6 +330,7 @@ VgTpFormat *vg_tp_format_load(const char *events_dir, const char *name,
 {
 	const char *colon = strchr(name, ':');
 	char *sys, *path, *text;
+	GError *ferr = NULL;
 	gsize len;
 	VgTpFormat *f;
 
@@ -341,10 +342,15 @@ VgTpFormat *vg_tp_format_load(const char *events_dir, const char *name,
 	}
 	sys = g_strndup(name, colon - name);
 	path = g_build_filename(events_dir, sys, colon + 1, "format", NULL);
-	if (!g_file_get_contents(path, &text, &len, NULL)) {
-		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-			    "no such tracepoint in this kernel: %s (no %s)",
-			    name, path);
+	if (!g_file_get_contents(path, &text, &len, &ferr)) {
+		if (g_error_matches(ferr, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "no such tracepoint in this kernel: %s (no %s)",
+				    name, path);
+		else
+			g_set_error(error, VG_ERROR, VG_ERROR_IO,
+				    "tracepoint %s: %s", name, ferr->message);
+		g_error_free(ferr);
 		g_free(sys);
 		g_free(path);
 		return NULL;

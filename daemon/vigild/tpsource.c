@@ -127,34 +127,6 @@ static const char *perf_why(int e)
 	}
 }
 
-gboolean vgd_tp_check(GError **error)
-{
-	char *dir = vg_tp_events_dir(error);
-	VgTpFormat *f;
-	struct perf_event_attr a;
-	int fd;
-
-	if (!dir)
-		return FALSE;
-	f = vg_tp_format_load(dir, "sched:sched_switch", error);
-	g_free(dir);
-	if (!f)
-		return FALSE;
-	attr_for(&a, f->id);
-	vg_tp_format_free(f);
-	fd = perf_open(&a, 0);
-	if (fd < 0) {
-		int e = errno;
-
-		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
-			    "perf_event_open of tracepoint sched:sched_switch: %s",
-			    perf_why(e));
-		return FALSE;
-	}
-	close(fd);
-	return TRUE;
-}
-
 VgdTp *vgd_tp_new(const VgdConfig *cfg, GError **error)
 {
 	VgdTp *tp;

@@ -27,10 +27,6 @@ typedef struct {
 	guint64 packets;	/* packets made */
 } VgdTpCpuStats;
 
-/* Whether this source can run here: tracefs (mounted if needed) and
- * perf_event_open of a tracepoint.  FALSE with the reason. */
-gboolean vgd_tp_check(GError **error);
-
 /* Find tracefs and list the tracepoints; nothing is opened yet. */
 VgdTp *vgd_tp_new(const VgdConfig *cfg, GError **error);
 void vgd_tp_free(VgdTp *tp);		/* stops tracing if running */
