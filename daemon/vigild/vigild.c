@@ -896,7 +896,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 	}
 	oc = g_option_context_new("[-- SCRIPT-ARGS...]");
 	g_option_context_set_summary(oc,
-		"vigil's tracing daemon: reads kernel events from vigil.ko and "
+		"vigil's tracing daemon: reads kernel events from vigil.ko (or the kernel's tracepoints) and "
 		"hands them, in time order, to Perl handler scripts.");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
