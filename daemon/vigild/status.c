@@ -133,16 +133,21 @@ char *vgd_status_text(const VgdStatusView *d)
 				       "\n", self);
 	}
 	if (d->tp) {
-		guint64 bad = 0;
+		guint64 bad = 0, reordered = 0;
 
-		for (guint i = 0; i < d->n_cpus; i++)
+		for (guint i = 0; i < d->n_cpus; i++) {
 			bad += vgd_tp_cpu_stats(d->tp, i)->bad;
+			reordered += vgd_tp_cpu_stats(d->tp, i)->reordered;
+		}
 		/* the discarded column: samples the kernel could not write
 		 * into a full perf ring (PERF_RECORD_LOST) */
 		g_string_append_printf(s, "lost by the kernel (perf ring full): %"
 				       G_GUINT64_FORMAT "\n", tot[1]);
 		g_string_append_printf(s, "perf records undecodable: %"
 				       G_GUINT64_FORMAT "\n", bad);
+		g_string_append_printf(s, "samples out of order (given the time "
+				       "of the one before): %" G_GUINT64_FORMAT
+				       "\n", reordered);
 		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
 				       "\n", self);
 	}

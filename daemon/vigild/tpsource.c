@@ -55,6 +55,7 @@ typedef struct {
 	guint64 seq;		/* next packet_seq_num */
 	guint64 lost;		/* running total */
 	guint64 reported;	/* the total the last packet carried */
+	guint64 last_ts;	/* of the last record written */
 	VgdTpCpuStats st;
 } TpCpu;
 
@@ -564,12 +565,22 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 				vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, c->lost);
 				open = TRUE;
 			}
+			/* A CTF stream is in time order.  perf takes a
+			 * sample's time before it reserves ring space, so a
+			 * sample from an interrupt can land before an earlier
+			 * one it interrupted: such a sample gets the time of
+			 * the one before it (counted). */
+			if (r.time < c->last_ts) {
+				r.time = c->last_ts;
+				c->st.reordered++;
+			}
 			if (!vg_tp_write_record(&w, f, r.time, (gint32)r.tid,
 						r.raw, r.raw_size, &err)) {
 				bad_record(tp, c, err->message);
 				g_error_free(err);
 				continue;
 			}
+			c->last_ts = r.time;
 			c->st.samples++;
 			n++;
 			if (vg_pw_len(&w) >= tp->packet_bytes)
@@ -592,6 +603,7 @@ static void report_lost(VgdTp *tp, TpCpu *c, guint64 ts)
 
 	if (c->lost == c->reported)
 		return;
+	ts = MAX(ts, c->last_ts);
 	vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, c->lost);
 	p = vg_pw_finish(&w, 0, ts, ts, "perf ring", &err);
 	if (!p) {
