@@ -444,6 +444,44 @@ static void record_packet(VgdTp *tp, VgPacket *p)
 	}
 }
 
+static void push_packet(VgdTp *tp, TpCpu *c, VgPacket *p)
+{
+	c->reported = p->events_discarded;
+	c->seq++;
+	c->st.packets++;
+	record_packet(tp, p);
+	if (tp->merge)
+		vg_merge_push(tp->merge, p);
+	else
+		vg_packet_unref(p);
+}
+
+/* An empty packet: it carries the CPU's lost total at ts. */
+static void empty_packet(VgdTp *tp, TpCpu *c, guint64 lost, guint64 ts)
+{
+	VgPacketWriter w;
+	GError *err = NULL;
+	VgPacket *p;
+
+	vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, lost);
+	p = vg_pw_finish(&w, 0, ts, ts, "perf ring", &err);
+	if (!p) {
+		g_warning("cpu %u: %s", c->cpu, err->message);
+		g_error_free(err);
+		return;
+	}
+	push_packet(tp, c, p);
+}
+
+/* CTF readers count discarded events as the growth of events_discarded
+ * from one packet to the next: a CPU whose first packet would already
+ * report losses first gets an empty packet saying 0. */
+static void baseline(VgdTp *tp, TpCpu *c, guint64 ts)
+{
+	if (c->seq == 0 && c->lost)
+		empty_packet(tp, c, 0, ts);
+}
+
 static void finish_packet(VgdTp *tp, TpCpu *c, VgPacketWriter *w,
 			  gboolean *open)
 {
@@ -463,13 +501,7 @@ static void finish_packet(VgdTp *tp, TpCpu *c, VgPacketWriter *w,
 		g_error_free(err);
 		return;
 	}
-	c->seq++;
-	c->st.packets++;
-	record_packet(tp, p);
-	if (tp->merge)
-		vg_merge_push(tp->merge, p);
-	else
-		vg_packet_unref(p);
+	push_packet(tp, c, p);
 }
 
 static void bad_record(VgdTp *tp, TpCpu *c, const char *msg)
@@ -562,6 +594,7 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 				continue;
 			}
 			if (!open) {
+				baseline(tp, c, r.time);
 				vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, c->lost);
 				open = TRUE;
 			}
@@ -597,28 +630,11 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
  * was read. */
 static void report_lost(VgdTp *tp, TpCpu *c, guint64 ts)
 {
-	VgPacketWriter w;
-	GError *err = NULL;
-	VgPacket *p;
-
 	if (c->lost == c->reported)
 		return;
 	ts = MAX(ts, c->last_ts);
-	vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, c->lost);
-	p = vg_pw_finish(&w, 0, ts, ts, "perf ring", &err);
-	if (!p) {
-		g_warning("cpu %u: %s", c->cpu, err->message);
-		g_error_free(err);
-		return;
-	}
-	c->reported = c->lost;
-	c->seq++;
-	c->st.packets++;
-	record_packet(tp, p);
-	if (tp->merge)
-		vg_merge_push(tp->merge, p);
-	else
-		vg_packet_unref(p);
+	baseline(tp, c, ts);
+	empty_packet(tp, c, c->lost, ts);
 }
 
 static guint64 now_ns(void)
@@ -636,11 +652,8 @@ static guint read_all(VgdTp *tp, gboolean final)
 
 	for (guint i = 0; i < tp->n_cpus; i++) {
 		TpCpu *c = &tp->cpus[i];
-		guint64 before = c->st.packets;
 
 		n += read_ring(tp, c);
-		if (c->st.packets != before)
-			c->reported = c->lost;	/* the last packet has it */
 		report_lost(tp, c, now - MIN(now, SLACK_NS));
 	}
 	if (tp->merge)
