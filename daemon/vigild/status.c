@@ -138,6 +138,7 @@ char *vgd_status_text(const VgdStatusView *d)
 		for (guint i = 0; i < d->n_cpus; i++) {
 			bad += vgd_tp_cpu_stats(d->tp, i)->bad;
 			reordered += vgd_tp_cpu_stats(d->tp, i)->reordered;
+			self += vgd_tp_cpu_stats(d->tp, i)->own;
 		}
 		/* the discarded column: samples the kernel could not write
 		 * into a full perf ring (PERF_RECORD_LOST) */

@@ -45,6 +45,22 @@ static const char *const builtin[] = {
 	"net:net_dev_xmit", "net:netif_receive_skb",
 };
 
+/* Whom an event is about, for leaving out vigild's own events as
+ * vigil.ko does (docs/design.md, VG_ABOUT): the current task (in task
+ * context), or also a task the event names. */
+typedef enum {
+	ABOUT_CURRENT,		/* the current task */
+	ABOUT_SWITCH,		/* prev_pid and next_pid */
+	ABOUT_NAMED,		/* the current task and the thread in field a */
+	ABOUT_NOBODY,		/* interrupt-context events: never left out */
+} TpAbout;
+
+typedef struct {
+	const VgTpFormat *f;
+	TpAbout about;
+	gint a, b;		/* raw offsets of 32-bit thread ids, or -1 */
+} TpEvent;
+
 typedef struct {
 	guint cpu;
 	gboolean online;	/* its events are open */
@@ -63,7 +79,10 @@ struct VgdTp {
 	char *events_dir;
 	GPtrArray *names;	/* every tracepoint, "sys:event" */
 	GPtrArray *formats;	/* VgTpFormat *, enabled */
-	GHashTable *by_id;	/* tracepoint id -> VgTpFormat * */
+	GHashTable *by_id;	/* tracepoint id -> TpEvent * */
+	GPtrArray *events;	/* TpEvent *, owned */
+	gint32 self;		/* vigild's pid */
+	GHashTable *self_tids;	/* tid -> 1 (vigild's thread) or 2 (not) */
 	guint n_cpus;
 	TpCpu *cpus;
 	guint8 uuid[16];
@@ -148,6 +167,9 @@ VgdTp *vgd_tp_new(const VgdConfig *cfg, GError **error)
 	tp->names = names;
 	tp->formats = g_ptr_array_new_with_free_func((GDestroyNotify)vg_tp_format_free);
 	tp->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+	tp->events = g_ptr_array_new_with_free_func(g_free);
+	tp->self = (gint32)getpid();
+	tp->self_tids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	n = sysconf(_SC_NPROCESSORS_CONF);
 	tp->n_cpus = n > 0 ? (guint)n : 1;
 	tp->cpus = g_new0(TpCpu, tp->n_cpus);
@@ -251,6 +273,50 @@ VgMetadata *vgd_tp_catalog(VgdTp *tp, VgSyscallTable **syscalls,
 	return md;
 }
 
+/* Raw offset of a 4-byte field NAME of f, or -1. */
+static gint tid_field(const VgTpFormat *f, const char *name)
+{
+	for (guint i = 0; i < f->n_fields; i++)
+		if (strcmp(f->fields[i].name, name) == 0 &&
+		    f->fields[i].kind == VG_TP_INT && f->fields[i].size == 4)
+			return (gint)f->fields[i].offset;
+	return -1;
+}
+
+static TpEvent *event_of(const VgTpFormat *f)
+{
+	static const char *const nobody[] = {
+		"irq:", "block:block_rq_complete", "net:netif_receive_skb",
+	};
+	static const struct { const char *name, *field; } named[] = {
+		{ "sched:sched_wakeup", "pid" },
+		{ "sched:sched_wakeup_new", "pid" },
+		{ "sched:sched_waking", "pid" },
+		{ "sched:sched_process_fork", "child_pid" },
+		{ "signal:signal_generate", "pid" },
+		{ "task:task_rename", "pid" },
+	};
+	TpEvent *e = g_new0(TpEvent, 1);
+
+	e->f = f;
+	e->a = e->b = -1;
+	e->about = ABOUT_CURRENT;
+	for (guint i = 0; i < G_N_ELEMENTS(nobody); i++)
+		if (g_str_has_prefix(f->name, nobody[i]))
+			e->about = ABOUT_NOBODY;
+	for (guint i = 0; i < G_N_ELEMENTS(named); i++)
+		if (strcmp(f->name, named[i].name) == 0 &&
+		    (e->a = tid_field(f, named[i].field)) >= 0)
+			e->about = ABOUT_NAMED;
+	if (strcmp(f->name, "sched:sched_switch") == 0) {
+		e->a = tid_field(f, "prev_pid");
+		e->b = tid_field(f, "next_pid");
+		if (e->a >= 0 && e->b >= 0)
+			e->about = ABOUT_SWITCH;
+	}
+	return e;
+}
+
 static gboolean enable_one(VgdTp *tp, const char *name, gboolean quiet,
 			   GError **error)
 {
@@ -285,7 +351,12 @@ static gboolean enable_one(VgdTp *tp, const char *name, gboolean quiet,
 		return FALSE;
 	}
 	g_ptr_array_add(tp->formats, f);
-	g_hash_table_insert(tp->by_id, GUINT_TO_POINTER(f->id), f);
+	{
+		TpEvent *ev = event_of(f);
+
+		g_ptr_array_add(tp->events, ev);
+		g_hash_table_insert(tp->by_id, GUINT_TO_POINTER(f->id), ev);
+	}
 	g_debug("enabled %s (tracepoint %u)", name, f->id);
 	return TRUE;
 }
@@ -511,6 +582,72 @@ static void bad_record(VgdTp *tp, TpCpu *c, const char *msg)
 		g_warning("cpu %u: perf record skipped: %s", c->cpu, msg);
 }
 
+/* Is thread tid one of vigild's?  (Asked only about events whose
+ * current task is vigild: rare.) */
+static gboolean self_tid(VgdTp *tp, gint32 tid)
+{
+	gpointer v;
+	char path[64];
+	gboolean yes;
+
+	if (tid == tp->self)
+		return TRUE;
+	if (tid <= 0)
+		return FALSE;
+	v = g_hash_table_lookup(tp->self_tids, GINT_TO_POINTER(tid));
+	if (v)
+		return GPOINTER_TO_INT(v) == 1;
+	g_snprintf(path, sizeof(path), "/proc/self/task/%d", tid);
+	yes = access(path, F_OK) == 0;
+	if (g_hash_table_size(tp->self_tids) > 4096)
+		g_hash_table_remove_all(tp->self_tids);
+	g_hash_table_insert(tp->self_tids, GINT_TO_POINTER(tid),
+			    GINT_TO_POINTER(yes ? 1 : 2));
+	return yes;
+}
+
+static gint32 raw_tid(const VgTpRecord *r, gint off)
+{
+	gint32 v;
+
+	if (off < 0 || (guint32)off + 4 > r->raw_size)
+		return -1;
+	memcpy(&v, r->raw + off, 4);
+	return v;
+}
+
+/* The kernel's trace flags in common_flags (offset 2): the sample was
+ * taken in a hard or soft interrupt or an NMI. */
+#define TP_FLAGS_IRQ	(0x08 | 0x10 | 0x40)
+
+/* vigild's own events are left out as vigil.ko leaves them out: an
+ * event about vigild alone.  The current task counts only in task
+ * context; a switch, a wakeup, a signal or a fork that involves another
+ * task is kept (vigild's switches to other tasks, its wakeups of them),
+ * as are interrupt-context events. */
+static gboolean own_event(VgdTp *tp, const TpEvent *ev, const VgTpRecord *r)
+{
+	gboolean task_ctx = r->raw_size < 3 || !(r->raw[2] & TP_FLAGS_IRQ);
+	gboolean cur = task_ctx && (gint32)r->pid == tp->self;
+
+	switch (ev->about) {
+	case ABOUT_NOBODY:
+		return FALSE;
+	case ABOUT_CURRENT:
+		return cur;
+	case ABOUT_SWITCH:
+		/* prev is the current task; both must be vigild's */
+		return (gint32)r->pid == tp->self &&
+		       self_tid(tp, raw_tid(r, ev->a)) &&
+		       self_tid(tp, raw_tid(r, ev->b));
+	case ABOUT_NAMED:
+		if (!cur && task_ctx)
+			return FALSE;	/* another task's doing */
+		return self_tid(tp, raw_tid(r, ev->a));
+	}
+	return FALSE;
+}
+
 /* Read one CPU's ring into packets; returns samples. */
 static guint read_ring(VgdTp *tp, TpCpu *c)
 {
@@ -582,8 +719,9 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 		}
 		{
 			gint32 type = vg_tp_raw_type(r.raw, r.raw_size);
-			const VgTpFormat *f = type < 0 ? NULL :
+			const TpEvent *ev = type < 0 ? NULL :
 				g_hash_table_lookup(tp->by_id, GINT_TO_POINTER(type));
+			const VgTpFormat *f = ev ? ev->f : NULL;
 
 			if (!f) {
 				char *m = g_strdup_printf("sample of unknown tracepoint %d",
@@ -591,6 +729,10 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 
 				bad_record(tp, c, m);
 				g_free(m);
+				continue;
+			}
+			if (own_event(tp, ev, &r)) {
+				c->st.own++;
 				continue;
 			}
 			if (!open) {
@@ -898,6 +1040,8 @@ void vgd_tp_free(VgdTp *tp)
 		vg_writer_abort(tp->record);
 	g_clear_error(&tp->record_error);
 	g_hash_table_unref(tp->by_id);
+	g_ptr_array_unref(tp->events);
+	g_hash_table_unref(tp->self_tids);
 	g_ptr_array_unref(tp->formats);
 	g_ptr_array_unref(tp->names);
 	g_free(tp->events_dir);

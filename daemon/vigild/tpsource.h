@@ -25,6 +25,7 @@ typedef struct {
 	guint64 lost;		/* samples the kernel lost (PERF_RECORD_LOST) */
 	guint64 bad;		/* records that could not be decoded (logged) */
 	guint64 packets;	/* packets made */
+	guint64 own;		/* vigild's own events, left out */
 	guint64 reordered;	/* samples older than the one before them on
 				 * their CPU: written with that one's time */
 } VgdTpCpuStats;

@@ -559,14 +559,14 @@ static gboolean start_kernel(Vigild *d, GError **error)
 		g_ptr_array_unref(all);
 	if (ok && d->perl)
 		ok = vg_perl_set_metadata_checked(d->perl, d->md, error);
+	else if (d->perl)	/* it must not keep cat */
+		(void)vg_perl_set_metadata_checked(d->perl, NULL, NULL);
 	vg_metadata_free(cat);
 	if (!ok)
 		return FALSE;
-	/* perf cannot leave vigild's process out and keep the events about
-	 * others that it causes: deliver() drops vigild's own events, and a
-	 * recording names its pid so that replay does the same */
-	d->self_pid = getpid();
-	vg_metadata_set_env_int(d->md, "vigild_pid", d->self_pid);
+	/* vigild's own events are left out by tpsource.c as vigil.ko
+	 * leaves them out (the events about vigild alone), so deliver()
+	 * drops nothing and a recording needs no env.vigild_pid */
 	d->n_cpus = vgd_tp_n_cpus(d->tp);
 	d->tasks = vg_tasks_new(d->md, TRUE);
 	make_merge(d);

@@ -28,6 +28,7 @@ on 'sched:sched_process_exec' => sub {
     my $e = shift;
     $exec{ $e->{common_pid} } = "$e->{filename} $e->{common_comm}";
 };
+on 'sched:sched_switch' => sub { };
 on 'kmem:kmalloc', 'bytes_alloc >= bytes_req' => sub {
     my $e = shift;
     $kmalloc++;
@@ -57,7 +58,7 @@ SKIP: {
 
 my $md = slurp("$dir/rec/metadata") // '';
 like($md, qr/vigil_source = "kernel";/, 'the metadata names the kernel source');
-like($md, qr/vigild_pid = \d+;/, '... and vigild\'s pid (its events are dropped on replay too)');
+unlike($md, qr/vigild_pid = /, '... and no vigild_pid: vigild\'s own events were left out while recording');
 
 my $rp = run_vigild(trace => "$dir/rec", scripts => [$script]);
 is($rp->{rc}, 0, 'replay of the recording: exit 0') or diag $rp->{err};
@@ -69,6 +70,15 @@ my $n = () = $out =~ /raw_syscalls:sys_enter: \{ cpu_id = \d+ \}, \{ tid = $pid 
 cmp_ok($n, '>=', 4321, "babeltrace2 shows the workload's raw_syscalls:sys_enter ($n)");
 ok($out =~ qr/sched:sched_process_exec: \{ cpu_id = \d+ \}, \{ tid = $pid \}, \{ filename = "\/bin\/true", pid = $pid, old_pid = $pid \}/,
    '... and its exec with the __data_loc string');
+# vigild's own events are left out as vigil.ko leaves them out: its
+# syscalls are not in the trace, its switches to other tasks are
+my ($vpid) = $r->{err} =~ /vigild (\d+): live/;
+ok($vpid, "vigild's pid from its status");
+ok($out !~ /raw_syscalls:sys_enter: \{ cpu_id = \d+ \}, \{ tid = $vpid \}/,
+   '... none of its own syscalls recorded');
+ok($out =~ /sched:sched_switch: \{ cpu_id = \d+ \}, \{ tid = $vpid \}, \{ prev_comm = "vigild", prev_pid = $vpid, .* next_pid = (?!$vpid\b)\d+/,
+   '... its switches to other tasks are');
+like($r->{err}, qr/^.*own events dropped: [1-9]\d*$/m, '... and the status counts what was left out');
 SKIP: {
     skip 'no kmem:kmalloc tracepoint in this kernel', 1 unless $have_kmalloc;
     ok($out =~ /kmem:kmalloc: .*\{ call_site = \d+, ptr = 0x[0-9A-Fa-f]+, bytes_req = \d+, bytes_alloc = \d+, gfp_flags = \d+, node = -?\d+ \}/,
