@@ -39,6 +39,7 @@ my $r = live_run(
         1;
     });
 is($r->{rc}, 0, 'exit 0') or diag $r->{err};
+nothing_lost($r);
 ok($pid, 'vigil-threads ran');
 my @t = $r->{out} =~ /^thread (\d+) (\d+) (\d+)$/mg;
 my (%tids, $bad);

@@ -61,6 +61,7 @@ my $r = live_run(
     work => sub { $pid = run_workload(1234, 0, '/nonexistent'); 1 });
 ok($r->{ready}, 'vigild traces') or diag $r->{err};
 is($r->{rc}, 0, 'exit 0') or diag $r->{err};
+nothing_lost($r);
 like($r->{err}, qr/events the handlers need: .*raw_syscalls:sys_enter.*sched:sched_switch|events the handlers need: .*sched:sched_switch.*raw_syscalls:sys_enter/,
      'the perf-style subs chose the events');
 like($r->{out}, qr/^begin 1 switches 1 bad 0$/m, 'trace_begin, trace_end, positional arguments as perf gives them');

@@ -47,6 +47,7 @@ if (-e '/dev/vigil') {
          '... and the status says so');
 }
 is($r->{rc}, 0, 'exit 0') or diag $r->{err};
+nothing_lost($r);
 like($r->{out}, qr/^getppid 77$/m, 'the handler counted the workload exactly');
 
 SKIP: {

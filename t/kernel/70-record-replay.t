@@ -47,6 +47,7 @@ my $r = live_run(
     opts => ['--record', "$dir/rec"],
     work => sub { $pid = run_workload(4321, 0, '/nonexistent', '/bin/true'); 1 });
 is($r->{rc}, 0, 'live with --record: exit 0') or diag $r->{err};
+nothing_lost($r);
 like($r->{err}, qr/trace recorded in \Q$dir\E\/rec/, 'the trace was recorded');
 like($r->{out}, qr/^getppid $pid 4321$/m, 'live: 4321 getppid');
 like($r->{out}, qr{^exec $pid /bin/true true$}m, 'live: the exec');
