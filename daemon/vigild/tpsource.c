@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 #include <glib-unix.h>
@@ -942,6 +943,14 @@ static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 gboolean vgd_tp_start(VgdTp *tp, GMainContext *ctx, GError **error)
 {
 	guint online = 0;
+	struct rlimit rl;
+
+	/* one fd per tracepoint and CPU: a glob such as 'ext4:*' on many
+	 * CPUs needs more than the usual soft limit of 1024 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 
 	tp->ctx = ctx;
 	for (guint i = 0; i < tp->n_cpus; i++) {
