@@ -35,8 +35,13 @@ my $n = 0;
 on 'syscalls:sys_enter_getppid' => sub { $n++ if $_[0]{common_comm} eq 'vigil-workload' };
 END { print "getppid $n\n" }
 PL
+my $status = '';
 my $r = live_run(source => 'auto', scripts => [$count],
-                 work => sub { run_workload(77, 0, '/nonexistent') });
+                 work => sub {
+                     run_workload(77, 0, '/nonexistent');
+                     (undef, $status) = vigilctl($_[0]{sock}, 'status');
+                     1;
+                 });
 if (-e '/dev/vigil') {
     like($r->{err}, qr/event source: vigil\.ko \(\/dev\/vigil\)/, 'auto with /dev/vigil: the module');
     like($r->{err}, qr/^.*source: vigil\.ko \(\/dev\/vigil\)$/m, '... and the status says so');
@@ -45,6 +50,10 @@ if (-e '/dev/vigil') {
          'auto without /dev/vigil: the kernel\'s tracepoints, and why');
     like($r->{err}, qr/^.*source: the kernel's tracepoints \(perf_event_open\)$/m,
          '... and the status says so');
+    like($status, qr/^source: the kernel's tracepoints \(perf_event_open\)$/m,
+         '... vigilctl status too');
+    like($status, qr/^lost by the kernel \(perf ring full\): \d+$/m,
+         '... with the lost samples');
 }
 is($r->{rc}, 0, 'exit 0') or diag $r->{err};
 nothing_lost($r);
