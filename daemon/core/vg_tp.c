@@ -236,6 +236,9 @@ VgTpFormat *vg_tp_format_parse(const char *text, gsize len,
 	}
 	if (ok && (!f->event || !*f->event || !have_id))
 		ok = ferr(error, origin, 1, "no 'name:' and 'ID:' lines: not a tracepoint format");
+	if (ok && (f->id == VG_TP_STATEDUMP_ID || f->id == VG_TP_STATEDUMP_END_ID))
+		ok = ferr(error, origin, 1, "tracepoint id %u is vigild's own (statedump)",
+			  f->id);
 	for (i = 0; ok && i < fields->len; i++) {
 		VgTpField *a = &g_array_index(fields, VgTpField, i);
 
@@ -516,7 +519,34 @@ char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset)
 		}
 		g_string_append(s, "\t};\n};\n\n");
 	}
+	g_string_append_printf(s,
+		"event {\n\tname = \"vigil:statedump_process\";\n\tid = %u;\n"
+		"\tstream_id = 0;\n\tfields := struct {\n\t\tint32_t tid;\n"
+		"\t\tint32_t pid;\n\t\tint32_t ppid;\n\t\tchar_t comm[16];\n"
+		"\t\tuint32_t uid;\n\t\tstring exe;\n\t};\n};\n\n"
+		"event {\n\tname = \"vigil:statedump_end\";\n\tid = %u;\n"
+		"\tstream_id = 0;\n\tfields := struct {\n\t\tuint32_t count;\n"
+		"\t};\n};\n\n", VG_TP_STATEDUMP_ID, VG_TP_STATEDUMP_END_ID);
 	return g_string_free(s, FALSE);
+}
+
+void vg_tp_write_statedump(VgPacketWriter *w, guint64 ts, gint32 tid,
+			   gint32 pid, gint32 ppid, const char *comm,
+			   guint32 uid, const char *exe)
+{
+	vg_pw_record(w, (guint16)VG_TP_STATEDUMP_ID, ts, 0);
+	vg_pw_u32(w, (guint32)tid);
+	vg_pw_u32(w, (guint32)pid);
+	vg_pw_u32(w, (guint32)ppid);
+	vg_pw_chars(w, comm, 16);
+	vg_pw_u32(w, uid);
+	vg_pw_string(w, exe ? exe : "");
+}
+
+void vg_tp_write_statedump_end(VgPacketWriter *w, guint64 ts, guint32 count)
+{
+	vg_pw_record(w, (guint16)VG_TP_STATEDUMP_END_ID, ts, 0);
+	vg_pw_u32(w, count);
 }
 
 /* ---- records ---------------------------------------------------------- */

@@ -16,6 +16,8 @@
 #include "vg_tp.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,6 +329,10 @@ static gboolean enable_one(VgdTp *tp, const char *name, gboolean quiet,
 	for (guint i = 0; i < tp->formats->len; i++)
 		if (strcmp(((VgTpFormat *)tp->formats->pdata[i])->name, name) == 0)
 			return TRUE;
+	/* written by vigild itself from /proc when tracing starts */
+	if (strcmp(name, "vigil:statedump_process") == 0 ||
+	    strcmp(name, "vigil:statedump_end") == 0)
+		return TRUE;
 	if (g_str_has_prefix(name, "syscalls:")) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "enabling event %s: syscalls:* events come from "
@@ -940,6 +946,102 @@ static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 	return TRUE;
 }
 
+/* One thread of /proc/PID/task/TID into a statedump record. */
+static gboolean statedump_thread(VgPacketWriter *w, guint64 ts,
+				 const char *pid_s, const char *tid_s)
+{
+	char *path, *text = NULL, *open_p, *close_p, *line, *exe;
+	char comm[16] = "";
+	gint32 ppid = 0, tgid = (gint32)g_ascii_strtoll(pid_s, NULL, 10);
+	guint32 uid = 0;
+	int pp;
+	char state;
+
+	path = g_strdup_printf("/proc/%s/task/%s/stat", pid_s, tid_s);
+	if (!g_file_get_contents(path, &text, NULL, NULL)) {
+		g_free(path);
+		return FALSE;		/* gone meanwhile */
+	}
+	g_free(path);
+	open_p = strchr(text, '(');
+	close_p = strrchr(text, ')');
+	if (open_p && close_p && close_p > open_p) {
+		g_strlcpy(comm, open_p + 1,
+			  MIN(sizeof(comm), (gsize)(close_p - open_p)));
+		if (sscanf(close_p + 1, " %c %d", &state, &pp) == 2)
+			ppid = pp;
+	}
+	g_free(text);
+	path = g_strdup_printf("/proc/%s/task/%s/status", pid_s, tid_s);
+	if (g_file_get_contents(path, &text, NULL, NULL)) {
+		line = strstr(text, "\nUid:");
+		if (line)
+			uid = (guint32)strtoul(line + 5, NULL, 10);
+		g_free(text);
+	}
+	g_free(path);
+	path = g_strdup_printf("/proc/%s/exe", pid_s);
+	exe = g_file_read_link(path, NULL);
+	g_free(path);
+	vg_tp_write_statedump(w, ts, (gint32)g_ascii_strtoll(tid_s, NULL, 10),
+			      tgid, ppid, comm, uid, exe);
+	g_free(exe);
+	return TRUE;
+}
+
+/* What vigil.ko's statedump gives, from /proc: every thread, as
+ * vigil:statedump_process records and a vigil:statedump_end, at ts in
+ * the first online CPU's stream (before any sample), so that the task
+ * table, --record traces and their replay know the tasks that were
+ * there before tracing started. */
+static void write_statedump(VgdTp *tp, guint64 ts)
+{
+	TpCpu *c = NULL;
+	VgPacketWriter w;
+	GDir *proc, *tasks;
+	const char *pid_s, *tid_s;
+	guint32 n = 0;
+	GError *err = NULL;
+	VgPacket *p;
+
+	for (guint i = 0; i < tp->n_cpus && !c; i++)
+		if (tp->cpus[i].online)
+			c = &tp->cpus[i];
+	proc = c ? g_dir_open("/proc", 0, &err) : NULL;
+	if (!proc) {
+		if (err)
+			g_warning("no statedump: %s", err->message);
+		g_clear_error(&err);
+		return;
+	}
+	vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, 0);
+	while ((pid_s = g_dir_read_name(proc))) {
+		char *td;
+
+		if (!g_ascii_isdigit(pid_s[0]))
+			continue;
+		td = g_strdup_printf("/proc/%s/task", pid_s);
+		tasks = g_dir_open(td, 0, NULL);
+		g_free(td);
+		while (tasks && (tid_s = g_dir_read_name(tasks)))
+			if (statedump_thread(&w, ts, pid_s, tid_s))
+				n++;
+		if (tasks)
+			g_dir_close(tasks);
+	}
+	g_dir_close(proc);
+	vg_tp_write_statedump_end(&w, ts, n);
+	p = vg_pw_finish(&w, 0, ts, ts, "statedump", &err);
+	if (!p) {
+		g_warning("no statedump: %s", err->message);
+		g_error_free(err);
+		return;
+	}
+	c->last_ts = ts;
+	push_packet(tp, c, p);
+	g_debug("statedump: %u threads from /proc", n);
+}
+
 gboolean vgd_tp_start(VgdTp *tp, GMainContext *ctx, GError **error)
 {
 	guint online = 0;
@@ -966,6 +1068,8 @@ gboolean vgd_tp_start(VgdTp *tp, GMainContext *ctx, GError **error)
 		}
 		online++;
 	}
+	/* the tasks there before the first sample */
+	write_statedump(tp, now_ns());
 	for (guint i = 0; i < tp->n_cpus; i++) {
 		TpCpu *c = &tp->cpus[i];
 

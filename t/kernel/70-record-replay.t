@@ -29,6 +29,13 @@ on 'sched:sched_process_exec' => sub {
     $exec{ $e->{common_pid} } = "$e->{filename} $e->{common_comm}";
 };
 on 'sched:sched_switch' => sub { };
+my ($dumped, %forker);
+on 'vigil:statedump_end' => sub { $dumped = $_[0]{count} };
+on 'sched:sched_process_fork' => sub {
+    my $e = shift;
+    $forker{"$e->{common_pid} $e->{common_comm} $e->{common_ppid}"} = 1
+        if $e->{common_pid} == $ENV{VIGIL_TEST_PID};
+};
 on 'kmem:kmalloc', 'bytes_alloc >= bytes_req' => sub {
     my $e = shift;
     $kmalloc++;
@@ -38,9 +45,14 @@ END {
     print "getppid $_ $n{$_}\n" for sort keys %n;
     print "exec $_ $exec{$_}\n" for sort keys %exec;
     print "kmalloc ", ($kmalloc ? 'yes' : 'no'), " bad ", $kbad // 0, "\n";
+    print "statedump ", $dumped // 'none', "\n";
+    print "forker $_\n" for sort keys %forker;
 }
 PL
 
+# the test's own process, there before vigild: known from the statedump
+$ENV{VIGIL_TEST_PID} = $$;
+my $ppid = getppid();
 my $pid;
 my $r = live_run(
     scripts => [$script],
@@ -57,6 +69,10 @@ SKIP: {
          'kmem:kmalloc (no vigil.ko event) with its fields, filtered in C');
 }
 
+my ($dumped) = $r->{out} =~ /^statedump (\d+)$/m;
+ok($dumped && $dumped > 1, 'a statedump from /proc when tracing started (' . ($dumped // 'none') . ' threads)');
+like($r->{out}, qr/^forker $$ perl $ppid$/m,
+     'a process older than vigild has its name and parent (its fork of the workload)');
 my $md = slurp("$dir/rec/metadata") // '';
 like($md, qr/vigil_source = "kernel";/, 'the metadata names the kernel source');
 unlike($md, qr/vigild_pid = /, '... and no vigild_pid: vigild\'s own events were left out while recording');
