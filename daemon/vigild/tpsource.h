@@ -7,7 +7,9 @@
  * CLOCK_MONOTONIC timestamps (use_clockid).  The samples are turned into
  * vigil packets (daemon/core/vg_tp.h) with metadata generated from the
  * tracefs format files, so the merge, the handlers, the flight recorder,
- * --record and replay see what they see with vigil.ko.
+ * --record and replay see what they see with vigil.ko.  A statedump from
+ * /proc precedes the first sample; vigild's own events are left out as
+ * vigil.ko leaves them out.
  */
 #ifndef VGD_TPSOURCE_H
 #define VGD_TPSOURCE_H
