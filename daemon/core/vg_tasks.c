@@ -105,6 +105,24 @@ static gboolean read_proc(VgTask *t, gint32 tid)
 	return TRUE;
 }
 
+/* The kernel's own sched_process_fork (the kernel's tracepoints, no
+ * vigil.ko) does not say whether the child is a thread: ask /proc while
+ * the child lives (dflt when it is gone). */
+static gint32 proc_tgid(gint32 tid, gint32 dflt)
+{
+	char path[64], *text = NULL, *line;
+	gint32 tgid = dflt;
+
+	g_snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (g_file_get_contents(path, &text, NULL, NULL)) {
+		line = strstr(text, "\nTgid:");
+		if (line && atoi(line + 6) > 0)
+			tgid = atoi(line + 6);
+		g_free(text);
+	}
+	return tgid;
+}
+
 static VgTask *task_get(VgTasks *ts, gint32 tid)
 {
 	VgTask **slot = &ts->cache[(guint32)tid % G_N_ELEMENTS(ts->cache)];
@@ -195,6 +213,8 @@ static void apply_fork(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 	if (child_tid < 0)
 		return;
 	child_tgid = fint(e, L->t_child_tgid, child_tid);
+	if (L->t_child_tgid < 0 && ts->live)
+		child_tgid = proc_tgid(child_tid, child_tgid);
 	c = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(child_tid));
 	if (!c) {
 		c = g_slice_new0(VgTask);

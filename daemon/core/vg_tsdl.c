@@ -525,7 +525,11 @@ static Type *parse_struct_body(Parser *P)
 			return perr(P, nt, "expected a field name, got %s",
 				    tok_desc(nt, buf, sizeof(buf))), NULL;
 		m = g_new0(Member, 1);
-		m->name = g_strdup(nt->s);
+		/* CTF 1.8: a leading underscore escapes a field name (a
+		 * keyword, or a name that starts with one itself): the name
+		 * is the rest, as babeltrace2 reads it */
+		m->name = g_strdup(nt->s[0] == '_' && nt->s[1] ? nt->s + 1 :
+				   nt->s);
 		m->type = mt;
 		g_ptr_array_add(ty->members, m);
 		if (is_punct(peek(P), "[")) {

@@ -403,6 +403,7 @@ typedef enum {
 	K_SYSCALLS,	/* K_IDS, names to filter_syscall_names */
 	K_KPROBES,	/* GPtrArray * of VgdKprobe *, keys in kprobe_keys */
 	K_MODE,		/* VgdMode */
+	K_SOURCE,	/* VgdSource */
 	K_BUFSIZE,	/* guint32 size, a power of 2 in min .. max */
 	K_UINT,		/* guint in min .. max */
 	K_UINT64,	/* guint64 in min .. max */
@@ -441,6 +442,8 @@ static const KeyDef top_keys[] = {
 	  "list of shell globs" },
 	{ "mode", K_MODE, CF(mode), 0, 0, "auto",
 	  "C<auto>, C<normal> or C<flight>; default C<auto>" },
+	{ "source", K_SOURCE, CF(event_source), 0, 0, "auto",
+	  "C<auto>, C<module> or C<kernel>; default C<auto>" },
 	{ "buffer.size", K_BUFSIZE, CF(buffer_size), MIN_SUBBUF, MAX_SUBBUF, "1MiB",
 	  "size; default C<1MiB>" },
 	{ "buffer.count", K_UINT, CF(buffer_count), MIN_NSUBBUF, MAX_NSUBBUF, "4",
@@ -561,6 +564,25 @@ static gboolean mode_from(const char *s, VgdMode *out)
 	return TRUE;
 }
 
+static gboolean source_from(const char *s, VgdSource *out)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = VGD_SOURCE_AUTO;
+	else if (strcmp(s, "module") == 0)
+		*out = VGD_SOURCE_MODULE;
+	else if (strcmp(s, "kernel") == 0)
+		*out = VGD_SOURCE_KERNEL;
+	else
+		return FALSE;
+	return TRUE;
+}
+
+const char *vgd_source_name(VgdSource s)
+{
+	return s == VGD_SOURCE_MODULE ? "module" :
+	       s == VGD_SOURCE_KERNEL ? "kernel" : "auto";
+}
+
 static const struct { const char *name; GLogLevelFlags lvl; } log_levels[] = {
 	{ "error", G_LOG_LEVEL_CRITICAL },
 	{ "warning", G_LOG_LEVEL_WARNING },
@@ -661,6 +683,12 @@ static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 			return FALSE;
 		if (!mode_from(s, AT(base, d, VgdMode)))
 			return fail(x, v, key, "'%s' is not a mode (auto, normal or flight)", s);
+		return TRUE;
+	case K_SOURCE:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (!source_from(s, AT(base, d, VgdSource)))
+			return fail(x, v, key, "'%s' is not an event source (auto, module or kernel)", s);
 		return TRUE;
 	case K_BUFSIZE:
 		if (!get_size(x, v, key, &n))
@@ -917,6 +945,18 @@ gboolean vgd_config_set_mode(VgdConfig *cfg, const char *text,
 	return TRUE;
 }
 
+gboolean vgd_config_set_source(VgdConfig *cfg, const char *text,
+			       const char *what, GError **error)
+{
+	if (!source_from(text, &cfg->event_source)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: '%s' is not an event source (auto, module or kernel)",
+			    what, text);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean vgd_config_set_buffer_size(VgdConfig *cfg, const char *text,
 				    const char *what, GError **error)
 {
@@ -1075,6 +1115,10 @@ char *vgd_config_to_string(const VgdConfig *c)
 					       "flight" :
 					       *AT(c, d, VgdMode) == VGD_MODE_AUTO ?
 					       "auto" : "normal");
+			break;
+		case K_SOURCE:
+			g_string_append_printf(s, "%s: %s\n", k,
+					       vgd_source_name(*AT(c, d, VgdSource)));
 			break;
 		case K_BUFSIZE:
 		case K_UINT:

@@ -25,6 +25,14 @@ typedef enum {
 				 * one of the two by vgd_config_resolve_mode() */
 } VgdMode;
 
+typedef enum {
+	VGD_SOURCE_AUTO = 0,	/* the module when /dev/vigil is usable, else
+				 * the kernel's tracepoints */
+	VGD_SOURCE_MODULE = 1,	/* vigil.ko (/dev/vigil) */
+	VGD_SOURCE_KERNEL = 2,	/* the kernel's tracepoints via perf_event_open
+				 * (tpsource.c, docs/kernel-source.md) */
+} VgdSource;
+
 /* A kprobe vigild adds before tracing starts: events "kprobes:NAME". */
 typedef struct {
 	char *name;
@@ -49,6 +57,7 @@ typedef struct {
 	GPtrArray *kprobes;		/* VgdKprobe * */
 
 	VgdMode mode;
+	VgdSource event_source;		/* source: (--source) */
 	guint32 buffer_size;		/* bytes per sub-buffer (power of 2) */
 	guint32 buffer_count;		/* sub-buffers per CPU */
 	guint32 switch_interval_ms;	/* 0 = no periodic switch */
@@ -111,6 +120,9 @@ gboolean vgd_parse_size(const char *text, guint64 *out);
 gboolean vgd_parse_duration_ms(const char *text, guint64 *out);
 gboolean vgd_config_set_mode(VgdConfig *cfg, const char *text,
 			     const char *what, GError **error);
+gboolean vgd_config_set_source(VgdConfig *cfg, const char *text,
+			       const char *what, GError **error);
+const char *vgd_source_name(VgdSource s);
 gboolean vgd_config_set_buffer_size(VgdConfig *cfg, const char *text,
 				    const char *what, GError **error);
 gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,

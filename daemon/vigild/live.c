@@ -149,6 +149,18 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 	return l;
 }
 
+gboolean vgd_live_usable(GError **error)
+{
+	struct vigil_dev *dev = vigil_dev_open();
+
+	if (!dev) {
+		no_module_error(error);
+		return FALSE;
+	}
+	vigil_dev_close(dev);
+	return TRUE;
+}
+
 gboolean vgd_live_check_module(GError **error)
 {
 	if (access(VIGIL_DEV_PATH, F_OK) == 0)

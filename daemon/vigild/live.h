@@ -47,6 +47,8 @@ void vgd_live_free(VgdLive *l);		/* stops tracing if running */
  * handler filters can be checked against it first. */
 VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 				   GError **error);
+/* Whether /dev/vigil opens (--source auto); FALSE with why not. */
+gboolean vgd_live_usable(GError **error);
 /* FALSE with "vigil.ko is not loaded (no /dev/vigil)" when it is not. */
 gboolean vgd_live_check_module(GError **error);
 

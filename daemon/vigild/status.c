@@ -55,6 +55,10 @@ char *vgd_status_text(const VgdStatusView *d)
 			       d->cfg->mode == VGD_MODE_FLIGHT ? "flight" : "normal",
 			       up, d->stopping ? ", stopping: " : "",
 			       d->stopping ? d->stop_reason : "");
+	if (!d->replay)
+		g_string_append_printf(s, "source: %s\n", d->tp ?
+				       "the kernel's tracepoints (perf_event_open)" :
+				       "vigil.ko (/dev/vigil)");
 	if (d->replay) {
 		g_string_append_printf(s, "trace: %s\n", d->cfg->replay_dir);
 	} else {
@@ -79,15 +83,17 @@ char *vgd_status_text(const VgdStatusView *d)
 	for (guint i = 0; i < d->n_cpus; i++) {
 		const VgCpuStats *ms = d->merge ? vg_merge_cpu_stats(d->merge, i) : NULL;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
+		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 		guint64 v[6];
 
 		v[0] = ms ? ms->events : 0;
 		/* the kernel's own counter when live (it counts drops even
 		 * before a packet reports them), else the packets' */
-		v[1] = ls ? ls->k_events_discarded : ms ? ms->discarded : 0;
+		v[1] = ls ? ls->k_events_discarded : ts ? ts->lost :
+		       ms ? ms->discarded : 0;
 		v[2] = d->cc[i].dispatched;
 		v[3] = d->cc[i].filtered + d->cc[i].comm_filtered;
-		v[4] = ls ? ls->packets : ms ? ms->packets : 0;
+		v[4] = ls ? ls->packets : ts ? ts->packets : ms ? ms->packets : 0;
 		v[5] = 0;
 		self += d->cc[i].self;
 		for (int k = 0; k < 5; k++)
@@ -123,6 +129,26 @@ char *vgd_status_text(const VgdStatusView *d)
 				       G_GUINT64_FORMAT ", paused %"
 				       G_GUINT64_FORMAT "\n", big, full, nested,
 				       paused);
+		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
+				       "\n", self);
+	}
+	if (d->tp) {
+		guint64 bad = 0, reordered = 0;
+
+		for (guint i = 0; i < d->n_cpus; i++) {
+			bad += vgd_tp_cpu_stats(d->tp, i)->bad;
+			reordered += vgd_tp_cpu_stats(d->tp, i)->reordered;
+			self += vgd_tp_cpu_stats(d->tp, i)->own;
+		}
+		/* the discarded column: samples the kernel could not write
+		 * into a full perf ring (PERF_RECORD_LOST) */
+		g_string_append_printf(s, "lost by the kernel (perf ring full): %"
+				       G_GUINT64_FORMAT "\n", tot[1]);
+		g_string_append_printf(s, "perf records undecodable: %"
+				       G_GUINT64_FORMAT "\n", bad);
+		g_string_append_printf(s, "samples out of order (given the time "
+				       "of the one before): %" G_GUINT64_FORMAT
+				       "\n", reordered);
 		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
 				       "\n", self);
 	}
@@ -171,9 +197,11 @@ void vgd_status_add_perl_stats(const VgdStatusView *d, VgPerlStatsSink *sink)
 	for (guint i = 0; i < d->n_cpus; i++) {
 		const VgCpuStats *ms = d->merge ? vg_merge_cpu_stats(d->merge, i) : NULL;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
+		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 
 		read += ms ? ms->events : 0;
-		disc += ls ? ls->k_events_discarded : ms ? ms->discarded : 0;
+		disc += ls ? ls->k_events_discarded : ts ? ts->lost :
+			ms ? ms->discarded : 0;
 	}
 	vg_perl_stats_add_int(sink, "events_read", (gint64)read);
 	vg_perl_stats_add_int(sink, "events_discarded", (gint64)disc);
@@ -196,4 +224,7 @@ void vgd_status_add_perl_stats(const VgdStatusView *d, VgPerlStatsSink *sink)
 				      (gint64)st.history_bytes);
 	}
 	vg_perl_stats_add_str(sink, "source", d->replay ? "replay" : "live");
+	if (!d->replay)
+		vg_perl_stats_add_str(sink, "event_source",
+				      d->tp ? "kernel" : "module");
 }

@@ -8,6 +8,7 @@
 #include <glib.h>
 #include "config.h"
 #include "live.h"
+#include "tpsource.h"
 #include "recorder.h"
 #include "vg_perl.h"
 
@@ -31,6 +32,7 @@ typedef struct {
 	const char *stop_reason;
 	VgPerl *perl;
 	VgdLive *live;
+	VgdTp *tp;		/* the kernel's tracepoints, or NULL */
 	VgMerge *merge;
 	VgTasks *tasks;
 	const VgdRecorder *recorder;

@@ -34,6 +34,7 @@
 #include "quick.h"
 #include "recorder.h"
 #include "status.h"
+#include "tpsource.h"
 #include "vg_perl.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
@@ -54,6 +55,7 @@ struct Vigild {
 
 	VgPerl *perl;
 	VgdLive *live;
+	VgdTp *tp;		/* the kernel's tracepoints (--source kernel) */
 	VgReplay *replay;
 	VgMetadata *md;		/* owned unless replay */
 	VgSyscallTable *syscalls;
@@ -96,6 +98,7 @@ static void status_view(Vigild *d, VgdStatusView *v)
 	v->stop_reason = d->stop_reason;
 	v->perl = d->perl;
 	v->live = d->live;
+	v->tp = d->tp;
 	v->merge = d->merge;
 	v->tasks = d->tasks;
 	v->recorder = d->recorder;
@@ -496,7 +499,147 @@ static gboolean start_replay(Vigild *d, GError **error)
 	return TRUE;
 }
 
+static gboolean start_module(Vigild *d, GError **error);
+
+/* Neither --events nor 'events:': what the handlers subscribe to (the
+ * status and the log then list it), or all when they take anything
+ * (trace_unhandled, '*'), or without handlers.  *all is set (and
+ * returned) for "all"; the caller frees it. */
+static GPtrArray *choose_events(Vigild *d, const VgMetadata *md,
+				GPtrArray **all)
+{
+	GPtrArray *events = d->cfg->events;
+
+	*all = NULL;
+	if (events->len == 0 && d->perl && d->cfg->mode == VGD_MODE_NORMAL) {
+		GPtrArray *want = vg_perl_wanted_events(d->perl, md);
+
+		GString *list = g_string_new(NULL);
+
+		for (guint i = 0; want && i < want->len; i++) {
+			g_ptr_array_add(events, g_strdup(want->pdata[i]));
+			g_string_append_printf(list, "%s%s", i ? "," : "",
+					       (char *)want->pdata[i]);
+		}
+		if (want) {
+			g_message("events the handlers need: %s", list->str);
+			g_ptr_array_unref(want);
+		}
+		g_string_free(list, TRUE);
+	}
+	if (events->len == 0) {
+		*all = g_ptr_array_new();
+		g_ptr_array_add(*all, (gpointer)"all");
+		events = *all;
+	}
+	return events;
+}
+
+/* --source kernel: the kernel's tracepoints through perf_event_open
+ * (tpsource.c), everything after them as with vigil.ko. */
+static gboolean start_kernel(Vigild *d, GError **error)
+{
+	GPtrArray *events, *all = NULL;
+	VgMetadata *cat;
+	gboolean ok;
+
+	if (d->cfg->kprobes->len) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: kprobes need vigil.ko; the kernel's tracepoints "
+			    "(source kernel) have none: use --source module or "
+			    "remove the kprobes",
+			    d->cfg->source ? d->cfg->source : "configuration");
+		return FALSE;
+	}
+	/* No kernel buffer to snapshot: a flight recorder reads all the
+	 * time and keeps the recent events in vigild's memory (the history
+	 * of normal mode), with no handlers. */
+	if (d->cfg->mode == VGD_MODE_FLIGHT) {
+		g_message("flight recorder on the kernel's tracepoints: the "
+			  "recent events are kept in vigild's memory "
+			  "(dump.history_size, dump.history_time)");
+		d->cfg->mode = VGD_MODE_NORMAL;
+	}
+	d->tp = vgd_tp_new(d->cfg, error);
+	if (!d->tp)
+		return FALSE;
+	cat = vgd_tp_catalog(d->tp, &d->syscalls, error);
+	if (!cat)
+		return FALSE;
+	if (d->perl && !vg_perl_set_metadata_checked(d->perl, cat, error)) {
+		vg_metadata_free(cat);
+		return FALSE;
+	}
+	events = choose_events(d, cat, &all);
+	ok = vgd_tp_enable_events(d->tp, events, error) &&
+	     vgd_tp_set_filters(d->tp, d->cfg, d->syscalls, error) &&
+	     (d->md = vgd_tp_metadata(d->tp, d->syscalls, error)) != NULL;
+	if (all)
+		g_ptr_array_unref(all);
+	if (ok && d->perl)
+		ok = vg_perl_set_metadata_checked(d->perl, d->md, error);
+	else if (d->perl)	/* it must not keep cat */
+		(void)vg_perl_set_metadata_checked(d->perl, NULL, NULL);
+	vg_metadata_free(cat);
+	if (!ok)
+		return FALSE;
+	/* vigild's own events are left out by tpsource.c as vigil.ko
+	 * leaves them out (the events about vigild alone), so deliver()
+	 * drops nothing and a recording needs no env.vigild_pid */
+	d->n_cpus = vgd_tp_n_cpus(d->tp);
+	d->tasks = vg_tasks_new(d->md, TRUE);
+	make_merge(d);
+	vgd_tp_set_merge(d->tp, d->merge);
+	vgd_tp_set_after_read(d->tp, live_read, d);
+	if (d->cfg->record_dir) {
+		d->record = vg_writer_new(d->cfg->record_dir, error);
+		if (!d->record)
+			return FALSE;
+		vgd_tp_set_record(d->tp, d->record);
+	}
+	if (d->perl)
+		vg_perl_begin(d->perl);
+	if (!vgd_tp_start(d->tp, d->ctx, error))
+		return FALSE;
+	g_message("tracing %u CPUs from the kernel's tracepoints (%u events), "
+		  "%s, perf rings of %u x %u bytes per CPU%s%s",
+		  d->n_cpus, vgd_tp_n_events(d->tp),
+		  d->perl ? "normal mode" : "no handlers",
+		  d->cfg->buffer_count, d->cfg->buffer_size,
+		  d->cfg->record_dir ? ", recording to " : "",
+		  d->cfg->record_dir ? d->cfg->record_dir : "");
+	return TRUE;
+}
+
+/* The module, the kernel's tracepoints, or (auto) the module when
+ * /dev/vigil can be opened, else the tracepoints; the log says which
+ * and why. */
 static gboolean start_live(Vigild *d, GError **error)
+{
+	VgdSource src = d->cfg->event_source;
+
+	if (src == VGD_SOURCE_AUTO) {
+		GError *why = NULL;
+
+		if (vgd_live_usable(&why)) {
+			g_message("event source: vigil.ko (%s)", "/dev/vigil");
+			src = VGD_SOURCE_MODULE;
+		} else {
+			g_message("vigil.ko not usable: %s; using the kernel's tracepoints",
+				  why->message);
+			g_error_free(why);
+			src = VGD_SOURCE_KERNEL;
+		}
+	}
+	if (src == VGD_SOURCE_KERNEL) {
+		if (d->cfg->event_source == VGD_SOURCE_KERNEL)
+			g_message("event source: the kernel's tracepoints (--source kernel)");
+		return start_kernel(d, error);
+	}
+	return start_module(d, error);
+}
+
+static gboolean start_module(Vigild *d, GError **error)
 {
 	GPtrArray *events = d->cfg->events;
 	GPtrArray *all = NULL;
@@ -527,30 +670,7 @@ static gboolean start_live(Vigild *d, GError **error)
 	vg_metadata_free(md0);
 	if (!d->md)
 		return FALSE;
-	/* Neither --events nor 'events:': what the handlers subscribe to
-	 * (the status and the log then list it), or all when they take
-	 * anything (trace_unhandled, '*'), or without handlers. */
-	if (events->len == 0 && d->perl && d->cfg->mode == VGD_MODE_NORMAL) {
-		GPtrArray *want = vg_perl_wanted_events(d->perl, d->md);
-
-		GString *list = g_string_new(NULL);
-
-		for (guint i = 0; want && i < want->len; i++) {
-			g_ptr_array_add(events, g_strdup(want->pdata[i]));
-			g_string_append_printf(list, "%s%s", i ? "," : "",
-					       (char *)want->pdata[i]);
-		}
-		if (want) {
-			g_message("events the handlers need: %s", list->str);
-			g_ptr_array_unref(want);
-		}
-		g_string_free(list, TRUE);
-	}
-	if (events->len == 0) {
-		all = g_ptr_array_new();
-		g_ptr_array_add(all, (gpointer)"all");
-		events = all;
-	}
+	events = choose_events(d, d->md, &all);
 	if (!vgd_live_enable_events(d->live, events, error) ||
 	    !vgd_live_set_filters(d->live, d->cfg, d->syscalls, error) ||
 	    !vgd_live_map(d->live, error)) {
@@ -601,7 +721,8 @@ static gboolean start_live(Vigild *d, GError **error)
 static gboolean finish_record(Vigild *d)
 {
 	GError *err = NULL;
-	const GError *rerr = d->live ? vgd_live_record_error(d->live) : NULL;
+	const GError *rerr = d->live ? vgd_live_record_error(d->live) :
+			     d->tp ? vgd_tp_record_error(d->tp) : NULL;
 
 	if (rerr) {
 		g_critical("--record %s was not written: %s", d->cfg->record_dir,
@@ -610,7 +731,10 @@ static gboolean finish_record(Vigild *d)
 	}
 	if (!d->record)
 		return TRUE;
-	vgd_live_set_record(d->live, NULL);
+	if (d->live)
+		vgd_live_set_record(d->live, NULL);
+	if (d->tp)
+		vgd_tp_set_record(d->tp, NULL);
 	if (!vg_writer_finish(d->record, d->md, &err)) {
 		d->record = NULL;
 		g_critical("--record: %s", err->message);
@@ -634,6 +758,7 @@ typedef struct {
 	gint duration;
 	char *events;
 	char *mode;
+	char *source;
 	char *buffer_size;
 	char *buffers;
 	char *dump_dir;
@@ -660,6 +785,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 	if (o->events && !vgd_config_set_events(cfg, o->events, "--events", error))
 		return FALSE;
 	if (o->mode && !vgd_config_set_mode(cfg, o->mode, "--mode", error))
+		return FALSE;
+	if (o->source && !vgd_config_set_source(cfg, o->source, "--source", error))
 		return FALSE;
 	if (o->buffer_size &&
 	    !vgd_config_set_buffer_size(cfg, o->buffer_size, "--buffer-size", error))
@@ -703,6 +830,7 @@ static void options_clear(Options *o)
 	g_free(o->record);
 	g_free(o->events);
 	g_free(o->mode);
+	g_free(o->source);
 	g_free(o->buffer_size);
 	g_free(o->buffers);
 	g_free(o->dump_dir);
@@ -760,6 +888,8 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Events to enable (comma-separated, or all)", "LIST" },
 		{ "mode", 0, 0, G_OPTION_ARG_STRING, &o.mode,
 		  "auto (default), normal or flight", "MODE" },
+		{ "source", 0, 0, G_OPTION_ARG_STRING, &o.source,
+		  "Event source: auto (default), module (vigil.ko) or kernel (tracepoints)", "SOURCE" },
 		{ "buffer-size", 0, 0, G_OPTION_ARG_STRING, &o.buffer_size,
 		  "Sub-buffer size (power of 2, e.g. 1MiB)", "SIZE" },
 		{ "buffers", 0, 0, G_OPTION_ARG_STRING, &o.buffers,
@@ -792,7 +922,7 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 	}
 	oc = g_option_context_new("[-- SCRIPT-ARGS...]");
 	g_option_context_set_summary(oc,
-		"vigil's tracing daemon: reads kernel events from vigil.ko and "
+		"vigil's tracing daemon: reads kernel events from vigil.ko (or the kernel's tracepoints) and "
 		"hands them, in time order, to Perl handler scripts.");
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_add_main_entries(oc, vgd_quick_entries(&quick), NULL);
@@ -910,6 +1040,8 @@ static gboolean start(Vigild *d)
 		d->record = NULL;
 		if (d->live)
 			vgd_live_set_record(d->live, NULL);
+		if (d->tp)
+			vgd_tp_set_record(d->tp, NULL);
 		return FALSE;
 	}
 	rs.cfg = d->cfg;
@@ -969,10 +1101,14 @@ static int stop(Vigild *d)
 		if (d->merge)
 			vg_merge_drain(d->merge);
 	}
+	if (d->tp) {
+		vgd_tp_stop(d->tp);
+		vg_merge_drain(d->merge);
+	}
 	vgd_recorder_finish(d->recorder);	/* open dumps */
 	if (d->perl)
 		vg_perl_end(d->perl);
-	if (d->live && !finish_record(d))
+	if ((d->live || d->tp) && !finish_record(d))
 		rc = 1;
 	if (d->perl && vg_perl_stopped(d->perl) && d->cfg->max_handler_errors) {
 		VgPerlStats ps;
@@ -1007,6 +1143,11 @@ static int stop(Vigild *d)
 static void daemon_free(Vigild *d)
 {
 	vgd_control_free(d->control);
+	if (d->tp) {
+		vgd_tp_set_merge(d->tp, NULL);
+		vgd_tp_set_after_read(d->tp, NULL, NULL);
+		vgd_tp_free(d->tp);
+	}
 	vgd_recorder_free(d->recorder);
 	if (d->merge)
 		vg_merge_free(d->merge);

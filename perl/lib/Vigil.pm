@@ -331,8 +331,9 @@ while the scripts load before the trace is open, and outside vigild.
 A hash reference with vigild's counters: the dispatcher's own
 (C<perl_events>, C<perl_dispatched>, C<perl_filtered>, C<perl_unhandled>,
 C<perl_errors>, C<perl_ticks>, C<perl_ns>: time spent in Perl) and those
-the daemon adds (events read, discarded by the kernel, ...).  Outside
-vigild it is empty.
+the daemon adds (events read, discarded by the kernel, ...; live,
+C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
+tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.
 
 =item Vigil::log(LEVEL, MESSAGE)
 

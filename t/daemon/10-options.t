@@ -128,7 +128,8 @@ unlike($err, qr/vigil\.ko|\/dev\/vigil/, '... and the module was never looked at
 SKIP: {
     skip '/dev/vigil exists here', 2 if -e '/dev/vigil';
     my $good = write_file("$dir/good.pl", "use Vigil;\non 'raw_syscalls:sys_exit' => sub { };\n");
-    ($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f', '-s', $good]);
+    # (--source module: auto would fall back to the kernel's tracepoints)
+    ($rc, $out, $err) = run_cmd([$vigild, '-c', $cfg, '-f', '--source', 'module', '-s', $good]);
     is($rc, 1, 'without the module: exit 1');
     like($err, qr/vigil\.ko is not loaded \(no \/dev\/vigil\)/, '... saying the module is not loaded');
 }

@@ -30,7 +30,8 @@ my %want = (
     SystemCallArchitectures => 'native', RestrictNamespaces => 'yes',
     MemoryDenyWriteExecute => 'yes', LockPersonality => 'yes',
     PrivateNetwork => 'yes', DevicePolicy => 'closed',
-    CapabilityBoundingSet => 'CAP_SYS_ADMIN CAP_SYS_PTRACE',
+    CapabilityBoundingSet => 'CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_PERFMON CAP_IPC_LOCK',
+    SystemCallFilter => '@system-service @mount perf_event_open',
 );
 for my $k (sort keys %want) {
     like($text, qr/^\Q$k=$want{$k}\E$/m, "$k=$want{$k}");
@@ -50,7 +51,7 @@ for my $relax ('CapabilityBoundingSet=', 'ProtectHome=read-only', 'DeviceAllow='
 for my $left_out ('PrivateDevices', 'ProtectProc') {
     like($text, qr/^# not $left_out\b.*:/m, "$left_out left out: the comment says why");
 }
-like($text, qr/^# +CAP_SYS_ADMIN +\S.*\n(?:#.*\n)*# +CAP_SYS_PTRACE +\S/m,
+like($text, qr/^# +CAP_SYS_ADMIN +\S.*\n(?:#.*\n)*# +CAP_SYS_PTRACE +\S.*\n(?:#.*\n)*# +CAP_PERFMON +\S.*\n(?:#.*\n)*# +CAP_IPC_LOCK +\S/m,
      'each capability kept is listed with its use');
 
 # the default configuration: a flight recorder

@@ -24,6 +24,7 @@ my %runtime = (
     '/dev/vigil_annotate'     => 'vigil.ko\'s annotation device',
     '/sys/kernel/debug/vigil/' => 'vigil.ko\'s buffers in debugfs',
     '/proc/'                  => 'the kernel\'s',
+    '/sys/kernel/tracing/'    => 'the kernel\'s tracefs (--source kernel)',
     '/run/vigil/vigild.sock'  => 'made by vigild (RuntimeDirectory= under systemd)',
     '/var/lib/vigil/dumps'    => 'made by vigild (StateDirectory= under systemd)',
     '/var/lib/vigil/dumps/'   => 'dumps vigild writes',
