@@ -18,6 +18,7 @@
 #include "vg_stream.h"
 #include "vg_events_tsdl.h"	/* generated from kmod/vigil_events.h */
 #include "vigil_tsdl.h"	/* the fixed parts of the module's metadata */
+#include "vg_tp.h"
 
 struct VgdCatalogRow {
 	char *name;
@@ -258,6 +259,51 @@ VgMetadata *vgd_catalog_metadata(const char **from, GError **error)
 	return builtin_metadata(error);
 }
 
+/* The kernel's own tracepoints (what --source kernel reads): their
+ * names from tracefs and, with verbose, the fields of those that match
+ * glob as their format files declare them.  Without tracefs (not root,
+ * not mounted) only vigil.ko's events are listed; the reason is said at
+ * --debug. */
+static void add_tracepoints(VgdCatalog *c, const char *glob,
+			    gboolean verbose)
+{
+	GError *err = NULL;
+	char *dir = vg_tp_events_dir(&err);
+	GPtrArray *names = dir ? vg_tp_list(dir, &err) : NULL;
+
+	if (!names) {
+		g_debug("the kernel's tracepoints are not listed: %s",
+			err->message);
+		g_error_free(err);
+		g_free(dir);
+		return;
+	}
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		VgdCatalogRow *r;
+		VgTpFormat *f;
+
+		if (glob && fnmatch(glob, name, 0) != 0)
+			continue;
+		r = vgd_catalog_add(c, name, "kernel");
+		if (!verbose || strcmp(r->source, "kernel") != 0)
+			continue;
+		f = vg_tp_format_load(dir, name, &err);
+		if (!f) {
+			/* listed, fields unknown: say why at --debug */
+			g_debug("%s", err->message);
+			g_clear_error(&err);
+			continue;
+		}
+		for (guint j = 0; j < f->n_fields; j++)
+			vgd_catalog_add_field(r, f->fields[j].type,
+					      f->fields[j].name);
+		vg_tp_format_free(f);
+	}
+	g_ptr_array_unref(names);
+	g_free(dir);
+}
+
 int vgd_catalog_list(const char *glob, gboolean verbose)
 {
 	GError *err = NULL;
@@ -273,7 +319,7 @@ int vgd_catalog_list(const char *glob, gboolean verbose)
 	}
 	c = vgd_catalog_new();
 	vgd_catalog_add_metadata(c, md, "vigil.ko");
-	/* another event source adds its rows here (vgd_catalog_add) */
+	add_tracepoints(c, glob, verbose);
 	n = vgd_catalog_print(c, glob, verbose, stdout);
 	vgd_catalog_free(c);
 	vg_metadata_free(md);

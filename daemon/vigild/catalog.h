@@ -8,8 +8,10 @@
  * source adds its rows: vigil.ko's events and the syscalls:* events
  * derived from raw_syscalls come from a VgMetadata (the module's own
  * when it is loaded, else the one generated from kmod/vigil_events.h at
- * build time); another source adds rows with vgd_catalog_add() and
- * vgd_catalog_add_field().
+ * build time); the kernel's own tracepoints (what --source kernel
+ * reads) are added from tracefs with vgd_catalog_add() and
+ * vgd_catalog_add_field(), after them, so an event both offer keeps
+ * vigil.ko's row.
  */
 #ifndef VGD_CATALOG_H
 #define VGD_CATALOG_H
