@@ -225,7 +225,7 @@ like(slurp("$share/bt-head.txt") // '', qr/vigil:statedump_process/, '... first'
 is($s->{'first_event.ns'}, $first, 'the summary\'s first event is babeltrace2\'s');
 is($s->{'last_event.ns'}, $last, 'the summary\'s last event is babeltrace2\'s');
 like($s->{reason} // '', qr/^marker opened by \d+$/, 'the summary has the reason');
-like($s->{kernel_release} // '', qr/^6\.1\./, 'the summary has the kernel release');
+is($s->{kernel_release} // '', VigilVM::vm_kernel()->{kver}, 'the summary has the booted kernel\'s release');
 ok(length($s->{host} // ''), 'the summary has the host');
 
 is($rc{check}, 0, 'vigild --replay runs a handler over the dump') or diag(slurp("$share/check.err"));
