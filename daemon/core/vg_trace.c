@@ -32,6 +32,7 @@ struct VgReplay {
 	GPtrArray *streams;	/* Stream * */
 	GPtrArray **per_cpu;	/* per cpu: Stream * in order */
 	guint64 *last_seq;	/* per cpu: seq of the last packet pushed + 1 (0: none) */
+	guint64 *last_disc;	/* per cpu: its events_discarded */
 	guint *cur;		/* per cpu: index into per_cpu[cpu] */
 	guint n_cpus;
 	VgMerge *merge;
@@ -168,6 +169,7 @@ VgReplay *vg_replay_open(const char *dir, GError **error)
 	r->per_cpu = g_new0(GPtrArray *, r->n_cpus);
 	r->cur = g_new0(guint, r->n_cpus);
 	r->last_seq = g_new0(guint64, r->n_cpus);
+	r->last_disc = g_new0(guint64, r->n_cpus);
 	for (i = 0; i < r->n_cpus; i++)
 		r->per_cpu[i] = g_ptr_array_new();
 	for (i = 0; i < r->streams->len; i++) {
@@ -197,6 +199,7 @@ void vg_replay_free(VgReplay *r)
 	}
 	g_free(r->cur);
 	g_free(r->last_seq);
+	g_free(r->last_disc);
 	if (r->streams)
 		g_ptr_array_free(r->streams, TRUE);
 	vg_metadata_free(r->md);
@@ -247,13 +250,20 @@ static void swallowed(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 	}
 }
 
-/* Packets of a CPU come with consecutive seqs; a gap is packets lost. */
+/* Packets of a CPU come with consecutive seqs; a gap is packets lost.
+ * A gap where events_discarded grew is the kernel's own, accounted
+ * loss (sub-buffers overwritten: the merge's lost_packets and discarded
+ * count it); any other gap is data missing from the trace. */
 static void seq_gap(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 {
 	guint64 want = r->last_seq[p->cpu];
+	guint64 disc = r->last_disc[p->cpu];
 
 	r->last_seq[p->cpu] = p->seq + 1;
+	r->last_disc[p->cpu] = p->events_discarded;
 	if (!want || p->seq == want)
+		return;
+	if (p->seq > want && p->events_discarded > disc)
 		return;
 	if (p->seq > want)
 		vg_merge_report_error(m, g_error_new(VG_ERROR, VG_ERROR_FORMAT,

@@ -7,7 +7,8 @@
 #   - packet 0's packet_size enlarged over packet 1 (it once swallowed
 #     the packets after it silently): cut back, nothing lost;
 #   - packet 1's content_size cut by one record (once dropped silently);
-#   - packet 1 missing (a sequence-number gap);
+#   - packet 1 missing (a sequence-number gap; but not when the next
+#     packet's events_discarded grew: the kernel's own counted loss);
 #   - packet 2's magic broken; a record with an unknown id in packet 1.
 use strict;
 use warnings;
@@ -35,7 +36,7 @@ my $RECLEN = length rec(1, 0)->{bytes};
 # packets: seq => [records]
 my @PKT = map { my $s = $_; [map { rec(100 * $s + $_, 10 * $s + $_) } 1 .. 3] } 0 .. 2;
 
-sub pkt { my ($seq) = @_; packet(cpu => 0, seq => $seq, size => $PSIZE, uuid => uuid_bytes($UUID), records => $PKT[$seq]) }
+sub pkt { my ($seq, $disc) = @_; packet(cpu => 0, seq => $seq, size => $PSIZE, uuid => uuid_bytes($UUID), discarded => $disc // 0, records => $PKT[$seq]) }
 
 sub trace_with {
 	my ($dir, $stream) = @_;
@@ -86,6 +87,10 @@ my @cases = (
 	['packet 1 missing (seq gap)', $p0 . $p2, 4,
 	 join('', map { "ret=$_\n" } 1, 2, 3, 21, 22, 23),
 	 [qr{stream_0 offset 256: cpu 0 packet seq 2 follows seq 0: 1 packet missing}]],
+	# the kernel's own loss (sub-buffers overwritten, events_discarded
+	# grew): in the statistics, not a damaged trace
+	['packet 1 missing, discards counted by the kernel', $p0 . pkt(2, 5), 0,
+	 join('', map { "ret=$_\n" } 1, 2, 3, 21, 22, 23), []],
 	['magic of packet 2 broken', $p0 . $p1 . ("\0" x 4) . substr($p2, 4), 4,
 	 join('', map { "ret=$_\n" } 1, 2, 3, 11, 12, 13),
 	 [qr{stream_0 offset 512: bad magic}]],
