@@ -41,6 +41,7 @@ for my $t (@targets) {
 	my @args = ("-max_total_time=$secs", '-print_final_stats=1', '-timeout=10',
 		    '-rss_limit_mb=2048', "-artifact_prefix=$tmp/$t-");
 	push @args, "-max_len=$maxlen{$t}" if $maxlen{$t};
+	push @args, "-dict=$root/fuzz/dict/$t.dict" if -f "$root/fuzz/dict/$t.dict";
 	local $ENV{G_SLICE} = 'always-malloc';
 	local $ENV{UBSAN_OPTIONS} = 'print_stacktrace=1:halt_on_error=1';
 	my $log = `$bin @args $work $root/fuzz/corpus/$t 2>&1`;
