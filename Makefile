@@ -9,6 +9,8 @@
 #   make test-packages   make deb, then install, use and purge them in the VM
 #   make clean        remove everything the build made
 #   make bench        run scripts/bench (or every program in scripts/bench/)
+#   make fuzz         build the libFuzzer harnesses of fuzz/ (clang-14) and
+#                     run each FUZZ_SECONDS (60); fails on any finding
 #
 # Long runs, never part of "make test" (docs/kernels.md):
 #   make test-debug-kernel  the VM suite on the KASAN/lockdep/kmemleak kernel
@@ -45,7 +47,7 @@ HANDLERS	:= $(wildcard handlers/*.pl)
 SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
-	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench \
+	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench fuzz \
 	test-debug-kernel test-kernels stress
 
 all: kmod daemon perl
@@ -206,9 +208,16 @@ endif
 ifneq ($(DAEMON_MK),)
 	$(MAKE) -C daemon clean
 endif
+	$(MAKE) -C fuzz clean
 	@if [ -f Makefile.perl ]; then $(MAKE) -f Makefile.perl clean >/dev/null; fi
 	rm -f Makefile.perl Makefile.perl.old MYMETA.json MYMETA.yml pm_to_blib
 	rm -rf blib build
+
+# libFuzzer with ASan+UBSan on the parsers of untrusted input (fuzz/Makefile,
+# docs/security.md).  The daemon's build makes the generated headers.
+FUZZ_SECONDS ?= 60
+fuzz: daemon
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # scripts/bench is either one program or a directory of them (each run).
 bench: all

@@ -85,6 +85,8 @@ gboolean vg_packet_check(const guint8 *data, gsize avail, const guint8 *uuid,
 		out->data = data;
 		out->content_size = c.content_size / 8;
 		out->packet_size = c.packet_size / 8;
+		out->origin = NULL;
+		out->offset = offset;
 	}
 	return TRUE;
 }
@@ -153,6 +155,8 @@ void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,
 	it->pos = HDR_SIZE;
 	it->end = pkt->content_size;
 	it->cur = NULL;
+	it->last_ts = 0;
+	it->tail_checked = FALSE;
 }
 
 G_GNUC_PRINTF(4, 5)
@@ -165,13 +169,47 @@ static int iter_fail(VgRecordIter *it, gsize at, GError **error,
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error(error, VG_ERROR, VG_ERROR_FORMAT,
-		    "cpu %u packet %" G_GUINT64_FORMAT " offset %zu: %s",
-		    it->pkt->cpu, it->pkt->seq, at, msg);
+	if (it->pkt->origin)
+		g_set_error(error, VG_ERROR, VG_ERROR_FORMAT,
+			    "%s offset %" G_GUINT64_FORMAT " (cpu %u packet %"
+			    G_GUINT64_FORMAT ", packet offset %zu): %s",
+			    it->pkt->origin, it->pkt->offset + at, it->pkt->cpu,
+			    it->pkt->seq, at, msg);
+	else
+		g_set_error(error, VG_ERROR, VG_ERROR_FORMAT,
+			    "cpu %u packet %" G_GUINT64_FORMAT " offset %zu: %s",
+			    it->pkt->cpu, it->pkt->seq, at, msg);
 	g_free(msg);
 	it->pos = it->end;
 	it->cur = NULL;
 	return -1;
+}
+
+/* At the end of the content: a plausible record right after content_size
+ * (in the padding) means content_size was cut and records are lost.
+ * Padding is zeros (writers) or stale data of an earlier lap of the
+ * ring (whose timestamps are before this packet's). */
+static int check_tail(VgRecordIter *it, GError **error)
+{
+	const VgPacket *p = it->pkt;
+	const guint8 *h = p->data + p->content_size;
+	const VgEventClass *cls;
+	static const guint8 zero[VG_EVENT_HDR_SIZE];
+	guint16 id;
+	guint64 ts;
+
+	if (p->packet_size - p->content_size < VG_EVENT_HDR_SIZE ||
+	    memcmp(h, zero, VG_EVENT_HDR_SIZE) == 0)
+		return 0;
+	memcpy(&id, h, 2);
+	ts = vg_rd_u64(h + 2);
+	cls = vg_md_class_fast(it->md, id);
+	if (!cls || ts < p->ts_begin || ts > p->ts_end || ts < it->last_ts)
+		return 0;
+	return iter_fail(it, p->content_size, error,
+			 "content_size ends here but a record of %s (ts %"
+			 G_GUINT64_FORMAT ") follows in the padding: records "
+			 "after content_size lost", cls->name, ts);
 }
 
 int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
@@ -198,8 +236,13 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 		it->pos = at + end;
 	}
 	pos = it->pos;
-	if (pos >= it->end)
+	if (pos >= it->end) {
+		if (!it->tail_checked && it->end == it->pkt->content_size) {
+			it->tail_checked = TRUE;
+			return check_tail(it, error);
+		}
 		return 0;
+	}
 	if (it->end - pos < VG_EVENT_HDR_SIZE)
 		return iter_fail(it, pos, error, "truncated event header (%zu bytes)",
 				 it->end - pos);
@@ -214,6 +257,7 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 				 cls->name);
 	e->cls = cls;
 	e->ts = vg_rd_u64(data + pos + 2);
+	it->last_ts = e->ts;
 	memcpy(&tid, data + pos + 10, 4);
 	e->tid = tid;
 	e->cpu = it->pkt->cpu;

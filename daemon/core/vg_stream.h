@@ -137,6 +137,10 @@ struct VgPacket {
 	const guint8 *data;	/* the packet, header first */
 	gsize content_size;	/* bytes with records (header included) */
 	gsize packet_size;	/* bytes of the packet (with padding) */
+	/* where the packet is, for messages: set by sources whose origin
+	 * outlives the packet (replay: the stream file), else NULL / 0 */
+	const char *origin;
+	guint64 offset;
 	/* private */
 	gint refcount;
 	GDestroyNotify release;	/* called with release_data when freed */
@@ -233,13 +237,19 @@ typedef struct {
 	gsize pos;		/* offset of the next record */
 	gsize end;		/* content end */
 	VgEvent *cur;		/* event handed out last (end not known yet) */
+	guint64 last_ts;	/* of the last record handed out */
+	gboolean tail_checked;	/* the bytes after content_size were looked at */
 } VgRecordIter;
 
 void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,
 			 const VgPacket *pkt);
 /* 1: *e holds the next record; 0: no more records; -1: corrupt record
- * (unknown class id, record past content end, unterminated string):
- * error says packet cpu/seq and offset; the rest of the packet is
+ * (unknown class id, record past content end, unterminated string), or
+ * content_size cut records off (a plausible record -- known class,
+ * timestamp within the packet's and not before the last record's --
+ * starts right at content_size in the padding): error says
+ * "FILE offset N (cpu C packet SEQ): ..." when the packet has an origin,
+ * else "cpu C packet SEQ offset N: ..."; the rest of the packet is
  * skipped (later calls return 0).  e must stay valid until the next
  * call (its string walk is reused to find the next record). */
 int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error);

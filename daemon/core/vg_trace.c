@@ -31,6 +31,8 @@ struct VgReplay {
 	VgMetadata *md;
 	GPtrArray *streams;	/* Stream * */
 	GPtrArray **per_cpu;	/* per cpu: Stream * in order */
+	guint64 *last_seq;	/* per cpu: seq of the last packet pushed + 1 (0: none) */
+	guint64 *last_disc;	/* per cpu: its events_discarded */
 	guint *cur;		/* per cpu: index into per_cpu[cpu] */
 	guint n_cpus;
 	VgMerge *merge;
@@ -166,6 +168,8 @@ VgReplay *vg_replay_open(const char *dir, GError **error)
 		r->n_cpus = 1;
 	r->per_cpu = g_new0(GPtrArray *, r->n_cpus);
 	r->cur = g_new0(guint, r->n_cpus);
+	r->last_seq = g_new0(guint64, r->n_cpus);
+	r->last_disc = g_new0(guint64, r->n_cpus);
 	for (i = 0; i < r->n_cpus; i++)
 		r->per_cpu[i] = g_ptr_array_new();
 	for (i = 0; i < r->streams->len; i++) {
@@ -194,6 +198,8 @@ void vg_replay_free(VgReplay *r)
 		g_free(r->per_cpu);
 	}
 	g_free(r->cur);
+	g_free(r->last_seq);
+	g_free(r->last_disc);
 	if (r->streams)
 		g_ptr_array_free(r->streams, TRUE);
 	vg_metadata_free(r->md);
@@ -209,6 +215,69 @@ VgMetadata *vg_replay_metadata(VgReplay *r)
 guint vg_replay_n_cpus(const VgReplay *r)
 {
 	return r->n_cpus;
+}
+
+/* A packet_size too large swallows the packets after it: a valid header
+ * of the same CPU with a later seq inside the packet's padding cuts the
+ * packet there (reported; nothing after it is lost). */
+static void swallowed(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
+{
+	guint32 magic = VIGIL_CTF_MAGIC;
+	gsize pos = s->pos + p->content_size, end = s->pos + p->packet_size;
+
+	while (pos + 4 <= end) {
+		const guint8 *hit = memmem(s->map + pos, end - pos, &magic, 4);
+		VgPacket hdr;
+
+		if (!hit)
+			return;
+		pos = hit - s->map;
+		if (vg_packet_check(s->map + pos, s->size - pos, r->md->uuid,
+				    s->path, pos, &hdr, NULL) &&
+		    hdr.cpu == p->cpu && hdr.seq > p->seq) {
+			GError *err = g_error_new(VG_ERROR, VG_ERROR_FORMAT,
+				"%s offset %zu: packet_size %zu bytes runs over "
+				"the packet at offset %zu (seq %" G_GUINT64_FORMAT
+				"); packet cut there", s->path, s->pos,
+				p->packet_size, pos, hdr.seq);
+
+			vg_merge_report_error(m, err, "padding dropped",
+					      end - pos);
+			p->packet_size = pos - s->pos;
+			return;
+		}
+		pos++;
+	}
+}
+
+/* Packets of a CPU come with consecutive seqs; a gap is packets lost.
+ * A gap where events_discarded grew is the kernel's own, accounted
+ * loss (sub-buffers overwritten: the merge's lost_packets and discarded
+ * count it); any other gap is data missing from the trace. */
+static void seq_gap(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
+{
+	guint64 want = r->last_seq[p->cpu];
+	guint64 disc = r->last_disc[p->cpu];
+
+	r->last_seq[p->cpu] = p->seq + 1;
+	r->last_disc[p->cpu] = p->events_discarded;
+	if (!want || p->seq == want)
+		return;
+	if (p->seq > want && p->events_discarded > disc)
+		return;
+	if (p->seq > want)
+		vg_merge_report_error(m, g_error_new(VG_ERROR, VG_ERROR_FORMAT,
+			"%s offset %zu: cpu %u packet seq %" G_GUINT64_FORMAT
+			" follows seq %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT
+			" packet%s missing", s->path, s->pos, p->cpu, p->seq,
+			want - 1, p->seq - want, p->seq - want == 1 ? "" : "s"),
+			"packets lost", 0);
+	else
+		vg_merge_report_error(m, g_error_new(VG_ERROR, VG_ERROR_FORMAT,
+			"%s offset %zu: cpu %u packet seq %" G_GUINT64_FORMAT
+			" after seq %" G_GUINT64_FORMAT " (out of sequence)",
+			s->path, s->pos, p->cpu, p->seq, want - 1),
+			"replayed anyway", 0);
 }
 
 static gboolean replay_refill(VgMerge *m, guint cpu, gpointer data)
@@ -248,6 +317,9 @@ static gboolean replay_refill(VgMerge *m, guint cpu, gpointer data)
 			vg_packet_unref(p);
 			continue;
 		}
+		p->origin = s->path;
+		swallowed(m, r, s, p);
+		seq_gap(m, r, s, p);
 		s->pos += p->packet_size;
 		vg_merge_push(m, p);
 		return TRUE;

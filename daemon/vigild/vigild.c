@@ -81,6 +81,7 @@ struct Vigild {
 	gboolean no_interrupt;
 	guint continue_id;
 	gboolean replay_done;
+	guint64 data_errors;	/* corrupt or lost data reported by the merge */
 
 	gboolean stopping;
 	char *stop_reason;
@@ -124,6 +125,9 @@ static void perl_stats_hook(VgPerlStatsSink *sink, gpointer data)
 
 /* Exit status after a run in which handlers died (vigild(8)). */
 #define VGD_EXIT_HANDLER_ERRORS 3
+/* ... a replay that met corrupt or lost data, and both (vigild(8)) */
+#define VGD_EXIT_DATA_LOST 4
+#define VGD_EXIT_DATA_LOST_AND_HANDLER_ERRORS 5
 
 /* ---- stop ---------------------------------------------------------------- */
 
@@ -364,7 +368,9 @@ static void packet_done(VgPacket *p, gpointer data)
 
 static void merge_error(const GError *error, gpointer data)
 {
-	(void)data;
+	Vigild *d = data;
+
+	d->data_errors++;
 	g_warning("%s", error->message);
 }
 
@@ -1132,6 +1138,14 @@ static int stop(Vigild *d)
 				   ps.errors == 1 ? "" : "s");
 			rc = VGD_EXIT_HANDLER_ERRORS;
 		}
+	}
+	if (d->replay && d->data_errors && (rc == 0 || rc == VGD_EXIT_HANDLER_ERRORS)) {
+		/* a damaged trace never replays with status 0 */
+		g_printerr("vigild: %s: %" G_GUINT64_FORMAT " piece%s of corrupt "
+			   "or lost data (reported above with file and offset)\n",
+			   d->cfg->replay_dir, d->data_errors,
+			   d->data_errors == 1 ? "" : "s");
+		rc = rc ? VGD_EXIT_DATA_LOST_AND_HANDLER_ERRORS : VGD_EXIT_DATA_LOST;
 	}
 	status_view(d, &v);
 	vgd_status_log(&v);
