@@ -110,6 +110,8 @@ VgSyscallTable *vg_syscall_table_load(const char *events_dir,
 				      const char *unistd_h, GError **error);
 guint vg_syscall_table_count(const VgSyscallTable *t);	/* named syscalls */
 const char *vg_syscall_table_name(const VgSyscallTable *t, guint nr);
+/* The number of the syscall called name, or -1 (t may be NULL). */
+gint32 vg_syscall_table_number(const VgSyscallTable *t, const char *name);
 /* NULL-terminated argument names, NULL if nr is unknown. */
 const char *const *vg_syscall_table_args(const VgSyscallTable *t, guint nr);
 /* Their C types as the format file declares them ("int", "const char *"),

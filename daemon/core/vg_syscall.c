@@ -335,6 +335,14 @@ const char *vg_syscall_table_name(const VgSyscallTable *t, guint nr)
 	return nr < MAX_NR ? t->names[nr] : NULL;
 }
 
+gint32 vg_syscall_table_number(const VgSyscallTable *t, const char *name)
+{
+	for (guint nr = 0; t && nr < MAX_NR; nr++)
+		if (t->names[nr] && strcmp(t->names[nr], name) == 0)
+			return (gint32)nr;
+	return -1;
+}
+
 const char *const *vg_syscall_table_args(const VgSyscallTable *t, guint nr)
 {
 	static const char *const none[] = { NULL };

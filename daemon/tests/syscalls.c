@@ -40,6 +40,11 @@ static void test_numbers_from_a_unistd_header(void)
 	g_assert_cmpstr(vg_syscall_table_name(t, 0), ==, "read");
 	g_assert_null(vg_syscall_table_name(t, 2));
 	g_assert_null(vg_syscall_table_name(t, 100000));
+	/* and back: a name to its number, -1 for a name it lacks */
+	g_assert_cmpint(vg_syscall_table_number(t, "openat"), ==, 257);
+	g_assert_cmpint(vg_syscall_table_number(t, "read"), ==, 0);
+	g_assert_cmpint(vg_syscall_table_number(t, "nosuchcall"), ==, -1);
+	g_assert_cmpint(vg_syscall_table_number(NULL, "read"), ==, -1);
 	/* no arguments known yet: an empty list */
 	g_assert_nonnull(vg_syscall_table_args(t, 257));
 	g_assert_null(vg_syscall_table_args(t, 257)[0]);

@@ -343,14 +343,8 @@ gboolean vgd_live_set_filters(VgdLive *l, const VgdConfig *cfg,
 			    cfg->filter_syscalls->len);
 	for (guint i = 0; i < cfg->filter_syscall_names->len; i++) {
 		const char *name = cfg->filter_syscall_names->pdata[i];
-		gint32 nr = -1;
+		gint32 nr = vg_syscall_table_number(syscalls, name);
 
-		for (guint n = 0; syscalls && n < 4096 && nr < 0; n++) {
-			const char *s = vg_syscall_table_name(syscalls, n);
-
-			if (s && strcmp(s, name) == 0)
-				nr = (gint32)n;
-		}
 		if (nr < 0) {
 			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 				    "%s: filters.syscalls: '%s' is not a syscall of this kernel",
