@@ -46,8 +46,7 @@ struct VgdLive {
 	VgMerge *merge;
 	guint8 uuid[16];
 	gboolean have_uuid;
-	VgWriter *record;
-	GError *record_error;
+	VgdRecordOut *record;	/* borrowed, may be NULL */
 	GMainContext *ctx;
 	void (*after_read)(gpointer);
 	gpointer after_read_data;
@@ -409,14 +408,9 @@ static void after_read(VgdLive *l)
 		vg_merge_run(l->merge);
 }
 
-void vgd_live_set_record(VgdLive *l, VgWriter *w)
+void vgd_live_set_record(VgdLive *l, VgdRecordOut *r)
 {
-	l->record = w;
-}
-
-const GError *vgd_live_record_error(const VgdLive *l)
-{
-	return l->record_error;
+	l->record = r;
 }
 
 /* Copy one finished sub-buffer out of the mapping (validated).  Only
@@ -452,21 +446,6 @@ static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
 	if (!p)
 		g_free(copy);
 	return p;
-}
-
-static void record_packet(VgdLive *l, VgPacket *p)
-{
-	GError *err = NULL;
-
-	if (!l->record)
-		return;
-	if (!vg_writer_add_packet(l->record, p, &err)) {
-		g_critical("--record: %s; recording stopped (tracing goes on)",
-			   err->message);
-		l->record_error = err;
-		vg_writer_abort(l->record);
-		l->record = NULL;
-	}
 }
 
 /* Read cpu c's finished sub-buffers into the queue and give them back to
@@ -586,7 +565,8 @@ static guint take_queue(VgdLive *l)
 	g_mutex_unlock(&l->lock);
 	now = g_get_monotonic_time();
 	while ((p = g_queue_pop_head(&q))) {
-		record_packet(l, p);
+		if (l->record)
+			vgd_record_out_add(l->record, p);
 		if (l->last_arrival && p->cpu < l->n_cpus) {
 			l->last_arrival[p->cpu] = now;
 			l->idle[p->cpu] = FALSE;
@@ -854,9 +834,6 @@ void vgd_live_free(VgdLive *l)
 	g_free(l->last_arrival);
 	g_free(l->idle);
 	g_free(l->cpus);
-	if (l->record)
-		vg_writer_abort(l->record);
-	g_clear_error(&l->record_error);
 	vigil_dev_close(l->dev);
 	g_free(l);
 }

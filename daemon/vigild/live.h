@@ -9,6 +9,7 @@
 #include <glib.h>
 #include "config.h"
 #include "vg_stream.h"
+#include "recordout.h"
 
 G_BEGIN_DECLS
 
@@ -75,10 +76,10 @@ gboolean vgd_live_map(VgdLive *l, GError **error);
 guint vgd_live_n_cpus(const VgdLive *l);
 
 /* Where packets read go: the merge (owned by the caller, may be NULL in
- * flight mode), and optionally a trace writer that receives a copy of
- * every packet (--record). */
+ * flight mode), and optionally the --record output (owned by the
+ * caller), which receives every packet first. */
 void vgd_live_set_merge(VgdLive *l, VgMerge *m, const guint8 *uuid);
-void vgd_live_set_record(VgdLive *l, VgWriter *w);
+void vgd_live_set_record(VgdLive *l, VgdRecordOut *r);
 /* Called after packets were pushed (instead of vg_merge_run). */
 void vgd_live_set_after_read(VgdLive *l, void (*func)(gpointer),
 			     gpointer data);
@@ -102,9 +103,6 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error);
 /* Refresh the kernel counters (VIGIL_IOC_STATS) and return one CPU's. */
 gboolean vgd_live_update_stats(VgdLive *l, GError **error);
 const VgdLiveCpuStats *vgd_live_cpu_stats(const VgdLive *l, guint cpu);
-/* A record writer failed: the error (logged once) and the writer was
- * dropped.  NULL while fine. */
-const GError *vgd_live_record_error(const VgdLive *l);
 
 G_END_DECLS
 

@@ -97,8 +97,7 @@ struct VgdTp {
 	char *sc_filter;	/* for raw_syscalls:*, or NULL */
 
 	VgMerge *merge;
-	VgWriter *record;
-	GError *record_error;
+	VgdRecordOut *record;	/* borrowed, may be NULL */
 	void (*after_read)(gpointer);
 	gpointer after_read_data;
 	GMainContext *ctx;
@@ -478,20 +477,15 @@ void vgd_tp_set_merge(VgdTp *tp, VgMerge *m)
 	tp->merge = m;
 }
 
-void vgd_tp_set_record(VgdTp *tp, VgWriter *w)
+void vgd_tp_set_record(VgdTp *tp, VgdRecordOut *r)
 {
-	tp->record = w;
+	tp->record = r;
 }
 
 void vgd_tp_set_after_read(VgdTp *tp, void (*func)(gpointer), gpointer data)
 {
 	tp->after_read = func;
 	tp->after_read_data = data;
-}
-
-const GError *vgd_tp_record_error(const VgdTp *tp)
-{
-	return tp->record_error;
 }
 
 const VgdTpCpuStats *vgd_tp_cpu_stats(const VgdTp *tp, guint cpu)
@@ -501,27 +495,13 @@ const VgdTpCpuStats *vgd_tp_cpu_stats(const VgdTp *tp, guint cpu)
 
 /* ---- reading ---------------------------------------------------------- */
 
-static void record_packet(VgdTp *tp, VgPacket *p)
-{
-	GError *err = NULL;
-
-	if (!tp->record)
-		return;
-	if (!vg_writer_add_packet(tp->record, p, &err)) {
-		g_critical("--record: %s; recording stopped (tracing goes on)",
-			   err->message);
-		tp->record_error = err;
-		vg_writer_abort(tp->record);
-		tp->record = NULL;
-	}
-}
-
 static void push_packet(VgdTp *tp, TpCpu *c, VgPacket *p)
 {
 	c->reported = p->events_discarded;
 	c->seq++;
 	c->st.packets++;
-	record_packet(tp, p);
+	if (tp->record)
+		vgd_record_out_add(tp->record, p);
 	if (tp->merge)
 		vg_merge_push(tp->merge, p);
 	else
@@ -1143,9 +1123,6 @@ void vgd_tp_free(VgdTp *tp)
 		g_array_unref(tp->cpus[i].fds);
 	}
 	g_free(tp->cpus);
-	if (tp->record)
-		vg_writer_abort(tp->record);
-	g_clear_error(&tp->record_error);
 	g_hash_table_unref(tp->by_id);
 	g_ptr_array_unref(tp->events);
 	g_hash_table_unref(tp->self_tids);

@@ -17,6 +17,7 @@
 #include <glib.h>
 #include "config.h"
 #include "vg_stream.h"
+#include "recordout.h"
 
 G_BEGIN_DECLS
 
@@ -60,9 +61,10 @@ VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
 guint vgd_tp_n_cpus(const VgdTp *tp);
 
 void vgd_tp_set_merge(VgdTp *tp, VgMerge *m);
-void vgd_tp_set_record(VgdTp *tp, VgWriter *w);
+/* The --record output (owned by the caller; NULL: none), which
+ * receives every packet before the merge. */
+void vgd_tp_set_record(VgdTp *tp, VgdRecordOut *r);
 void vgd_tp_set_after_read(VgdTp *tp, void (*func)(gpointer), gpointer data);
-const GError *vgd_tp_record_error(const VgdTp *tp);
 
 /* Open the perf events on every online CPU, map the rings, enable them
  * and read them from ctx's loop (when a ring is half full, and every

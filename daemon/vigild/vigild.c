@@ -62,7 +62,7 @@ struct Vigild {
 	VgTasks *tasks;
 	VgMerge *merge;
 	VgdRecorder *recorder;	/* the flight recorder, once the source is up */
-	VgWriter *record;
+	VgdRecordOut *record;	/* --record */
 	VgdControl *control;
 
 	guint n_cpus;
@@ -598,7 +598,7 @@ static gboolean start_kernel(Vigild *d, GError **error)
 	vgd_tp_set_merge(d->tp, d->merge);
 	vgd_tp_set_after_read(d->tp, live_read, d);
 	if (d->cfg->record_dir) {
-		d->record = vg_writer_new(d->cfg->record_dir, error);
+		d->record = vgd_record_out_new(d->cfg->record_dir, error);
 		if (!d->record)
 			return FALSE;
 		vgd_tp_set_record(d->tp, d->record);
@@ -704,7 +704,7 @@ static gboolean start_module(Vigild *d, GError **error)
 		vgd_live_set_after_read(d->live, live_read, d);
 	}
 	if (d->cfg->record_dir) {
-		d->record = vg_writer_new(d->cfg->record_dir, error);
+		d->record = vgd_record_out_new(d->cfg->record_dir, error);
 		if (!d->record)
 			return FALSE;
 		vgd_live_set_record(d->live, d->record);
@@ -724,32 +724,25 @@ static gboolean start_module(Vigild *d, GError **error)
 	return TRUE;
 }
 
-static gboolean finish_record(Vigild *d)
+/* The source stops handing packets to the --record output. */
+static void detach_record(Vigild *d)
 {
-	GError *err = NULL;
-	const GError *rerr = d->live ? vgd_live_record_error(d->live) :
-			     d->tp ? vgd_tp_record_error(d->tp) : NULL;
-
-	if (rerr) {
-		g_critical("--record %s was not written: %s", d->cfg->record_dir,
-			   rerr->message);
-		return FALSE;
-	}
-	if (!d->record)
-		return TRUE;
 	if (d->live)
 		vgd_live_set_record(d->live, NULL);
 	if (d->tp)
 		vgd_tp_set_record(d->tp, NULL);
-	if (!vg_writer_finish(d->record, d->md, &err)) {
-		d->record = NULL;
-		g_critical("--record: %s", err->message);
-		g_error_free(err);
-		return FALSE;
-	}
+}
+
+/* Finish the --record trace; FALSE: it was not written (logged). */
+static gboolean finish_record(Vigild *d)
+{
+	VgdRecordOut *r = d->record;
+
+	if (!r)
+		return TRUE;
+	detach_record(d);
 	d->record = NULL;
-	g_message("trace recorded in %s", d->cfg->record_dir);
-	return TRUE;
+	return vgd_record_out_finish(r, d->md);
 }
 
 
@@ -1041,13 +1034,9 @@ static gboolean start(Vigild *d)
 		if (vgd_log_elsewhere())
 			g_critical("%s", err->message);
 		g_clear_error(&err);
-		if (d->record)
-			vg_writer_abort(d->record);
+		detach_record(d);
+		vgd_record_out_abort(d->record);
 		d->record = NULL;
-		if (d->live)
-			vgd_live_set_record(d->live, NULL);
-		if (d->tp)
-			vgd_tp_set_record(d->tp, NULL);
 		return FALSE;
 	}
 	rs.cfg = d->cfg;
