@@ -393,11 +393,15 @@ static void or_ids(GString *s, const char *field, gint32 id)
 	g_string_append_printf(s, "%s%s == %d", s->len ? " || " : "", field, id);
 }
 
+/* The selection of cfg's filters that the kernel applies itself: pids
+ * and the threads of tgids (looked up now) for every event, syscall
+ * numbers for raw_syscalls:*. */
 gboolean vgd_tp_set_filters(VgdTp *tp, const VgdConfig *cfg,
 			    const VgSyscallTable *syscalls, GError **error)
 {
 	GString *pf = g_string_new(NULL), *sf = g_string_new(NULL);
 	const char *where = cfg->source ? cfg->source : "configuration";
+	gboolean ok = FALSE;
 
 	for (guint i = 0; i < cfg->filter_pids->len; i++)
 		or_ids(pf, "common_pid", g_array_index(cfg->filter_pids, gint32, i));
@@ -412,9 +416,7 @@ gboolean vgd_tp_set_filters(VgdTp *tp, const VgdConfig *cfg,
 			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 				    "%s: filters.tgids: no process %d (with --source kernel the threads of each process are looked up when tracing starts)",
 				    where, tg);
-			g_string_free(pf, TRUE);
-			g_string_free(sf, TRUE);
-			return FALSE;
+			goto out;
 		}
 		while ((t = g_dir_read_name(d)))
 			or_ids(pf, "common_pid", (gint32)g_ascii_strtoll(t, NULL, 10));
@@ -430,9 +432,7 @@ gboolean vgd_tp_set_filters(VgdTp *tp, const VgdConfig *cfg,
 			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 				    "%s: filters.syscalls: '%s' is not a syscall of this kernel",
 				    where, name);
-			g_string_free(pf, TRUE);
-			g_string_free(sf, TRUE);
-			return FALSE;
+			goto out;
 		}
 		or_ids(sf, "id", nr);
 	}
@@ -440,9 +440,11 @@ gboolean vgd_tp_set_filters(VgdTp *tp, const VgdConfig *cfg,
 	g_free(tp->sc_filter);
 	tp->filter = pf->len ? g_strdup_printf("(%s)", pf->str) : NULL;
 	tp->sc_filter = sf->len ? g_strdup_printf("(%s)", sf->str) : NULL;
+	ok = TRUE;
+out:
 	g_string_free(pf, TRUE);
 	g_string_free(sf, TRUE);
-	return TRUE;
+	return ok;
 }
 
 VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
