@@ -708,7 +708,7 @@ vg_pl_tr__open(class, dir, syscalls)
 	}
 	t->md = vg_replay_metadata(t->replay);
 	t->tasks = vg_tasks_new(t->md, FALSE);
-	t->merge = vg_merge_new(t->md, vg_replay_n_cpus(t->replay), t->tasks,
+	t->merge = vg_merge_new(t->md, vg_replay_n_lanes(t->replay), t->tasks,
 				vg_pl_trace_deliver, t);
 	vg_merge_set_error_func(t->merge, vg_pl_trace_error, t);
 	vg_replay_attach(t->replay, t->merge);

@@ -1,12 +1,18 @@
 /*
- * vg_merge.c - k-way merge of per-CPU packet queues in timestamp order.
+ * vg_merge.c - k-way merge of packet queues in timestamp order.
  *
- * Each CPU with a decoded head event sits in a binary min-heap keyed by
- * (timestamp, cpu).  The top is delivered when it is safe: every CPU
+ * A lane is one stream instance (the packet header's stream_instance_id):
+ * the packets of one CPU from one source, in time order within the lane.
+ * With one source a lane is a CPU; a session reading two sources (the
+ * module and the kernel's tracepoints) has two lanes per CPU, and the
+ * events' CPU is the packet's cpu_id.
+ *
+ * Each lane with a decoded head event sits in a binary min-heap keyed by
+ * (timestamp, lane).  The top is delivered when it is safe: every lane
  * without a head event (its queue ran dry) has a watermark at or past
- * the top's timestamp.  CPUs with a head event are never earlier than
+ * the top's timestamp.  Lanes with a head event are never earlier than
  * the top, by the heap property.  The minimum watermark over the dry
- * CPUs is recomputed only when a CPU runs dry, gets events again or
+ * lanes is recomputed only when a lane runs dry, gets events again or
  * moves its watermark, so the per-event cost is a heap sift.
  */
 #define _GNU_SOURCE
@@ -16,7 +22,7 @@
 
 typedef struct {
 	guint64 ts;
-	guint cpu;
+	guint lane;
 } HeapEnt;
 
 typedef struct {
@@ -32,13 +38,13 @@ typedef struct {
 	gboolean seen_seq;
 	guint64 last_seq;
 	guint64 last_discarded;
-	/* last task looked up on this CPU; empty when cache_task is NULL
+	/* last task looked up in this lane; empty when cache_task is NULL
 	 * (any tid, -1 too, can come in a record) */
 	gint32 cache_tid;
 	const VgTask *cache_task;
 	guint64 cache_gen;
-	VgCpuStats st;
-} Cpu;
+	VgLaneStats st;
+} Lane;
 
 struct VgMerge {
 	const VgMetadata *md;
@@ -51,12 +57,12 @@ struct VgMerge {
 	gpointer refill_data;
 	VgErrorFunc errfunc;
 	gpointer err_data;
-	Cpu **cpus;
-	guint n_cpus;
+	Lane **lanes;
+	guint n_lanes;
 	HeapEnt *heap;
 	guint heap_n;
 	gboolean wm_dirty;
-	guint64 wm_min;		/* over CPUs without a head event */
+	guint64 wm_min;		/* over lanes without a head event */
 	gboolean interrupted;
 	VgTask placeholder;
 	VgMergeStats st;
@@ -87,18 +93,18 @@ static void grow(VgMerge *m, guint n)
 {
 	guint i;
 
-	if (n <= m->n_cpus)
+	if (n <= m->n_lanes)
 		return;
-	m->cpus = g_renew(Cpu *, m->cpus, n);
+	m->lanes = g_renew(Lane *, m->lanes, n);
 	m->heap = g_renew(HeapEnt, m->heap, n);
-	for (i = m->n_cpus; i < n; i++) {
-		m->cpus[i] = g_new0(Cpu, 1);
+	for (i = m->n_lanes; i < n; i++) {
+		m->lanes[i] = g_new0(Lane, 1);
 	}
-	m->n_cpus = n;
+	m->n_lanes = n;
 	m->wm_dirty = TRUE;
 }
 
-VgMerge *vg_merge_new(const VgMetadata *md, guint n_cpus, VgTasks *tasks,
+VgMerge *vg_merge_new(const VgMetadata *md, guint n_lanes, VgTasks *tasks,
 		      VgDeliverFunc deliver, gpointer user_data)
 {
 	VgMerge *m = g_new0(VgMerge, 1);
@@ -108,7 +114,7 @@ VgMerge *vg_merge_new(const VgMetadata *md, guint n_cpus, VgTasks *tasks,
 	m->deliver = deliver;
 	m->deliver_data = user_data;
 	strcpy(m->placeholder.comm, "<unknown>");
-	grow(m, n_cpus ? n_cpus : 1);
+	grow(m, n_lanes ? n_lanes : 1);
 	return m;
 }
 
@@ -126,8 +132,8 @@ void vg_merge_free(VgMerge *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n_cpus; i++) {
-		Cpu *c = m->cpus[i];
+	for (i = 0; i < m->n_lanes; i++) {
+		Lane *c = m->lanes[i];
 		VgPacket *p, *n;
 
 		if (c->cur)
@@ -139,7 +145,7 @@ void vg_merge_free(VgMerge *m)
 		}
 		g_free(c);
 	}
-	g_free(m->cpus);
+	g_free(m->lanes);
 	g_free(m->heap);
 	g_free(m);
 }
@@ -162,14 +168,14 @@ void vg_merge_set_error_func(VgMerge *m, VgErrorFunc func, gpointer data)
 	m->err_data = data;
 }
 
-guint vg_merge_n_cpus(const VgMerge *m)
+guint vg_merge_n_lanes(const VgMerge *m)
 {
-	return m->n_cpus;
+	return m->n_lanes;
 }
 
-const VgCpuStats *vg_merge_cpu_stats(const VgMerge *m, guint cpu)
+const VgLaneStats *vg_merge_lane_stats(const VgMerge *m, guint lane)
 {
-	return cpu < m->n_cpus ? &m->cpus[cpu]->st : NULL;
+	return lane < m->n_lanes ? &m->lanes[lane]->st : NULL;
 }
 
 const VgMergeStats *vg_merge_stats(const VgMerge *m)
@@ -186,7 +192,7 @@ void vg_merge_interrupt(VgMerge *m)
 
 static inline gboolean less(const HeapEnt *a, const HeapEnt *b)
 {
-	return a->ts < b->ts || (a->ts == b->ts && a->cpu < b->cpu);
+	return a->ts < b->ts || (a->ts == b->ts && a->lane < b->lane);
 }
 
 static void sift_up(VgMerge *m, guint i)
@@ -225,17 +231,17 @@ static void sift_down(VgMerge *m, guint i)
 	m->heap[i] = x;
 }
 
-static void heap_push(VgMerge *m, guint cpu, guint64 ts)
+static void heap_push(VgMerge *m, guint lane, guint64 ts)
 {
 	m->heap[m->heap_n].ts = ts;
-	m->heap[m->heap_n].cpu = cpu;
+	m->heap[m->heap_n].lane = lane;
 	m->heap_n++;
 	sift_up(m, m->heap_n - 1);
 }
 
-/* ---- per-CPU loading -------------------------------------------------- */
+/* ---- per-lane loading ------------------------------------------------- */
 
-static void start_packet(VgMerge *m, Cpu *c, VgPacket *p)
+static void start_packet(VgMerge *m, Lane *c, VgPacket *p)
 {
 	c->st.packets++;
 	if (c->seen_seq) {
@@ -253,10 +259,10 @@ static void start_packet(VgMerge *m, Cpu *c, VgPacket *p)
 	vg_record_iter_init(&c->it, m->md, p);
 }
 
-/* Make the CPU's next event its head.  FALSE: none available now. */
-static gboolean cpu_load(VgMerge *m, guint cpu)
+/* Make the lane's next event its head.  FALSE: none available now. */
+static gboolean lane_load(VgMerge *m, guint lane)
 {
-	Cpu *c = m->cpus[cpu];
+	Lane *c = m->lanes[lane];
 
 	c->loading = TRUE;
 	while (1) {
@@ -287,7 +293,7 @@ static gboolean cpu_load(VgMerge *m, guint cpu)
 			continue;
 		}
 		if (m->refill && !c->ended) {
-			if (m->refill(m, cpu, m->refill_data) && c->qhead)
+			if (m->refill(m, lane, m->refill_data) && c->qhead)
 				continue;
 			if (!c->qhead) {
 				c->ended = TRUE;
@@ -305,11 +311,11 @@ static gboolean cpu_load(VgMerge *m, guint cpu)
 
 void vg_merge_push(VgMerge *m, VgPacket *p)
 {
-	Cpu *c;
+	Lane *c;
 
-	if (p->cpu >= m->n_cpus)
-		grow(m, p->cpu + 1);
-	c = m->cpus[p->cpu];
+	if (p->lane >= m->n_lanes)
+		grow(m, p->lane + 1);
+	c = m->lanes[p->lane];
 	p->next = NULL;
 	if (c->qtail)
 		c->qtail->next = p;
@@ -322,28 +328,28 @@ void vg_merge_push(VgMerge *m, VgPacket *p)
 	}
 	c->ended = FALSE;
 	if (!c->has_ev && !c->loading) {
-		if (cpu_load(m, p->cpu))
-			heap_push(m, p->cpu, c->ev.ts);
+		if (lane_load(m, p->lane))
+			heap_push(m, p->lane, c->ev.ts);
 		m->wm_dirty = TRUE;
 	}
 }
 
-void vg_merge_set_watermark(VgMerge *m, guint cpu, guint64 ts)
+void vg_merge_set_watermark(VgMerge *m, guint lane, guint64 ts)
 {
-	if (cpu >= m->n_cpus)
-		grow(m, cpu + 1);
-	if (ts > m->cpus[cpu]->wm) {
-		m->cpus[cpu]->wm = ts;
+	if (lane >= m->n_lanes)
+		grow(m, lane + 1);
+	if (ts > m->lanes[lane]->wm) {
+		m->lanes[lane]->wm = ts;
 		m->wm_dirty = TRUE;
 	}
 }
 
-void vg_merge_set_cpu_idle(VgMerge *m, guint cpu)
+void vg_merge_set_lane_idle(VgMerge *m, guint lane)
 {
-	if (cpu >= m->n_cpus)
-		grow(m, cpu + 1);
-	if (!m->cpus[cpu]->ended) {
-		m->cpus[cpu]->ended = TRUE;
+	if (lane >= m->n_lanes)
+		grow(m, lane + 1);
+	if (!m->lanes[lane]->ended) {
+		m->lanes[lane]->ended = TRUE;
 		m->wm_dirty = TRUE;
 	}
 }
@@ -354,8 +360,8 @@ static guint64 dry_min(VgMerge *m)
 		guint64 w = G_MAXUINT64;
 		guint i;
 
-		for (i = 0; i < m->n_cpus; i++) {
-			Cpu *c = m->cpus[i];
+		for (i = 0; i < m->n_lanes; i++) {
+			Lane *c = m->lanes[i];
 
 			if (!c->has_ev && !c->ended && c->wm < w)
 				w = c->wm;
@@ -368,9 +374,9 @@ static guint64 dry_min(VgMerge *m)
 
 /* ---- delivery --------------------------------------------------------- */
 
-static inline void deliver_one(VgMerge *m, guint cpu)
+static inline void deliver_one(VgMerge *m, guint lane)
 {
-	Cpu *c = m->cpus[cpu];
+	Lane *c = m->lanes[lane];
 	VgEvent *e = &c->ev;
 	const VgClassLayout *L = e->cls->priv;
 
@@ -416,20 +422,20 @@ static guint64 run(VgMerge *m, gboolean drain)
 
 	m->interrupted = FALSE;
 	while (m->heap_n && !m->interrupted) {
-		guint cpu = m->heap[0].cpu;
+		guint lane = m->heap[0].lane;
 
 		if (!drain && m->heap[0].ts > dry_min(m))
 			break;
-		deliver_one(m, cpu);
+		deliver_one(m, lane);
 		n++;
 		pos = 0;
-		if (G_UNLIKELY(m->heap[0].cpu != cpu)) {
-			/* the callback pushed packets of another CPU */
-			for (pos = 0; m->heap[pos].cpu != cpu; pos++)
+		if (G_UNLIKELY(m->heap[0].lane != lane)) {
+			/* the callback pushed packets of another lane */
+			for (pos = 0; m->heap[pos].lane != lane; pos++)
 				;
 		}
-		if (cpu_load(m, cpu)) {
-			m->heap[pos].ts = m->cpus[cpu]->ev.ts;
+		if (lane_load(m, lane)) {
+			m->heap[pos].ts = m->lanes[lane]->ev.ts;
 			sift_down(m, pos);
 			if (pos)
 				sift_up(m, pos);
@@ -454,13 +460,13 @@ guint64 vg_merge_drain(VgMerge *m)
 {
 	guint i;
 
-	/* With a refill, CPUs that have not started yet must be asked. */
+	/* With a refill, lanes that have not started yet must be asked. */
 	if (m->refill) {
-		for (i = 0; i < m->n_cpus; i++) {
-			Cpu *c = m->cpus[i];
+		for (i = 0; i < m->n_lanes; i++) {
+			Lane *c = m->lanes[i];
 
 			if (!c->has_ev && !c->ended && !c->loading &&
-			    cpu_load(m, i))
+			    lane_load(m, i))
 				heap_push(m, i, c->ev.ts);
 		}
 	}

@@ -63,14 +63,15 @@ gboolean vg_packet_check(const guint8 *data, gsize avail, const guint8 *uuid,
 			    (guint64)c.timestamp_end);
 		return FALSE;
 	}
-	if (h.stream_instance_id != c.cpu_id) {
+	/* lanes and CPUs index arrays: bounded */
+	if (h.stream_instance_id >= VG_MAX_LANES) {
 		g_set_error(error, VG_ERROR, VG_ERROR_FORMAT,
 			    "%s offset %" G_GUINT64_FORMAT ": stream_instance_id %" G_GUINT64_FORMAT
-			    " differs from cpu_id %u",
-			    origin, offset, (guint64)h.stream_instance_id, c.cpu_id);
+			    " out of range",
+			    origin, offset, (guint64)h.stream_instance_id);
 		return FALSE;
 	}
-	if (c.cpu_id >= 65536) {
+	if (c.cpu_id >= VG_MAX_LANES) {
 		g_set_error(error, VG_ERROR, VG_ERROR_FORMAT,
 			    "%s offset %" G_GUINT64_FORMAT ": cpu_id %u out of range",
 			    origin, offset, c.cpu_id);
@@ -78,6 +79,7 @@ gboolean vg_packet_check(const guint8 *data, gsize avail, const guint8 *uuid,
 	}
 	if (out) {
 		out->cpu = c.cpu_id;
+		out->lane = (guint32)h.stream_instance_id;
 		out->seq = c.packet_seq_num;
 		out->ts_begin = c.timestamp_begin;
 		out->ts_end = c.timestamp_end;

@@ -24,6 +24,7 @@ void vg_pw_begin(VgPacketWriter *w, const guint8 *uuid, guint32 cpu,
 	w->buf = g_byte_array_new();
 	memcpy(w->uuid, uuid, sizeof(w->uuid));
 	w->cpu = cpu;
+	w->lane = cpu;
 	w->seq = seq;
 	w->discarded = discarded;
 	/* header and context are filled in by vg_pw_end() */
@@ -119,7 +120,7 @@ guint8 *vg_pw_end(VgPacketWriter *w, gsize packet_size, guint64 ts_begin,
 	h.magic = GUINT32_TO_LE(VIGIL_CTF_MAGIC);
 	memcpy(h.uuid, w->uuid, 16);
 	h.stream_id = 0;
-	h.stream_instance_id = GUINT64_TO_LE((guint64)w->cpu);
+	h.stream_instance_id = GUINT64_TO_LE((guint64)w->lane);
 	ts_begin = ts_begin ? ts_begin : w->ts_first;
 	ts_end = ts_end ? ts_end : w->ts_last;
 	if (ts_end < ts_begin)

@@ -130,8 +130,14 @@ void vg_metadata_add_syscalls(VgMetadata *md, const VgSyscallTable *t);
 /* ---- packets -------------------------------------------------------- */
 
 typedef struct VgPacket VgPacket;
+/* Lanes (stream_instance_id) and CPUs (cpu_id) are below this. */
+#define VG_MAX_LANES 65536
+
 struct VgPacket {
-	guint32 cpu;		/* stream_instance_id (= cpu_id) */
+	guint32 cpu;		/* cpu_id: the CPU of its events */
+	guint32 lane;		/* stream_instance_id: its queue in the merge
+				 * (the CPU's, unless a session has several
+				 * sources: vg_merge.c) */
 	guint64 seq;		/* packet_seq_num */
 	guint64 ts_begin;
 	guint64 ts_end;
@@ -153,8 +159,8 @@ struct VgPacket {
 /* Check the packet at data (avail bytes readable from there): magic,
  * uuid (when uuid is not NULL), stream id 0, content_size <= packet_size
  * <= avail, content_size >= header size, both whole bytes, ts_begin <=
- * ts_end.  On success fills *hdr_out fields (cpu, seq, timestamps,
- * sizes).  Errors are VG_ERROR_FORMAT: "ORIGIN offset N: bad magic
+ * ts_end, stream_instance_id and cpu_id below VG_MAX_LANES.  On success
+ * fills *hdr_out fields (cpu, lane, seq, timestamps, sizes).  Errors are VG_ERROR_FORMAT: "ORIGIN offset N: bad magic
  * 0x...". */
 gboolean vg_packet_check(const guint8 *data, gsize avail,
 			 const guint8 *uuid, const char *origin,
@@ -189,7 +195,9 @@ VgPacket *vg_packet_compact(VgPacket *p);
 typedef struct {
 	GByteArray *buf;	/* the packet so far (header space first) */
 	guint8 uuid[16];
-	guint32 cpu;		/* stream_instance_id and cpu_id */
+	guint32 cpu;		/* cpu_id */
+	guint32 lane;		/* stream_instance_id: cpu unless set after
+				 * vg_pw_begin */
 	guint64 seq;		/* packet_seq_num */
 	guint64 discarded;	/* events_discarded */
 	guint64 ts_first, ts_last;	/* of the records written */
@@ -279,15 +287,19 @@ void vg_tasks_after(VgTasks *t, VgEvent *e);
 
 /* ---- merge ----------------------------------------------------------- */
 
+/* The merge keeps one queue per lane: a stream instance (VgPacket.lane),
+ * the packets of one CPU from one source, in time order.  With one
+ * source, lane = CPU; with several, each source has its own lanes
+ * (vg_merge.c). */
 typedef struct VgMerge VgMerge;
 
 /* A packet whose last event has been delivered.  The callee owns the
  * merge's reference (default, no callback: vg_packet_unref). */
 typedef void (*VgPacketDoneFunc)(VgPacket *p, gpointer user_data);
-/* A CPU's queue ran dry: push more packets for cpu (vg_merge_push) and
- * return TRUE, or return FALSE if that CPU's stream has ended (it then
- * never holds events back).  Used by replay; live sources set none. */
-typedef gboolean (*VgRefillFunc)(VgMerge *m, guint cpu, gpointer user_data);
+/* A lane's queue ran dry: push more packets for it (vg_merge_push) and
+ * return TRUE, or return FALSE if that lane has ended (it then never
+ * holds events back).  Used by replay; live sources set none. */
+typedef gboolean (*VgRefillFunc)(VgMerge *m, guint lane, gpointer user_data);
 /* Corrupt records and packets: the error is logged (g_warning) unless a
  * callback takes it. */
 typedef void (*VgErrorFunc)(const GError *error, gpointer user_data);
@@ -297,48 +309,50 @@ typedef struct {
 	guint64 events;		/* delivered */
 	guint64 discarded;	/* by the kernel (events_discarded deltas) */
 	guint64 lost_packets;	/* seq gaps */
-	guint64 out_of_order;	/* earlier than the previous event of the CPU */
+	guint64 out_of_order;	/* earlier than the previous event of the lane */
 	guint64 corrupt;	/* corrupt records (rest of packet skipped) */
-} VgCpuStats;
+} VgLaneStats;
 
 typedef struct {
 	guint64 events;
 	guint64 late;		/* delivered earlier than an event already
-				 * delivered from another CPU */
+				 * delivered from another lane */
 	guint64 last_ts;
 	guint64 corrupt_packets;	/* skipped by the source (replay) */
 } VgMergeStats;
 
 /* md must outlive the merge.  tasks may be NULL (events then get a
  * shared placeholder task).  deliver is called for every event, in
- * timestamp order (ties: lower cpu first, then arrival order). */
-VgMerge *vg_merge_new(const VgMetadata *md, guint n_cpus, VgTasks *tasks,
+ * timestamp order (ties: lower lane first, then arrival order).  n_lanes
+ * is a hint: a packet of a higher lane adds lanes. */
+VgMerge *vg_merge_new(const VgMetadata *md, guint n_lanes, VgTasks *tasks,
 		      VgDeliverFunc deliver, gpointer user_data);
 void vg_merge_free(VgMerge *m);	/* queued packets are released */
 void vg_merge_set_packet_done(VgMerge *m, VgPacketDoneFunc func,
 			      gpointer user_data);
 void vg_merge_set_refill(VgMerge *m, VgRefillFunc func, gpointer user_data);
 void vg_merge_set_error_func(VgMerge *m, VgErrorFunc func, gpointer user_data);
-/* Queue a packet (ownership passes to the merge).  Packets of one CPU
- * must come in sequence order.  Raises the CPU's watermark to ts_end. */
+/* Queue a packet in its lane (ownership passes to the merge).  Packets
+ * of one lane must come in sequence order.  Raises the lane's watermark
+ * to ts_end. */
 void vg_merge_push(VgMerge *m, VgPacket *p);
-/* The CPU will produce nothing earlier than ts (e.g. it has been quiet
- * through a switch at ts). */
-void vg_merge_set_watermark(VgMerge *m, guint cpu, guint64 ts);
-/* The CPU produces nothing for now (offline, or not traced): it no
- * longer holds other CPUs' events back, until its next packet arrives. */
-void vg_merge_set_cpu_idle(VgMerge *m, guint cpu);
-/* Deliver every event that is safe: no CPU can still produce an earlier
- * one (each CPU has a queued later event or a watermark at or past it).
- * Returns the number delivered. */
+/* The lane will produce nothing earlier than ts (e.g. its CPU has been
+ * quiet through a switch at ts). */
+void vg_merge_set_watermark(VgMerge *m, guint lane, guint64 ts);
+/* The lane produces nothing for now (CPU offline, or not traced): it no
+ * longer holds other lanes' events back, until its next packet arrives. */
+void vg_merge_set_lane_idle(VgMerge *m, guint lane);
+/* Deliver every event that is safe: no lane can still produce an
+ * earlier one (each lane has a queued later event or a watermark at or
+ * past it).  Returns the number delivered. */
 guint64 vg_merge_run(VgMerge *m);
 /* Deliver everything queued (stop of a live session, end of replay;
- * with a refill function, until every stream has ended). */
+ * with a refill function, until every lane has ended). */
 guint64 vg_merge_drain(VgMerge *m);
 /* Make run/drain return after the event being delivered. */
 void vg_merge_interrupt(VgMerge *m);
-guint vg_merge_n_cpus(const VgMerge *m);
-const VgCpuStats *vg_merge_cpu_stats(const VgMerge *m, guint cpu);
+guint vg_merge_n_lanes(const VgMerge *m);
+const VgLaneStats *vg_merge_lane_stats(const VgMerge *m, guint lane);
 const VgMergeStats *vg_merge_stats(const VgMerge *m);
 
 /* ---- replay ---------------------------------------------------------- */
@@ -347,13 +361,14 @@ typedef struct VgReplay VgReplay;
 
 /* Open a CTF trace directory: DIR/metadata and every other regular file
  * not starting with '.' as a stream file (concatenated packets of one
- * CPU; the CPU is taken from the packets).  Files are mmap'd. */
+ * lane, normally stream_<lane>; the lane is taken from the packets).
+ * Files are mmap'd. */
 VgReplay *vg_replay_open(const char *dir, GError **error);
 void vg_replay_free(VgReplay *r);	/* after the merge using it */
 VgMetadata *vg_replay_metadata(VgReplay *r);
-guint vg_replay_n_cpus(const VgReplay *r);	/* highest cpu id + 1 */
-/* Install the refill function on m (created with vg_replay_n_cpus()
- * cpus): m then pulls packets from the stream files as it goes.  Corrupt
+guint vg_replay_n_lanes(const VgReplay *r);	/* highest lane + 1 */
+/* Install the refill function on m (created with vg_replay_n_lanes()
+ * lanes): m then pulls packets from the stream files as it goes.  Corrupt
  * packets are reported through m's error function (file and offset) and
  * skipped (the reader resynchronises on the next valid header). */
 void vg_replay_attach(VgReplay *r, VgMerge *m);
@@ -370,10 +385,10 @@ typedef struct VgWriter VgWriter;
 /* Start a trace directory at path (must not exist).  Everything goes to
  * a temporary sibling "path.tmp-XXXXXX" first. */
 VgWriter *vg_writer_new(const char *path, GError **error);
-/* Append one packet (packet_size bytes) to the stream file of its cpu
- * ("stream_<cpu>"). */
+/* Append one packet (packet_size bytes) to the stream file of its lane
+ * ("stream_<lane>"). */
 gboolean vg_writer_add_packet(VgWriter *w, const VgPacket *p, GError **error);
-gboolean vg_writer_add_data(VgWriter *w, guint cpu, const void *data,
+gboolean vg_writer_add_data(VgWriter *w, guint lane, const void *data,
 			    gsize len, GError **error);
 /* Write metadata (vg_metadata_to_tsdl), fsync every file and the
  * directory, rename into place, fsync the parent.  Frees w.  On any

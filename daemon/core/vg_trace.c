@@ -22,7 +22,7 @@ typedef struct {
 	guint8 *map;
 	gsize size;
 	gsize pos;
-	guint cpu;
+	guint lane;
 	guint64 first_seq;
 } Stream;
 
@@ -30,11 +30,11 @@ struct VgReplay {
 	char *dir;
 	VgMetadata *md;
 	GPtrArray *streams;	/* Stream * */
-	GPtrArray **per_cpu;	/* per cpu: Stream * in order */
-	guint64 *last_seq;	/* per cpu: seq of the last packet pushed + 1 (0: none) */
-	guint64 *last_disc;	/* per cpu: its events_discarded */
-	guint *cur;		/* per cpu: index into per_cpu[cpu] */
-	guint n_cpus;
+	GPtrArray **per_lane;	/* per lane: Stream * in order */
+	guint64 *last_seq;	/* per lane: seq of the last packet pushed + 1 (0: none) */
+	guint64 *last_disc;	/* per lane: its events_discarded */
+	guint *cur;		/* per lane: index into per_lane[lane] */
+	guint n_lanes;
 	VgMerge *merge;
 };
 
@@ -148,7 +148,7 @@ VgReplay *vg_replay_open(const char *dir, GError **error)
 			goto fail;
 		}
 		madvise(s->map, s->size, MADV_SEQUENTIAL);
-		/* The CPU of a stream is that of its first valid packet. */
+		/* The lane of a stream file is that of its first valid packet. */
 		s->pos = resync(s, r->md->uuid, 0, &hdr);
 		if (s->pos >= s->size) {
 			g_set_error(error, VG_ERROR, VG_ERROR_FORMAT,
@@ -157,28 +157,28 @@ VgReplay *vg_replay_open(const char *dir, GError **error)
 			goto fail;
 		}
 		s->pos = 0;	/* report what comes before the first packet */
-		s->cpu = hdr.cpu;
+		s->lane = hdr.lane;
 		s->first_seq = hdr.seq;
 		g_ptr_array_add(r->streams, s);
-		if (s->cpu + 1 > r->n_cpus)
-			r->n_cpus = s->cpu + 1;
+		if (s->lane + 1 > r->n_lanes)
+			r->n_lanes = s->lane + 1;
 	}
 	g_ptr_array_free(names, TRUE);
-	if (!r->n_cpus)
-		r->n_cpus = 1;
-	r->per_cpu = g_new0(GPtrArray *, r->n_cpus);
-	r->cur = g_new0(guint, r->n_cpus);
-	r->last_seq = g_new0(guint64, r->n_cpus);
-	r->last_disc = g_new0(guint64, r->n_cpus);
-	for (i = 0; i < r->n_cpus; i++)
-		r->per_cpu[i] = g_ptr_array_new();
+	if (!r->n_lanes)
+		r->n_lanes = 1;
+	r->per_lane = g_new0(GPtrArray *, r->n_lanes);
+	r->cur = g_new0(guint, r->n_lanes);
+	r->last_seq = g_new0(guint64, r->n_lanes);
+	r->last_disc = g_new0(guint64, r->n_lanes);
+	for (i = 0; i < r->n_lanes; i++)
+		r->per_lane[i] = g_ptr_array_new();
 	for (i = 0; i < r->streams->len; i++) {
 		Stream *s = g_ptr_array_index(r->streams, i);
 
-		g_ptr_array_add(r->per_cpu[s->cpu], s);
+		g_ptr_array_add(r->per_lane[s->lane], s);
 	}
-	for (i = 0; i < r->n_cpus; i++)
-		g_ptr_array_sort(r->per_cpu[i], cmp_stream);
+	for (i = 0; i < r->n_lanes; i++)
+		g_ptr_array_sort(r->per_lane[i], cmp_stream);
 	return r;
 fail:
 	g_ptr_array_free(names, TRUE);
@@ -192,10 +192,10 @@ void vg_replay_free(VgReplay *r)
 
 	if (!r)
 		return;
-	if (r->per_cpu) {
-		for (i = 0; i < r->n_cpus; i++)
-			g_ptr_array_free(r->per_cpu[i], TRUE);
-		g_free(r->per_cpu);
+	if (r->per_lane) {
+		for (i = 0; i < r->n_lanes; i++)
+			g_ptr_array_free(r->per_lane[i], TRUE);
+		g_free(r->per_lane);
 	}
 	g_free(r->cur);
 	g_free(r->last_seq);
@@ -212,13 +212,13 @@ VgMetadata *vg_replay_metadata(VgReplay *r)
 	return r->md;
 }
 
-guint vg_replay_n_cpus(const VgReplay *r)
+guint vg_replay_n_lanes(const VgReplay *r)
 {
-	return r->n_cpus;
+	return r->n_lanes;
 }
 
 /* A packet_size too large swallows the packets after it: a valid header
- * of the same CPU with a later seq inside the packet's padding cuts the
+ * of the same lane with a later seq inside the packet's padding cuts the
  * packet there (reported; nothing after it is lost). */
 static void swallowed(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 {
@@ -234,7 +234,7 @@ static void swallowed(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 		pos = hit - s->map;
 		if (vg_packet_check(s->map + pos, s->size - pos, r->md->uuid,
 				    s->path, pos, &hdr, NULL) &&
-		    hdr.cpu == p->cpu && hdr.seq > p->seq) {
+		    hdr.lane == p->lane && hdr.seq > p->seq) {
 			GError *err = g_error_new(VG_ERROR, VG_ERROR_FORMAT,
 				"%s offset %zu: packet_size %zu bytes runs over "
 				"the packet at offset %zu (seq %" G_GUINT64_FORMAT
@@ -250,17 +250,17 @@ static void swallowed(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 	}
 }
 
-/* Packets of a CPU come with consecutive seqs; a gap is packets lost.
+/* Packets of a lane come with consecutive seqs; a gap is packets lost.
  * A gap where events_discarded grew is the kernel's own, accounted
  * loss (sub-buffers overwritten: the merge's lost_packets and discarded
  * count it); any other gap is data missing from the trace. */
 static void seq_gap(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 {
-	guint64 want = r->last_seq[p->cpu];
-	guint64 disc = r->last_disc[p->cpu];
+	guint64 want = r->last_seq[p->lane];
+	guint64 disc = r->last_disc[p->lane];
 
-	r->last_seq[p->cpu] = p->seq + 1;
-	r->last_disc[p->cpu] = p->events_discarded;
+	r->last_seq[p->lane] = p->seq + 1;
+	r->last_disc[p->lane] = p->events_discarded;
 	if (!want || p->seq == want)
 		return;
 	if (p->seq > want && p->events_discarded > disc)
@@ -280,19 +280,19 @@ static void seq_gap(VgMerge *m, VgReplay *r, Stream *s, VgPacket *p)
 			"replayed anyway", 0);
 }
 
-static gboolean replay_refill(VgMerge *m, guint cpu, gpointer data)
+static gboolean replay_refill(VgMerge *m, guint lane, gpointer data)
 {
 	VgReplay *r = data;
 
-	if (cpu >= r->n_cpus)
+	if (lane >= r->n_lanes)
 		return FALSE;
-	while (r->cur[cpu] < r->per_cpu[cpu]->len) {
-		Stream *s = g_ptr_array_index(r->per_cpu[cpu], r->cur[cpu]);
+	while (r->cur[lane] < r->per_lane[lane]->len) {
+		Stream *s = g_ptr_array_index(r->per_lane[lane], r->cur[lane]);
 		GError *err = NULL;
 		VgPacket *p;
 
 		if (s->pos >= s->size) {
-			r->cur[cpu]++;
+			r->cur[lane]++;
 			continue;
 		}
 		p = vg_packet_new_borrowed(s->map + s->pos, s->size - s->pos,
@@ -308,10 +308,10 @@ static gboolean replay_refill(VgMerge *m, guint cpu, gpointer data)
 			s->pos = next;
 			continue;
 		}
-		if (p->cpu != cpu) {
+		if (p->lane != lane) {
 			err = g_error_new(VG_ERROR, VG_ERROR_FORMAT,
-					  "%s offset %zu: packet of cpu %u in the stream of cpu %u",
-					  s->path, s->pos, p->cpu, cpu);
+					  "%s offset %zu: packet of stream instance %u in the file of stream instance %u",
+					  s->path, s->pos, p->lane, lane);
 			vg_merge_report_error(m, err, "packet skipped", p->packet_size);
 			s->pos += p->packet_size;
 			vg_packet_unref(p);
@@ -337,7 +337,7 @@ guint64 vg_replay_run(VgReplay *r, VgTasks *tasks, VgDeliverFunc deliver,
 		      gpointer user_data, VgErrorFunc errfunc,
 		      gpointer err_data)
 {
-	VgMerge *m = vg_merge_new(r->md, r->n_cpus, tasks, deliver, user_data);
+	VgMerge *m = vg_merge_new(r->md, r->n_lanes, tasks, deliver, user_data);
 	guint64 n;
 
 	if (errfunc)
@@ -354,7 +354,7 @@ guint64 vg_replay_run(VgReplay *r, VgTasks *tasks, VgDeliverFunc deliver,
 struct VgWriter {
 	char *path;		/* final */
 	char *tmp;		/* the directory being written */
-	GHashTable *fds;	/* cpu -> fd + 1 */
+	GHashTable *fds;	/* lane -> fd + 1 */
 	gboolean dead;
 };
 
@@ -458,7 +458,7 @@ static gboolean fail_io(VgWriter *w, GError **error, const char *file,
 	return FALSE;
 }
 
-gboolean vg_writer_add_data(VgWriter *w, guint cpu, const void *data,
+gboolean vg_writer_add_data(VgWriter *w, guint lane, const void *data,
 			    gsize len, GError **error)
 {
 	gpointer v;
@@ -470,8 +470,8 @@ gboolean vg_writer_add_data(VgWriter *w, guint cpu, const void *data,
 			    "%s: writer failed before", w->path);
 		return FALSE;
 	}
-	g_snprintf(name, sizeof(name), "stream_%u", cpu);
-	v = g_hash_table_lookup(w->fds, GUINT_TO_POINTER(cpu));
+	g_snprintf(name, sizeof(name), "stream_%u", lane);
+	v = g_hash_table_lookup(w->fds, GUINT_TO_POINTER(lane));
 	if (v) {
 		fd = GPOINTER_TO_INT(v) - 1;
 	} else {
@@ -482,7 +482,7 @@ gboolean vg_writer_add_data(VgWriter *w, guint cpu, const void *data,
 		g_free(p);
 		if (fd < 0)
 			return fail_io(w, error, name, "create", err);
-		g_hash_table_insert(w->fds, GUINT_TO_POINTER(cpu),
+		g_hash_table_insert(w->fds, GUINT_TO_POINTER(lane),
 				    GINT_TO_POINTER(fd + 1));
 	}
 	if (!write_all(fd, data, len, &err))
@@ -492,7 +492,7 @@ gboolean vg_writer_add_data(VgWriter *w, guint cpu, const void *data,
 
 gboolean vg_writer_add_packet(VgWriter *w, const VgPacket *p, GError **error)
 {
-	return vg_writer_add_data(w, p->cpu, p->data, p->packet_size, error);
+	return vg_writer_add_data(w, p->lane, p->data, p->packet_size, error);
 }
 
 gboolean vg_writer_finish(VgWriter *w, const VgMetadata *md, GError **error)

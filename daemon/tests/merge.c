@@ -130,8 +130,61 @@ static void test_orders_events_across_cpus(void)
 	g_assert_cmpuint(r.released->len, ==, 5);
 	g_assert_cmpuint(vg_merge_stats(m)->events, ==, 14);
 	g_assert_cmpuint(vg_merge_stats(m)->late, ==, 0);
-	g_assert_cmpuint(vg_merge_cpu_stats(m, 1)->events, ==, 6);
-	g_assert_cmpuint(vg_merge_cpu_stats(m, 1)->packets, ==, 2);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 1)->events, ==, 6);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 1)->packets, ==, 2);
+	vg_merge_free(m);
+	rec_clear(&r);
+	vg_metadata_free(md);
+}
+
+/* A packet of lane `lane` with events of CPU `cpu`. */
+static VgPacket *lane_pkt(guint lane, guint cpu, guint64 seq, const guint64 *ts)
+{
+	VgtPkt b = { 0 };
+
+	vgt_pkt_begin(&b, cpu, seq, 0);
+	b.lane = lane;
+	for (; *ts; ts++)
+		vgt_sys_exit(&b, *ts, 100 + lane, 0, *ts);
+	return vgt_pkt_finish(&b, 0, 0, 0);
+}
+
+/* Two sources on one CPU (vigil.ko and the kernel's tracepoints) each
+ * write the CPU's events in time order, but not in one order together:
+ * each has its own lane, and the events keep their CPU. */
+static void test_two_lanes_of_one_cpu_merge_in_time_order(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	Rec r;
+	VgMerge *m;
+
+	rec_init(&r);
+	m = new_merge(md, 4, &r);
+	/* lanes 0, 1: sources A and B on CPU 0; lanes 2, 3: on CPU 1 */
+	vg_merge_push(m, lane_pkt(1, 0, 0, TS(2, 6, 9)));
+	vg_merge_push(m, lane_pkt(0, 0, 0, TS(1, 5, 10)));
+	vg_merge_push(m, lane_pkt(3, 1, 0, TS(3, 8)));
+	/* lane 2 is quiet up to 7 */
+	vg_merge_set_watermark(m, 2, 7);
+	g_assert_cmpuint(vg_merge_run(m), ==, 5);	/* 1, 2, 3, 5, 6 */
+	vg_merge_push(m, lane_pkt(2, 1, 0, TS(7, 11)));
+	g_assert_cmpuint(vg_merge_drain(m), ==, 5);
+	for (guint i = 0; i < r.ts->len; i++) {
+		static const guint64 want_ts[] = { 1, 2, 3, 5, 6, 7, 8, 9, 10, 11 };
+		static const guint want_cpu[] = { 0, 0, 1, 0, 0, 1, 1, 0, 0, 1 };
+
+		g_assert_cmpuint(g_array_index(r.ts, guint64, i), ==, want_ts[i]);
+		g_assert_cmpuint(g_array_index(r.cpu, guint, i), ==, want_cpu[i]);
+	}
+	g_assert_cmpuint(r.ts->len, ==, 10);
+	g_assert_cmpuint(vg_merge_stats(m)->late, ==, 0);
+	g_assert_cmpuint(vg_merge_n_lanes(m), ==, 4);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 0)->events, ==, 3);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 1)->events, ==, 3);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 2)->events, ==, 2);
+	/* each lane's sequence numbers are its own: no packet counted lost */
+	for (guint i = 0; i < 4; i++)
+		g_assert_cmpuint(vg_merge_lane_stats(m, i)->lost_packets, ==, 0);
 	vg_merge_free(m);
 	rec_clear(&r);
 	vg_metadata_free(md);
@@ -237,8 +290,8 @@ static void test_out_of_order_events_are_delivered_and_counted(void)
 	vg_merge_push(m, pkt(0, 0, 0, 0, TS(10, 30, 20, 40)));
 	vg_merge_push(m, pkt(1, 0, 0, 0, TS(25)));
 	g_assert_cmpuint(vg_merge_drain(m), ==, 5);
-	g_assert_cmpuint(vg_merge_cpu_stats(m, 0)->out_of_order, ==, 1);
-	g_assert_cmpuint(vg_merge_cpu_stats(m, 1)->out_of_order, ==, 0);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 0)->out_of_order, ==, 1);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 1)->out_of_order, ==, 0);
 	/* 10 25 30 20 40: 20 comes after 30, nothing dropped */
 	g_assert_cmpuint(g_array_index(r.ts, guint64, 3), ==, 20);
 	g_assert_cmpuint(vg_merge_stats(m)->late, ==, 1);
@@ -256,7 +309,7 @@ static void test_discarded_and_lost_packets_are_counted(void)
 	VgMetadata *md = vgt_metadata(NULL);
 	Rec r;
 	VgMerge *m;
-	const VgCpuStats *st;
+	const VgLaneStats *st;
 
 	rec_init(&r);
 	m = new_merge(md, 1, &r);
@@ -264,11 +317,11 @@ static void test_discarded_and_lost_packets_are_counted(void)
 	vg_merge_push(m, pkt(0, 1, 4, 0, TS(2)));
 	vg_merge_push(m, pkt(0, 4, 10, 0, TS(3)));	/* 2 and 3 lost */
 	vg_merge_drain(m);
-	st = vg_merge_cpu_stats(m, 0);
+	st = vg_merge_lane_stats(m, 0);
 	g_assert_cmpuint(st->discarded, ==, 10);
 	g_assert_cmpuint(st->lost_packets, ==, 2);
 	g_assert_cmpuint(st->packets, ==, 3);
-	g_assert_null(vg_merge_cpu_stats(m, 5));
+	g_assert_null(vg_merge_lane_stats(m, 5));
 	vg_merge_free(m);
 	rec_clear(&r);
 	vg_metadata_free(md);
@@ -293,7 +346,7 @@ static void test_corrupt_record_is_reported_and_the_rest_continues(void)
 	g_assert_cmpuint(r.errors->len, ==, 1);
 	g_assert_cmpstr(g_ptr_array_index(r.errors, 0), ==,
 			"cpu 0 packet 0 offset 114: unknown event id 4000");
-	g_assert_cmpuint(vg_merge_cpu_stats(m, 0)->corrupt, ==, 1);
+	g_assert_cmpuint(vg_merge_lane_stats(m, 0)->corrupt, ==, 1);
 	g_assert_cmpuint(r.released->len, ==, 2);
 	vg_merge_free(m);
 	rec_clear(&r);
@@ -328,7 +381,7 @@ static void test_pushing_an_unknown_cpu_grows_the_merge(void)
 	rec_init(&r);
 	m = new_merge(md, 1, &r);
 	vg_merge_push(m, pkt(6, 0, 0, 0, TS(3)));
-	g_assert_cmpuint(vg_merge_n_cpus(m), ==, 7);
+	g_assert_cmpuint(vg_merge_n_lanes(m), ==, 7);
 	g_assert_cmpuint(vg_merge_drain(m), ==, 1);
 	g_assert_cmpuint(g_array_index(r.cpu, guint, 0), ==, 6);
 	vg_merge_free(m);
@@ -420,7 +473,7 @@ static void test_idle_cpu_never_holds_events_back(void)
 	vg_merge_push(m, pkt(1, 0, 0, 0, TS(15)));
 	/* cpu 2 never reports: everything waits for it */
 	g_assert_cmpuint(vg_merge_run(m), ==, 0);
-	vg_merge_set_cpu_idle(m, 2);
+	vg_merge_set_lane_idle(m, 2);
 	/* 10 and 15 go; 20 waits for cpu 1 (watermark 15) */
 	g_assert_cmpuint(vg_merge_run(m), ==, 2);
 	/* a packet from the idle cpu makes it count again */
@@ -438,6 +491,8 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/merge/orders_events_across_cpus", test_orders_events_across_cpus);
+	g_test_add_func("/merge/two_lanes_of_one_cpu_merge_in_time_order",
+			test_two_lanes_of_one_cpu_merge_in_time_order);
 	g_test_add_func("/merge/quiet_cpu_holds_back_events_until_its_watermark",
 			test_quiet_cpu_holds_back_events_until_its_watermark);
 	g_test_add_func("/merge/drain_delivers_everything", test_drain_delivers_everything);

@@ -27,12 +27,46 @@ static void test_valid_packet_fields(void)
 	g_assert_true(vg_packet_check(d, len, vgt_uuid, "cpu3", 0, &hdr, &err));
 	g_assert_no_error(err);
 	g_assert_cmpuint(hdr.cpu, ==, 3);
+	g_assert_cmpuint(hdr.lane, ==, 3);	/* one source: lane = cpu */
 	g_assert_cmpuint(hdr.seq, ==, 7);
 	g_assert_cmpuint(hdr.events_discarded, ==, 11);
 	g_assert_cmpuint(hdr.ts_begin, ==, 1000);
 	g_assert_cmpuint(hdr.ts_end, ==, 2500);
 	g_assert_cmpuint(hdr.packet_size, ==, 256);
 	g_assert_cmpuint(hdr.content_size, ==, VIGIL_PACKET_HDR_SIZE + 2 * (14 + 16));
+	g_free(d);
+}
+
+/* stream_instance_id is the packet's lane, cpu_id the CPU of its
+ * events: they differ when a session has several sources. */
+static void test_lane_and_cpu_are_separate(void)
+{
+	VgPacketWriter w = { 0 };
+	VgRecordIter it;
+	VgEvent e;
+	GError *err = NULL;
+	VgPacket *p;
+	gsize len;
+	guint8 *d;
+
+	vg_pw_begin(&w, vgt_uuid, 3, 0, 0);
+	w.lane = 7;
+	vgt_sys_exit(&w, 1000, 42, 0, 5);
+	d = vg_pw_end(&w, 0, 0, 0, &len);
+	g_assert_cmpuint(GUINT64_FROM_LE(*(guint64 *)(d + 24)), ==, 7);
+	p = vg_packet_new_copy(d, len, vgt_uuid, "x", 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(p->lane, ==, 7);
+	g_assert_cmpuint(p->cpu, ==, 3);
+	{
+		VgMetadata *md = vgt_metadata(NULL);
+
+		vg_record_iter_init(&it, md, p);
+		g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+		g_assert_cmpuint(e.cpu, ==, 3);
+		vg_metadata_free(md);
+	}
+	vg_packet_unref(p);
 	g_free(d);
 }
 
@@ -68,10 +102,17 @@ static void c_ts(guint8 *d, gsize *len)
 }
 static void c_cpu(guint8 *d, gsize *len)
 {
-	guint32 v = 4;
+	guint32 v = 65536;
 
 	(void)len;
 	memcpy(d + 32 + 48, &v, 4);
+}
+static void c_lane(guint8 *d, gsize *len)
+{
+	guint64 v = 1ull << 40;
+
+	(void)len;
+	memcpy(d + 24, &v, 8);
 }
 static void c_content_small(guint8 *d, gsize *len)
 {
@@ -93,7 +134,8 @@ static const struct {
 	{ c_packet_past_end, "cpu3.stream offset 4096: bad sizes: content_size 1152 bits, packet_size 2048 bits, 200 bytes available" },
 	{ c_truncated, "cpu3.stream offset 4096: truncated packet header (40 bytes, need 84)" },
 	{ c_ts, "cpu3.stream offset 4096: timestamp_begin 5000 after timestamp_end 2500" },
-	{ c_cpu, "cpu3.stream offset 4096: stream_instance_id 3 differs from cpu_id 4" },
+	{ c_cpu, "cpu3.stream offset 4096: cpu_id 65536 out of range" },
+	{ c_lane, "cpu3.stream offset 4096: stream_instance_id 1099511627776 out of range" },
 	{ c_content_small, "cpu3.stream offset 4096: bad sizes: content_size 64 bits, packet_size 2048 bits, 256 bytes available" },
 };
 
@@ -401,6 +443,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/packet/valid_packet_fields", test_valid_packet_fields);
+	g_test_add_func("/packet/lane_and_cpu_are_separate", test_lane_and_cpu_are_separate);
 	g_test_add_func("/packet/corrupt_packets_are_errors_naming_stream_and_offset",
 			test_corrupt_packets_are_errors_naming_stream_and_offset);
 	g_test_add_func("/packet/ownership_release_and_copy", test_packet_ownership);

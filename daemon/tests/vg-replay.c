@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 					  (GDestroyNotify)vg_filter_free);
 	s.hash = G_GUINT64_CONSTANT(14695981039346656037);
 	tasks = no_tasks ? NULL : vg_tasks_new(vg_replay_metadata(r), FALSE);
-	m = vg_merge_new(vg_replay_metadata(r), vg_replay_n_cpus(r), tasks, on_event, &s);
+	m = vg_merge_new(vg_replay_metadata(r), vg_replay_n_lanes(r), tasks, on_event, &s);
 	vg_merge_set_error_func(m, on_error, &s);
 	live_texts = g_ptr_array_new_with_free_func(g_free);
 	if (live_sim)
@@ -220,8 +220,8 @@ int main(int argc, char **argv)
 	else
 		vg_replay_attach(r, m);
 	vg_merge_drain(m);
-	for (i = 0; i < vg_merge_n_cpus(m); i++)
-		discarded += vg_merge_cpu_stats(m, i)->discarded;
+	for (i = 0; i < vg_merge_n_lanes(m); i++)
+		discarded += vg_merge_lane_stats(m, i)->discarded;
 
 	printf("events %" G_GUINT64_FORMAT "\n", s.events);
 	printf("discarded %" G_GUINT64_FORMAT "\n", discarded);

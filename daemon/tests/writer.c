@@ -100,7 +100,7 @@ static void test_written_trace_replays_identically(void)
 
 	r = vg_replay_open(path, &err);
 	g_assert_no_error(err);
-	g_assert_cmpuint(vg_replay_n_cpus(r), ==, 3);
+	g_assert_cmpuint(vg_replay_n_lanes(r), ==, 3);
 	g_assert_cmpstr(vg_metadata_env(vg_replay_metadata(r), "vigil_recorded_by"), ==, "test");
 	g_assert_cmpuint(vg_replay_run(r, NULL, count_ev, &c, NULL, NULL), ==, 180);
 	g_assert_cmpuint(c.n, ==, 180);
@@ -115,6 +115,60 @@ static void test_written_trace_replays_identically(void)
 	g_assert_nonnull(strstr(err->message, "already exists"));
 	g_clear_error(&err);
 
+	rm_tree(base);
+	g_free(path);
+	g_free(base);
+	vg_metadata_free(md);
+}
+
+/* Two lanes per CPU (two sources): one stream file per lane, named by
+ * the lane; replay merges all four in time order, events on their CPU. */
+static void test_lanes_are_stream_files_and_replay_in_order(void)
+{
+	char *base = g_dir_make_tmp("vigil-writer-XXXXXX", NULL);
+	char *path = g_build_filename(base, "trace", NULL);
+	VgMetadata *md = vgt_metadata(NULL);
+	GError *err = NULL;
+	Count c = { .sorted = TRUE };
+	VgWriter *w = vg_writer_new(path, &err);
+	VgReplay *r;
+
+	g_assert_no_error(err);
+	for (guint seq = 0; seq < 3; seq++)
+		for (guint lane = 0; lane < 4; lane++) {
+			/* lanes 0, 1 on CPU 0; lanes 2, 3 on CPU 1; lanes
+			 * of one CPU interleave in time */
+			VgtPkt b = { 0 };
+			VgPacket *p;
+
+			vgt_pkt_begin(&b, lane / 2, seq, 0);
+			b.lane = lane;
+			for (guint i = 0; i < 20; i++)
+				vgt_sys_exit(&b, 1000 * seq + lane + i * 10,
+					     100 + lane, i, 0);
+			p = vgt_pkt_finish(&b, 0, 0, 0);
+			g_assert_true(vg_writer_add_packet(w, p, &err));
+			vg_packet_unref(p);
+		}
+	g_assert_true(vg_writer_finish(w, md, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(n_entries(path), ==, 5);	/* metadata + 4 lanes */
+	for (guint lane = 0; lane < 4; lane++) {
+		char name[16], *sp;
+
+		g_snprintf(name, sizeof(name), "stream_%u", lane);
+		sp = g_build_filename(path, name, NULL);
+		g_assert_true(g_file_test(sp, G_FILE_TEST_IS_REGULAR));
+		g_free(sp);
+	}
+	r = vg_replay_open(path, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(vg_replay_n_lanes(r), ==, 4);
+	g_assert_cmpuint(vg_replay_run(r, NULL, count_ev, &c, NULL, NULL), ==, 240);
+	g_assert_true(c.sorted);
+	g_assert_cmpuint(c.cpus[0], ==, 120);
+	g_assert_cmpuint(c.cpus[1], ==, 120);
+	vg_replay_free(r);
 	rm_tree(base);
 	g_free(path);
 	g_free(base);
@@ -342,6 +396,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/writer/written_trace_replays_identically",
 			test_written_trace_replays_identically);
+	g_test_add_func("/writer/lanes_are_stream_files_and_replay_in_order",
+			test_lanes_are_stream_files_and_replay_in_order);
 	g_test_add_func("/writer/abort_removes_partial_output", test_abort_removes_partial_output);
 	g_test_add_func("/writer/missing_parent_is_an_error_naming_the_path",
 			test_missing_parent_is_an_error_naming_the_path);

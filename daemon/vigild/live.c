@@ -543,7 +543,7 @@ static void mark_quiet_cpus(VgdLive *l, gint64 now)
 			continue;
 		g_debug("cpu %u: %s; it no longer holds other CPUs back", i,
 			!l->cpus[i].mapped ? "no buffer" : "no packet for a while");
-		vg_merge_set_cpu_idle(l->merge, i);
+		vg_merge_set_lane_idle(l->merge, i);
 		l->idle[i] = TRUE;
 	}
 }

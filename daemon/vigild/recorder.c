@@ -182,7 +182,7 @@ static void cpu_done_set(Request *q, guint cpu)
 
 static guint merge_cpus(VgdRecorder *r)
 {
-	return r->merge ? vg_merge_n_cpus(r->merge) : r->n_hist;
+	return r->merge ? vg_merge_n_lanes(r->merge) : r->n_hist;
 }
 
 /* Must cpu reach the window's end before the request is complete?  On

@@ -81,7 +81,7 @@ char *vgd_status_text(const VgdStatusView *d)
 			       "events_read", "discarded", "dispatched",
 			       "filtered_out", "packets");
 	for (guint i = 0; i < d->n_cpus; i++) {
-		const VgCpuStats *ms = d->merge ? vg_merge_cpu_stats(d->merge, i) : NULL;
+		const VgLaneStats *ms = d->merge ? vg_merge_lane_stats(d->merge, i) : NULL;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
 		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 		guint64 v[6];
@@ -195,7 +195,7 @@ void vgd_status_add_perl_stats(const VgdStatusView *d, VgPerlStatsSink *sink)
 	if (d->live)
 		vgd_live_update_stats(d->live, NULL);
 	for (guint i = 0; i < d->n_cpus; i++) {
-		const VgCpuStats *ms = d->merge ? vg_merge_cpu_stats(d->merge, i) : NULL;
+		const VgLaneStats *ms = d->merge ? vg_merge_lane_stats(d->merge, i) : NULL;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
 		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 

@@ -1039,7 +1039,7 @@ gboolean vgd_tp_start(VgdTp *tp, GMainContext *ctx, GError **error)
 		}
 		if (!tp->cpus[i].online) {
 			if (tp->merge)
-				vg_merge_set_cpu_idle(tp->merge, i);
+				vg_merge_set_lane_idle(tp->merge, i);
 			continue;
 		}
 		online++;

@@ -495,7 +495,7 @@ static gboolean start_replay(Vigild *d, GError **error)
 			g_hash_table_add(d->replay_tgids, GINT_TO_POINTER(
 				g_array_index(d->cfg->filter_tgids, gint32, i)));
 	}
-	d->n_cpus = vg_replay_n_cpus(d->replay);
+	d->n_cpus = vg_replay_n_lanes(d->replay);
 	if (d->n_cpus == 0)
 		d->n_cpus = 1;
 	d->tasks = vg_tasks_new(d->md, FALSE);
