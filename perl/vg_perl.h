@@ -144,6 +144,11 @@ void vg_perl_end(VgPerl *p);
  * on failure the old one stays in place and the error is returned. */
 gboolean vg_perl_reload(VgPerl *p, GError **error);
 
+/* The exact event names (no globs, no syscalls:*) the scripts' `on`
+ * subscriptions and perf-style subs name that md lacks: with vigil.ko,
+ * the kernel's tracepoints that vigild reads beside it.  Never NULL;
+ * g_ptr_array_unref the result. */
+GPtrArray *vg_perl_absent_events(VgPerl *p, const VgMetadata *md);
 /* The kernel events (names for vigil.ko) the loaded scripts need on md:
  * those their `on` subscriptions and perf-style subs name (globs matched
  * against md's classes; syscalls:* give raw_syscalls:sys_enter/exit),

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "vg_tp.h"
 #include "vg_internal.h"
+#include "vigil_tsdl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -215,6 +216,7 @@ VgTpFormat *vg_tp_format_parse(const char *text, gsize len,
 					  "ID: '%s' is not a tracepoint id (0 .. 65535)",
 					  l + 3);
 			f->id = (guint32)id;
+			f->class_id = f->id;
 			have_id = TRUE;
 		} else if (strcmp(l, "format:") == 0) {
 			in_format = TRUE;
@@ -415,71 +417,16 @@ static const char *int_type(guint size, gboolean sgn)
 	}
 }
 
-char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset)
+/* The event blocks of formats (ids: their class_id). */
+static void put_events(GString *s, GPtrArray *formats)
 {
-	GString *s = g_string_new(NULL);
-	char us[37];
-	struct utsname u;
-
-	g_snprintf(us, sizeof(us),
-		   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		   uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5],
-		   uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
-		   uuid[12], uuid[13], uuid[14], uuid[15]);
-	if (uname(&u) < 0)
-		memset(&u, 0, sizeof(u));
-	g_string_append(s,
-		"/* CTF 1.8 */\n\n"
-		"typealias integer { size = 8;  align = 8; signed = false; } := uint8_t;\n"
-		"typealias integer { size = 16; align = 8; signed = false; } := uint16_t;\n"
-		"typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
-		"typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
-		"typealias integer { size = 8;  align = 8; signed = true;  } := int8_t;\n"
-		"typealias integer { size = 16; align = 8; signed = true;  } := int16_t;\n"
-		"typealias integer { size = 32; align = 8; signed = true;  } := int32_t;\n"
-		"typealias integer { size = 64; align = 8; signed = true;  } := int64_t;\n"
-		"typealias integer { size = 64; align = 8; signed = false; base = 16; } := uint64_hex_t;\n"
-		"typealias integer { size = 8;  align = 8; signed = false; encoding = UTF8; } := char_t;\n"
-		"typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n\n");
-	g_string_append_printf(s,
-		"trace {\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"%s\";\n"
-		"\tbyte_order = le;\n\tpacket.header := struct {\n"
-		"\t\tuint32_t magic;\n\t\tuint8_t uuid[16];\n"
-		"\t\tuint32_t stream_id;\n\t\tuint64_t stream_instance_id;\n"
-		"\t};\n};\n\n", us);
-	g_string_append(s, "env {\n\thostname = ");
-	put_quoted(s, u.nodename);
-	g_string_append(s, ";\n\tdomain = \"kernel\";\n\tsysname = ");
-	put_quoted(s, u.sysname);
-	g_string_append(s, ";\n\tkernel_release = ");
-	put_quoted(s, u.release);
-	g_string_append(s, ";\n\tkernel_version = ");
-	put_quoted(s, u.version);
-	g_string_append(s, ";\n\ttracer_name = \"vigil\";\n\ttracer_major = 1;\n"
-			"\ttracer_minor = 0;\n\tvigil_source = \"kernel\";\n};\n\n");
-	g_string_append_printf(s,
-		"clock {\n\tname = \"monotonic\";\n\tuuid = \"%s\";\n"
-		"\tdescription = \"CLOCK_MONOTONIC (perf use_clockid)\";\n"
-		"\tfreq = 1000000000;\n\tprecision = 1;\n\toffset_s = 0;\n"
-		"\toffset = %" G_GINT64_FORMAT ";\n\tabsolute = FALSE;\n};\n\n",
-		us, clock_offset);
-	g_string_append(s,
-		"stream {\n\tid = 0;\n\tpacket.context := struct {\n"
-		"\t\tuint64_clock_monotonic_t timestamp_begin;\n"
-		"\t\tuint64_clock_monotonic_t timestamp_end;\n"
-		"\t\tuint64_t content_size;\n\t\tuint64_t packet_size;\n"
-		"\t\tuint64_t packet_seq_num;\n\t\tuint64_t events_discarded;\n"
-		"\t\tuint32_t cpu_id;\n\t};\n"
-		"\tevent.header := struct {\n\t\tuint16_t id;\n"
-		"\t\tuint64_clock_monotonic_t timestamp;\n\t};\n"
-		"\tevent.context := struct {\n\t\tint32_t tid;\n\t};\n};\n\n");
 	for (guint i = 0; formats && i < formats->len; i++) {
 		const VgTpFormat *f = formats->pdata[i];
 
 		g_string_append(s, "event {\n\tname = ");
 		put_quoted(s, f->name);
 		g_string_append_printf(s, ";\n\tid = %u;\n\tstream_id = 0;\n"
-				       "\tfields := struct {\n", f->id);
+				       "\tfields := struct {\n", f->class_id);
 		for (guint k = 0; k < f->n_fields; k++) {
 			const VgTpField *fl = &f->fields[k];
 
@@ -519,6 +466,51 @@ char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset)
 		}
 		g_string_append(s, "\t};\n};\n\n");
 	}
+}
+
+char *vg_tp_tsdl_events(GPtrArray *formats)
+{
+	GString *s = g_string_new(NULL);
+
+	put_events(s, formats);
+	return g_string_free(s, FALSE);
+}
+
+char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset)
+{
+	GString *s = g_string_new(NULL);
+	char us[37];
+	struct utsname u;
+
+	g_snprintf(us, sizeof(us),
+		   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		   uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5],
+		   uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
+		   uuid[12], uuid[13], uuid[14], uuid[15]);
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	/* the fixed parts are vigil.ko's (kmod/vigil_tsdl.h) */
+	g_string_append(s, VIGIL_TSDL_PREAMBLE VIGIL_TSDL_TRACE_HEAD);
+	g_string_append_printf(s, "\tuuid = \"%s\";\n", us);
+	g_string_append(s, VIGIL_TSDL_TRACE_TAIL);
+	g_string_append(s, "env {\n\thostname = ");
+	put_quoted(s, u.nodename);
+	g_string_append(s, ";\n\tdomain = \"kernel\";\n\tsysname = ");
+	put_quoted(s, u.sysname);
+	g_string_append(s, ";\n\tkernel_release = ");
+	put_quoted(s, u.release);
+	g_string_append(s, ";\n\tkernel_version = ");
+	put_quoted(s, u.version);
+	g_string_append(s, ";\n\ttracer_name = \"vigil\";\n\ttracer_major = 1;\n"
+			"\ttracer_minor = 0;\n\tvigil_source = \"kernel\";\n};\n\n");
+	g_string_append_printf(s,
+		"clock {\n\tname = \"monotonic\";\n\tuuid = \"%s\";\n"
+		"\tdescription = \"CLOCK_MONOTONIC (perf use_clockid)\";\n"
+		"\tfreq = 1000000000;\n\tprecision = 1;\n\toffset_s = 0;\n"
+		"\toffset = %" G_GINT64_FORMAT ";\n\tabsolute = FALSE;\n};\n\n",
+		us, clock_offset);
+	g_string_append(s, VIGIL_TSDL_STREAM);
+	put_events(s, formats);
 	g_string_append_printf(s,
 		"event {\n\tname = \"vigil:statedump_process\";\n\tid = %u;\n"
 		"\tstream_id = 0;\n\tfields := struct {\n\t\tint32_t tid;\n"
@@ -593,7 +585,7 @@ gboolean vg_tp_write_record(VgPacketWriter *w, const VgTpFormat *f,
 		slen[ns] = strnlen(str[ns], n);
 		ns++;
 	}
-	vg_pw_record(w, (guint16)f->id, ts, tid);
+	vg_pw_record(w, (guint16)f->class_id, ts, tid);
 	ns = 0;
 	for (guint k = 0; k < f->n_fields; k++) {
 		const VgTpField *fl = &f->fields[k];

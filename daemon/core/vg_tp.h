@@ -51,6 +51,8 @@ typedef struct {
 	char *event;		/* "sched_switch" */
 	char *name;		/* "sched:sched_switch" */
 	guint32 id;		/* the kernel's tracepoint id (perf config) */
+	guint32 class_id;	/* its event id in the trace: id, unless the
+				 * trace has other events too (vigil.ko's) */
 	guint n_fields;		/* fields handed on (common_* excluded) */
 	VgTpField *fields;
 	guint min_size;		/* raw bytes every field needs */
@@ -88,14 +90,18 @@ void vg_tp_write_statedump(VgPacketWriter *w, guint64 ts, gint32 tid,
 			   guint32 uid, const char *exe);
 void vg_tp_write_statedump_end(VgPacketWriter *w, guint64 ts, guint32 count);
 
-/* CTF metadata text for a trace of these formats (VgTpFormat *, class
- * id = the tracepoint's id), in vigil's layout (docs/design.md), with
+/* CTF metadata text for a trace of these formats (VgTpFormat *, event
+ * ids: their class_id), in vigil's layout (docs/design.md), with
  * the env block naming the kernel as the source (vigil_source =
  * "kernel") and the clock offset (ns) that turns CLOCK_MONOTONIC into
  * wall-clock time, and the two statedump classes above.  g_free() it. */
 char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset);
 
-/* Append the record of one sample to w: header (id = f->id, ts, tid)
+/* The event blocks of vg_tp_tsdl() alone, to add these formats to
+ * another trace's metadata (vigil.ko's): their class_ids must be free
+ * there.  g_free() it. */
+char *vg_tp_tsdl_events(GPtrArray *formats);
+/* Append the record of one sample to w: header (id = f->class_id, ts, tid)
  * and the payload in the field order of vg_tp_tsdl().  FALSE (nothing
  * written) when raw is too short for the format or a string runs out of
  * it; the error says which field. */

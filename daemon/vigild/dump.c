@@ -19,8 +19,8 @@ static gint cmp_packet(gconstpointer a, gconstpointer b)
 {
 	const VgPacket *x = *(VgPacket *const *)a, *y = *(VgPacket *const *)b;
 
-	if (x->cpu != y->cpu)
-		return x->cpu < y->cpu ? -1 : 1;
+	if (x->lane != y->lane)
+		return x->lane < y->lane ? -1 : 1;
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
 	return 0;
@@ -115,7 +115,7 @@ gboolean vgd_dump_write(VgdDump *q, GError **error)
 			VgdCpuSum *c = &g_array_index(s.cpus, VgdCpuSum, i);
 
 			g_hash_table_insert(q->snap_last_seq,
-					    GUINT_TO_POINTER(c->cpu),
+					    GUINT_TO_POINTER(c->lane),
 					    GSIZE_TO_POINTER((gsize)c->last_seq + 2));
 		}
 	}

@@ -84,7 +84,7 @@ struct VgdRecorder {
 	guint tick_id;
 	gboolean last_valid;	/* rate policy: trigger of the last dump */
 	guint64 last_trigger;
-	GHashTable *snap_last_seq;	/* flight: cpu -> last seq + 2 dumped */
+	GHashTable *snap_last_seq;	/* flight: lane -> last seq + 2 dumped */
 	VgdRecorderStats st;
 };
 
@@ -211,7 +211,7 @@ static void request_take(Request *q, VgPacket *p)
 	if (p->ts_begin <= q->hi && p->ts_end >= q->lo)
 		g_ptr_array_add(q->packets, vg_packet_ref(p));
 	if (p->ts_end >= q->hi)
-		cpu_done_set(q, p->cpu);
+		cpu_done_set(q, p->lane);
 }
 
 static void check_deadlines(VgdRecorder *r)
@@ -287,7 +287,7 @@ static Hist *hist_of(VgdRecorder *r, guint cpu)
 
 static void hist_push(VgdRecorder *r, VgPacket *p)
 {
-	Hist *h = hist_of(r, p->cpu);
+	Hist *h = hist_of(r, p->lane);
 	guint64 max_b = r->cfg->history_bytes;
 	guint64 max_t = r->cfg->history_ms * 1000000ull;
 

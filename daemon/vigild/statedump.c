@@ -78,7 +78,7 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 	end = vg_metadata_class_by_name(md, VG_EV_STATEDUMP_END);
 	if (!cls)
 		return NULL;
-	cpu = g_array_index(s->cpus, VgdCpuSum, s->cpus->len - 1).cpu + 1;
+	cpu = g_array_index(s->cpus, VgdCpuSum, s->cpus->len - 1).lane + 1;
 	ts = s->first_ts - 1;
 	vg_pw_begin(&w, vg_metadata_uuid(md), cpu, 0, 0);
 	tids = g_list_sort(g_hash_table_get_keys(s->tids), cmp_tid);

@@ -56,7 +56,11 @@ char *vgd_status_text(const VgdStatusView *d)
 			       up, d->stopping ? ", stopping: " : "",
 			       d->stopping ? d->stop_reason : "");
 	if (!d->replay)
-		g_string_append_printf(s, "source: %s\n", d->tp ?
+		g_string_append_printf(s, "source: %s\n",
+				       d->live && d->tp ?
+				       "vigil.ko (/dev/vigil) and the kernel's "
+				       "tracepoints it lacks (perf_event_open)" :
+				       d->tp ?
 				       "the kernel's tracepoints (perf_event_open)" :
 				       "vigil.ko (/dev/vigil)");
 	if (d->replay) {
@@ -82,18 +86,23 @@ char *vgd_status_text(const VgdStatusView *d)
 			       "filtered_out", "packets");
 	for (guint i = 0; i < d->n_cpus; i++) {
 		const VgLaneStats *ms = d->merge ? vg_merge_lane_stats(d->merge, i) : NULL;
+		/* beside vigil.ko, the tracepoints' lane of the CPU */
+		const VgLaneStats *ms2 = d->merge && d->live && d->tp ?
+			vg_merge_lane_stats(d->merge, d->n_cpus + i) : NULL;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
 		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 		guint64 v[6];
 
-		v[0] = ms ? ms->events : 0;
-		/* the kernel's own counter when live (it counts drops even
+		v[0] = (ms ? ms->events : 0) + (ms2 ? ms2->events : 0);
+		/* the kernels' own counters when live (they count drops even
 		 * before a packet reports them), else the packets' */
-		v[1] = ls ? ls->k_events_discarded : ts ? ts->lost :
+		v[1] = ls || ts ? (ls ? ls->k_events_discarded : 0) +
+				  (ts ? ts->lost : 0) :
 		       ms ? ms->discarded : 0;
 		v[2] = d->cc[i].dispatched;
 		v[3] = d->cc[i].filtered + d->cc[i].comm_filtered;
-		v[4] = ls ? ls->packets : ts ? ts->packets : ms ? ms->packets : 0;
+		v[4] = ls || ts ? (ls ? ls->packets : 0) + (ts ? ts->packets : 0) :
+		       ms ? ms->packets : 0;
 		v[5] = 0;
 		self += d->cc[i].self;
 		for (int k = 0; k < 5; k++)
@@ -109,7 +118,7 @@ char *vgd_status_text(const VgdStatusView *d)
 			       G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT "\n",
 			       "all", tot[0], tot[1], tot[2], tot[3], tot[4]);
 	if (d->live) {
-		guint64 big = 0, full = 0, nested = 0, paused;
+		guint64 big = 0, full = 0, nested = 0, all = 0, paused;
 
 		for (guint i = 0; i < d->n_cpus; i++) {
 			const VgdLiveCpuStats *ls = vgd_live_cpu_stats(d->live, i);
@@ -119,31 +128,38 @@ char *vgd_status_text(const VgdStatusView *d)
 			big += ls->k_discarded_too_big;
 			full += ls->k_discarded_full;
 			nested += ls->k_discarded_nested;
+			all += ls->k_events_discarded;
 		}
 		/* the kernel counts three causes; the rest of its total
 		 * came while paused (flight snapshots) */
-		paused = tot[1] - MIN(tot[1], big + full + nested);
+		paused = all - MIN(all, big + full + nested);
 		g_string_append_printf(s, "discarded by the kernel: too big %"
 				       G_GUINT64_FORMAT ", buffer full %"
 				       G_GUINT64_FORMAT ", nested %"
 				       G_GUINT64_FORMAT ", paused %"
 				       G_GUINT64_FORMAT "\n", big, full, nested,
 				       paused);
-		g_string_append_printf(s, "own events dropped: %" G_GUINT64_FORMAT
-				       "\n", self);
+		if (!d->tp)
+			g_string_append_printf(s, "own events dropped: %"
+					       G_GUINT64_FORMAT "\n", self);
 	}
 	if (d->tp) {
-		guint64 bad = 0, reordered = 0;
+		guint64 bad = 0, reordered = 0, lost = 0;
 
 		for (guint i = 0; i < d->n_cpus; i++) {
-			bad += vgd_tp_cpu_stats(d->tp, i)->bad;
-			reordered += vgd_tp_cpu_stats(d->tp, i)->reordered;
-			self += vgd_tp_cpu_stats(d->tp, i)->own;
+			const VgdTpCpuStats *ts = vgd_tp_cpu_stats(d->tp, i);
+
+			if (!ts)
+				continue;
+			bad += ts->bad;
+			reordered += ts->reordered;
+			self += ts->own;
+			/* in the discarded column: samples the kernel could
+			 * not write into a full perf ring (PERF_RECORD_LOST) */
+			lost += ts->lost;
 		}
-		/* the discarded column: samples the kernel could not write
-		 * into a full perf ring (PERF_RECORD_LOST) */
 		g_string_append_printf(s, "lost by the kernel (perf ring full): %"
-				       G_GUINT64_FORMAT "\n", tot[1]);
+				       G_GUINT64_FORMAT "\n", lost);
 		g_string_append_printf(s, "perf records undecodable: %"
 				       G_GUINT64_FORMAT "\n", bad);
 		g_string_append_printf(s, "samples out of order (given the time "
@@ -196,11 +212,14 @@ void vgd_status_add_perl_stats(const VgdStatusView *d, VgPerlStatsSink *sink)
 		vgd_live_update_stats(d->live, NULL);
 	for (guint i = 0; i < d->n_cpus; i++) {
 		const VgLaneStats *ms = d->merge ? vg_merge_lane_stats(d->merge, i) : NULL;
+		const VgLaneStats *ms2 = d->merge && d->live && d->tp ?
+			vg_merge_lane_stats(d->merge, d->n_cpus + i) : NULL;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
 		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 
-		read += ms ? ms->events : 0;
-		disc += ls ? ls->k_events_discarded : ts ? ts->lost :
+		read += (ms ? ms->events : 0) + (ms2 ? ms2->events : 0);
+		disc += ls || ts ? (ls ? ls->k_events_discarded : 0) +
+				   (ts ? ts->lost : 0) :
 			ms ? ms->discarded : 0;
 	}
 	vg_perl_stats_add_int(sink, "events_read", (gint64)read);
@@ -226,5 +245,6 @@ void vgd_status_add_perl_stats(const VgdStatusView *d, VgPerlStatsSink *sink)
 	vg_perl_stats_add_str(sink, "source", d->replay ? "replay" : "live");
 	if (!d->replay)
 		vg_perl_stats_add_str(sink, "event_source",
+				      d->live && d->tp ? "module+kernel" :
 				      d->tp ? "kernel" : "module");
 }

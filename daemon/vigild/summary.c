@@ -28,8 +28,9 @@ void vgd_dump_summarize(const VgdDump *q, VgdDumpSum *s)
 		GError *err = NULL;
 		int rc;
 
-		if (!cs || cs->cpu != p->cpu) {
-			VgdCpuSum z = { .cpu = p->cpu, .first_seq = p->seq,
+		if (!cs || cs->lane != p->lane) {
+			VgdCpuSum z = { .cpu = p->cpu, .lane = p->lane,
+				     .first_seq = p->seq,
 				     .disc_first = p->events_discarded };
 
 			g_array_append_val(s->cpus, z);
@@ -65,7 +66,7 @@ void vgd_dump_summarize(const VgdDump *q, VgdDumpSum *s)
 
 		if (q->snapshot) {
 			gpointer v = g_hash_table_lookup(q->snap_last_seq,
-							 GUINT_TO_POINTER(c->cpu));
+							 GUINT_TO_POINTER(c->lane));
 			guint64 from = v ? GPOINTER_TO_SIZE(v) - 1 : 0;
 
 			c->overwritten = c->first_seq > from ?
@@ -195,6 +196,8 @@ char *vgd_dump_summary_text(const VgdDump *q, const VgdDumpSum *s)
 				       c->first_seq, c->last_seq, c->events,
 				       c->disc_last - c->disc_first, c->disc_last,
 				       c->seq_gaps);
+		if (c->lane != c->cpu)
+			g_string_append_printf(t, "    stream: %u\n", c->lane);
 		if (q->snapshot)
 			g_string_append_printf(t, "    packets_overwritten: %"
 					       G_GUINT64_FORMAT "\n",

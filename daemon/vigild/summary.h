@@ -13,8 +13,10 @@
 
 G_BEGIN_DECLS
 
+/* One lane of a dump: a CPU's packets from one source (vg_merge.c). */
 typedef struct {
 	guint cpu;
+	guint lane;
 	guint64 packets, events;
 	guint64 first_seq, last_seq;
 	guint64 disc_first, disc_last;

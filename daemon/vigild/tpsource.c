@@ -88,6 +88,11 @@ struct VgdTp {
 	GHashTable *self_tids;	/* tid -> 1 (vigild's thread) or 2 (not) */
 	guint n_cpus;
 	TpCpu *cpus;
+	/* with vigil.ko in one session (vgd_tp_join): the lanes of our
+	 * packets start after the module's, and the module's statedump
+	 * serves both */
+	guint lane_base;
+	gboolean joined;
 	guint8 uuid[16];
 	gint64 clock_offset;
 	gsize ring_bytes;	/* data area of one ring */
@@ -464,6 +469,70 @@ VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
 	return md;
 }
 
+void vgd_tp_set_lane_base(VgdTp *tp, guint lane_base)
+{
+	tp->lane_base = lane_base;
+}
+
+gboolean vgd_tp_enabled(const VgdTp *tp, const char *name)
+{
+	for (guint i = 0; tp && i < tp->formats->len; i++)
+		if (strcmp(((VgTpFormat *)tp->formats->pdata[i])->name, name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+gboolean vgd_tp_has(const VgdTp *tp, const char *name)
+{
+	for (guint i = 0; i < tp->names->len; i++)
+		if (strcmp(tp->names->pdata[i], name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+VgMetadata *vgd_tp_join(VgdTp *tp, const VgMetadata *mod_md,
+			const VgSyscallTable *syscalls, GError **error)
+{
+	const GPtrArray *classes = vg_metadata_classes(mod_md);
+	guint32 next = 0;
+	char *head, *events, *text;
+	VgMetadata *md;
+
+	/* our events get the ids after the module's own (kprobes
+	 * included; the derived syscall classes have ids above the
+	 * 16 bits of a record's) */
+	for (guint i = 0; i < classes->len; i++) {
+		const VgEventClass *cls = classes->pdata[i];
+
+		if (cls->id <= G_MAXUINT16 && cls->id >= next)
+			next = cls->id + 1;
+	}
+	if (next + tp->formats->len > G_MAXUINT16) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%u kernel tracepoints do not fit after vigil.ko's "
+			    "%u event ids", tp->formats->len, next);
+		return NULL;
+	}
+	for (guint i = 0; i < tp->formats->len; i++)
+		((VgTpFormat *)tp->formats->pdata[i])->class_id = next + i;
+	memcpy(tp->uuid, vg_metadata_uuid(mod_md), sizeof(tp->uuid));
+	tp->joined = TRUE;
+	head = vg_metadata_to_tsdl(mod_md, NULL);
+	events = vg_tp_tsdl_events(tp->formats);
+	text = g_strconcat(head, "\n", events, NULL);
+	md = vg_metadata_parse(text, strlen(text), "vigil.ko metadata with "
+			       "the kernel's tracepoints", error);
+	if (md) {
+		vg_metadata_set_env(md, "vigil_source", "module+kernel");
+		if (syscalls)
+			vg_metadata_add_syscalls(md, syscalls);
+	}
+	g_free(head);
+	g_free(events);
+	g_free(text);
+	return md;
+}
+
 guint vgd_tp_n_cpus(const VgdTp *tp)
 {
 	return tp->n_cpus;
@@ -497,6 +566,14 @@ const VgdTpCpuStats *vgd_tp_cpu_stats(const VgdTp *tp, guint cpu)
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* A packet of cpu c, in its lane. */
+static void begin_packet(VgdTp *tp, TpCpu *c, VgPacketWriter *w,
+			 guint64 discarded)
+{
+	vg_pw_begin(w, tp->uuid, c->cpu, c->seq, discarded);
+	w->lane = tp->lane_base + c->cpu;
+}
+
 static void push_packet(VgdTp *tp, TpCpu *c, VgPacket *p)
 {
 	c->reported = p->events_discarded;
@@ -517,7 +594,7 @@ static void empty_packet(VgdTp *tp, TpCpu *c, guint64 lost, guint64 ts)
 	GError *err = NULL;
 	VgPacket *p;
 
-	vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, lost);
+	begin_packet(tp, c, &w, lost);
 	p = vg_pw_finish(&w, 0, ts, ts, "perf ring", &err);
 	if (!p) {
 		g_warning("cpu %u: %s", c->cpu, err->message);
@@ -720,7 +797,7 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 			}
 			if (!open) {
 				baseline(tp, c, r.time);
-				vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, c->lost);
+				begin_packet(tp, c, &w, c->lost);
 				open = TRUE;
 			}
 			/* A CTF stream is in time order.  perf takes a
@@ -784,7 +861,7 @@ static guint read_all(VgdTp *tp, gboolean final)
 	if (tp->merge)
 		for (guint i = 0; i < tp->n_cpus; i++)
 			if (tp->cpus[i].online)
-				vg_merge_set_watermark(tp->merge, i,
+				vg_merge_set_watermark(tp->merge, tp->lane_base + i,
 					final ? G_MAXUINT64 : now - MIN(now, SLACK_NS));
 	if (tp->after_read)
 		tp->after_read(tp->after_read_data);
@@ -990,7 +1067,7 @@ static void write_statedump(VgdTp *tp, guint64 ts)
 		g_clear_error(&err);
 		return;
 	}
-	vg_pw_begin(&w, tp->uuid, c->cpu, c->seq, 0);
+	begin_packet(tp, c, &w, 0);
 	while ((pid_s = g_dir_read_name(proc))) {
 		char *td;
 
@@ -1039,13 +1116,15 @@ gboolean vgd_tp_start(VgdTp *tp, GMainContext *ctx, GError **error)
 		}
 		if (!tp->cpus[i].online) {
 			if (tp->merge)
-				vg_merge_set_lane_idle(tp->merge, i);
+				vg_merge_set_lane_idle(tp->merge, tp->lane_base + i);
 			continue;
 		}
 		online++;
 	}
-	/* the tasks there before the first sample */
-	write_statedump(tp, now_ns());
+	/* the tasks there before the first sample (with vigil.ko: its own
+	 * statedump) */
+	if (!tp->joined)
+		write_statedump(tp, now_ns());
 	for (guint i = 0; i < tp->n_cpus; i++) {
 		TpCpu *c = &tp->cpus[i];
 

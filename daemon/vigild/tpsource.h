@@ -59,6 +59,21 @@ gboolean vgd_tp_set_filters(VgdTp *tp, const VgdConfig *cfg,
 VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
 			    GError **error);
 guint vgd_tp_n_cpus(const VgdTp *tp);
+/* Does the kernel have the tracepoint "system:event"? */
+gboolean vgd_tp_has(const VgdTp *tp, const char *name);
+/* Is "system:event" among the enabled tracepoints?  (tp may be NULL.) */
+gboolean vgd_tp_enabled(const VgdTp *tp, const char *name);
+/* Join a session of vigil.ko (both sources in one time order): after
+ * vgd_tp_enable_events() and instead of vgd_tp_metadata().  The enabled
+ * tracepoints get the event ids after mod_md's, our packets mod_md's
+ * uuid, and no statedump is written (the module's serves).  Returns the
+ * session's metadata: mod_md's text with these events added, env
+ * vigil_source = "module+kernel", and the syscall table. */
+VgMetadata *vgd_tp_join(VgdTp *tp, const VgMetadata *mod_md,
+			const VgSyscallTable *syscalls, GError **error);
+/* Our packets' lanes are lane_base + cpu (default 0; beside vigil.ko,
+ * after the module's lanes). */
+void vgd_tp_set_lane_base(VgdTp *tp, guint lane_base);
 
 void vgd_tp_set_merge(VgdTp *tp, VgMerge *m);
 /* The --record output (owned by the caller; NULL: none), which

@@ -465,8 +465,14 @@ static VgPerl *load_perl(Vigild *d, GError **error)
 
 static void make_merge(Vigild *d)
 {
+	/* one lane per CPU, and with the kernel's tracepoints beside
+	 * vigil.ko one more per CPU after the module's: every lane exists
+	 * from the start, so that none is passed over before its first
+	 * packet */
+	guint lanes = d->n_cpus + (d->live && d->tp ? vgd_tp_n_cpus(d->tp) : 0);
+
 	d->cc = g_new0(VgdCpuCounters, d->n_cpus);
-	d->merge = vg_merge_new(d->md, d->n_cpus, d->tasks, deliver, d);
+	d->merge = vg_merge_new(d->md, lanes, d->tasks, deliver, d);
 	vg_merge_set_packet_done(d->merge, packet_done, d);
 	vg_merge_set_error_func(d->merge, merge_error, d);
 }
@@ -645,9 +651,105 @@ static gboolean start_live(Vigild *d, GError **error)
 	return start_module(d, error);
 }
 
+/* Events the session names (handlers' `on` and perf-style subs, the
+ * configuration's events) that vigil.ko lacks and the kernel has as
+ * tracepoints are read beside the module through perf_event_open
+ * (tpsource.c), in one time order with the module's: d->tp and d->md
+ * (the module's metadata with these events) are set.  Names neither has
+ * are left to the handlers' event check, which reports them.  FALSE:
+ * the kernel's tracepoints were needed and could not be had. */
+static gboolean join_kernel_tracepoints(Vigild *d, GError **error)
+{
+	GPtrArray *want = d->perl ? vg_perl_absent_events(d->perl, d->md) :
+			  g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *extra = g_ptr_array_new();
+	GString *list = g_string_new(NULL);
+	GError *why = NULL;
+	VgMetadata *md;
+	VgdTp *tp;
+	gboolean ok = FALSE;
+
+	for (guint i = 0; i < d->cfg->events->len; i++) {
+		const char *n = d->cfg->events->pdata[i];
+
+		if (strcmp(n, "all") != 0 && !strchr(n, '*') &&
+		    !g_str_has_prefix(n, "syscalls:") &&
+		    !vg_metadata_class_by_name(d->md, n))
+			g_ptr_array_add(want, g_strdup(n));
+	}
+	if (want->len == 0) {
+		ok = TRUE;
+		goto out;
+	}
+	tp = vgd_tp_new(d->cfg, &why);
+	if (!tp) {
+		/* the handlers' check names the events */
+		g_message("the kernel's tracepoints are not readable (%s)",
+			  why->message);
+		g_error_free(why);
+		ok = TRUE;
+		goto out;
+	}
+	for (guint i = 0; i < want->len; i++)
+		if (vgd_tp_has(tp, want->pdata[i])) {
+			g_ptr_array_add(extra, want->pdata[i]);
+			g_string_append_printf(list, "%s%s", list->len ? ", " : "",
+					       (char *)want->pdata[i]);
+		}
+	if (extra->len == 0) {
+		vgd_tp_free(tp);
+		ok = TRUE;
+		goto out;
+	}
+	if (d->cfg->mode == VGD_MODE_FLIGHT) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: tracepoints of the kernel that vigil.ko does "
+			    "not have; vigild reads them beside vigil.ko in "
+			    "normal mode only (flight mode keeps the events "
+			    "in the module's buffers): use normal mode or "
+			    "--source kernel", list->str);
+		vgd_tp_free(tp);
+		goto out;
+	}
+	if (!vgd_tp_enable_events(tp, extra, error) ||
+	    !vgd_tp_set_filters(tp, d->cfg, d->syscalls, error) ||
+	    !(md = vgd_tp_join(tp, d->md, d->syscalls, error))) {
+		vgd_tp_free(tp);
+		goto out;
+	}
+	vg_metadata_free(d->md);
+	d->md = md;
+	d->tp = tp;
+	g_message("from the kernel's tracepoints beside vigil.ko: %s",
+		  list->str);
+	ok = TRUE;
+out:
+	g_string_free(list, TRUE);
+	g_ptr_array_unref(extra);
+	g_ptr_array_unref(want);
+	return ok;
+}
+
+/* The names of events that vigil.ko is asked to enable: events less
+ * those read from the kernel's tracepoints beside it. */
+static GPtrArray *module_events(Vigild *d, GPtrArray *events)
+{
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; i < events->len; i++) {
+		const VgEventClass *cls =
+			vg_metadata_class_by_name(d->md, events->pdata[i]);
+
+		if (!cls || !vgd_tp_enabled(d->tp, cls->name))
+			g_ptr_array_add(out, events->pdata[i]);
+	}
+	return out;
+}
+
 static gboolean start_module(Vigild *d, GError **error)
 {
 	GPtrArray *events = d->cfg->events;
+	GPtrArray *mod_events;
 	GPtrArray *all = NULL;
 
 	VgMetadata *md0;
@@ -667,6 +769,10 @@ static gboolean start_module(Vigild *d, GError **error)
 	/* kprobes first: the metadata read next then has their classes */
 	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
+	if (d->md && !join_kernel_tracepoints(d, error)) {
+		vg_metadata_free(md0);
+		return FALSE;
+	}
 	if (d->perl && d->md &&
 	    (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
 	     !vg_perl_check_events(d->perl, d->md, error))) {
@@ -677,13 +783,16 @@ static gboolean start_module(Vigild *d, GError **error)
 	if (!d->md)
 		return FALSE;
 	events = choose_events(d, d->md, &all);
-	if (!vgd_live_enable_events(d->live, events, error) ||
+	mod_events = d->tp ? module_events(d, events) : g_ptr_array_ref(events);
+	if (!vgd_live_enable_events(d->live, mod_events, error) ||
 	    !vgd_live_set_filters(d->live, d->cfg, d->syscalls, error) ||
 	    !vgd_live_map(d->live, error)) {
+		g_ptr_array_unref(mod_events);
 		if (all)
 			g_ptr_array_unref(all);
 		return FALSE;
 	}
+	g_ptr_array_unref(mod_events);
 	if (all)
 		g_ptr_array_unref(all);
 	/* Only a module that could not exclude vigild leaves the drop to
@@ -703,14 +812,26 @@ static gboolean start_module(Vigild *d, GError **error)
 		vgd_live_set_merge(d->live, d->merge, vg_metadata_uuid(d->md));
 		vgd_live_set_after_read(d->live, live_read, d);
 	}
+	if (d->tp) {
+		/* its lanes after the module's */
+		vgd_tp_set_lane_base(d->tp, d->n_cpus);
+		vgd_tp_set_merge(d->tp, d->merge);
+		vgd_tp_set_after_read(d->tp, live_read, d);
+	}
 	if (d->cfg->record_dir) {
 		d->record = vgd_record_out_new(d->cfg->record_dir, error);
 		if (!d->record)
 			return FALSE;
 		vgd_live_set_record(d->live, d->record);
+		if (d->tp)
+			vgd_tp_set_record(d->tp, d->record);
 	}
 	if (d->perl)
 		vg_perl_begin(d->perl);
+	/* the tracepoints first: when the module starts (and its statedump
+	 * lists the tasks), both sources are recording */
+	if (d->tp && !vgd_tp_start(d->tp, d->ctx, error))
+		return FALSE;
 	if (!vgd_live_start(d->live, d->ctx, error))
 		return FALSE;
 	g_message("tracing %u CPUs, %s mode, %u x %u bytes per CPU%s%s",
@@ -1091,15 +1212,15 @@ static int stop(Vigild *d)
 		g_source_remove(d->continue_id);
 		d->continue_id = 0;
 	}
-	if (d->live) {
+	/* both sources stop and hand over what they hold before the merge
+	 * drains: a drain between them would deliver one source's last
+	 * events before the other's earlier ones */
+	if (d->live)
 		vgd_live_stop(d->live);
-		if (d->merge)
-			vg_merge_drain(d->merge);
-	}
-	if (d->tp) {
+	if (d->tp)
 		vgd_tp_stop(d->tp);
+	if (d->merge)
 		vg_merge_drain(d->merge);
-	}
 	vgd_recorder_finish(d->recorder);	/* open dumps */
 	if (d->perl)
 		vg_perl_end(d->perl);

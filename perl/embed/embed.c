@@ -640,6 +640,41 @@ gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
 	return TRUE;
 }
 
+static void vg_pl_want(GPtrArray *out, const char *name);
+
+GPtrArray *vg_perl_absent_events(VgPerl *p, const VgMetadata *md)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *subs;
+
+	if (!p->in || !md)
+		return out;
+	PERL_SET_CONTEXT(p->perl);
+	for (guint i = 0; i < p->in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(p->in->subs, i);
+
+		if (!s->glob && !g_str_has_prefix(s->pattern, "syscalls:") &&
+		    !vg_metadata_class_by_name(md, s->pattern))
+			vg_pl_want(out, s->pattern);
+	}
+	if (!p->in->perf_mode)
+		return out;
+	subs = vg_pl_perf_subs(p);
+	for (guint i = 0; i < subs->len; i++) {
+		char *name = g_strdup(subs->pdata[i]);
+		char *sep = strstr(name, "::");
+
+		/* "subsys::event" -> "subsys:event" */
+		memmove(sep + 1, sep + 2, strlen(sep + 2) + 1);
+		if (!g_str_has_prefix(name, "syscalls:") &&
+		    !vg_metadata_class_by_name(md, name))
+			vg_pl_want(out, name);
+		g_free(name);
+	}
+	g_ptr_array_unref(subs);
+	return out;
+}
+
 void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md)
 {
 	GError *err = NULL;
