@@ -144,6 +144,20 @@ void vg_perl_end(VgPerl *p);
  * on failure the old one stays in place and the error is returned. */
 gboolean vg_perl_reload(VgPerl *p, GError **error);
 
+/* Nonzero in a process forked by a handler (fork() without exec, set
+ * by a pthread_atfork child handler).  Such a child must end with exit
+ * (Vigil.pm makes that an immediate _exit) or exec: returning from the
+ * handler would make it a second vigild reading the same buffers.
+ * Callers of handlers check after each call (VG_PERL_LEAVE_IF_FORKED:
+ * one load of this flag). */
+extern volatile gint vg_perl_forked_child;
+void vg_perl_forked_child_returned(void) G_GNUC_NORETURN;
+#define VG_PERL_LEAVE_IF_FORKED() \
+	do { \
+		if (G_UNLIKELY(vg_perl_forked_child)) \
+			vg_perl_forked_child_returned(); \
+	} while (0)
+
 /* The exact event names (no globs, no syscalls:*) the scripts' `on`
  * subscriptions and perf-style subs name that md lacks: with vigil.ko,
  * the kernel's tracepoints that vigild reads beside it.  Never NULL;

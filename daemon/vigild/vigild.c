@@ -339,6 +339,7 @@ static void deliver(VgEvent *e, gpointer data)
 		guint64 dispatched = ps->dispatched, filtered = ps->filtered;
 
 		vg_perl_deliver(e, d->perl);
+		VG_PERL_LEAVE_IF_FORKED();
 		c->delivered++;
 		c->dispatched += ps->dispatched - dispatched;
 		c->filtered += ps->filtered - filtered;

@@ -10,6 +10,7 @@
 #include <XSUB.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,10 +39,34 @@ static gboolean vg_pl_sys_inited;
 
 /* ---- VgPerl --------------------------------------------------------------- */
 
+volatile gint vg_perl_forked_child;
+
+static void vg_pl_atfork_child(void)
+{
+	vg_perl_forked_child = 1;
+}
+
+void vg_perl_forked_child_returned(void)
+{
+	static const char msg[] = "vigild: a process forked by a handler "
+		"returned from it without exit or exec; it exits (status 70)\n";
+
+	/* not vigild: no shutdown, no END blocks, no stdio of the parent's */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(70);
+	_exit(70);
+}
+
 VgPerl *vg_perl_new(const VgPerlConfig *cfg, GError **error)
 {
+	static gsize atfork_once;
 	VgPerl *p;
 	guint i;
+
+	if (g_once_init_enter(&atfork_once)) {
+		pthread_atfork(NULL, NULL, vg_pl_atfork_child);
+		g_once_init_leave(&atfork_once, 1);
+	}
 
 	for (i = 0; cfg->scripts && cfg->scripts[i]; i++)
 		if (access(cfg->scripts[i], R_OK) != 0) {
@@ -700,6 +725,7 @@ static gboolean vg_pl_every_fire(gpointer data)
 	}
 	p->stats.ticks++;
 	vg_pl_call(p, ev->cv, ev->where, NULL);
+	VG_PERL_LEAVE_IF_FORKED();
 	/* periodic reports appear when made, even into a pipe or file */
 	PerlIO_flush(PerlIO_stdout());
 	return G_SOURCE_CONTINUE;

@@ -39,12 +39,22 @@ our $_API_USED = 0;	# on/every calls of the script being loaded
 # its option parsing) it is a real exit, which no eval (Getopt::Long's
 # around option callbacks) catches: vigild catches it, and exits with
 # that status before tracing (a reload keeps the old scripts).
+# A process a handler forked (fork() without exec) is not vigild: its
+# exit() ends it at once, its output flushed, without END blocks or
+# vigild's shutdown (which would stop the parent's tracing).
 our $_EXIT_MARK = "Vigil::exit\n";
+our $_PID = $$;
 if (Vigil::_in_vigild()) {
 	no warnings 'once';
 	*CORE::GLOBAL::exit = sub {
 		my $code = @_ ? $_[0] : 0;
 		$code = 0 unless defined $code;
+		if ($$ != $_PID) {
+			STDOUT->flush;
+			STDERR->flush;
+			require POSIX;
+			POSIX::_exit($code);
+		}
 		if ($_LOADED) {
 			Vigil::stop("exit($code) called by a handler");
 			die $_EXIT_MARK;

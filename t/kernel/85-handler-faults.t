@@ -1,0 +1,153 @@
+#!/usr/bin/perl
+# Handlers that misbehave do not take vigild (or its tracing) with them:
+#  - a handler forks and the child calls exit: the child ends at once
+#    (no END blocks, no shutdown of the parent's tracing);
+#  - a forked child that returns from the handler (no exit, no exec)
+#    ends with status 70 and a message, instead of living on as a
+#    second vigild reading the same buffers;
+#  - system() and backticks work;
+#  - a handler that closes STDOUT: tracing goes on;
+#  - a reload with a broken script: the old scripts keep running (exact
+#    counts), the error names the script, and `vigilctl reload` fails.
+# The kernel's tracepoints (no module): root, like every t/kernel test.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use Time::HiRes qw(sleep);
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
+use KernelTest;
+use VigildRun;
+
+need_kernel_source();
+my $dir = File::Temp::tempdir(CLEANUP => 1);
+
+# ---- fork in a handler -------------------------------------------------------
+my $fork = write_file("$dir/fork.pl", <<'PL');
+use Vigil;
+my ($n, $exited, $returned, $ends) = (0, -1, -1, 0);
+on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub {
+    $n++;
+    if ($n == 10) {             # the child exits
+        my $pid = fork // die "fork: $!";
+        exit 3 if $pid == 0;
+        waitpid($pid, 0);
+        $exited = $?;
+    } elsif ($n == 20) {        # the child returns from the handler
+        my $pid = fork // die "fork: $!";
+        return if $pid == 0;
+        waitpid($pid, 0);
+        $returned = $?;
+    } elsif ($n == 30) {
+        my $x = `echo backticks`;
+        chomp $x;
+        system('true');
+        print "$x system $?\n";
+    }
+};
+END { $ends++; print "n $n exited $exited returned $returned ends $ends\n" }
+PL
+$ENV{VG85_PID} = 0;
+# The handlers' filters name the workload's pid: it is started first,
+# blocked on a pipe until vigild traces.
+pipe(my $rd, my $wr) or die "pipe: $!";
+my $wl = fork // die "fork: $!";
+if (!$wl) {
+    close $wr;
+    my $go = <$rd>;
+    open(STDOUT, '>', '/dev/null') or die "/dev/null: $!";
+    exec(KernelTest::workload(), 4000, 0, '/nonexistent') or die "exec: $!";
+}
+close $rd;
+$ENV{VG85_PID} = $wl;
+my $r = live_run(scripts => [$fork], work => sub {
+    print $wr "go\n";
+    close $wr;
+    waitpid($wl, 0);
+    1;
+});
+is($r->{rc}, 0, 'vigild exits 0') or diag $r->{err};
+nothing_lost($r);
+like($r->{out}, qr/^n 4000 exited 768 returned 17920 ends 1$/m,
+     'the parent counted all 4000 events; the exiting child ended with its status (3), '
+     . 'the returning one with 70; END ran once, in vigild')
+    or diag $r->{out}, $r->{err};
+like($r->{err}, qr/a process forked by a handler returned from it without exit or exec; it exits \(status 70\)/,
+     'the returning child says why it ends');
+like($r->{out}, qr/^backticks system 0$/m, 'backticks and system() work in a handler');
+unlike($r->{err}, qr/stopping: exit/, 'the child\'s exit did not stop the tracing');
+
+# ---- STDOUT closed by a handler ----------------------------------------------
+my $closer = write_file("$dir/close.pl", <<'PL');
+use Vigil;
+my $n = 0;
+on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub {
+    close STDOUT if ++$n == 5;
+};
+END { print STDERR "closer n $n\n" }
+PL
+pipe($rd, $wr) or die "pipe: $!";
+$wl = fork // die "fork: $!";
+if (!$wl) {
+    close $wr;
+    my $go = <$rd>;
+    open(STDOUT, '>', '/dev/null') or die "/dev/null: $!";
+    exec(KernelTest::workload(), 3000, 0, '/nonexistent') or die "exec: $!";
+}
+close $rd;
+$ENV{VG85_PID} = $wl;
+$r = live_run(scripts => [$closer], work => sub {
+    print $wr "go\n";
+    close $wr;
+    waitpid($wl, 0);
+    1;
+});
+is($r->{rc}, 0, 'a handler closing STDOUT: vigild exits 0') or diag $r->{err};
+like($r->{err}, qr/^closer n 3000$/m, '... and the handler saw every event after it');
+
+# ---- reload with a broken script ---------------------------------------------
+my $counter = "$dir/counter.pl";
+write_file($counter, <<'PL');
+use Vigil;
+my $n = 0;
+on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub { $n++ };
+END { print "counted $n\n" }
+PL
+pipe($rd, $wr) or die "pipe: $!";
+pipe(my $rd2, my $wr2) or die "pipe: $!";
+$wl = fork // die "fork: $!";
+if (!$wl) {
+    close $wr;
+    close $wr2;
+    my $go = <$rd>;
+    syscall(110) for 1 .. 1500;     # getppid
+    $go = <$rd2>;
+    syscall(110) for 1 .. 2500;
+    exit 0;
+}
+close $rd;
+close $rd2;
+$ENV{VG85_PID} = $wl;
+my ($rrc, $rout, $rerr);
+$r = live_run(scripts => [$counter], work => sub {
+    my ($run) = @_;
+    print $wr "go\n";
+    close $wr;
+    sleep 0.5;
+    # the script on disk breaks, then a reload is asked for
+    write_file($counter, "use Vigil;\non 'syscalls:sys_enter_getppid' => sub { \$n++ ;\n");
+    ($rrc, $rout, $rerr) = vigilctl($run->{sock}, 'reload');
+    print $wr2 "go\n";
+    close $wr2;
+    waitpid($wl, 0);
+    1;
+});
+is($r->{rc}, 0, 'vigild exits 0 after the failed reload') or diag $r->{err};
+isnt($rrc, 0, 'vigilctl reload fails') or diag "$rout$rerr";
+like("$rout$rerr", qr/\Q$counter\E/, '... naming the broken script') or diag "$rout$rerr";
+like($r->{err}, qr/\Q$counter\E.*(syntax error|Missing right curly)/s,
+     'vigild reports the broken script and why');
+like($r->{out}, qr/^counted 4000$/m,
+     'the old script kept running: it counted the 1500 calls before and the 2500 after the reload')
+    or diag $r->{out};
+done_testing();
