@@ -362,6 +362,13 @@ while a script loads (the C<--help> of its option parsing, even from a
 Getopt::Long callback) ends vigild with status N before it traces
 anything; on a reload (SIGHUP) the old scripts stay.
 
+A process a handler forks is not vigild: C<system>, backticks and
+C<fork> followed by C<exec> work as anywhere; in a child that does not
+exec, C<exit(N)> ends the child at once with status N (its STDOUT and
+STDERR flushed, no C<END> blocks, vigild and its tracing untouched).  A
+child that returns from the handler instead is ended with status 70 and
+a message on stderr, so that it never reads the parent's buffers.
+
 =back
 
 =head1 THE EVENT OBJECT
