@@ -26,6 +26,11 @@ chmod 0777, $dir;
 my $cap = "$root/kmod/tools/vigil-capture";
 my $thr = "$root/kmod/tools/bin/vigil-threads";
 my $nthreads = 5000;
+# waits inside the VM scale like the VM's own timeout (4x on the debug
+# kernel: KASAN and lockdep make thread creation and the statedump slow)
+my $tf = VigilVM::vm_kernel()->{timeout_factor} // 1;
+my $ready_ticks = int(600 * $tf + 0.5);     # of 0.1 s
+my $hold = int(15 * $tf + 0.5);             # s the capture runs
 
 # The threads' process reads a fifo the shell holds open (fd 3) and ends
 # when the shell closes it.  The capture's command only waits: the
@@ -39,11 +44,11 @@ P=\$!
 grep "^PPid:" /proc/\$P/status > $dir/parent
 i=0
 until grep -q '^ready' $dir/threads.out; do
-    i=\$((i+1)); [ \$i -lt 600 ] || { echo 'threads not ready'; exit 1; }
+    i=\$((i+1)); [ \$i -lt $ready_ticks ] || { echo 'threads not ready'; exit 1; }
     sleep 0.1
 done
 ls /proc/\$P/task > $dir/tids
-$cap -o $dir/sd --subbuf-size 4096 --n-subbufs 4 --events vigil:statedump_process,vigil:statedump_end -- sleep 15 > $dir/sd.capture 2>&1
+$cap -o $dir/sd --subbuf-size 4096 --n-subbufs 4 --events vigil:statedump_process,vigil:statedump_end -- sleep $hold > $dir/sd.capture 2>&1
 exec 3>&-
 wait \$P
 babeltrace2 $dir/sd > $dir/sd.txt 2> $dir/sd.bterr
