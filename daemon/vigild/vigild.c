@@ -514,6 +514,49 @@ static gboolean start_replay(Vigild *d, GError **error)
 
 static gboolean start_module(Vigild *d, GError **error);
 
+/* --events or 'events:' name what to record; the task table still needs
+ * its events (forks, execs, exits, renames, the statedump), or names go
+ * stale live and unknown on replay: they are added (and listed). */
+static void add_task_events(Vigild *d, const VgMetadata *md)
+{
+	static const char *const need[] = {
+#define VGD_TASK_EVENT(role, name, always) name,
+		VG_EVENT_ROLES(VGD_TASK_EVENT)
+#undef VGD_TASK_EVENT
+	};
+	static const gboolean always[] = {
+#define VGD_TASK_EVENT(role, name, always) always,
+		VG_EVENT_ROLES(VGD_TASK_EVENT)
+#undef VGD_TASK_EVENT
+	};
+	GPtrArray *events = d->cfg->events;
+	GString *added = g_string_new(NULL);
+
+	for (guint i = 0; i < events->len; i++)
+		if (strcmp(events->pdata[i], "all") == 0)
+			goto out;
+	for (guint i = 0; i < G_N_ELEMENTS(need); i++) {
+		gboolean listed = FALSE;
+
+		if (!always[i] && strcmp(need[i], VG_EV_STATEDUMP) != 0 &&
+		    strcmp(need[i], VG_EV_STATEDUMP_END) != 0)
+			continue;
+		if (!vg_metadata_class_by_name(md, need[i]))
+			continue;
+		for (guint k = 0; k < events->len && !listed; k++)
+			listed = strcmp(events->pdata[k], need[i]) == 0;
+		if (listed)
+			continue;
+		g_ptr_array_add(events, g_strdup(need[i]));
+		g_string_append_printf(added, "%s%s", added->len ? "," : "",
+				       need[i]);
+	}
+	if (added->len)
+		g_message("events the task table needs, added: %s", added->str);
+out:
+	g_string_free(added, TRUE);
+}
+
 /* Neither --events nor 'events:': what the handlers subscribe to (the
  * status and the log then list it), or all when they take anything
  * (trace_unhandled, '*'), or without handlers.  *all is set (and
@@ -524,6 +567,8 @@ static GPtrArray *choose_events(Vigild *d, const VgMetadata *md,
 	GPtrArray *events = d->cfg->events;
 
 	*all = NULL;
+	if (events->len)
+		add_task_events(d, md);
 	if (events->len == 0 && d->perl && d->cfg->mode == VGD_MODE_NORMAL) {
 		GPtrArray *want = vg_perl_wanted_events(d->perl, md);
 
