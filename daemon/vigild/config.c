@@ -1025,6 +1025,91 @@ gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 	return TRUE;
 }
 
+gboolean vgd_config_add_kprobe(VgdConfig *cfg, const char *spec,
+			       const char *what, GError **error)
+{
+	const char *pct = strchr(spec, '%');
+	char *symbol = pct ? g_strndup(spec, pct - spec) : g_strdup(spec);
+	gboolean ret = pct != NULL;
+	VgdKprobe *kp;
+	char *name;
+
+	if (pct && strcmp(pct, "%return") != 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': '%s' is not %%return (SYMBOL or SYMBOL%%return)",
+			    what, spec, pct);
+		g_free(symbol);
+		return FALSE;
+	}
+	if (!kname_ok(symbol)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': '%s' is not a kernel symbol name "
+			    "(letters, digits, _ and ., at most %d)",
+			    what, spec, symbol, KNAME_MAX - 1);
+		g_free(symbol);
+		return FALSE;
+	}
+	name = g_strdup_printf("%s%s", symbol, ret ? "_ret" : "");
+	if (strlen(name) >= KNAME_MAX) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': the event name '%s' is longer than %d",
+			    what, spec, name, KNAME_MAX - 1);
+		goto fail;
+	}
+	if (cfg->kprobes->len >= MAX_KPROBES) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': more than %d kprobes", what, spec,
+			    MAX_KPROBES);
+		goto fail;
+	}
+	for (guint i = 0; i < cfg->kprobes->len; i++) {
+		VgdKprobe *o = cfg->kprobes->pdata[i];
+
+		if (strcmp(o->name, name) == 0) {
+			if (o->option)
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s '%s' is given twice", what, spec);
+			else
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s '%s': kprobes:%s is already kprobes[%u] of %s",
+					    what, spec, name, i,
+					    cfg->source ? cfg->source : "the configuration");
+			goto fail;
+		}
+	}
+	kp = g_new0(VgdKprobe, 1);
+	kp->name = name;
+	kp->symbol = symbol;
+	kp->retprobe = ret;
+	kp->option = TRUE;
+	g_ptr_array_add(cfg->kprobes, kp);
+	return TRUE;
+fail:
+	g_free(name);
+	g_free(symbol);
+	return FALSE;
+}
+
+char *vgd_config_kprobes_text(const VgdConfig *cfg)
+{
+	GString *s = g_string_new(NULL);
+	guint file_i = 0;
+
+	for (guint i = 0; i < cfg->kprobes->len; i++) {
+		const VgdKprobe *k = cfg->kprobes->pdata[i];
+
+		if (s->len)
+			g_string_append(s, ", ");
+		if (k->option)
+			g_string_append_printf(s, "--kprobe %s%s", k->symbol,
+					       k->retprobe ? "%return" : "");
+		else
+			g_string_append_printf(s, "kprobes[%u] (%s)", file_i++,
+					       k->name);
+	}
+	return g_string_free(s, FALSE);
+}
+
 void vgd_config_resolve_mode(VgdConfig *cfg)
 {
 	if (cfg->mode != VGD_MODE_AUTO)
@@ -1054,6 +1139,18 @@ gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
 	if (cfg->replay_dir && cfg->record_dir) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--record cannot be combined with --replay");
+		return FALSE;
+	}
+	if (cfg->kprobes->len && cfg->event_source == VGD_SOURCE_KERNEL &&
+	    !cfg->replay_dir) {
+		char *k = vgd_config_kprobes_text(cfg);
+
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: kprobes need vigil.ko, and source kernel reads "
+			    "the kernel's tracepoints, which have none: use "
+			    "--source module (or auto, with vigil.ko loaded) or "
+			    "remove the kprobes", k);
+		g_free(k);
 		return FALSE;
 	}
 	if (cfg->replay_dir && cfg->scripts->len == 0) {

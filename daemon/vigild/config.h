@@ -40,6 +40,7 @@ typedef struct {
 	guint64 offset;
 	guint nargs;			/* argument registers recorded, 0..6 */
 	gboolean retprobe;		/* kretprobe: records the return value */
+	gboolean option;		/* added by --kprobe (not the file) */
 } VgdKprobe;
 
 typedef struct {
@@ -130,6 +131,14 @@ gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
 /* "a,b,c" replaces the event list. */
 gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 			       const char *what, GError **error);
+/* --kprobe SYMBOL[%return]: adds a probe to the file's kprobes, named
+ * SYMBOL (SYMBOL_ret for a return probe) as a kprobes[] entry without
+ * a name would be. */
+gboolean vgd_config_add_kprobe(VgdConfig *cfg, const char *spec,
+			       const char *what, GError **error);
+/* The kprobes as the user gave them, for messages: "--kprobe vfs_read,
+ * kprobes[0] (tcp_sendmsg)".  g_free the result. */
+char *vgd_config_kprobes_text(const VgdConfig *cfg);
 /* Final cross-field checks (after the file and the options). */
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error);
 

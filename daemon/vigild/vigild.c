@@ -550,11 +550,15 @@ static gboolean start_kernel(Vigild *d, GError **error)
 	gboolean ok;
 
 	if (d->cfg->kprobes->len) {
+		/* (source auto without vigil.ko; vgd_config_check refused
+		 * an explicit source kernel already) */
+		char *k = vgd_config_kprobes_text(d->cfg);
+
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "%s: kprobes need vigil.ko; the kernel's tracepoints "
-			    "(source kernel) have none: use --source module or "
-			    "remove the kprobes",
-			    d->cfg->source ? d->cfg->source : "configuration");
+			    "(source kernel) have none: load vigil.ko, or "
+			    "remove the kprobes", k);
+		g_free(k);
 		return FALSE;
 	}
 	/* No kernel buffer to snapshot: a flight recorder reads all the
