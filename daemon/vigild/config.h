@@ -75,6 +75,8 @@ typedef struct {
 	guint max_handler_errors;	/* stop after N handler errors; 0 = never */
 	GLogLevelFlags log_level;	/* most verbose level logged */
 	char *control_socket;
+	char *metrics_listen;		/* "ADDR:PORT" of the Prometheus
+					 * endpoint (metrics.c); NULL: off */
 
 	/* command line only */
 	gboolean foreground;
@@ -124,6 +126,13 @@ gboolean vgd_config_set_mode(VgdConfig *cfg, const char *text,
 gboolean vgd_config_set_source(VgdConfig *cfg, const char *text,
 			       const char *what, GError **error);
 const char *vgd_source_name(VgdSource s);
+/* "[ADDR:]PORT" (metrics.listen, --metrics): ADDR an IPv4 address or an
+ * IPv6 one in brackets, 127.0.0.1 when omitted; PORT 1 .. 65535.
+ * *addr (g_free) without brackets.  FALSE: not such a text. */
+gboolean vgd_parse_listen(const char *text, char **addr, guint16 *port);
+/* --metrics [ADDR:]PORT; "" turns the endpoint off. */
+gboolean vgd_config_set_metrics(VgdConfig *cfg, const char *text,
+				const char *what, GError **error);
 gboolean vgd_config_set_buffer_size(VgdConfig *cfg, const char *text,
 				    const char *what, GError **error);
 gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,

@@ -178,6 +178,11 @@ sub dump {
 	return $path;
 }
 
+# Prometheus metrics (vigild --metrics): Vigil::Metrics holds them.
+sub metric_counter { require Vigil::Metrics; Vigil::Metrics::counter(@_) }
+sub metric_gauge   { require Vigil::Metrics; Vigil::Metrics::gauge(@_) }
+sub metric_aggr    { require Vigil::Metrics; Vigil::Metrics::aggr(@_) }
+
 package Vigil::Event;
 
 # name and fields are XS (Vigil.xs).
@@ -352,6 +357,22 @@ while a script loads (the C<--help> of its option parsing, even from a
 Getopt::Long callback) ends vigild with status N before it traces
 anything; on a reload (SIGHUP) the old scripts stay.
 
+=item Vigil::metric_counter(NAME, help => TEXT, labels => { LABEL => VALUE })
+
+=item Vigil::metric_gauge(NAME, help => TEXT, labels => { LABEL => VALUE })
+
+=item Vigil::metric_aggr(NAME, AGGR, help => TEXT, labels => [LABELS])
+
+Publish a counter (C<< ->inc(N) >>), a gauge (C<< ->set(V) >>,
+C<< ->inc >>, C<< ->dec >>) or a L<Vigil::Aggr> (a histogram, a
+counter, a gauge or a summary, by its type) as Prometheus metrics, which
+vigild serves on C<http://ADDR:PORT/metrics> with B<--metrics>
+[I<ADDR>B<:>]I<PORT> (vigild(8)).  The first two return the series of
+those label values; see L<Vigil::Metrics>:
+
+    my $fails = Vigil::metric_counter('openat_failed_total', help => 'failed openat calls');
+    on 'syscalls:sys_exit_openat', 'ret < 0' => sub { $fails->inc };
+
 =back
 
 =head1 THE EVENT OBJECT
@@ -474,6 +495,6 @@ gives the same event objects, in time order.
 
 =head1 SEE ALSO
 
-vigild(8), vigil-handlers(7), L<Vigil::Trace>, L<Vigil::Aggr>
+vigild(8), vigil-handlers(7), L<Vigil::Trace>, L<Vigil::Aggr>, L<Vigil::Metrics>
 
 =cut
