@@ -111,13 +111,9 @@ sub report {
 
 # Without --[no]clear: clear the screen before each table only for a live
 # display on a terminal.  A replay (or a pipe) gets every table kept, one
-# after the other.  Live or replay is known once events flow (the first
-# report), not while the script loads.
-my $clear_now;
-sub clear_screen {
-	$clear_now //= $clear // (-t STDOUT && (Vigil::stats()->{source} // '') eq 'live' ? 1 : 0);
-	return $clear_now;
-}
+# after the other.
+$clear //= -t STDOUT && Vigil::live() ? 1 : 0;
+sub clear_screen { $clear }
 
 every $interval => \&report;
 

@@ -15,12 +15,13 @@ our @EXPORT_OK = qw(on every);
 require XSLoader;
 XSLoader::load('Vigil', $VERSION);
 
-# vigild defines _in_vigild, _dump, _dump_done, _clock_offset, stats and
+# vigild defines _in_vigild, _live, _dump, _dump_done, _clock_offset, stats and
 # stop before this file loads (perl/embed/host.c).  Outside vigild: no
 # dump, no counters, and stop dies.
 unless (defined &Vigil::_in_vigild) {
 	no warnings 'once';
 	*Vigil::_in_vigild = sub { 0 };
+	*Vigil::_live = sub { 0 };
 	*Vigil::_dump = sub { (undef, "Vigil::dump: not running under vigild") };
 	*Vigil::stats = sub { {} };
 	*Vigil::stop = sub { croak "Vigil::stop: not running under vigild" };
@@ -177,6 +178,9 @@ sub dump {
 	}
 	return $path;
 }
+
+# True when vigild traces live (not --replay, not plain perl).
+sub live { Vigil::_live() ? 1 : 0 }
 
 # Prometheus metrics (vigild --metrics): Vigil::Metrics holds them.
 sub metric_counter { require Vigil::Metrics; Vigil::Metrics::counter(@_) }
@@ -339,6 +343,12 @@ C<perl_errors>, C<perl_ticks>, C<perl_ns>: time spent in Perl) and those
 the daemon adds (events read, discarded by the kernel, ...; live,
 C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
 tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.
+
+=item Vigil::live()
+
+True when vigild traces live; false on C<--replay> (and outside vigild).
+Known while the script loads: a handler that clears the screen or runs
+a command does so only live.
 
 =item Vigil::log(LEVEL, MESSAGE)
 
