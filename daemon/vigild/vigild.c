@@ -580,7 +580,11 @@ static gboolean start_kernel(Vigild *d, GError **error)
 	cat = vgd_tp_catalog(d->tp, &d->syscalls, error);
 	if (!cat)
 		return FALSE;
-	if (d->perl && !vg_perl_set_metadata_checked(d->perl, cat, error)) {
+	/* every event the scripts name must be one of the kernel's (a
+	 * misspelt one is an error naming the script line) */
+	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, cat, error) ||
+			!vg_perl_check_events(d->perl, cat, error))) {
+		(void)vg_perl_set_metadata_checked(d->perl, NULL, NULL);
 		vg_metadata_free(cat);
 		return FALSE;
 	}

@@ -43,17 +43,6 @@ sub free_port {
     return $p;
 }
 
-# The pid of the vigild of a live_run (its command line names the
-# run's temporary directory).
-sub vigild_pid {
-    my ($run) = @_;
-    for my $p (grep { /^\d+$/ } map { m{/(\d+)$} } glob '/proc/[0-9]*') {
-        my $cmd = slurp("/proc/$p/cmdline") // next;
-        return $p if index($cmd, $run->{dir}) >= 0 && $cmd =~ /vigild/;
-    }
-    return undef;
-}
-
 # TCP ports process $pid listens on.
 sub listening_ports {
     my ($pid) = @_;

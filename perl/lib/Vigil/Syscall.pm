@@ -34,7 +34,8 @@ for my $c (Vigil::_sysconsts()) {
 	my $G = $GROUP{$g} //= { flags => [], enums => {}, by_name => {} };
 	$G->{by_name}{$name} = $v;
 	if ($role eq 'f') {
-		push @{ $G->{flags} }, [ $name, $v ] if $v;	# (a 0 flag says nothing)
+		# (a 0 flag says nothing); the table's order is the printed one
+		push @{ $G->{flags} }, [ $name, $v, scalar @{ $G->{flags} } ] if $v;
 	} elsif ($role eq 'e') {
 		$G->{enums}{$v} //= $name;
 	} elsif ($role eq 'm') {
@@ -44,9 +45,9 @@ for my $c (Vigil::_sysconsts()) {
 	}
 }
 sub _bits { my $n = 0; my $v = shift; while ($v) { $n += $v & 1; $v >>= 1 } $n }
-# a flag of several bits (O_SYNC holds O_DSYNC's) is tried first
+# a flag of several bits (O_SYNC holds O_DSYNC's) is matched first
 for my $G (values %GROUP) {
-	@{ $G->{flags} } = sort { _bits($b->[1]) <=> _bits($a->[1]) || $a->[1] <=> $b->[1] }
+	@{ $G->{flags} } = sort { _bits($b->[1]) <=> _bits($a->[1]) || $a->[2] <=> $b->[2] }
 	    @{ $G->{flags} };
 }
 
@@ -114,12 +115,14 @@ sub flags_text {
 			push @p, sprintf('%#x', $e);
 		}
 	}
+	my @f;
 	for my $f (@{ $G->{flags} }) {
-		my ($name, $bits) = @$f;
+		my ($name, $bits, $order) = @$f;
 		next if ($rest & $bits) != $bits;
-		push @p, $name;
+		push @f, $f;
 		$rest &= ~$bits;
 	}
+	push @p, map { $_->[0] } sort { $a->[2] <=> $b->[2] } @f;
 	push @p, sprintf('%#x', $rest) if $rest;
 	return @p ? join('|', @p) : '0';
 }
@@ -137,6 +140,8 @@ my %BY_NAME = (
 	mode => 'mode', umode => 'mode',
 	prot => 'prot', whence => 'seek', sig => 'signal',
 	clone_flags => 'clone',
+	# addresses the kernel declares unsigned long, not pointers
+	addr => 'ptr', start => 'ptr', brk => 'ptr', new_addr => 'ptr',
 );
 # ... and where a name means something else in one call
 my %BY_CALL = (
@@ -186,7 +191,7 @@ sub arg_text {
 		return _quote($v);
 	}
 	return $v =~ /\A[0-9]+\z/ ? ($v ? sprintf('%#x', $v) : 'NULL') : _quote($v)
-	    if $hex;
+	    if $hex || $kind eq 'ptr';
 	return _quote($v) unless $v =~ /\A-?[0-9]+\z/;
 	if ($kind eq 'dirfd' || $kind eq 'fd') {
 		# an int, whatever width the field has (mmap's fd is an
@@ -266,8 +271,8 @@ kernel's argument names (C<filename>, C<dfd>, C<prot>, C<mode>, ...) and
 a short list of calls where a name means something else (C<flags> of
 openat are open flags, of mmap map flags, of newfstatat C<AT_*> flags;
 C<mode> of access is an access mode).  Other arguments are numbers,
-pointers (the fields the trace declares hexadecimal) in hex, C<NULL>
-for 0.  A path is quoted when the event carries the string (vigil.ko
+pointers (the fields the trace declares hexadecimal, and addresses
+such as mmap's C<addr>) in hex, C<NULL> for 0.  A path is quoted when the event carries the string (vigil.ko
 copies it); from the kernel's own tracepoints (B<--source kernel>) it
 is the pointer.
 
