@@ -205,7 +205,7 @@ sub arg_text {
 	return "$v";
 }
 
-# "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)" from the
+# "openat(AT_FDCWD, \"notes.txt\", O_RDONLY|O_CLOEXEC)" from the
 # syscall's name and its arguments as [[field, value, hex], ...] in the
 # kernel's order (as the syscalls:sys_enter_NAME event gives them).
 sub call_text {
@@ -243,9 +243,9 @@ symbolic flags and errno names
 
     use Vigil::Syscall qw(call_text ret_text flags_text errno_name);
 
-    print call_text('openat', [[dfd => -100], [filename => '/etc/passwd'],
+    print call_text('openat', [[dfd => -100], [filename => 'notes.txt'],
                                [flags => 0x80000], [mode => 0]]), "\n";
-    # openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC, 00)
+    # openat(AT_FDCWD, "notes.txt", O_RDONLY|O_CLOEXEC)
     print ret_text('openat', -2), "\n";     # -1 ENOENT (No such file or directory)
     print flags_text('prot', 3), "\n";      # PROT_READ|PROT_WRITE
     print errno_name(11), "\n";             # EAGAIN
