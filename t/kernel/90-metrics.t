@@ -197,6 +197,26 @@ YML
     return \%res;
 }
 
+# A rendering that dies: 500 with its message, vigild goes on (and says so).
+my $dying = write_file("$dir/dying.pl", <<'PL');
+use Vigil;
+Vigil::metric_counter('vigil_test_x_total')->inc;
+{ no warnings 'redefine'; *Vigil::Metrics::exposition = sub { die "no text today\n" }; }
+PL
+my $port2 = free_port();
+my %bad;
+my $rb = live_run(scripts => [$dying], opts => ['--metrics', "127.0.0.1:$port2"], work => sub {
+    $bad{res} = $http->get("http://127.0.0.1:$port2/metrics");
+    $bad{again} = $http->get("http://127.0.0.1:$port2/metrics");
+    return 1;
+});
+is($bad{res}{status}, 500, 'a rendering that dies: 500') or diag explain $bad{res};
+like($bad{res}{content} // '', qr/^rendering the metrics: no text today$/m, '... with its message');
+is($bad{again}{status}, 500, '... every time (vigild goes on)');
+is($rb->{rc}, 0, '... and stops cleanly') or diag $rb->{err};
+like($rb->{err}, qr/metrics: rendering the metrics: no text today \(1 failed scrape so far\)/,
+     '... logging the first failure');
+
 # Off by default: no port at all.
 my %off;
 my $r0 = live_run(scripts => [$handler], work => sub {
