@@ -27,8 +27,8 @@ Getopt::Long::Configure($saved_config);
 my @command = @ARGV;
 
 sub usage {
-	return "usage: vigild -f -s trace -- [--pid PID[,PID...]] [--follow] [--syscall NAME[,NAME...]]\n"
-	    . "                           [--failed] [--timestamps] [--output FILE] [[--] COMMAND [ARG...]]\n";
+	return "usage: vigild -f -s handlers/trace.pl -- [--pid PID[,PID...]] [--follow] [--syscall NAME[,NAME...]]\n"
+	    . "                                       [--failed] [--timestamps] [--output FILE] [[--] COMMAND [ARG...]]\n";
 }
 
 @pids = map { split /,/ } @pids;

@@ -109,6 +109,8 @@ static void status_view(Vigild *d, VgdStatusView *v)
 	v->recorder = d->recorder;
 	v->n_cpus = d->n_cpus;
 	v->cc = d->cc;
+	v->metrics_url = d->metrics ? vgd_metrics_url(d->metrics) : NULL;
+	v->metrics_scrapes = d->metrics ? vgd_metrics_scrapes(d->metrics) : 0;
 }
 
 static char *status_text(Vigild *d)

@@ -69,6 +69,6 @@ like($err, qr/trace\.pl: a COMMAND runs only live, not on --replay/, '... saying
 like($err, qr/trace\.pl: --pid 'x' is not a process id/, 'a bad --pid is refused');
 ($out, $err, $st) = run_handler($dir, 'trace.pl', '--help');
 is($st, 0, '--help: exit 0');
-like($out, qr/^usage: vigild -f -s trace -- \[--pid PID/, '... and the usage on stdout');
+like($out, qr/^usage: vigild -f -s handlers\/trace\.pl -- \[--pid PID/, '... and the usage on stdout');
 
 done_testing();

@@ -103,6 +103,7 @@ my $r = live_run(
         $got{root} = $http->get("http://127.0.0.1:$port/");
         $got{post} = $http->post_form($url, { a => 1 });
         $got{prom} = scrape_with_prometheus($port, $wl);
+        (undef, $got{status}) = vigilctl($run->{sock}, 'status');
         return 1;
     });
 ok($r->{ready}, 'vigild --source kernel --metrics PORT traces') or diag $r->{err};
@@ -139,6 +140,11 @@ like($got{head}{headers}{'content-type'} // '', qr{^text/plain; version=0\.0\.4}
 is($got{other}{status}, 404, 'another path: 404');
 is($got{root}{status}, 404, '/: 404');
 is($got{post}{status}, 405, 'POST /metrics: 405');
+
+like($got{status} // '', qr{^metrics: \Q$url\E \((\d+) scrapes\)$}m,
+     'vigilctl status: where the metrics are, and how many scrapes') or diag $got{status};
+my ($n_scrapes) = ($got{status} // '') =~ /^metrics: \S+ \((\d+) scrapes\)$/m;
+cmp_ok($n_scrapes // 0, '>=', 3, '... counting those of this test and Prometheus\'');
 
 my $p = $got{prom} // {};
 ok($p->{ready}, 'prometheus started') or diag $p->{log};
