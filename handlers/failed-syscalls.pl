@@ -4,7 +4,7 @@
 use strict;
 use warnings;
 use Getopt::Long qw(GetOptionsFromArray);
-use Errno ();
+use Vigil::Syscall ();
 use POSIX ();
 use Vigil;
 use Vigil::Aggr;
@@ -28,27 +28,11 @@ sub usage {
 	return "usage: vigild -f -s handlers/failed-syscalls.pl [-- [--interval SECONDS] [--top N] [--comm NAME] [--pid PID] [--describe]]\n";
 }
 
-# errno numbers to names, from the system's errno.h (via Errno), plus
-# the kernel-internal codes that sys_exit can show (a signal interrupted
-# the call and it will be restarted, ...).
-my %ERRNO_NAME = (
-	512 => 'ERESTARTSYS', 513 => 'ERESTARTNOINTR', 514 => 'ERESTARTNOHAND',
-	515 => 'ENOIOCTLCMD', 516 => 'ERESTART_RESTARTBLOCK',
-	517 => 'EPROBE_DEFER', 518 => 'EOPENSTALE', 519 => 'ENOPARAM',
-	521 => 'EBADHANDLE', 522 => 'ENOTSYNC', 523 => 'EBADCOOKIE',
-	524 => 'ENOTSUPP', 525 => 'ETOOSMALL', 526 => 'ESERVERFAULT',
-	527 => 'EBADTYPE', 528 => 'EJUKEBOX', 529 => 'EIOCBQUEUED',
-	530 => 'ERECALLCONFLICT',
-);
-for my $name (sort keys %!) {
-	my $code = Errno->can($name) or next;
-	my $n = $code->();
-	$ERRNO_NAME{$n} //= $name;
-}
-
+# errno numbers to names (the system's errno.h, and the kernel-internal
+# codes such as ERESTARTSYS): Vigil::Syscall's
 sub errno_name {
 	my ($n) = @_;
-	return $ERRNO_NAME{$n} // "errno $n";
+	return Vigil::Syscall::errno_name($n) // "errno $n";
 }
 
 my $fails = Vigil::Aggr->new(type => 'count',

@@ -4,7 +4,7 @@
 use strict;
 use warnings;
 use Getopt::Long qw(GetOptionsFromArray);
-use Errno ();
+use Vigil::Syscall ();
 use Vigil;
 
 my ($comm, $failed, $header, @globs) = (undef, 0, 1);
@@ -27,11 +27,6 @@ sub usage {
 use Vigil::Glob qw(glob_re);
 my @re = map { glob_re($_) } @globs;
 
-my %ERRNO_NAME;
-for my $name (sort keys %!) {
-	my $code = Errno->can($name) or next;
-	$ERRNO_NAME{ $code->() } //= $name;
-}
 
 # the syscalls that open a path, and the name of their path argument
 my %PATH_ARG = (open => 'filename', openat => 'filename',
@@ -75,7 +70,7 @@ for my $glob ('syscalls:sys_exit_open*', 'syscalls:sys_exit_creat') {
 		return unless $p->[0] eq substr($e->name, 18);	# lost exit: unpaired
 		my $ret = $e->{ret};
 		return if $failed && $ret >= 0;
-		my $result = $ret >= 0 ? "fd=$ret" : ($ERRNO_NAME{ -$ret } // "errno=" . -$ret);
+		my $result = $ret >= 0 ? "fd=$ret" : (Vigil::Syscall::errno_name(-$ret) // "errno=" . -$ret);
 		my $ts = $e->{common_ts};
 		my ($s, $ns);
 		{ use integer; $s = $ts / 1000000000; $ns = $ts % 1000000000; }

@@ -25,7 +25,6 @@ die "syscall-top.pl: --sort must be calls, time or errors, not '$sort'\n"
     unless $sort =~ /\A(?:calls|time|errors)\z/;
 die "syscall-top.pl: --comm '$comm' may not contain \" or \\\n"
     if defined $comm && $comm =~ /["\\]/;
-$clear //= -t STDOUT ? 1 : 0;
 
 sub usage {
 	return "usage: vigild -f -s handlers/syscall-top.pl [-- [--interval SECONDS] [--top N] [--sort calls|time|errors] [--comm NAME] [--syscalls N] [--[no]clear]]\n";
@@ -94,7 +93,7 @@ sub report {
 	my ($total, $terr) = (0, 0);
 	for (@rows) { $total += $_->[2]; $terr += $_->[3] }
 	splice @rows, $top if $top && @rows > $top;
-	print "\e[H\e[2J" if $clear;
+	print "\e[H\e[2J" if clear_screen();
 	printf "syscall-top: %d syscalls, %d errors, %d processes; events %s .. %s s\n",
 	    $total, $terr, $n, defined $first_ts ? (secs($first_ts), secs($last_ts)) : ('-', '-');
 	my @h = ('PID', 'COMM', 'CALLS', 'ERRORS', 'TIME(ms)', 'MAX(us)', 'TOP SYSCALLS');
@@ -109,6 +108,12 @@ sub report {
 	%comm = ();
 	undef $first_ts;
 }
+
+# Without --[no]clear: clear the screen before each table only for a live
+# display on a terminal.  A replay (or a pipe) gets every table kept, one
+# after the other.
+$clear //= -t STDOUT && Vigil::live() ? 1 : 0;
+sub clear_screen { $clear }
 
 every $interval => \&report;
 
@@ -133,7 +138,8 @@ that interval: how many calls, how many failed (returned -4095..-1), the
 time spent inside them (each thread's sys_enter paired with its
 sys_exit), the longest single call, and the process's most frequent
 syscalls.  Then the counts start again.  On a terminal the screen is
-cleared before each table, like top(1).  When tracing stops the last,
+cleared before each table, like top(1) (live only: a replay to a
+terminal prints every table, one after the other).  When tracing stops the last,
 partial interval is printed too.
 
 Calls are counted at their exit; a call that was already running when
@@ -168,7 +174,8 @@ How many syscall names to show per process.  Default 3.
 
 =item --clear, --noclear
 
-Clear the screen before each table.  Default: when output is a terminal.
+Clear the screen before each table.  Default: when tracing live and the
+output is a terminal (never on C<--replay>, whose tables are all kept).
 
 =back
 

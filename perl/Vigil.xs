@@ -794,3 +794,5 @@ vg_pl_tr_DESTROY(self)
 		vg_pl_trace_free(t);
 
 INCLUDE: aggr.xsh
+
+INCLUDE: sysconst.xsh

@@ -261,3 +261,57 @@ dropped(self)
 	RETVAL = vg_aggr_dropped(INT2PTR(VgAggr *, SvIV(SvRV(self))));
     OUTPUT:
 	RETVAL
+
+void
+_prom_rows(self)
+	SV *self
+    PREINIT:
+	VgAggr *a;
+	const VgAggrEntry **v;
+	size_t n, i;
+	uint32_t s, first, last;
+	char num[64];
+    PPCODE:
+	/* For Vigil::Metrics (histograms): per entry in key order,
+	 * [key, count, sum, [[le, cumulative count], ...]], the sum and
+	 * the bounds as exact decimal text, the buckets from the first to
+	 * the last non-empty one that has a bound (the +Inf bucket, the
+	 * count, is the caller's). */
+	if (!SvROK(self) || !(a = INT2PTR(VgAggr *, SvIV(SvRV(self)))))
+		croak("Vigil::Aggr: not an aggregation object");
+	v = vg_aggr_sorted(a, VG_AGGR_SORT_KEY, 0, &n);
+	if (!v)
+		croak("Vigil::Aggr: out of memory");
+	EXTEND(SP, (SSize_t)n);
+	for (i = 0; i < n; i++) {
+		const VgAggrEntry *e = v[i];
+		AV *row = newAV(), *bav = newAV();
+		AV *full = (AV *)SvRV(sv_2mortal(vg_aggr_entry_to_sv(aTHX_ a, e)));
+		SV **key = av_fetch(full, 0, 0);
+		uint64_t cum = 0;
+		__int128 le;
+
+		av_push(row, key ? SvREFCNT_inc(*key) : newSVpvs(""));
+		av_push(row, newSViv((IV)e->count));
+		av_push(row, newSVpv(vg_aggr_num_text(e->sum, num, sizeof(num)), 0));
+		first = 0;
+		while (first < e->n_slots && !e->slots[first])
+			first++;
+		last = e->n_slots;
+		while (last > first && !e->slots[last - 1])
+			last--;
+		for (s = first; s < last; s++) {
+			AV *b;
+
+			cum += e->slots[s];
+			if (!vg_aggr_slot_le(a, e->slot_lo + (int32_t)s, &le))
+				break;
+			b = newAV();
+			av_push(b, newSVpv(vg_aggr_num_text(le, num, sizeof(num)), 0));
+			av_push(b, newSVuv((UV)cum));
+			av_push(bav, newRV_noinc((SV *)b));
+		}
+		av_push(row, newRV_noinc((SV *)bav));
+		PUSHs(sv_2mortal(newRV_noinc((SV *)row)));
+	}
+	free(v);

@@ -627,6 +627,25 @@ static void fmt_num(char *buf, size_t size, __int128 v, int suffix)
 	}
 }
 
+char *vg_aggr_num_text(__int128 v, char *buf, size_t size)
+{
+	fmt_num(buf, size, v, 0);
+	return buf;
+}
+
+int vg_aggr_slot_le(const VgAggr *a, int32_t slot, __int128 *le)
+{
+	__int128 lo, hi;
+	int lo_inf, hi_inf, exact;
+
+	vg_aggr_slot_range(a, slot, &lo, &hi, &lo_inf, &hi_inf, &exact);
+	if (hi_inf)
+		return 0;
+	/* (lo, hi] for negative log2 slots, [lo, hi) for the others */
+	*le = a->type == VG_AGGR_HIST && slot < 0 ? hi : hi - 1;
+	return 1;
+}
+
 char *vg_aggr_slot_label(const VgAggr *a, int32_t slot, char *buf,
 			 size_t size)
 {

@@ -117,6 +117,15 @@ int vg_aggr_key_is_tuple(const unsigned char *key, size_t len);
 int vg_aggr_key_next(const unsigned char *key, size_t len, size_t *pos,
 		     unsigned char *out, size_t *out_len, int *utf8);
 
+/* The largest value a histogram slot holds (values are integers), as
+ * Prometheus' "le" bound of the bucket: 0 for log2 slot 0, 2^k - 1 for
+ * slot k > 0, -2^(k-1) for slot -k; min + i*step - 1 for linear bucket
+ * i, min - 1 below min.  Returns 0 for the slot ">= max" of a linear
+ * histogram, which has no bound (+Inf), else 1 with *le set. */
+int vg_aggr_slot_le(const VgAggr *a, int32_t slot, __int128 *le);
+/* v in decimal, exactly (128 bits).  Returns buf. */
+char *vg_aggr_num_text(__int128 v, char *buf, size_t size);
+
 /* Label of a histogram slot as bpftrace prints it: "[0]", "[4, 8)",
  * "[1K, 2K)", "(-8, -4]", "(..., 0)", "[100, ...)".  Returns buf. */
 char *vg_aggr_slot_label(const VgAggr *a, int32_t slot, char *buf,

@@ -173,6 +173,14 @@ GPtrArray *vg_perl_absent_events(VgPerl *p, const VgMetadata *md);
  * the result. */
 GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md);
 
+/* The metrics the scripts publish (Vigil::metric_counter, _gauge,
+ * _aggr; perl/lib/Vigil/Metrics.pm) in the Prometheus text exposition
+ * format 0.0.4, rendered now in one call: every value as the last
+ * handler or timer left it.  "" when no script publishes any (or the
+ * scripts have ended).  NULL with *error set when the rendering died.
+ * *len: the text's length (UTF-8).  g_free the result. */
+char *vg_perl_metrics(VgPerl *p, gsize *len, GError **error);
+
 void vg_perl_get_stats(const VgPerl *p, VgPerlStats *out);
 /* The live counters (valid as long as p): for per-event bookkeeping
  * without copying them. */

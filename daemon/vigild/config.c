@@ -5,6 +5,7 @@
 #include "config.h"
 #include "vg_core.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ void vgd_config_free(VgdConfig *c)
 	g_ptr_array_unref(c->kprobes);
 	g_free(c->dump_dir);
 	g_free(c->control_socket);
+	g_free(c->metrics_listen);
 	g_free(c->replay_dir);
 	g_free(c->record_dir);
 	g_free(c->source);
@@ -417,6 +419,7 @@ typedef enum {
 	K_LOG_LEVEL,	/* GLogLevelFlags */
 	K_KNAME,	/* char *: a kprobe's event name, unique */
 	K_KSYMBOL,	/* char *: a kernel symbol */
+	K_LISTEN,	/* char *: [ADDR:]PORT, normalized; "" = NULL, off */
 } KeyType;
 
 typedef VgdConfigKey KeyDef;	/* config.h */
@@ -472,6 +475,8 @@ static const KeyDef top_keys[] = {
 	  "absolute path; default F<" VGD_DEFAULT_SOCKET ">" },
 	{ "kprobes", K_KPROBES, CF(kprobes), 0, 0, NULL,
 	  "list of probes; default none" },
+	{ "metrics.listen", K_LISTEN, CF(metrics_listen), 0, 0, NULL,
+	  "[I<ADDR>B<:>]I<PORT>; default none: off" },
 };
 
 /* The keys of one kprobes[] entry. */
@@ -581,6 +586,75 @@ const char *vgd_source_name(VgdSource s)
 {
 	return s == VGD_SOURCE_MODULE ? "module" :
 	       s == VGD_SOURCE_KERNEL ? "kernel" : "auto";
+}
+
+gboolean vgd_parse_listen(const char *text, char **addr, guint16 *port)
+{
+	const char *colon, *ps;
+	char *a;
+	guint64 p;
+	unsigned char buf[sizeof(struct in6_addr)];
+	gboolean v6;
+
+	if (!text || !*text)
+		return FALSE;
+	if (*text == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':')
+			return FALSE;
+		a = g_strndup(text + 1, close - text - 1);
+		ps = close + 2;
+		v6 = TRUE;
+	} else if ((colon = strrchr(text, ':'))) {
+		a = g_strndup(text, colon - text);
+		ps = colon + 1;
+		v6 = FALSE;
+	} else {
+		a = g_strdup("127.0.0.1");
+		ps = text;
+		v6 = FALSE;
+	}
+	if (!parse_u64(ps, &p) || p < 1 || p > 65535 ||
+	    inet_pton(v6 ? AF_INET6 : AF_INET, a, buf) != 1) {
+		g_free(a);
+		return FALSE;
+	}
+	*addr = a;
+	*port = (guint16)p;
+	return TRUE;
+}
+
+/* text as "ADDR:PORT" ("[ADDR]:PORT" for IPv6), or NULL */
+static char *listen_normalized(const char *text)
+{
+	char *a, *n;
+	guint16 port;
+
+	if (!vgd_parse_listen(text, &a, &port))
+		return NULL;
+	n = strchr(a, ':') ? g_strdup_printf("[%s]:%u", a, port) :
+			     g_strdup_printf("%s:%u", a, port);
+	g_free(a);
+	return n;
+}
+
+#define LISTEN_HELP "is not [ADDR:]PORT (an IP address, 127.0.0.1 when " \
+	"left out, and a port 1 .. 65535: 9464, 127.0.0.1:9464, [::1]:9464)"
+
+gboolean vgd_config_set_metrics(VgdConfig *cfg, const char *text,
+				const char *what, GError **error)
+{
+	char *n = NULL;
+
+	if (*text && !(n = listen_normalized(text))) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE, "%s: '%s' " LISTEN_HELP,
+			    what, text);
+		return FALSE;
+	}
+	g_free(cfg->metrics_listen);
+	cfg->metrics_listen = n;
+	return TRUE;
 }
 
 static const struct { const char *name; GLogLevelFlags lvl; } log_levels[] = {
@@ -772,6 +846,17 @@ static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 		g_free(*AT(base, d, char *));
 		*AT(base, d, char *) = g_strdup(s);
 		return TRUE;
+	case K_LISTEN: {
+		char *n = NULL;
+
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (*s && !(n = listen_normalized(s)))
+			return fail(x, v, key, "'%s' " LISTEN_HELP, s);
+		g_free(*AT(base, d, char *));
+		*AT(base, d, char *) = n;
+		return TRUE;
+	}
 	}
 	g_assert_not_reached();
 	return FALSE;
@@ -1025,6 +1110,91 @@ gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 	return TRUE;
 }
 
+gboolean vgd_config_add_kprobe(VgdConfig *cfg, const char *spec,
+			       const char *what, GError **error)
+{
+	const char *pct = strchr(spec, '%');
+	char *symbol = pct ? g_strndup(spec, pct - spec) : g_strdup(spec);
+	gboolean ret = pct != NULL;
+	VgdKprobe *kp;
+	char *name;
+
+	if (pct && strcmp(pct, "%return") != 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': '%s' is not %%return (SYMBOL or SYMBOL%%return)",
+			    what, spec, pct);
+		g_free(symbol);
+		return FALSE;
+	}
+	if (!kname_ok(symbol)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': '%s' is not a kernel symbol name "
+			    "(letters, digits, _ and ., at most %d)",
+			    what, spec, symbol, KNAME_MAX - 1);
+		g_free(symbol);
+		return FALSE;
+	}
+	name = g_strdup_printf("%s%s", symbol, ret ? "_ret" : "");
+	if (strlen(name) >= KNAME_MAX) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': the event name '%s' is longer than %d",
+			    what, spec, name, KNAME_MAX - 1);
+		goto fail;
+	}
+	if (cfg->kprobes->len >= MAX_KPROBES) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s '%s': more than %d kprobes", what, spec,
+			    MAX_KPROBES);
+		goto fail;
+	}
+	for (guint i = 0; i < cfg->kprobes->len; i++) {
+		VgdKprobe *o = cfg->kprobes->pdata[i];
+
+		if (strcmp(o->name, name) == 0) {
+			if (o->option)
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s '%s' is given twice", what, spec);
+			else
+				g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+					    "%s '%s': kprobes:%s is already kprobes[%u] of %s",
+					    what, spec, name, i,
+					    cfg->source ? cfg->source : "the configuration");
+			goto fail;
+		}
+	}
+	kp = g_new0(VgdKprobe, 1);
+	kp->name = name;
+	kp->symbol = symbol;
+	kp->retprobe = ret;
+	kp->option = TRUE;
+	g_ptr_array_add(cfg->kprobes, kp);
+	return TRUE;
+fail:
+	g_free(name);
+	g_free(symbol);
+	return FALSE;
+}
+
+char *vgd_config_kprobes_text(const VgdConfig *cfg)
+{
+	GString *s = g_string_new(NULL);
+	guint file_i = 0;
+
+	for (guint i = 0; i < cfg->kprobes->len; i++) {
+		const VgdKprobe *k = cfg->kprobes->pdata[i];
+
+		if (s->len)
+			g_string_append(s, ", ");
+		if (k->option)
+			g_string_append_printf(s, "--kprobe %s%s", k->symbol,
+					       k->retprobe ? "%return" : "");
+		else
+			g_string_append_printf(s, "kprobes[%u] (%s)", file_i++,
+					       k->name);
+	}
+	return g_string_free(s, FALSE);
+}
+
 void vgd_config_resolve_mode(VgdConfig *cfg)
 {
 	if (cfg->mode != VGD_MODE_AUTO)
@@ -1054,6 +1224,25 @@ gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
 	if (cfg->replay_dir && cfg->record_dir) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--record cannot be combined with --replay");
+		return FALSE;
+	}
+	if (cfg->kprobes->len && cfg->event_source == VGD_SOURCE_KERNEL &&
+	    !cfg->replay_dir) {
+		char *k = vgd_config_kprobes_text(cfg);
+
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: kprobes need vigil.ko, and source kernel reads "
+			    "the kernel's tracepoints, which have none: use "
+			    "--source module (or auto, with vigil.ko loaded) or "
+			    "remove the kprobes", k);
+		g_free(k);
+		return FALSE;
+	}
+	if (cfg->metrics_listen && cfg->scripts->len == 0 && !cfg->replay_dir) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "metrics on %s: no handler scripts to publish them "
+			    "(give -s SCRIPT, or leave out --metrics and "
+			    "metrics.listen)", cfg->metrics_listen);
 		return FALSE;
 	}
 	if (cfg->replay_dir && cfg->scripts->len == 0) {
@@ -1148,6 +1337,10 @@ char *vgd_config_to_string(const VgdConfig *c)
 		case K_KNAME:
 		case K_KSYMBOL:
 			g_string_append_printf(s, "%s: %s\n", k, *AT(c, d, char *));
+			break;
+		case K_LISTEN:
+			g_string_append_printf(s, "%s: %s\n", k, *AT(c, d, char *) ?
+					       *AT(c, d, char *) : "\"\"");
 			break;
 		case K_LOG_LEVEL:
 			for (j = 0; j < G_N_ELEMENTS(log_levels); j++)

@@ -40,6 +40,7 @@ typedef struct {
 	guint64 offset;
 	guint nargs;			/* argument registers recorded, 0..6 */
 	gboolean retprobe;		/* kretprobe: records the return value */
+	gboolean option;		/* added by --kprobe (not the file) */
 } VgdKprobe;
 
 typedef struct {
@@ -74,6 +75,8 @@ typedef struct {
 	guint max_handler_errors;	/* stop after N handler errors; 0 = never */
 	GLogLevelFlags log_level;	/* most verbose level logged */
 	char *control_socket;
+	char *metrics_listen;		/* "ADDR:PORT" of the Prometheus
+					 * endpoint (metrics.c); NULL: off */
 
 	/* command line only */
 	gboolean foreground;
@@ -123,6 +126,13 @@ gboolean vgd_config_set_mode(VgdConfig *cfg, const char *text,
 gboolean vgd_config_set_source(VgdConfig *cfg, const char *text,
 			       const char *what, GError **error);
 const char *vgd_source_name(VgdSource s);
+/* "[ADDR:]PORT" (metrics.listen, --metrics): ADDR an IPv4 address or an
+ * IPv6 one in brackets, 127.0.0.1 when omitted; PORT 1 .. 65535.
+ * *addr (g_free) without brackets.  FALSE: not such a text. */
+gboolean vgd_parse_listen(const char *text, char **addr, guint16 *port);
+/* --metrics [ADDR:]PORT; "" turns the endpoint off. */
+gboolean vgd_config_set_metrics(VgdConfig *cfg, const char *text,
+				const char *what, GError **error);
 gboolean vgd_config_set_buffer_size(VgdConfig *cfg, const char *text,
 				    const char *what, GError **error);
 gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
@@ -130,6 +140,14 @@ gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
 /* "a,b,c" replaces the event list. */
 gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 			       const char *what, GError **error);
+/* --kprobe SYMBOL[%return]: adds a probe to the file's kprobes, named
+ * SYMBOL (SYMBOL_ret for a return probe) as a kprobes[] entry without
+ * a name would be. */
+gboolean vgd_config_add_kprobe(VgdConfig *cfg, const char *spec,
+			       const char *what, GError **error);
+/* The kprobes as the user gave them, for messages: "--kprobe vfs_read,
+ * kprobes[0] (tcp_sendmsg)".  g_free the result. */
+char *vgd_config_kprobes_text(const VgdConfig *cfg);
 /* Final cross-field checks (after the file and the options). */
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error);
 

@@ -1,5 +1,5 @@
 /*
- * quick.c - -l/-v, -e, --pid, --comm (see quick.h).
+ * quick.c - -l/-v, -e, --pid, --comm, --kprobe (see quick.h).
  */
 #define G_LOG_DOMAIN "vigild"
 
@@ -32,6 +32,10 @@ const GOptionEntry *vgd_quick_entries(VgdQuick *q)
 		{ "comm", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
 		  "Only events of tasks whose name matches GLOB (repeatable or "
 		  "comma-separated)", "GLOB" },
+		{ "kprobe", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+		  "Probe kernel function SYMBOL (events kprobes:SYMBOL, or "
+		  "kprobes:SYMBOL_ret for %return; vigil.ko only; repeatable)",
+		  "SYMBOL[%return]" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 
@@ -40,6 +44,7 @@ const GOptionEntry *vgd_quick_entries(VgdQuick *q)
 	e[2].arg_data = &q->exec;
 	e[3].arg_data = &q->pids;
 	e[4].arg_data = &q->comms;
+	e[5].arg_data = &q->kprobes;
 	return e;
 }
 
@@ -159,6 +164,10 @@ gboolean vgd_quick_apply(VgdQuick *q, VgdConfig *cfg, GError **error)
 		if (!each_item(q->comms, "--comm", add_comm, cfg, error))
 			return FALSE;
 	}
+	/* added to the file's kprobes (each names its own event) */
+	for (char **k = q->kprobes; k && *k; k++)
+		if (!vgd_config_add_kprobe(cfg, *k, "--kprobe", error))
+			return FALSE;
 	if (q->exec && q->exec[0] && !write_exec(q, cfg, error))
 		return FALSE;
 	return TRUE;
@@ -172,6 +181,7 @@ void vgd_quick_clear(VgdQuick *q)
 	g_strfreev(q->exec);
 	g_strfreev(q->pids);
 	g_strfreev(q->comms);
+	g_strfreev(q->kprobes);
 	memset(q, 0, sizeof(*q));
 }
 

@@ -3,7 +3,7 @@
  * configuration file: -l/--list [GLOB] and -v (events and their
  * fields), -e CODE (a handler on the command line, like perl -e),
  * --pid and --comm (selection; they map onto the configuration's
- * filters.tgids and filters.comms).  vigild.c adds these entries to its
+ * filters.tgids and filters.comms), --kprobe (added to its kprobes).  vigild.c adds these entries to its
  * option table and calls the functions below; everything else about
  * them lives in quick.c.
  */
@@ -19,6 +19,7 @@ typedef struct {
 	char **exec;		/* -e CODE, repeatable */
 	char **pids;		/* --pid N[,N...], repeatable */
 	char **comms;		/* --comm GLOB[,GLOB...], repeatable */
+	char **kprobes;		/* --kprobe SYMBOL[%return], repeatable */
 	char *exec_path;	/* the file the -e code was written to */
 } VgdQuick;
 
@@ -30,8 +31,8 @@ const GOptionEntry *vgd_quick_entries(VgdQuick *q);
  * vigild is done, with the exit status in *rc. */
 gboolean vgd_quick_run(VgdQuick *q, int argc, char **argv, int *rc);
 
-/* Fold --pid, --comm and -e into the configuration (-e: a script
- * after those of -s).  Errors name the option. */
+/* Fold --pid, --comm, --kprobe and -e into the configuration (-e: a
+ * script after those of -s).  Errors name the option. */
 gboolean vgd_quick_apply(VgdQuick *q, VgdConfig *cfg, GError **error);
 
 /* --check-config: compile the scripts and check their event names and

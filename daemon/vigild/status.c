@@ -63,6 +63,11 @@ char *vgd_status_text(const VgdStatusView *d)
 				       d->tp ?
 				       "the kernel's tracepoints (perf_event_open)" :
 				       "vigil.ko (/dev/vigil)");
+	if (d->metrics_url)
+		g_string_append_printf(s, "metrics: %s (%" G_GUINT64_FORMAT
+				       " scrape%s)\n", d->metrics_url,
+				       d->metrics_scrapes,
+				       d->metrics_scrapes == 1 ? "" : "s");
 	if (d->replay) {
 		g_string_append_printf(s, "trace: %s\n", d->cfg->replay_dir);
 	} else {

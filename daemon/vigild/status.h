@@ -38,6 +38,8 @@ typedef struct {
 	const VgdRecorder *recorder;
 	guint n_cpus;
 	const VgdCpuCounters *cc;	/* n_cpus of them */
+	const char *metrics_url;	/* the Prometheus endpoint, or NULL */
+	guint64 metrics_scrapes;	/* ... requests of it answered */
 } VgdStatusView;
 
 /* The text `vigilctl status` prints (g_free). */

@@ -8,6 +8,8 @@
  *	(vg_perl.h); finished packets -> the flight recorder (recorder.h);
  *	dump requests (Vigil::dump, vigilctl dump, SIGUSR1) -> the recorder;
  *	status and statistics -> status.c; log -> log.c.
+ *	handlers' metrics -> the Prometheus endpoint (metrics.h), which asks
+ *	the Perl binding for their text.
  * The only calls back into vigild are the ones its parts are built for:
  * the Perl binding's hooks (VgPerlHooks: dump, stats, stop) and the
  * control socket's command function.
@@ -31,6 +33,7 @@
 #include "handlers.h"
 #include "live.h"
 #include "log.h"
+#include "metrics.h"
 #include "quick.h"
 #include "recorder.h"
 #include "status.h"
@@ -64,6 +67,7 @@ struct Vigild {
 	VgdRecorder *recorder;	/* the flight recorder, once the source is up */
 	VgdRecordOut *record;	/* --record */
 	VgdControl *control;
+	VgdMetrics *metrics;	/* --metrics, metrics.listen */
 
 	guint n_cpus;
 	VgdCpuCounters *cc;
@@ -105,6 +109,8 @@ static void status_view(Vigild *d, VgdStatusView *v)
 	v->recorder = d->recorder;
 	v->n_cpus = d->n_cpus;
 	v->cc = d->cc;
+	v->metrics_url = d->metrics ? vgd_metrics_url(d->metrics) : NULL;
+	v->metrics_scrapes = d->metrics ? vgd_metrics_scrapes(d->metrics) : 0;
 }
 
 static char *status_text(Vigild *d)
@@ -602,11 +608,15 @@ static gboolean start_kernel(Vigild *d, GError **error)
 	gboolean ok;
 
 	if (d->cfg->kprobes->len) {
+		/* (source auto without vigil.ko; vgd_config_check refused
+		 * an explicit source kernel already) */
+		char *k = vgd_config_kprobes_text(d->cfg);
+
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "%s: kprobes need vigil.ko; the kernel's tracepoints "
-			    "(source kernel) have none: use --source module or "
-			    "remove the kprobes",
-			    d->cfg->source ? d->cfg->source : "configuration");
+			    "(source kernel) have none: load vigil.ko, or "
+			    "remove the kprobes", k);
+		g_free(k);
 		return FALSE;
 	}
 	/* No kernel buffer to snapshot: a flight recorder reads all the
@@ -624,7 +634,11 @@ static gboolean start_kernel(Vigild *d, GError **error)
 	cat = vgd_tp_catalog(d->tp, &d->syscalls, error);
 	if (!cat)
 		return FALSE;
-	if (d->perl && !vg_perl_set_metadata_checked(d->perl, cat, error)) {
+	/* every event the scripts name must be one of the kernel's (a
+	 * misspelt one is an error naming the script line) */
+	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, cat, error) ||
+			!vg_perl_check_events(d->perl, cat, error))) {
+		(void)vg_perl_set_metadata_checked(d->perl, NULL, NULL);
 		vg_metadata_free(cat);
 		return FALSE;
 	}
@@ -928,6 +942,7 @@ typedef struct {
 	char *buffer_size;
 	char *buffers;
 	char *dump_dir;
+	char *metrics;
 	gboolean check;
 	gboolean version;
 } Options;
@@ -964,6 +979,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 		g_free(cfg->dump_dir);
 		cfg->dump_dir = g_strdup(o->dump_dir);
 	}
+	if (o->metrics && !vgd_config_set_metrics(cfg, o->metrics, "--metrics", error))
+		return FALSE;
 	if (o->duration < 0) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--duration: %d is not a number of seconds", o->duration);
@@ -1000,6 +1017,7 @@ static void options_clear(Options *o)
 	g_free(o->buffer_size);
 	g_free(o->buffers);
 	g_free(o->dump_dir);
+	g_free(o->metrics);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -1064,6 +1082,9 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Directory for flight recorder dumps", "DIR" },
 		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o.record,
 		  "Also write everything read live as a CTF trace in DIR", "DIR" },
+		{ "metrics", 0, 0, G_OPTION_ARG_STRING, &o.metrics,
+		  "Serve the handlers' metrics for Prometheus on http://ADDR:PORT/metrics "
+		  "(ADDR default 127.0.0.1; \"\" for off)", "[ADDR:]PORT" },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &o.check,
 		  "Print the effective configuration and exit", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
@@ -1167,6 +1188,25 @@ static GPtrArray *snapshot_live(gpointer live, GError **error)
 	return vgd_live_snapshot(live, error);
 }
 
+/* The Prometheus endpoint of the handlers' metrics. */
+static gboolean start_metrics(Vigild *d, GError **error)
+{
+	char *addr;
+	guint16 port;
+
+	if (!vgd_parse_listen(d->cfg->metrics_listen, &addr, &port)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "metrics: '%s' is not [ADDR:]PORT", d->cfg->metrics_listen);
+		return FALSE;
+	}
+	d->metrics = vgd_metrics_new(addr, port, d->perl, d->ctx, error);
+	g_free(addr);
+	if (!d->metrics)
+		return FALSE;
+	g_message("metrics for Prometheus: %s", vgd_metrics_url(d->metrics));
+	return TRUE;
+}
+
 /* Handlers, then (as a daemon unless in the foreground or replaying)
  * the source, then the flight recorder on top of it.  FALSE: the reason
  * is on stderr (and in the log when that goes elsewhere). */
@@ -1189,6 +1229,12 @@ static gboolean start(Vigild *d)
 			g_error_free(err);
 			return FALSE;
 		}
+	}
+	/* Before detaching: an address in use is said on the terminal. */
+	if (d->cfg->metrics_listen && d->perl && !start_metrics(d, &err)) {
+		g_printerr("vigild: %s\n", err->message);
+		g_error_free(err);
+		return FALSE;
 	}
 	if (!d->cfg->foreground && !d->cfg->replay_dir) {
 		daemonize();
@@ -1312,6 +1358,7 @@ static int stop(Vigild *d)
 
 static void daemon_free(Vigild *d)
 {
+	vgd_metrics_free(d->metrics);
 	vgd_control_free(d->control);
 	if (d->tp) {
 		vgd_tp_set_merge(d->tp, NULL);

@@ -1,6 +1,6 @@
 /*
  * host.c - the Vigil functions that only exist inside vigild:
- * Vigil::_in_vigild, Vigil::_dump, Vigil::_dump_done, Vigil::stats,
+ * Vigil::_in_vigild, Vigil::_live, Vigil::_dump, Vigil::_dump_done, Vigil::stats,
  * Vigil::stop and Vigil::_clock_offset, registered by the embedding
  * (embed.c) when it creates an interpreter, before Vigil.pm loads.
  * Under plain perl Vigil.pm defines their answers outside vigild (no
@@ -87,6 +87,20 @@ static XSPROTO(vg_pl_xs_in_vigild)
 	if (items != 0)
 		croak_xs_usage(cv, "");
 	XSRETURN_YES;
+}
+
+/* Vigil::_live(): true when vigild traces live, false on --replay
+ * (known while the scripts load). */
+static XSPROTO(vg_pl_xs_live)
+{
+	dXSARGS;
+	VgPerl *p = vg_pl_current;
+
+	if (items != 0)
+		croak_xs_usage(cv, "");
+	if (p && !p->cfg.replay)
+		XSRETURN_YES;
+	XSRETURN_NO;
 }
 
 /* Vigil::_dump(reason, before, after): (path) or (undef, error). */
@@ -316,6 +330,7 @@ void vg_pl_host_register(pTHX)
 	static const char file[] = __FILE__;
 
 	newXS("Vigil::_in_vigild", vg_pl_xs_in_vigild, file);
+	newXS("Vigil::_live", vg_pl_xs_live, file);
 	newXS("Vigil::_enter", vg_pl_xs_enter, file);
 	newXS("Vigil::_dump", vg_pl_xs_dump, file);
 	newXS("Vigil::_dump_done", vg_pl_xs_dump_done, file);

@@ -15,12 +15,13 @@ our @EXPORT_OK = qw(on every);
 require XSLoader;
 XSLoader::load('Vigil', $VERSION);
 
-# vigild defines _in_vigild, _dump, _dump_done, _clock_offset, stats and
+# vigild defines _in_vigild, _live, _dump, _dump_done, _clock_offset, stats and
 # stop before this file loads (perl/embed/host.c).  Outside vigild: no
 # dump, no counters, and stop dies.
 unless (defined &Vigil::_in_vigild) {
 	no warnings 'once';
 	*Vigil::_in_vigild = sub { 0 };
+	*Vigil::_live = sub { 0 };
 	*Vigil::_dump = sub { (undef, "Vigil::dump: not running under vigild") };
 	*Vigil::stats = sub { {} };
 	*Vigil::stop = sub { croak "Vigil::stop: not running under vigild" };
@@ -188,6 +189,14 @@ sub dump {
 	return $path;
 }
 
+# True when vigild traces live (not --replay, not plain perl).
+sub live { Vigil::_live() ? 1 : 0 }
+
+# Prometheus metrics (vigild --metrics): Vigil::Metrics holds them.
+sub metric_counter { require Vigil::Metrics; Vigil::Metrics::counter(@_) }
+sub metric_gauge   { require Vigil::Metrics; Vigil::Metrics::gauge(@_) }
+sub metric_aggr    { require Vigil::Metrics; Vigil::Metrics::aggr(@_) }
+
 package Vigil::Event;
 
 # name and fields are XS (Vigil.xs).
@@ -345,6 +354,12 @@ the daemon adds (events read, discarded by the kernel, ...; live,
 C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
 tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.
 
+=item Vigil::live()
+
+True when vigild traces live; false on C<--replay> (and outside vigild).
+Known while the script loads: a handler that clears the screen or runs
+a command does so only live.
+
 =item Vigil::log(LEVEL, MESSAGE)
 
 Log through vigild's logging (GLib: the journal under systemd, stderr in
@@ -368,6 +383,22 @@ exec, C<exit(N)> ends the child at once with status N (its STDOUT and
 STDERR flushed, no C<END> blocks, vigild and its tracing untouched).  A
 child that returns from the handler instead is ended with status 70 and
 a message on stderr, so that it never reads the parent's buffers.
+
+=item Vigil::metric_counter(NAME, help => TEXT, labels => { LABEL => VALUE })
+
+=item Vigil::metric_gauge(NAME, help => TEXT, labels => { LABEL => VALUE })
+
+=item Vigil::metric_aggr(NAME, AGGR, help => TEXT, labels => [LABELS])
+
+Publish a counter (C<< ->inc(N) >>), a gauge (C<< ->set(V) >>,
+C<< ->inc >>, C<< ->dec >>) or a L<Vigil::Aggr> (a histogram, a
+counter, a gauge or a summary, by its type) as Prometheus metrics, which
+vigild serves on C<http://ADDR:PORT/metrics> with B<--metrics>
+[I<ADDR>B<:>]I<PORT> (vigild(8)).  The first two return the series of
+those label values; see L<Vigil::Metrics>:
+
+    my $fails = Vigil::metric_counter('openat_failed_total', help => 'failed openat calls');
+    on 'syscalls:sys_exit_openat', 'ret < 0' => sub { $fails->inc };
 
 =back
 
@@ -491,6 +522,6 @@ gives the same event objects, in time order.
 
 =head1 SEE ALSO
 
-vigild(8), vigil-handlers(7), L<Vigil::Trace>, L<Vigil::Aggr>
+vigild(8), vigil-handlers(7), L<Vigil::Trace>, L<Vigil::Aggr>, L<Vigil::Metrics>
 
 =cut

@@ -65,6 +65,25 @@ like($tables[0] // '', qr/^3 syscalls, 0 errors, 1 processes.*\n.*\n300\s+dd\s+3
 like($tables[1] // '', qr/^2 syscalls, 0 errors, 1 processes.*\n.*\n300\s+dd\s+2\s+0\s+.*write:2\n/s,
      'the second table has the 2 writes only');
 
+# A replay to a terminal keeps every table: no screen clearing (that is
+# for a live display only).  script(1) gives vigild a pty as stdout.
+SKIP: {
+	my $script = -x '/usr/bin/script' ? '/usr/bin/script' : undef;
+	if (!$script) {
+		fail('script(1) (bsdutils) is installed') if ($ENV{CI} // '') eq 'true';
+		skip 'no script(1) to run vigild on a terminal', 4;
+	}
+	my $vigild = HandlerTest::find_vigild();
+	my $cmd = join ' ', map { "'$_'" } $vigild, '-f', '--replay', trace_dir($u),
+	    '-s', "$ROOT/handlers/syscall-top.pl", '--', '--interval', '2';
+	my $tty = qx{$script -qec "$cmd" /dev/null 2>&1 </dev/null};
+	is($?, 0, 'replay on a terminal: exit status 0') or diag $tty;
+	like($tty, qr/3 syscalls/, 'it printed the tables') or diag $tty;
+	unlike($tty, qr/\e\[2J|\e\[H/, 'without clearing the screen') or diag $tty;
+	my $forced = qx{$script -qec "$cmd --clear" /dev/null 2>&1 </dev/null};
+	like($forced, qr/\e\[H\e\[2J/, '--clear still clears on replay');
+}
+
 ($out, $err, $st) = run_handler($dir, 'syscall-top.pl', '--sort', 'name');
 isnt($st, 0, 'a bad --sort makes vigild fail');
 like($err, qr/--sort must be calls, time or errors, not 'name'/, 'and says why');

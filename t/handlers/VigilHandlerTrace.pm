@@ -26,11 +26,12 @@ use VigilSyscalls ();
 # kernel's format files), written into the env entries as vigild does
 # ("openat:dfd=int,..."): int ones are signed.
 my @SYSCALL_NAMES = qw(read write open close pread64 writev dup dup2 nanosleep
-		       creat fsync epoll_wait openat);
+		       creat fsync epoll_wait openat mmap access exit_group socket);
 our %SYSCALLS = map { my $s = VigilSyscalls::syscall($_); ($_ => [ $s->{nr}, $s->{args} ]) }
     @SYSCALL_NAMES;
 # the argument that is a path, per syscall
-our %PATH_ARG = (open => 'filename', openat => 'filename', creat => 'pathname');
+our %PATH_ARG = (open => 'filename', openat => 'filename', creat => 'pathname',
+		access => 'filename');
 
 # name => [id, [type, field, array-length]...]: every event of the
 # module's table (kmod/vigil_events.h), with the module's ids

@@ -59,8 +59,9 @@ like($err, qr/'\.\.:x' is not a tracepoint name/, '... refused as a name');
 
 my $kp = write_file("$dir/kp.yaml", "control_socket: $dir/sock\nkprobes:\n  - symbol: do_sys_openat2\n");
 ($rc, $out, $err) = run_cmd([$vigild, '-c', $kp, '-f', '--source', 'kernel', '--duration', '5']);
-is($rc, 1, 'kprobes with the kernel source: exit 1');
-like($err, qr/kprobes need vigil\.ko; the kernel's tracepoints \(source kernel\) have none/, '... saying why');
+is($rc, 2, 'kprobes with the kernel source: exit 2 (a configuration that contradicts itself)');
+like($err, qr/kprobes\[0\] \(do_sys_openat2\): kprobes need vigil\.ko, and source kernel reads the kernel's tracepoints, which have none/,
+     '... naming the probe and saying why');
 
 my $flt = write_file("$dir/flt.yaml", "control_socket: $dir/sock\nfilters:\n  tgids: [2147483000]\n");
 ($rc, $out, $err) = run_cmd([$vigild, '-c', $flt, '-f', '--source', 'kernel', '--duration', '5']);

@@ -491,6 +491,65 @@ static void test_kprobes(void)
 	vgd_config_free(c);
 }
 
+/* metrics.listen: [ADDR:]PORT, normalized; empty is off */
+static void test_metrics_listen(void)
+{
+	static const struct { const char *yaml, *want; } ok[] = {
+		{ "metrics:\n  listen: 9464\n", "127.0.0.1:9464" },
+		{ "metrics:\n  listen: 0.0.0.0:80\n", "0.0.0.0:80" },
+		{ "metrics:\n  listen: '[::1]:65535'\n", "[::1]:65535" },
+		{ "metrics:\n  listen: \"\"\n", NULL },
+		{ "metrics:\n  listen:\n", NULL },
+		{ "log_level: info\n", NULL },
+	};
+	VgdConfig *c;
+	GError *err = NULL;
+	char *addr;
+	guint16 port;
+
+	for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
+		c = load_ok(ok[i].yaml);
+		g_assert_cmpstr(c->metrics_listen, ==, ok[i].want);
+		vgd_config_free(c);
+	}
+	g_assert_true(vgd_parse_listen("[::1]:9464", &addr, &port));
+	g_assert_cmpstr(addr, ==, "::1");
+	g_assert_cmpuint(port, ==, 9464);
+	g_free(addr);
+	g_assert_true(vgd_parse_listen("9100", &addr, &port));
+	g_assert_cmpstr(addr, ==, "127.0.0.1");
+	g_free(addr);
+	for (guint i = 0; i < 8; i++) {
+		static const char *const bad[] = { "0", "65536", "host:80",
+			"::1:80", "[::1]", "1.2.3.4:", ":80", "127.0.0.1:80x" };
+
+		g_assert_false(vgd_parse_listen(bad[i], &addr, &port));
+	}
+	c = vgd_config_new();
+	g_assert_true(vgd_config_set_metrics(c, "10.0.0.1:9", "--metrics", &err));
+	g_assert_cmpstr(c->metrics_listen, ==, "10.0.0.1:9");
+	g_assert_true(vgd_config_set_metrics(c, "", "--metrics", &err));
+	g_assert_null(c->metrics_listen);
+	g_assert_false(vgd_config_set_metrics(c, "localhost:9464", "--metrics", &err));
+	g_assert_cmpstr(err->message, ==, "--metrics: 'localhost:9464' is not "
+			"[ADDR:]PORT (an IP address, 127.0.0.1 when left out, and a "
+			"port 1 .. 65535: 9464, 127.0.0.1:9464, [::1]:9464)");
+	g_clear_error(&err);
+	vgd_config_free(c);
+}
+
+static void test_error_bad_metrics_listen(void)
+{
+	expect_error("log_level: info\nmetrics:\n  listen: 70000\n",
+		     "vigil.yaml:3: metrics.listen: '70000' is not [ADDR:]PORT (an "
+		     "IP address, 127.0.0.1 when left out, and a port 1 .. 65535: "
+		     "9464, 127.0.0.1:9464, [::1]:9464)");
+	expect_error("metrics:\n  listen: [9464]\n",
+		     "vigil.yaml:2: metrics.listen: expected a single value, found a list");
+	expect_error("metrics:\n  port: 9464\n",
+		     "vigil.yaml:2: metrics.port: unknown key");
+}
+
 static void test_error_bad_kprobes(void)
 {
 	expect_error("kprobes:\n  - name: x\n",
@@ -661,6 +720,9 @@ int main(int argc, char **argv)
 			test_error_message_uses_the_file_path);
 	g_test_add_func("/config/kprobes", test_kprobes);
 	g_test_add_func("/config/error/bad-kprobes", test_error_bad_kprobes);
+	g_test_add_func("/config/metrics-listen", test_metrics_listen);
+	g_test_add_func("/config/error/bad-metrics-listen",
+			test_error_bad_metrics_listen);
 	g_test_add_func("/config/options-override-file",
 			test_options_override_file);
 	g_test_add_func("/config/bad-options-name-the-option",

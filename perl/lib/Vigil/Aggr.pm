@@ -71,6 +71,9 @@ sub DESTROY {
 
 sub type_name { $META{ ${ $_[0] } }{type} }
 
+# the names given as option keys, or undef (Vigil::Metrics' labels)
+sub key_names { $META{ ${ $_[0] } }{keys} }
+
 sub delete {
 	my ($self, $key) = @_;
 	my ($r) = _lookup($self, $key, 1);

@@ -15,7 +15,7 @@ use POSIX ();
 use Time::HiRes qw(sleep);
 
 our @EXPORT = qw(need_kernel_source workload live_run run_workload
-                 tracepoint_id nothing_lost);
+                 tracepoint_id nothing_lost vigild_pid);
 
 sub bail {
     my ($why) = @_;
@@ -97,6 +97,23 @@ sub run_workload {
     die "vigil-workload @args: exit $rc: $err" if $rc;
     my ($pid) = $out =~ /^pid=(\d+)$/m or die "vigil-workload said no pid: $out";
     return $pid;
+}
+
+# The pid of the vigild of a live_run (its command line names the run's
+# temporary directory), from work; undef once it is gone.  (A process a
+# handler forked has the same command line until it execs: vigild is
+# the one whose parent is not among them.)
+sub vigild_pid {
+    my ($run) = @_;
+    my %ppid;
+    for my $p (map { m{/(\d+)$} ? $1 : () } glob '/proc/[0-9]*') {
+        my $cmd = slurp("/proc/$p/cmdline") // next;
+        next unless index($cmd, $run->{dir}) >= 0 && $cmd =~ /vigild/;
+        my ($pp) = (slurp("/proc/$p/stat") // '') =~ /\) \S (\d+)/;
+        $ppid{$p} = $pp // 0;
+    }
+    my @top = grep { !exists $ppid{ $ppid{$_} } } sort { $a <=> $b } keys %ppid;
+    return $top[0];
 }
 
 # live_run(scripts => [..], opts => [..], config => YAML, source => S,
