@@ -37,5 +37,7 @@ my $rp = run_vigild(trace => "$dir/rec", scripts => [$script]);
 is($rp->{rc}, 0, 'replay exits 0') or diag $rp->{err};
 like($rp->{out}, qr/^$pid vigil-workload 777$/m, 'replay: the same name (not <unknown>)')
     or diag $rp->{out};
-is($rp->{out}, $r->{out}, 'replay prints what live printed');
+# (only the workload's line: on a busy machine another process can call
+# getppid, and one that starts or ends while the statedump reads /proc is
+# known live from /proc but not from the recording)
 done_testing();
