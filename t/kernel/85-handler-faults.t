@@ -22,6 +22,34 @@ use VigildRun;
 need_kernel_source();
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 
+# The handlers' filters name the workload's pid ($ENV{VG85_PID}, which
+# vigild inherits): the workload is started first, blocked on a pipe,
+# and each step runs when released: (pid, release) where release(I)
+# lets step I (0, 1, ...) run and, after the last, waits for it.
+sub blocked_workload {
+    my (@steps) = @_;
+    my @pipes = map { pipe(my $r, my $w) or die "pipe: $!"; [$r, $w] } @steps;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $_->[1] for @pipes;
+        open(STDOUT, '>', '/dev/null') or die "/dev/null: $!";
+        for my $i (0 .. $#steps) {
+            my $go = readline $pipes[$i][0];
+            $steps[$i]->();
+        }
+        exit 0;
+    }
+    close $_->[0] for @pipes;
+    $ENV{VG85_PID} = $pid;
+    return ($pid, sub {
+        my ($i) = @_;
+        print { $pipes[$i][1] } "go\n";
+        close $pipes[$i][1];
+        waitpid($pid, 0) if $i == $#steps;
+    });
+}
+sub getppids { my ($n) = @_; sub { syscall(110) for 1 .. $n } }    # x86_64
+
 # ---- fork in a handler -------------------------------------------------------
 my $fork = write_file("$dir/fork.pl", <<'PL');
 use Vigil;
@@ -47,25 +75,8 @@ on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub {
 };
 END { $ends++; print "n $n exited $exited returned $returned ends $ends\n" }
 PL
-$ENV{VG85_PID} = 0;
-# The handlers' filters name the workload's pid: it is started first,
-# blocked on a pipe until vigild traces.
-pipe(my $rd, my $wr) or die "pipe: $!";
-my $wl = fork // die "fork: $!";
-if (!$wl) {
-    close $wr;
-    my $go = <$rd>;
-    open(STDOUT, '>', '/dev/null') or die "/dev/null: $!";
-    exec(KernelTest::workload(), 4000, 0, '/nonexistent') or die "exec: $!";
-}
-close $rd;
-$ENV{VG85_PID} = $wl;
-my $r = live_run(scripts => [$fork], work => sub {
-    print $wr "go\n";
-    close $wr;
-    waitpid($wl, 0);
-    1;
-});
+my ($wl, $release) = blocked_workload(getppids(4000));
+my $r = live_run(scripts => [$fork], work => sub { $release->(0); 1 });
 is($r->{rc}, 0, 'vigild exits 0') or diag $r->{err};
 nothing_lost($r);
 like($r->{out}, qr/^n 4000 exited 768 returned 17920 ends 1$/m,
@@ -86,22 +97,8 @@ on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub {
 };
 END { print STDERR "closer n $n\n" }
 PL
-pipe($rd, $wr) or die "pipe: $!";
-$wl = fork // die "fork: $!";
-if (!$wl) {
-    close $wr;
-    my $go = <$rd>;
-    open(STDOUT, '>', '/dev/null') or die "/dev/null: $!";
-    exec(KernelTest::workload(), 3000, 0, '/nonexistent') or die "exec: $!";
-}
-close $rd;
-$ENV{VG85_PID} = $wl;
-$r = live_run(scripts => [$closer], work => sub {
-    print $wr "go\n";
-    close $wr;
-    waitpid($wl, 0);
-    1;
-});
+($wl, $release) = blocked_workload(getppids(3000));
+$r = live_run(scripts => [$closer], work => sub { $release->(0); 1 });
 is($r->{rc}, 0, 'a handler closing STDOUT: vigild exits 0') or diag $r->{err};
 like($r->{err}, qr/^closer n 3000$/m, '... and the handler saw every event after it');
 
@@ -113,33 +110,16 @@ my $n = 0;
 on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub { $n++ };
 END { print "counted $n\n" }
 PL
-pipe($rd, $wr) or die "pipe: $!";
-pipe(my $rd2, my $wr2) or die "pipe: $!";
-$wl = fork // die "fork: $!";
-if (!$wl) {
-    close $wr;
-    close $wr2;
-    my $go = <$rd>;
-    syscall(110) for 1 .. 1500;     # getppid
-    $go = <$rd2>;
-    syscall(110) for 1 .. 2500;
-    exit 0;
-}
-close $rd;
-close $rd2;
-$ENV{VG85_PID} = $wl;
+($wl, $release) = blocked_workload(getppids(1500), getppids(2500));
 my ($rrc, $rout, $rerr);
 $r = live_run(scripts => [$counter], work => sub {
     my ($run) = @_;
-    print $wr "go\n";
-    close $wr;
+    $release->(0);
     sleep 0.5;
     # the script on disk breaks, then a reload is asked for
     write_file($counter, "use Vigil;\non 'syscalls:sys_enter_getppid' => sub { \$n++ ;\n");
     ($rrc, $rout, $rerr) = vigilctl($run->{sock}, 'reload');
-    print $wr2 "go\n";
-    close $wr2;
-    waitpid($wl, 0);
+    $release->(1);
     1;
 });
 is($r->{rc}, 0, 'vigild exits 0 after the failed reload') or diag $r->{err};
