@@ -158,6 +158,12 @@ void vg_perl_forked_child_returned(void) G_GNUC_NORETURN;
 			vg_perl_forked_child_returned(); \
 	} while (0)
 
+/* The filter every handler of event has, when each has one: their
+ * filters joined with ||, "(F1) || (F2)", so that the source may drop
+ * the other events before they cost anything.  NULL when any handler
+ * of it takes every event (no filter, a perf-style sub, '*' or
+ * trace_unhandled).  g_free() it. */
+char *vg_perl_event_filter(VgPerl *p, const char *event);
 /* The exact event names (no globs, no syscalls:*) the scripts' `on`
  * subscriptions and perf-style subs name that md lacks: with vigil.ko,
  * the kernel's tracepoints that vigild reads beside it.  Never NULL;

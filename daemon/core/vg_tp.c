@@ -541,6 +541,74 @@ void vg_tp_write_statedump_end(VgPacketWriter *w, guint64 ts, guint32 count)
 	vg_pw_u32(w, count);
 }
 
+/* ---- kernel filters ---------------------------------------------------- */
+
+static gboolean kf_field(const VgTpFormat *f, const char *name, gsize len)
+{
+	for (guint i = 0; i < f->n_fields; i++) {
+		const VgTpField *fl = &f->fields[i];
+
+		if (strlen(fl->name) == len && strncmp(fl->name, name, len) == 0)
+			return fl->kind == VG_TP_INT || fl->kind == VG_TP_HEX;
+	}
+	return FALSE;
+}
+
+char *vg_tp_kernel_filter(const VgTpFormat *f, const char *expr)
+{
+	static const char *const ops[] = {
+		"==", "!=", "<=", ">=", "&&", "||", "<", ">", "&", "!", "(", ")",
+	};
+	const char *s = expr;
+	guint operands = 0;
+
+	while (*s) {
+		gsize n = 0;
+
+		if (g_ascii_isspace(*s)) {
+			s++;
+			continue;
+		}
+		if (g_ascii_isalpha(*s) || *s == '_') {
+			while (g_ascii_isalnum(s[n]) || s[n] == '_')
+				n++;
+			if (!kf_field(f, s, n))
+				return NULL;
+			operands++;
+			s += n;
+			continue;
+		}
+		if (g_ascii_isdigit(*s) || (*s == '-' && g_ascii_isdigit(s[1]))) {
+			n = *s == '-';
+			if (s[n] == '0' && (s[n + 1] == 'x' || s[n + 1] == 'X')) {
+				n += 2;
+				if (!g_ascii_isxdigit(s[n]))
+					return NULL;
+				while (g_ascii_isxdigit(s[n]))
+					n++;
+			} else {
+				/* 010 is octal to the kernel, 10 to us */
+				if (s[n] == '0' && g_ascii_isdigit(s[n + 1]))
+					return NULL;
+				while (g_ascii_isdigit(s[n]))
+					n++;
+			}
+			if (g_ascii_isalnum(s[n]) || s[n] == '_')
+				return NULL;
+			operands++;
+			s += n;
+			continue;
+		}
+		for (n = 0; n < G_N_ELEMENTS(ops); n++)
+			if (strncmp(s, ops[n], strlen(ops[n])) == 0)
+				break;
+		if (n == G_N_ELEMENTS(ops))
+			return NULL;
+		s += strlen(ops[n]);
+	}
+	return operands ? g_strdup(expr) : NULL;
+}
+
 /* ---- records ---------------------------------------------------------- */
 
 gboolean vg_tp_write_record(VgPacketWriter *w, const VgTpFormat *f,

@@ -109,6 +109,15 @@ gboolean vg_tp_write_record(VgPacketWriter *w, const VgTpFormat *f,
 			    guint64 ts, gint32 tid, const guint8 *raw,
 			    gsize raw_len, GError **error);
 
+/* expr, a handler's filter (vg_filter syntax), as a tracepoint filter
+ * the kernel applies before it writes a sample
+ * (PERF_EVENT_IOC_SET_FILTER), or NULL when it is not certainly the
+ * same there: only integer and pointer fields of f, integer constants,
+ * comparisons, &, !, && and || with parentheses pass (no strings, no
+ * arrays, no common_* fields: the kernel's common_pid is the thread).
+ * g_free() it.  The daemon still applies expr itself. */
+char *vg_tp_kernel_filter(const VgTpFormat *f, const char *expr);
+
 /* One perf ring-buffer record, as read with the sample type
  * VG_TP_SAMPLE_TYPE. */
 #define VG_TP_SAMPLE_TYPE_BITS "IDENTIFIER|TID|TIME|CPU|RAW"

@@ -271,6 +271,51 @@ static void test_names_refused(void)
 	g_clear_error(&err);
 }
 
+/* Which handler filters the kernel may apply (it still applies them
+ * itself): only what both evaluate the same way. */
+static void test_kernel_filters(void)
+{
+	VgTpFormat *sw = parse(switch_fmt, "sched");
+	VgTpFormat *odd = parse(odd_fmt, "sys");
+	static const struct {
+		const char *expr;
+		gboolean pushed;
+	} cases[] = {
+		{ "next_pid == 42", TRUE },
+		{ "prev_pid != 0 && (next_prio < 120 || !(prev_state == 1))", TRUE },
+		{ "next_pid >= -1 && prev_state & 0x2", TRUE },
+		{ "next_comm == \"bash\"", FALSE },	/* a string */
+		{ "common_pid == 42", FALSE },		/* the thread to the kernel */
+		{ "next_pid == 010", FALSE },		/* octal to the kernel */
+		{ "next_pid == 42x", FALSE },
+		{ "no_field == 1", FALSE },
+		{ "next_pid =~ 3", FALSE },
+		{ "   ", FALSE },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *k = vg_tp_kernel_filter(sw, cases[i].expr);
+
+		if (cases[i].pushed)
+			g_assert_cmpstr(k, ==, cases[i].expr);
+		else if (k)
+			g_error("'%s' pushed down as '%s'", cases[i].expr, k);
+		g_free(k);
+	}
+	/* integer and pointer fields pass; arrays, strings, bytes do not */
+	{
+		char *k = vg_tp_kernel_filter(odd, "size > 4096 && ptr != 0");
+
+		g_assert_nonnull(k);
+		g_free(k);
+	}
+	g_assert_null(vg_tp_kernel_filter(odd, "filename == 1"));
+	g_assert_null(vg_tp_kernel_filter(odd, "uuid == 1"));
+	g_assert_null(vg_tp_kernel_filter(odd, "thing == 1"));
+	vg_tp_format_free(sw);
+	vg_tp_format_free(odd);
+}
+
 static void test_perf_records(void)
 {
 	guint8 buf[128] = { 0 };
@@ -347,5 +392,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/tp/bad_formats_are_errors_with_line", test_bad_formats);
 	g_test_add_func("/tp/bad_names_refused", test_names_refused);
 	g_test_add_func("/tp/perf_records", test_perf_records);
+	g_test_add_func("/tp/kernel_filters", test_kernel_filters);
 	return g_test_run();
 }

@@ -100,6 +100,7 @@ struct VgdTp {
 	guint interval_ms;
 	char *filter;		/* for every event, or NULL */
 	char *sc_filter;	/* for raw_syscalls:*, or NULL */
+	GHashTable *ev_filters;	/* event name -> its handlers' filter */
 
 	VgMerge *merge;
 	VgdRecordOut *record;	/* borrowed, may be NULL */
@@ -177,6 +178,8 @@ VgdTp *vgd_tp_new(const VgdConfig *cfg, GError **error)
 	tp->events = g_ptr_array_new_with_free_func(g_free);
 	tp->self = (gint32)getpid();
 	tp->self_tids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	tp->ev_filters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					       g_free);
 	n = sysconf(_SC_NPROCESSORS_CONF);
 	tp->n_cpus = n > 0 ? (guint)n : 1;
 	tp->cpus = g_new0(TpCpu, tp->n_cpus);
@@ -467,6 +470,35 @@ VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
 	if (md && syscalls)
 		vg_metadata_add_syscalls(md, syscalls);
 	return md;
+}
+
+GPtrArray *vgd_tp_enabled_names(const VgdTp *tp)
+{
+	GPtrArray *names = g_ptr_array_new();
+
+	for (guint i = 0; i < tp->formats->len; i++)
+		g_ptr_array_add(names, ((VgTpFormat *)tp->formats->pdata[i])->name);
+	return names;
+}
+
+void vgd_tp_set_event_filter(VgdTp *tp, const char *name, const char *expr)
+{
+	for (guint i = 0; i < tp->formats->len; i++) {
+		const VgTpFormat *f = tp->formats->pdata[i];
+		char *k;
+
+		if (strcmp(f->name, name) != 0)
+			continue;
+		k = vg_tp_kernel_filter(f, expr);
+		if (!k) {
+			g_debug("%s: the handlers' filter %s stays in vigild",
+				name, expr);
+			return;
+		}
+		g_message("in the kernel for %s: the handlers' filter %s", name, k);
+		g_hash_table_replace(tp->ev_filters, g_strdup(name), k);
+		return;
+	}
 }
 
 void vgd_tp_set_lane_base(VgdTp *tp, guint lane_base)
@@ -923,6 +955,32 @@ static gboolean cpu_online(guint cpu)
 	return on;
 }
 
+/* The filter of fd: flt (the selection: pids, syscalls; may be NULL)
+ * and the handlers' filter of f when the kernel can apply it.  When the
+ * kernel refuses the handlers' part, vigild keeps applying it alone
+ * (said once); FALSE (errno set) when it refuses the selection. */
+static gboolean set_event_filter(VgdTp *tp, int fd, const VgTpFormat *f,
+				 const char *flt)
+{
+	const char *hf = g_hash_table_lookup(tp->ev_filters, f->name);
+
+	if (hf) {
+		char *all = flt ? g_strdup_printf("%s && (%s)", flt, hf) :
+				  g_strdup_printf("(%s)", hf);
+		int r = ioctl(fd, PERF_EVENT_IOC_SET_FILTER, all);
+		int e = errno;
+
+		g_free(all);
+		if (r == 0)
+			return TRUE;
+		g_message("the kernel refused the filter of %s's handlers "
+			  "(%s: %s); vigild applies it alone", f->name, hf,
+			  g_strerror(e));
+		g_hash_table_remove(tp->ev_filters, f->name);
+	}
+	return !flt || ioctl(fd, PERF_EVENT_IOC_SET_FILTER, flt) == 0;
+}
+
 static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 {
 	gsize page = (gsize)sysconf(_SC_PAGESIZE);
@@ -984,7 +1042,7 @@ static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 				g_strdup(tp->sc_filter);
 		else
 			flt = tp->filter;
-		if (flt && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, flt) < 0) {
+		if (!set_event_filter(tp, fd, f, flt)) {
 			int e = errno;
 
 			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
@@ -1207,6 +1265,7 @@ void vgd_tp_free(VgdTp *tp)
 	g_hash_table_unref(tp->by_id);
 	g_ptr_array_unref(tp->events);
 	g_hash_table_unref(tp->self_tids);
+	g_hash_table_unref(tp->ev_filters);
 	g_ptr_array_unref(tp->formats);
 	g_ptr_array_unref(tp->names);
 	g_free(tp->events_dir);

@@ -61,6 +61,14 @@ VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
 guint vgd_tp_n_cpus(const VgdTp *tp);
 /* Does the kernel have the tracepoint "system:event"? */
 gboolean vgd_tp_has(const VgdTp *tp, const char *name);
+/* The enabled tracepoints' names (borrowed; g_ptr_array_unref). */
+GPtrArray *vgd_tp_enabled_names(const VgdTp *tp);
+/* Before vgd_tp_start(): expr, the filter every handler of the enabled
+ * tracepoint name has (vg_perl_event_filter), is applied by the kernel
+ * too when it is one the kernel evaluates the same way
+ * (vg_tp_kernel_filter; logged), so that the other samples are never
+ * written.  Else nothing changes (vigild applies it, as always). */
+void vgd_tp_set_event_filter(VgdTp *tp, const char *name, const char *expr);
 /* Is "system:event" among the enabled tracepoints?  (tp may be NULL.) */
 gboolean vgd_tp_enabled(const VgdTp *tp, const char *name);
 /* Join a session of vigil.ko (both sources in one time order): after

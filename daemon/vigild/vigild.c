@@ -599,6 +599,37 @@ static GPtrArray *choose_events(Vigild *d, const VgMetadata *md,
 	return events;
 }
 
+/* The handlers' filters the kernel can apply to the tracepoints (all
+ * but the events the task table lives on, which vigild needs whatever
+ * the handlers want, and raw_syscalls:*, which the syscalls:* handlers
+ * share). */
+static void push_filters(Vigild *d)
+{
+	static const char *const own[] = {
+#define VGD_ROLE_EVENT(role, name, always) name,
+		VG_EVENT_ROLES(VGD_ROLE_EVENT)
+#undef VGD_ROLE_EVENT
+	};
+	GPtrArray *names;
+
+	if (!d->perl || !d->tp)
+		return;
+	names = vgd_tp_enabled_names(d->tp);
+	for (guint i = 0; i < names->len; i++) {
+		const char *n = names->pdata[i];
+		gboolean skip = g_str_has_prefix(n, "raw_syscalls:");
+		char *f;
+
+		for (guint k = 0; k < G_N_ELEMENTS(own) && !skip; k++)
+			skip = strcmp(n, own[k]) == 0;
+		if (skip || !(f = vg_perl_event_filter(d->perl, n)))
+			continue;
+		vgd_tp_set_event_filter(d->tp, n, f);
+		g_free(f);
+	}
+	g_ptr_array_unref(names);
+}
+
 /* --source kernel: the kernel's tracepoints through perf_event_open
  * (tpsource.c), everything after them as with vigil.ko. */
 static gboolean start_kernel(Vigild *d, GError **error)
@@ -669,6 +700,7 @@ static gboolean start_kernel(Vigild *d, GError **error)
 			return FALSE;
 		vgd_tp_set_record(d->tp, d->record);
 	}
+	push_filters(d);
 	if (d->perl)
 		vg_perl_begin(d->perl);
 	if (!vgd_tp_start(d->tp, d->ctx, error))
@@ -888,6 +920,7 @@ static gboolean start_module(Vigild *d, GError **error)
 	}
 	if (d->perl)
 		vg_perl_begin(d->perl);
+	push_filters(d);
 	/* the tracepoints first: when the module starts (and its statedump
 	 * lists the tasks), both sources are recording */
 	if (d->tp && !vgd_tp_start(d->tp, d->ctx, error))

@@ -665,6 +665,33 @@ gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
 	return TRUE;
 }
 
+char *vg_perl_event_filter(VgPerl *p, const char *event)
+{
+	GString *f;
+
+	if (!p->in || p->in->perf_mode || p->in->trace_unhandled_cv)
+		return NULL;
+	f = g_string_new(NULL);
+	for (guint i = 0; i < p->in->subs->len; i++) {
+		VgPlSub *s = g_ptr_array_index(p->in->subs, i);
+
+		if (s->glob ? !g_pattern_match_simple(s->pattern, event) :
+			      strcmp(s->pattern, event) != 0)
+			continue;
+		if (!s->filter || s->bad) {
+			g_string_free(f, TRUE);
+			return NULL;
+		}
+		g_string_append_printf(f, "%s(%s)", f->len ? " || " : "",
+				       s->filter);
+	}
+	if (!f->len) {
+		g_string_free(f, TRUE);
+		return NULL;
+	}
+	return g_string_free(f, FALSE);
+}
+
 static void vg_pl_want(GPtrArray *out, const char *name);
 
 GPtrArray *vg_perl_absent_events(VgPerl *p, const VgMetadata *md)
