@@ -74,6 +74,13 @@ typedef struct {
 	guint max_handler_errors;	/* stop after N handler errors; 0 = never */
 	GLogLevelFlags log_level;	/* most verbose level logged */
 	char *control_socket;
+	char *control_group;		/* may ask for status and dumps; NULL: root only */
+
+	/* least privilege (privdrop.c): once the source, the control socket
+	 * and the outputs are open, vigild becomes this user (NULL: stays
+	 * root) and group (NULL: the user's primary group) */
+	char *user;
+	char *group;
 
 	/* command line only */
 	gboolean foreground;
@@ -130,6 +137,9 @@ gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
 /* "a,b,c" replaces the event list. */
 gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 			       const char *what, GError **error);
+/* --user NAME: a user of the system other than root. */
+gboolean vgd_config_set_user(VgdConfig *cfg, const char *name,
+			     const char *what, GError **error);
 /* Final cross-field checks (after the file and the options). */
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error);
 

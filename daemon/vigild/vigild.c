@@ -28,9 +28,11 @@
 
 #include "config.h"
 #include "control.h"
+#include "dumpdir.h"
 #include "handlers.h"
 #include "live.h"
 #include "log.h"
+#include "privdrop.h"
 #include "quick.h"
 #include "recorder.h"
 #include "status.h"
@@ -609,8 +611,7 @@ static gboolean start_kernel(Vigild *d, GError **error)
 			return FALSE;
 		vgd_tp_set_record(d->tp, d->record);
 	}
-	if (d->perl)
-		vg_perl_begin(d->perl);
+	/* (the handlers begin once vigild is the configured user: main) */
 	if (!vgd_tp_start(d->tp, d->ctx, error))
 		return FALSE;
 	g_message("tracing %u CPUs from the kernel's tracepoints (%u events), "
@@ -826,8 +827,7 @@ static gboolean start_module(Vigild *d, GError **error)
 		if (d->tp)
 			vgd_tp_set_record(d->tp, d->record);
 	}
-	if (d->perl)
-		vg_perl_begin(d->perl);
+	/* (the handlers begin once vigild is the configured user: main) */
 	/* the tracepoints first: when the module starts (and its statedump
 	 * lists the tasks), both sources are recording */
 	if (d->tp && !vgd_tp_start(d->tp, d->ctx, error))
@@ -882,6 +882,7 @@ typedef struct {
 	char *buffer_size;
 	char *buffers;
 	char *dump_dir;
+	char *user;
 	gboolean check;
 	gboolean version;
 } Options;
@@ -913,6 +914,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 		return FALSE;
 	if (o->buffers &&
 	    !vgd_config_set_buffer_count(cfg, o->buffers, "--buffers", error))
+		return FALSE;
+	if (o->user && !vgd_config_set_user(cfg, o->user, "--user", error))
 		return FALSE;
 	if (o->dump_dir) {
 		g_free(cfg->dump_dir);
@@ -954,6 +957,7 @@ static void options_clear(Options *o)
 	g_free(o->buffer_size);
 	g_free(o->buffers);
 	g_free(o->dump_dir);
+	g_free(o->user);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -1016,6 +1020,8 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Sub-buffers per CPU", "N" },
 		{ "dump-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.dump_dir,
 		  "Directory for flight recorder dumps", "DIR" },
+		{ "user", 0, 0, G_OPTION_ARG_STRING, &o.user,
+		  "Run as USER (no capabilities) once tracing has started", "USER" },
 		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o.record,
 		  "Also write everything read live as a CTF trace in DIR", "DIR" },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &o.check,
@@ -1094,6 +1100,64 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 	}
 	options_clear(&o);	/* cfg has its own copies */
 	return cfg;
+}
+
+/* ---- least privilege (privdrop.h) ----------------------------------------- */
+
+/* With user: (or --user) vigild becomes that user now, with no
+ * capability: everything that needs root is done (the source's fds
+ * open and mapped, kprobes added, the control socket bound, the --record
+ * output created); the dump directory and the --record output are given
+ * to the user first.  FALSE: vigild must exit (logged). */
+static gboolean become_user(Vigild *d)
+{
+	const char *work = d->record ? vgd_record_out_work_dir(d->record) : NULL;
+	GError *err = NULL;
+	VgdPrivUser u;
+	char *parent = NULL;
+	gboolean ok;
+
+	if (!vgd_priv_resolve(d->cfg, &u, &err)) {
+		if (!err)
+			return TRUE;	/* no user: vigild stays root */
+		ok = FALSE;
+		goto out;
+	}
+	ok = vgd_priv_prepare_dir(d->cfg->dump_dir, &u, &err) &&
+	     (!work || vgd_priv_give(work, &u, &err)) &&
+	     vgd_priv_drop(&u, &err) &&
+	     vgd_priv_check_access(d->cfg->dump_dir, W_OK | X_OK,
+				   "dump directory", &u, &err);
+	if (ok && work) {
+		/* the finished trace is renamed into place there */
+		parent = g_path_get_dirname(d->cfg->record_dir);
+		ok = vgd_priv_check_access(parent, W_OK | X_OK,
+					   "the directory of --record", &u, &err);
+	}
+	if (!ok)
+		goto out;
+	/* what an interrupted dump left, if root could not see it */
+	vgd_dumpdir_remove_leftovers(d->cfg->dump_dir);
+	for (guint i = 0; i < d->cfg->scripts->len; i++) {
+		const char *sc = d->cfg->scripts->pdata[i];
+
+		if (access(sc, R_OK) < 0)
+			g_warning("%s: not readable by user %s: a reload "
+				  "(SIGHUP, vigilctl reload) will fail and keep "
+				  "the running handlers", sc, u.user);
+	}
+	g_message("running as user %s (uid %u), group %s (gid %u), without "
+		  "capabilities", u.user, (guint)u.uid, u.group, (guint)u.gid);
+out:
+	if (!ok) {
+		g_printerr("vigild: %s\n", err->message);
+		if (vgd_log_elsewhere())
+			g_critical("%s", err->message);
+		g_error_free(err);
+	}
+	g_free(parent);
+	vgd_priv_user_clear(&u);
+	return ok;
 }
 
 /* ---- the daemon's life ------------------------------------------------------- */
@@ -1185,7 +1249,8 @@ static void watch(Vigild *d)
 	signal(SIGPIPE, SIG_IGN);
 	if (d->cfg->duration_s)
 		g_timeout_add_seconds(d->cfg->duration_s, on_duration, d);
-	d->control = vgd_control_new(d->cfg->control_socket, d->ctx,
+	d->control = vgd_control_new(d->cfg->control_socket,
+				     d->cfg->control_group, d->ctx,
 				     on_command, d, &err);
 	if (!d->control) {
 		g_warning("no control socket (vigilctl will not work): %s",
@@ -1193,8 +1258,7 @@ static void watch(Vigild *d)
 		g_clear_error(&err);
 	}
 	if (d->replay) {
-		if (d->perl)
-			vg_perl_begin(d->perl);
+		/* (the handlers begin in main, as the configured user) */
 		d->continue_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE,
 						 continue_merge, d, NULL);
 	}
@@ -1310,8 +1374,19 @@ int main(int argc, char **argv)
 	d = daemon_new(cfg);
 	if (start(d)) {
 		watch(d);
-		g_main_loop_run(d->loop);
-		rc = stop(d);
+		if (become_user(d)) {
+			/* the first handler call: trace_begin, the timers */
+			if (d->perl)
+				vg_perl_begin(d->perl);
+			g_main_loop_run(d->loop);
+			rc = stop(d);
+		} else {
+			/* no handler has run (nor will its END blocks) */
+			detach_record(d);
+			vgd_record_out_abort(d->record);
+			d->record = NULL;
+			rc = 1;
+		}
 	} else {
 		rc = d->load_exit >= 0 ? d->load_exit : 1;
 	}
