@@ -101,18 +101,19 @@ sub run_workload {
 
 # live_run(scripts => [..], opts => [..], config => YAML, source => S,
 #          work => sub { my ($run) = @_; ... }, args => [..],
-#          ready => qr/log line/, dir_mode => 0755)
+#          ready => qr/log line/, dir_mode => 0755, sock => 'run/x.sock')
 # Starts vigild in the foreground (in the background of the test), waits
 # until it traces (or logs `ready`), calls work (with { dir, sock, pid }),
 # stops vigild with SIGTERM and returns { rc, out, err, ready, work (what
 # work returned), dir, sock, pid }.  dir_mode: the test directory's mode
-# (0700 from tempdir; 0755 when vigild runs as another user: --user).
+# (0700 from tempdir; 0755 when vigild runs as another user: --user);
+# sock: the control socket's path in it (default control.sock).
 sub live_run {
     my (%o) = @_;
     my $dir = tempdir('vigild-k-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     chmod $o{dir_mode}, $dir if defined $o{dir_mode};
     my $ready = $o{ready} // qr/tracing \d+ CPUs/;
-    my $sock = "$dir/control.sock";
+    my $sock = "$dir/" . ($o{sock} // 'control.sock');
     my $conf = write_file("$dir/vigil.yaml",
         "control_socket: $sock\ndump:\n  dir: $dir/dumps\n  rate_limit: 0\n"
         . ($o{config} // ''));
