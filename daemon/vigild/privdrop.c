@@ -40,6 +40,14 @@ static gboolean fail(GError **error, const char *fmt, ...)
 
 /* ---- who ------------------------------------------------------------- */
 
+gboolean vgd_priv_early(const VgdConfig *cfg, GError **error)
+{
+	if (cfg->user && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail(error, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+			    g_strerror(errno));
+	return TRUE;
+}
+
 gboolean vgd_priv_resolve(const VgdConfig *cfg, VgdPrivUser *u,
 			  GError **error)
 {
@@ -272,6 +280,10 @@ static gboolean check_threads(const VgdPrivUser *u, GError **error)
 			   r != u->gid || e != u->gid || s != u->gid || f != u->gid))
 			ok = fail(error, "thread %s of vigild is not group %s "
 				  "after setgid", tid, u->group);
+		line = ok ? strstr(text, "\nNoNewPrivs:") : NULL;
+		if (ok && line && g_ascii_strtoull(line + 12, NULL, 10) != 1)
+			ok = fail(error, "thread %s of vigild has no no_new_privs",
+				  tid);
 		for (const char *const *k = (const char *const[]){
 			     "\nCapInh:", "\nCapPrm:", "\nCapEff:", "\nCapAmb:",
 			     NULL }; ok && *k; k++) {

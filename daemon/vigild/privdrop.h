@@ -28,6 +28,12 @@ typedef struct {
 				 * for messages */
 } VgdPrivUser;
 
+/* With a user to become, set no_new_privs now, before vigild starts
+ * any thread, so that every thread has it (it is per thread and
+ * inherited; it only concerns execve).  FALSE with *error when the
+ * kernel refused. */
+gboolean vgd_priv_early(const VgdConfig *cfg, GError **error);
+
 /* cfg's user and group to ids: FALSE (nothing to do) when cfg names no
  * user; FALSE with *error when a name is unknown or vigild is not root
  * (it cannot change its user then). */
@@ -50,7 +56,8 @@ gboolean vgd_priv_give(const char *path, const VgdPrivUser *u,
 /* initgroups, setresgid, setresuid (each checked), then checks that
  * every uid and gid is the user's and root cannot be had back, sets
  * PR_SET_NO_NEW_PRIVS and makes sure no capability is left (effective,
- * permitted, inheritable, ambient).  FALSE: vigild must exit. */
+ * permitted, inheritable, ambient), in every thread (/proc/self/task).
+ * FALSE: vigild must exit. */
 gboolean vgd_priv_drop(const VgdPrivUser *u, GError **error);
 
 /* After the drop: may the user do `mode` (access(2) bits) on path?

@@ -1371,6 +1371,18 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	vgd_log_setup(cfg);
+	{
+		GError *err = NULL;
+
+		/* (before any thread: every thread inherits it) */
+		if (!vgd_priv_early(cfg, &err)) {
+			g_printerr("vigild: %s\n", err->message);
+			g_error_free(err);
+			vgd_config_free(cfg);
+			vgd_quick_clear(&quick);
+			return 1;
+		}
+	}
 	d = daemon_new(cfg);
 	if (start(d)) {
 		watch(d);

@@ -158,7 +158,7 @@ sub check_tasks {
         is(join(' ', map { $f{$_} // 'none' } qw(CapInh CapPrm CapEff CapAmb)),
            join(' ', ('0000000000000000') x 4), "$what: thread $tid has no capability");
     }
-    like($text, qr/^NoNewPrivs:\s*1$/m, "$what: no_new_privs is set");
+    is(scalar(() = $text =~ /^NoNewPrivs:\s*1$/mg), scalar(@tasks), "$what: every thread has no_new_privs");
 }
 
 # ---- normal mode -------------------------------------------------------
