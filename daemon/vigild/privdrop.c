@@ -8,6 +8,7 @@
 #include "vg_core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -39,6 +40,32 @@ static gboolean fail(GError **error, const char *fmt, ...)
 }
 
 /* ---- who ------------------------------------------------------------- */
+
+static void warn_untrusted(const char *path, const char *what)
+{
+	struct stat st;
+
+	if (!path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	if (st.st_uid != 0)
+		g_warning("%s %s belongs to uid %u, not root: that user can "
+			  "make vigild (root) run any code", what, path,
+			  (guint)st.st_uid);
+	else if (st.st_mode & 022)
+		g_warning("%s %s is writable by its %s (mode %04o): they can "
+			  "make vigild (root) run any code", what, path,
+			  st.st_mode & 002 ? "group and everybody" : "group",
+			  (guint)(st.st_mode & 07777));
+}
+
+void vgd_priv_warn_untrusted(const VgdConfig *cfg)
+{
+	if (geteuid() != 0)
+		return;
+	warn_untrusted(cfg->source, "configuration");
+	for (guint i = 0; i < cfg->scripts->len; i++)
+		warn_untrusted(cfg->scripts->pdata[i], "handler script");
+}
 
 gboolean vgd_priv_early(const VgdConfig *cfg, GError **error)
 {
@@ -376,14 +403,63 @@ gboolean vgd_priv_drop(const VgdPrivUser *u, GError **error)
 	return check_threads(u, error);
 }
 
+/* faccessat(AT_EACCESS) as the user, still root: errno of the check,
+ * 0 when allowed, or -1 with *error when the ids could not be switched
+ * (or taken back: vigild must stop). */
+static int access_as(const VgdPrivUser *u, const char *path, int mode,
+		     GError **error)
+{
+	int n = 0, nroot, r, e;
+	gid_t *groups, *root_groups;
+	gid_t egid = getegid();
+
+	getgrouplist(u->user, u->gid, NULL, &n);
+	groups = g_new0(gid_t, n + 1);
+	if (getgrouplist(u->user, u->gid, groups, &n) < 0) {
+		g_free(groups);
+		fail(error, "getgrouplist(%s): too many groups", u->user);
+		return -1;
+	}
+	nroot = getgroups(0, NULL);
+	root_groups = g_new0(gid_t, nroot + 1);
+	nroot = getgroups(nroot, root_groups);
+	if (nroot < 0 || setgroups(n, groups) < 0 || setegid(u->gid) < 0 ||
+	    seteuid(u->uid) < 0) {
+		e = errno;
+		r = -1;
+		fail(error, "checking %s as user %s: %s", path, u->user,
+		     g_strerror(e));
+	} else {
+		r = faccessat(AT_FDCWD, path, mode, AT_EACCESS) == 0 ? 0 : errno;
+	}
+	if (seteuid(0) < 0 || setegid(egid) < 0 ||
+	    setgroups(nroot > 0 ? nroot : 0, root_groups) < 0) {
+		e = errno;
+		g_clear_error(error);
+		fail(error, "taking back root after checking %s as user %s: %s",
+		     path, u->user, g_strerror(e));
+		r = -1;
+	}
+	g_free(root_groups);
+	g_free(groups);
+	return r;
+}
+
 gboolean vgd_priv_check_access(const char *path, int mode,
 			       const char *what, const VgdPrivUser *u,
 			       GError **error)
 {
-	if (access(path, mode) == 0)
+	gboolean dropped = geteuid() == u->uid;
+	int e = dropped ? (access(path, mode) == 0 ? 0 : errno)
+			: access_as(u, path, mode, error);
+
+	if (e == 0)
 		return TRUE;
+	if (e < 0)
+		return FALSE;
 	return fail(error, "%s %s: %s for user %s (uid %u), which vigild "
-		    "now runs as (%s): %s", what, path,
+		    "%s (%s): %s", what, path,
 		    mode & W_OK ? "not writable" : "not readable", u->user,
-		    (guint)u->uid, u->where, g_strerror(errno));
+		    (guint)u->uid, dropped ? "now runs as" : "is to run as",
+		    u->where, g_strerror(e));
 }

@@ -34,6 +34,12 @@ typedef struct {
  * kernel refused. */
 gboolean vgd_priv_early(const VgdConfig *cfg, GError **error);
 
+/* vigild as root runs what the configuration file and the handler
+ * scripts say: warn about each that someone other than root may write
+ * (owned by another user, or group- or world-writable).  Nothing when
+ * vigild is not root. */
+void vgd_priv_warn_untrusted(const VgdConfig *cfg);
+
 /* cfg's user and group to ids: FALSE (nothing to do) when cfg names no
  * user; FALSE with *error when a name is unknown or vigild is not root
  * (it cannot change its user then). */
@@ -60,8 +66,10 @@ gboolean vgd_priv_give(const char *path, const VgdPrivUser *u,
  * FALSE: vigild must exit. */
 gboolean vgd_priv_drop(const VgdPrivUser *u, GError **error);
 
-/* After the drop: may the user do `mode` (access(2) bits) on path?
- * The error names the path, the user and `what` it is for. */
+/* May the user do `mode` (access(2) bits) on path?  Before the drop
+ * vigild asks as the user for a moment (its groups, egid and euid; root
+ * stays the real and saved id and is taken back), after it simply as
+ * itself.  The error names the path, the user and `what` it is for. */
 gboolean vgd_priv_check_access(const char *path, int mode,
 			       const char *what, const VgdPrivUser *u,
 			       GError **error);

@@ -1123,16 +1123,19 @@ static gboolean become_user(Vigild *d)
 		ok = FALSE;
 		goto out;
 	}
+	/* the finished --record trace is renamed into place in parent */
+	parent = work ? g_path_get_dirname(d->cfg->record_dir) : NULL;
+	/* what the user must write: checked as the user while still root
+	 * (so a refusal leaves nothing behind), and again after the drop */
 	ok = vgd_priv_prepare_dir(d->cfg->dump_dir, &u, &err) &&
-	     (!work || vgd_priv_give(work, &u, &err)) &&
-	     vgd_priv_drop(&u, &err) &&
-	     vgd_priv_check_access(d->cfg->dump_dir, W_OK | X_OK,
-				   "dump directory", &u, &err);
-	if (ok && work) {
-		/* the finished trace is renamed into place there */
-		parent = g_path_get_dirname(d->cfg->record_dir);
-		ok = vgd_priv_check_access(parent, W_OK | X_OK,
-					   "the directory of --record", &u, &err);
+	     (!work || vgd_priv_give(work, &u, &err));
+	for (int pass = 0; ok && pass < 2; pass++) {
+		ok = vgd_priv_check_access(d->cfg->dump_dir, W_OK | X_OK,
+					   "dump directory", &u, &err) &&
+		     (!parent || vgd_priv_check_access(parent, W_OK | X_OK,
+					"the directory of --record", &u, &err));
+		if (ok && pass == 0)
+			ok = vgd_priv_drop(&u, &err);
 	}
 	if (!ok)
 		goto out;
@@ -1374,6 +1377,7 @@ int main(int argc, char **argv)
 	{
 		GError *err = NULL;
 
+		vgd_priv_warn_untrusted(cfg);
 		/* (before any thread: every thread inherits it) */
 		if (!vgd_priv_early(cfg, &err)) {
 			g_printerr("vigild: %s\n", err->message);

@@ -43,6 +43,7 @@ my (undef, undef, $uid, $gid) = getpwnam($user);
 ok($uid, "test user $user (uid $uid, gid $gid)");
 
 my $vigild = vigild_path();
+my ($rc, $o, $e);
 $ENV{VIGIL_PERL_LIB} = repo_root() . '/perl/lib';
 my $vigilctl = find_prog('vigilctl');
 my $dir = File::Temp::tempdir(CLEANUP => 1);
@@ -182,9 +183,55 @@ like($reload_bad, qr/^1 .*secret\.pl.*Permission denied/s, '... and it does, wit
     or diag $reload_bad;
 like($r->{err}, qr/reload failed, the old handlers stay/, 'the old handlers stay');
 
+# ---- --record as the user ------------------------------------------------------------
+# the trace directory is made as root and given to the user, who renames
+# it into place at the end: its parent must be the user's to write
+my $pub = "$dir/pub";
+mkdir $pub or die "$pub: $!";
+chmod 01777, $pub;
+my $rwl;
+$r = live_run(
+    scripts => [$script],
+    opts => ['--user', $user, '--record', "$pub/trace"],
+    dir_mode => 0755,
+    ready => qr/running as user \Q$user\E/,
+    work => sub { $rwl = run_workload(777, 1, '/nonexistent/vigil-user-test'); return 1 });
+is($r->{rc}, 0, '--record as the user: exit 0') or diag $r->{err};
+like($r->{err}, qr/trace recorded in \Q$pub\E\/trace/, '... the trace was finished');
+my @ts = stat("$pub/trace/metadata");
+is($ts[4], $uid, '... by the user (its metadata is the user\'s)');
+{
+    my ($rc, $rout, $rerr) = run_cmd([$vigild, '-c', '/dev/null', '--replay', "$pub/trace", '-s', $script],
+                                     timeout => 120);
+    is($rc, 0, 'vigild --replay reads it') or diag $rerr;
+    like($rout, qr/^getppid $rwl 777$/m, '... and counts the workload\'s 777 getppid calls');
+}
+$r = live_run(
+    scripts => [$script],
+    opts => ['--user', $user, '--record', "$dir/trace"],
+    dir_mode => 0755,
+    ready => qr/running as user/);
+is($r->{rc}, 1, '--record into a directory the user cannot write: exit 1 at start');
+like($r->{err}, qr/the directory of --record \Q$dir\E: not writable for user \Q$user\E/,
+     '... saying so') or diag $r->{err};
+is(scalar(() = glob("$dir/trace*")), 0, '... and nothing is left of the trace');
+
+# ---- files root trusts -------------------------------------------------------------
+my $loose = write_file("$dir/loose.pl", "use Vigil;\non 'raw_syscalls:sys_exit' => sub { };\n");
+chmod 0666, $loose;
+($rc, $o, $e) = run_cmd([$vigild, '-f', '-c', '/dev/null', '--source', 'kernel', '-s', $loose,
+                         '--duration', '1'], timeout => 60);
+like($e, qr/handler script \Q$loose\E is writable by its group and everybody \(mode 0666\): they can make vigild \(root\) run any code/,
+     'vigild (root) warns about a handler script others may write');
+chown $uid, -1, $loose;
+chmod 0644, $loose;
+($rc, $o, $e) = run_cmd([$vigild, '-f', '-c', '/dev/null', '--source', 'kernel', '-s', $loose,
+                         '--duration', '1'], timeout => 60);
+like($e, qr/handler script \Q$loose\E belongs to uid $uid, not root/, '... and about one another user owns');
+
 # ---- refusals at start ---------------------------------------------------------------
 my $none = "vg-no-such-user-$$";
-my ($rc, $o, $e) = run_cmd([$vigild, '-f', '-c', '/dev/null', '--source', 'kernel', '--user', $none,
+($rc, $o, $e) = run_cmd([$vigild, '-f', '-c', '/dev/null', '--source', 'kernel', '--user', $none,
                             '-s', $script], timeout => 60);
 is($rc, 2, 'an unknown --user: exit 2');
 like($e, qr/--user: no user '\Q$none\E' on this system/, '... naming the option and the user');
@@ -206,7 +253,7 @@ like($e, qr/group: 'nogroup' without user/, 'group: without user: is refused');
 # own, 0700): the user could not write dumps, so vigild stops at start
 $r = live_run(scripts => [$script], opts => ['--user', $user], ready => qr/running as user/);
 is($r->{rc}, 1, 'a dump directory the user cannot reach: exit 1 at start');
-like($r->{err}, qr/dump directory \S+dumps: not writable for user \Q$user\E \(uid $uid\), which vigild now runs as .*Permission denied/,
+like($r->{err}, qr/dump directory \S+dumps: not writable for user \Q$user\E \(uid $uid\), which vigild is to run as .*Permission denied/,
      '... saying which directory, which user and why') or diag $r->{err};
 unlike($r->{out}, qr/first event|end:/, '... and no handler ran (nor its END)');
 
