@@ -105,7 +105,7 @@ nothing_lost($r);
 ok(scalar(keys %st) >= 2, 'vigild has its threads (' . scalar(keys %st) . ')');
 for my $tid (sort keys %st) {
     my $t = $st{$tid};
-    is($t->{Uid}, join("\t", ($uid) x 4), "thread $tid: real, effective, saved and fs uid are $user's");
+    is($t->{Uid}, join("\t", ($uid) x 4), "thread $tid: real, effective, saved and fs uid are ${user}'s");
     is($t->{Gid}, join("\t", ($gid) x 4), "thread $tid: every gid is the group's");
     is($t->{$_}, '0000000000000000', "thread $tid: $_ empty") for qw(CapInh CapPrm CapEff CapAmb);
 }
