@@ -1128,7 +1128,9 @@ static gboolean become_user(Vigild *d)
 	/* what the user must write: checked as the user while still root
 	 * (so a refusal leaves nothing behind), and again after the drop */
 	ok = vgd_priv_prepare_dir(d->cfg->dump_dir, &u, &err) &&
-	     (!work || vgd_priv_give(work, &u, &err));
+	     (!work || vgd_priv_give(work, &u, &err)) &&
+	     /* -e's script: reloaded, and removed at exit, by the user */
+	     (!quick.exec_path || vgd_priv_give(quick.exec_path, &u, &err));
 	for (int pass = 0; ok && pass < 2; pass++) {
 		ok = vgd_priv_check_access(d->cfg->dump_dir, W_OK | X_OK,
 					   "dump directory", &u, &err) &&

@@ -216,6 +216,15 @@ like($r->{err}, qr/the directory of --record \Q$dir\E: not writable for user \Q$
      '... saying so') or diag $r->{err};
 is(scalar(() = glob("$dir/trace*")), 0, '... and nothing is left of the trace');
 
+# ---- -e as the user ----------------------------------------------------------------
+($rc, $o, $e) = run_cmd([$vigild, '-f', '-c', '/dev/null', '--source', 'kernel', '--user', $user,
+                         '--duration', '1', '-e', 'on "raw_syscalls:sys_exit" => sub { }; END { print "e-end $>\\n" }'],
+                        timeout => 60);
+is($rc, 0, '-e CODE with --user: exit 0') or diag $e;
+like($o, qr/^e-end $uid$/m, '... the code ran as the user');
+my ($epath) = $e =~ /handler scripts: (\S+vigild-e-\S+\.pl)/;
+ok($epath && !-e $epath, "... and its temporary script is gone (the user could remove it)") or diag $e;
+
 # ---- files root trusts -------------------------------------------------------------
 my $loose = write_file("$dir/loose.pl", "use Vigil;\non 'raw_syscalls:sys_exit' => sub { };\n");
 chmod 0666, $loose;
