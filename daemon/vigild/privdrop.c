@@ -420,20 +420,24 @@ static int access_as(const VgdPrivUser *u, const char *path, int mode,
 		fail(error, "getgrouplist(%s): too many groups", u->user);
 		return -1;
 	}
+	int step = 0;	/* how many of groups, egid, euid were changed */
+
 	nroot = getgroups(0, NULL);
 	root_groups = g_new0(gid_t, nroot + 1);
 	nroot = getgroups(nroot, root_groups);
-	if (nroot < 0 || setgroups(n, groups) < 0 || setegid(u->gid) < 0 ||
-	    seteuid(u->uid) < 0) {
+	if (nroot < 0 || setgroups(n, groups) < 0 || (++step, setegid(u->gid) < 0) ||
+	    (++step, seteuid(u->uid) < 0)) {
 		e = errno;
 		r = -1;
 		fail(error, "checking %s as user %s: %s", path, u->user,
 		     g_strerror(e));
 	} else {
+		step++;
 		r = faccessat(AT_FDCWD, path, mode, AT_EACCESS) == 0 ? 0 : errno;
 	}
-	if (seteuid(0) < 0 || setegid(egid) < 0 ||
-	    setgroups(nroot > 0 ? nroot : 0, root_groups) < 0) {
+	/* back, only what was changed */
+	if ((step >= 3 && seteuid(0) < 0) || (step >= 2 && setegid(egid) < 0) ||
+	    (step >= 1 && setgroups(nroot > 0 ? nroot : 0, root_groups) < 0)) {
 		e = errno;
 		g_clear_error(error);
 		fail(error, "taking back root after checking %s as user %s: %s",

@@ -216,6 +216,25 @@ like($r->{err}, qr/the directory of --record \Q$dir\E: not writable for user \Q$
      '... saying so') or diag $r->{err};
 is(scalar(() = glob("$dir/trace*")), 0, '... and nothing is left of the trace');
 
+# ---- a drop that fails ---------------------------------------------------------------
+# root without CAP_SETGID and CAP_SETUID (taken from the bounding set
+# before exec) cannot change its ids: the first change (the check of
+# the dump directory as the user) is refused; vigild stops, no handler
+# runs
+SKIP: {
+    skip 'no setpriv', 3 unless grep { -x "$_/setpriv" } split /:/, $ENV{PATH};
+    # (live_run cannot wrap vigild in setpriv: a run by hand)
+    my $d2 = File::Temp::tempdir(CLEANUP => 1);
+    chmod 0755, $d2;
+    my $c2 = write_file("$d2/vigil.yaml", "control_socket: $d2/sock\ndump:\n  dir: $d2/dumps\n");
+    ($rc, $o, $e) = run_cmd(['setpriv', '--bounding-set', '-setuid,-setgid', $vigild, '-f', '-c', $c2,
+                             '--source', 'kernel', '--user', $user, '-s', $script], timeout => 60);
+    is($rc, 1, 'a change of ids the kernel refuses (no CAP_SETGID, CAP_SETUID): exit 1');
+    like($e, qr/^vigild: checking \S+dumps as user \Q$user\E: Operation not permitted$/m,
+         '... saying what failed and why') or diag $e;
+    unlike($o, qr/first event|end:/, '... and no handler ran (nor its END)');
+}
+
 # ---- -e as the user ----------------------------------------------------------------
 ($rc, $o, $e) = run_cmd([$vigild, '-f', '-c', '/dev/null', '--source', 'kernel', '--user', $user,
                          '--duration', '1', '-e', 'on "raw_syscalls:sys_exit" => sub { }; END { print "e-end $>\\n" }'],
