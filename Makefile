@@ -141,14 +141,15 @@ PERL_INSTALL_ARGS := INSTALLSITELIB=$(PREFIX)/lib/perl5 INSTALLSITEARCH=$(PREFIX
 endif
 
 # The configuration file: never overwrite one that is there (it may be
-# edited); the shipped one is put beside it as vigil.yaml.new.
+# edited); the shipped one is put beside it as vigil.yaml.new.  Root's
+# only (0600): what it says runs as root (docs/security.md).
 CONF := $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
 install-config:
 	@if [ -f $(CONF) ] && ! cmp -s etc/vigil.yaml $(CONF); then \
-		install -m 0644 etc/vigil.yaml $(CONF).new; \
+		install -m 0600 etc/vigil.yaml $(CONF).new; \
 		echo "install-config: $(CONF) exists and differs: kept it, wrote $(CONF).new"; \
 	else \
-		install -D -m 0644 etc/vigil.yaml $(CONF); \
+		install -D -m 0600 etc/vigil.yaml $(CONF); \
 	fi
 
 # Debian packages, built from a copy of the tracked and new (not ignored)

@@ -398,6 +398,9 @@ gboolean vg_writer_finish(VgWriter *w, const VgMetadata *md, GError **error);
  * still be freed with vg_writer_abort().  Remove the partial output and
  * free w. */
 void vg_writer_abort(VgWriter *w);
+/* The temporary directory being written ("path.tmp-XXXXXX"), until
+ * vg_writer_finish renames it to path; NULL once the writer failed. */
+const char *vg_writer_work_dir(const VgWriter *w);
 
 G_END_DECLS
 

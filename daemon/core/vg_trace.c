@@ -572,6 +572,11 @@ out:
 	return ok;
 }
 
+const char *vg_writer_work_dir(const VgWriter *w)
+{
+	return w->dead ? NULL : w->tmp;
+}
+
 void vg_writer_abort(VgWriter *w)
 {
 	if (!w)

@@ -7,14 +7,62 @@
  * error or vigild not reachable.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <glib.h>
 
 #define DEFAULT_SOCKET "/run/vigil/vigild.sock"
+
+/* Whether this process is in group gid. */
+static gboolean in_group(gid_t gid)
+{
+	int n = getgroups(0, NULL);
+	gid_t *groups = g_new0(gid_t, n > 0 ? n : 1);
+	gboolean yes = getegid() == gid;
+
+	n = getgroups(n > 0 ? n : 0, groups);
+	for (int i = 0; !yes && i < n; i++)
+		yes = groups[i] == gid;
+	g_free(groups);
+	return yes;
+}
+
+/* connect() said EACCES: who may use the socket.  The socket's group
+ * (or its directory's, when that cannot be searched) is the control
+ * group vigild was given (control_group: in vigil.yaml); root's group
+ * means root only. */
+static void explain_denied(const char *path)
+{
+	char *dir = g_path_get_dirname(path);
+	struct stat st;
+	struct group *gr;
+	gboolean have = stat(path, &st) == 0 || stat(dir, &st) == 0;
+
+	g_free(dir);
+	if (!have || st.st_gid == 0 || !(st.st_mode & 0070)) {
+		fprintf(stderr, "vigilctl: %s: permission denied: only root may "
+			"use vigild's control socket (control_group in "
+			"vigil.yaml(5) lets a group ask for status and dump)\n",
+			path);
+		return;
+	}
+	gr = getgrgid(st.st_gid);
+	fprintf(stderr, "vigilctl: %s: permission denied: root, and members "
+		"of group %s for status and dump, may use vigild's control "
+		"socket; %s\n", path, gr ? gr->gr_name : "?",
+		in_group(st.st_gid) ? "you are in it, but something else is "
+		"in the way (the socket's mode, a directory above it)" :
+		"you are not in it (a group added to your account counts "
+		"from your next login)");
+	if (!gr)
+		fprintf(stderr, "vigilctl: (the group is gid %u)\n",
+			(unsigned)st.st_gid);
+}
 
 /* msg: NULL (--help: usage on stdout), or allocated (freed here) */
 static int usage(char *msg)
@@ -95,6 +143,12 @@ int main(int argc, char **argv)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
+		if (fd >= 0 && (e == EACCES || e == EPERM)) {
+			explain_denied(path);
+			close(fd);
+			g_string_free(req, TRUE);
+			return 2;
+		}
 		fprintf(stderr, "vigilctl: cannot reach vigild at %s: %s%s\n",
 			path, g_strerror(e),
 			e == ENOENT || e == ECONNREFUSED ?

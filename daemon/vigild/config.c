@@ -7,6 +7,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -63,6 +65,9 @@ void vgd_config_free(VgdConfig *c)
 	g_free(c->dump_dir);
 	g_free(c->control_socket);
 	g_free(c->metrics_listen);
+	g_free(c->control_group);
+	g_free(c->user);
+	g_free(c->group);
 	g_free(c->replay_dir);
 	g_free(c->record_dir);
 	g_free(c->source);
@@ -417,6 +422,8 @@ typedef enum {
 	K_PATH,		/* char *, not empty */
 	K_SOCKET,	/* char *, absolute, fits a sockaddr_un */
 	K_LOG_LEVEL,	/* GLogLevelFlags */
+	K_USER,		/* char *: a user of this system, not root; empty: NULL */
+	K_GROUP,	/* char *: a group of this system; empty: NULL */
 	K_KNAME,	/* char *: a kprobe's event name, unique */
 	K_KSYMBOL,	/* char *: a kernel symbol */
 	K_LISTEN,	/* char *: [ADDR:]PORT, normalized; "" = NULL, off */
@@ -473,6 +480,12 @@ static const KeyDef top_keys[] = {
 	  "C<error>, C<warning>, C<message>, C<info>, C<debug>; default C<message>" },
 	{ "control_socket", K_SOCKET, CF(control_socket), 0, 0, VGD_DEFAULT_SOCKET,
 	  "absolute path; default F<" VGD_DEFAULT_SOCKET ">" },
+	{ "control_group", K_GROUP, CF(control_group), 0, 0, NULL,
+	  "group name; default none: root only" },
+	{ "user", K_USER, CF(user), 0, 0, NULL,
+	  "user name; default none: vigild stays root" },
+	{ "group", K_GROUP, CF(group), 0, 0, NULL,
+	  "group name; default the user's primary group" },
 	{ "kprobes", K_KPROBES, CF(kprobes), 0, 0, NULL,
 	  "list of probes; default none" },
 	{ "metrics.listen", K_LISTEN, CF(metrics_listen), 0, 0, NULL,
@@ -732,6 +745,42 @@ static gboolean get_kprobes(Ctx *x, yaml_node_t *v, const char *key)
 	return TRUE;
 }
 
+/* NULL (and *why) when name is no user (group) of this system. */
+static const char *user_problem(const char *name, char **why)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		*why = errno ? g_strdup_printf("looking up user '%s': %s", name,
+					       g_strerror(errno))
+			     : g_strdup_printf("no user '%s' on this system", name);
+		return *why;
+	}
+	if (pw->pw_uid == 0) {
+		*why = g_strdup_printf("'%s' is root (uid 0): name an "
+				       "unprivileged user", name);
+		return *why;
+	}
+	return NULL;
+}
+
+static const char *group_problem(const char *name, char **why)
+{
+	struct group *gr;
+
+	errno = 0;
+	gr = getgrnam(name);
+	if (!gr) {
+		*why = errno ? g_strdup_printf("looking up group '%s': %s", name,
+					       g_strerror(errno))
+			     : g_strdup_printf("no group '%s' on this system", name);
+		return *why;
+	}
+	return NULL;
+}
+
 /* Set the key of row d (in the struct at base) from node v. */
 static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 			yaml_node_t *v, const char *key)
@@ -821,6 +870,24 @@ static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 		return fail(x, v, key,
 			    "'%s' is not a log level (error, warning, message, info, debug)",
 			    s);
+	case K_USER:
+	case K_GROUP:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (*s) {
+			char *why = NULL;
+			gboolean bad = (d->type == K_USER ? user_problem(s, &why)
+					: group_problem(s, &why)) != NULL;
+
+			if (bad) {
+				fail(x, v, key, "%s", why);
+				g_free(why);
+				return FALSE;
+			}
+		}
+		g_free(*AT(base, d, char *));
+		*AT(base, d, char *) = *s ? g_strdup(s) : NULL;
+		return TRUE;
 	case K_KNAME:
 		if (!want_scalar(x, v, key, &s))
 			return FALSE;
@@ -1195,6 +1262,22 @@ char *vgd_config_kprobes_text(const VgdConfig *cfg)
 	return g_string_free(s, FALSE);
 }
 
+gboolean vgd_config_set_user(VgdConfig *cfg, const char *name,
+			     const char *what, GError **error)
+{
+	char *why = NULL;
+
+	if (!*name || user_problem(name, &why)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE, "%s: %s", what,
+			    why ? why : "no user name");
+		g_free(why);
+		return FALSE;
+	}
+	g_free(cfg->user);
+	cfg->user = g_strdup(name);
+	return TRUE;
+}
+
 void vgd_config_resolve_mode(VgdConfig *cfg)
 {
 	if (cfg->mode != VGD_MODE_AUTO)
@@ -1243,6 +1326,13 @@ gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
 			    "metrics on %s: no handler scripts to publish them "
 			    "(give -s SCRIPT, or leave out --metrics and "
 			    "metrics.listen)", cfg->metrics_listen);
+		return FALSE;
+	}
+	if (cfg->group && !cfg->user) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: group: '%s' without user: vigild changes its "
+			    "group only when it changes its user (give 'user:' "
+			    "or --user)", where, cfg->group);
 		return FALSE;
 	}
 	if (cfg->replay_dir && cfg->scripts->len == 0) {
@@ -1341,6 +1431,11 @@ char *vgd_config_to_string(const VgdConfig *c)
 		case K_LISTEN:
 			g_string_append_printf(s, "%s: %s\n", k, *AT(c, d, char *) ?
 					       *AT(c, d, char *) : "\"\"");
+			break;
+		case K_USER:
+		case K_GROUP:
+			g_string_append_printf(s, "%s: %s\n", k,
+					       *AT(c, d, char *) ? *AT(c, d, char *) : "");
 			break;
 		case K_LOG_LEVEL:
 			for (j = 0; j < G_N_ELEMENTS(log_levels); j++)

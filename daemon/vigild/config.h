@@ -77,6 +77,13 @@ typedef struct {
 	char *control_socket;
 	char *metrics_listen;		/* "ADDR:PORT" of the Prometheus
 					 * endpoint (metrics.c); NULL: off */
+	char *control_group;		/* may ask for status and dumps; NULL: root only */
+
+	/* least privilege (privdrop.c): once the source, the control socket
+	 * and the outputs are open, vigild becomes this user (NULL: stays
+	 * root) and group (NULL: the user's primary group) */
+	char *user;
+	char *group;
 
 	/* command line only */
 	gboolean foreground;
@@ -148,6 +155,9 @@ gboolean vgd_config_add_kprobe(VgdConfig *cfg, const char *spec,
 /* The kprobes as the user gave them, for messages: "--kprobe vfs_read,
  * kprobes[0] (tcp_sendmsg)".  g_free the result. */
 char *vgd_config_kprobes_text(const VgdConfig *cfg);
+/* --user NAME: a user of the system other than root. */
+gboolean vgd_config_set_user(VgdConfig *cfg, const char *name,
+			     const char *what, GError **error);
 /* Final cross-field checks (after the file and the options). */
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error);
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +25,10 @@ struct VgdControl {
 	VgdCommandFunc func;
 	gpointer user_data;
 	GHashTable *clients;	/* Client * */
+	uid_t owner;		/* who started vigild: every command */
+	gboolean have_group;
+	gid_t group;		/* control_group: status and dump */
+	char *group_name;
 };
 
 typedef struct {
@@ -32,6 +37,7 @@ typedef struct {
 	guint watch;
 	guint linger;		/* answered: timeout for the client's close */
 	gboolean answered;
+	gboolean limited;	/* a member of the control group, not root */
 	GString *buf;
 } Client;
 
@@ -96,6 +102,14 @@ static void run_line(Client *cl, char *line)
 	if (!*cmd) {
 		g_set_error(&err, VG_ERROR, VG_ERROR_PARSE,
 			    "empty command (status, dump [REASON], reload, stop)");
+	} else if (cl->limited && strcmp(cmd, "status") != 0 &&
+		   strcmp(cmd, "dump") != 0) {
+		g_set_error(&err, VG_ERROR, VG_ERROR_REFUSED,
+			    "%s: permission denied: members of group %s may ask "
+			    "for " VGD_CONTROL_GROUP_COMMANDS " only; %s needs "
+			    "root", cmd, cl->ctl->group_name, cmd);
+		g_warning("control: refused '%s' to a member of group %s "
+			  "(not root)", cmd, cl->ctl->group_name);
 	} else if (cl->ctl->func(cmd, arg, &reply, cl->ctl->user_data, &err)) {
 		g_string_append(out, "OK\n");
 		if (reply) {
@@ -205,11 +219,31 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Is the peer (cred, and its supplementary groups) in ctl's group? */
+static gboolean peer_in_group(const VgdControl *ctl, int cfd,
+			      const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (!ctl->have_group)
+		return FALSE;
+	if (cred->gid == ctl->group)
+		return TRUE;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return FALSE;	/* ERANGE: over 256 groups; old kernel */
+	for (guint i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == ctl->group)
+			return TRUE;
+	return FALSE;
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 {
 	VgdControl *ctl = data;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	gboolean limited = FALSE;
 	Client *cl;
 	GSource *s;
 	int cfd;
@@ -222,16 +256,23 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
-		static const char m[] = "ERR permission denied (root only)\n";
+	    (cred.uid != 0 && cred.uid != ctl->owner &&
+	     !(limited = peer_in_group(ctl, cfd, &cred)))) {
+		char *m = ctl->have_group ?
+			g_strdup_printf("ERR permission denied: root, or "
+					"group %s for " VGD_CONTROL_GROUP_COMMANDS
+					"\n", ctl->group_name) :
+			g_strdup("ERR permission denied (root only)\n");
 
 		g_warning("control: refused a client with uid %d",
 			  (int)cred.uid);
-		write_all(cfd, m, sizeof(m) - 1);
+		write_all(cfd, m, strlen(m));
+		g_free(m);
 		close(cfd);
 		return G_SOURCE_CONTINUE;
 	}
 	cl = g_new0(Client, 1);
+	cl->limited = limited;
 	cl->ctl = ctl;
 	cl->fd = cfd;
 	cl->buf = g_string_new(NULL);
@@ -274,14 +315,43 @@ static gboolean clear_stale(const char *path, GError **error)
 	return TRUE;
 }
 
-VgdControl *vgd_control_new(const char *path, GMainContext *ctx,
+/* The socket's directory: 0700, or 0750 of the control group (gid,
+ * when have_group); one that exists is made so too. */
+static gboolean make_dir(const char *dir, gboolean have_group, gid_t gid,
+			 GError **error)
+{
+	mode_t mode = have_group ? 0750 : 0700;
+	struct stat st;
+
+	if (g_mkdir_with_parents(dir, 0700) < 0 || stat(dir, &st) < 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket directory %s: %s", dir,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (!have_group)
+		return TRUE;	/* (an existing directory is left as it is) */
+	if ((st.st_gid != gid && chown(dir, (uid_t)-1, gid) < 0) ||
+	    ((st.st_mode & 07777) != mode && chmod(dir, mode) < 0)) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket directory %s: group %u, mode %04o: %s",
+			    dir, (guint)gid, (guint)mode, g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+VgdControl *vgd_control_new(const char *path, const char *group,
+			    GMainContext *ctx,
 			    VgdCommandFunc func, gpointer user_data,
 			    GError **error)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct group *gr = NULL;
 	char *dir;
 	VgdControl *ctl;
 	GSource *s;
+	gboolean ok;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -289,15 +359,22 @@ VgdControl *vgd_control_new(const char *path, GMainContext *ctx,
 			    "control socket %s: path too long", path);
 		return NULL;
 	}
-	dir = g_path_get_dirname(path);
-	if (g_mkdir_with_parents(dir, 0700) < 0) {
-		g_set_error(error, VG_ERROR, VG_ERROR_IO,
-			    "control socket directory %s: %s", dir,
-			    g_strerror(errno));
-		g_free(dir);
-		return NULL;
+	if (group) {
+		errno = 0;
+		gr = getgrnam(group);
+		if (!gr) {
+			g_set_error(error, VG_ERROR, VG_ERROR_IO,
+				    "control socket %s: control_group '%s': %s",
+				    path, group, errno ? g_strerror(errno) :
+				    "no such group on this system");
+			return NULL;
+		}
 	}
+	dir = g_path_get_dirname(path);
+	ok = make_dir(dir, gr != NULL, gr ? gr->gr_gid : 0, error);
 	g_free(dir);
+	if (!ok)
+		return NULL;
 	if (!clear_stale(path, error))
 		return NULL;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -321,8 +398,23 @@ VgdControl *vgd_control_new(const char *path, GMainContext *ctx,
 			return NULL;
 		}
 	}
-	chmod(path, 0600);
+	if (gr ? chown(path, (uid_t)-1, gr->gr_gid) < 0 ||
+		 chmod(path, 0660) < 0 : chmod(path, 0600) < 0) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "control socket %s: %s: %s", path,
+			    gr ? "group and mode 0660" : "mode 0600",
+			    g_strerror(errno));
+		close(fd);
+		unlink(path);
+		return NULL;
+	}
 	ctl = g_new0(VgdControl, 1);
+	ctl->owner = geteuid();
+	if (gr) {
+		ctl->have_group = TRUE;
+		ctl->group = gr->gr_gid;
+		ctl->group_name = g_strdup(gr->gr_name);
+	}
 	ctl->path = g_strdup(path);
 	ctl->fd = fd;
 	ctl->ctx = ctx;
@@ -347,7 +439,8 @@ void vgd_control_free(VgdControl *ctl)
 		g_source_destroy(s);
 	g_hash_table_unref(ctl->clients);
 	close(ctl->fd);
-	unlink(ctl->path);
+	unlink(ctl->path);	/* (not after the drop: the directory is root's) */
 	g_free(ctl->path);
+	g_free(ctl->group_name);
 	g_free(ctl);
 }

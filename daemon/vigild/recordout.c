@@ -63,6 +63,11 @@ gboolean vgd_record_out_finish(VgdRecordOut *r, const VgMetadata *md)
 	return ok;
 }
 
+const char *vgd_record_out_work_dir(const VgdRecordOut *r)
+{
+	return r->w ? vg_writer_work_dir(r->w) : NULL;
+}
+
 void vgd_record_out_abort(VgdRecordOut *r)
 {
 	if (r)

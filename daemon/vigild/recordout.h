@@ -33,6 +33,10 @@ void vgd_record_out_add(VgdRecordOut *r, const VgPacket *p);
  * FALSE: the trace is incomplete (removed). */
 gboolean vgd_record_out_finish(VgdRecordOut *r, const VgMetadata *md);
 
+/* The directory being written (renamed to dir by _finish); NULL once a
+ * write failed. */
+const char *vgd_record_out_work_dir(const VgdRecordOut *r);
+
 /* Remove the partial trace and free r (start-up failed).  NULL is fine. */
 void vgd_record_out_abort(VgdRecordOut *r);
 

@@ -30,10 +30,12 @@
 
 #include "config.h"
 #include "control.h"
+#include "dumpdir.h"
 #include "handlers.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "privdrop.h"
 #include "quick.h"
 #include "recorder.h"
 #include "status.h"
@@ -701,8 +703,7 @@ static gboolean start_kernel(Vigild *d, GError **error)
 		vgd_tp_set_record(d->tp, d->record);
 	}
 	push_filters(d);
-	if (d->perl)
-		vg_perl_begin(d->perl);
+	/* (the handlers begin once vigild is the configured user: main) */
 	if (!vgd_tp_start(d->tp, d->ctx, error))
 		return FALSE;
 	g_message("tracing %u CPUs from the kernel's tracepoints (%u events), "
@@ -918,9 +919,8 @@ static gboolean start_module(Vigild *d, GError **error)
 		if (d->tp)
 			vgd_tp_set_record(d->tp, d->record);
 	}
-	if (d->perl)
-		vg_perl_begin(d->perl);
 	push_filters(d);
+	/* (the handlers begin once vigild is the configured user: main) */
 	/* the tracepoints first: when the module starts (and its statedump
 	 * lists the tasks), both sources are recording */
 	if (d->tp && !vgd_tp_start(d->tp, d->ctx, error))
@@ -976,6 +976,7 @@ typedef struct {
 	char *buffers;
 	char *dump_dir;
 	char *metrics;
+	char *user;
 	gboolean check;
 	gboolean version;
 } Options;
@@ -1007,6 +1008,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 		return FALSE;
 	if (o->buffers &&
 	    !vgd_config_set_buffer_count(cfg, o->buffers, "--buffers", error))
+		return FALSE;
+	if (o->user && !vgd_config_set_user(cfg, o->user, "--user", error))
 		return FALSE;
 	if (o->dump_dir) {
 		g_free(cfg->dump_dir);
@@ -1051,6 +1054,7 @@ static void options_clear(Options *o)
 	g_free(o->buffers);
 	g_free(o->dump_dir);
 	g_free(o->metrics);
+	g_free(o->user);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -1113,6 +1117,8 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Sub-buffers per CPU", "N" },
 		{ "dump-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.dump_dir,
 		  "Directory for flight recorder dumps", "DIR" },
+		{ "user", 0, 0, G_OPTION_ARG_STRING, &o.user,
+		  "Run as USER (no capabilities) once tracing has started", "USER" },
 		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o.record,
 		  "Also write everything read live as a CTF trace in DIR", "DIR" },
 		{ "metrics", 0, 0, G_OPTION_ARG_STRING, &o.metrics,
@@ -1194,6 +1200,69 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 	}
 	options_clear(&o);	/* cfg has its own copies */
 	return cfg;
+}
+
+/* ---- least privilege (privdrop.h) ----------------------------------------- */
+
+/* With user: (or --user) vigild becomes that user now, with no
+ * capability: everything that needs root is done (the source's fds
+ * open and mapped, kprobes added, the control socket bound, the --record
+ * output created); the dump directory and the --record output are given
+ * to the user first.  FALSE: vigild must exit (logged). */
+static gboolean become_user(Vigild *d)
+{
+	const char *work = d->record ? vgd_record_out_work_dir(d->record) : NULL;
+	GError *err = NULL;
+	VgdPrivUser u;
+	char *parent = NULL;
+	gboolean ok;
+
+	if (!vgd_priv_resolve(d->cfg, &u, &err)) {
+		if (!err)
+			return TRUE;	/* no user: vigild stays root */
+		ok = FALSE;
+		goto out;
+	}
+	/* the finished --record trace is renamed into place in parent */
+	parent = work ? g_path_get_dirname(d->cfg->record_dir) : NULL;
+	/* what the user must write: checked as the user while still root
+	 * (so a refusal leaves nothing behind), and again after the drop */
+	ok = vgd_priv_prepare_dir(d->cfg->dump_dir, &u, &err) &&
+	     (!work || vgd_priv_give(work, &u, &err)) &&
+	     /* -e's script: reloaded, and removed at exit, by the user */
+	     (!quick.exec_path || vgd_priv_give(quick.exec_path, &u, &err));
+	for (int pass = 0; ok && pass < 2; pass++) {
+		ok = vgd_priv_check_access(d->cfg->dump_dir, W_OK | X_OK,
+					   "dump directory", &u, &err) &&
+		     (!parent || vgd_priv_check_access(parent, W_OK | X_OK,
+					"the directory of --record", &u, &err));
+		if (ok && pass == 0)
+			ok = vgd_priv_drop(&u, &err);
+	}
+	if (!ok)
+		goto out;
+	/* what an interrupted dump left, if root could not see it */
+	vgd_dumpdir_remove_leftovers(d->cfg->dump_dir);
+	for (guint i = 0; i < d->cfg->scripts->len; i++) {
+		const char *sc = d->cfg->scripts->pdata[i];
+
+		if (access(sc, R_OK) < 0)
+			g_warning("%s: not readable by user %s: a reload "
+				  "(SIGHUP, vigilctl reload) will fail and keep "
+				  "the running handlers", sc, u.user);
+	}
+	g_message("running as user %s (uid %u), group %s (gid %u), without "
+		  "capabilities", u.user, (guint)u.uid, u.group, (guint)u.gid);
+out:
+	if (!ok) {
+		g_printerr("vigild: %s\n", err->message);
+		if (vgd_log_elsewhere())
+			g_critical("%s", err->message);
+		g_error_free(err);
+	}
+	g_free(parent);
+	vgd_priv_user_clear(&u);
+	return ok;
 }
 
 /* ---- the daemon's life ------------------------------------------------------- */
@@ -1310,7 +1379,8 @@ static void watch(Vigild *d)
 	signal(SIGPIPE, SIG_IGN);
 	if (d->cfg->duration_s)
 		g_timeout_add_seconds(d->cfg->duration_s, on_duration, d);
-	d->control = vgd_control_new(d->cfg->control_socket, d->ctx,
+	d->control = vgd_control_new(d->cfg->control_socket,
+				     d->cfg->control_group, d->ctx,
 				     on_command, d, &err);
 	if (!d->control) {
 		g_warning("no control socket (vigilctl will not work): %s",
@@ -1318,8 +1388,7 @@ static void watch(Vigild *d)
 		g_clear_error(&err);
 	}
 	if (d->replay) {
-		if (d->perl)
-			vg_perl_begin(d->perl);
+		/* (the handlers begin in main, as the configured user) */
 		d->continue_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE,
 						 continue_merge, d, NULL);
 	}
@@ -1433,11 +1502,35 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	vgd_log_setup(cfg);
+	{
+		GError *err = NULL;
+
+		vgd_priv_warn_untrusted(cfg);
+		/* (before any thread: every thread inherits it) */
+		if (!vgd_priv_early(cfg, &err)) {
+			g_printerr("vigild: %s\n", err->message);
+			g_error_free(err);
+			vgd_config_free(cfg);
+			vgd_quick_clear(&quick);
+			return 1;
+		}
+	}
 	d = daemon_new(cfg);
 	if (start(d)) {
 		watch(d);
-		g_main_loop_run(d->loop);
-		rc = stop(d);
+		if (become_user(d)) {
+			/* the first handler call: trace_begin, the timers */
+			if (d->perl)
+				vg_perl_begin(d->perl);
+			g_main_loop_run(d->loop);
+			rc = stop(d);
+		} else {
+			/* no handler has run (nor will its END blocks) */
+			detach_record(d);
+			vgd_record_out_abort(d->record);
+			d->record = NULL;
+			rc = 1;
+		}
 	} else {
 		rc = d->load_exit >= 0 ? d->load_exit : 1;
 	}

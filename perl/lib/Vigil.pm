@@ -119,6 +119,11 @@ sub _load_script {
 	my $path = $file =~ m{^(?:/|\.\.?/)} ? $file : "./$file";
 	local $_API_USED = 0;
 	local $@;
+	# `do` of a file it cannot read says so only in $!, and runs
+	# nothing: a reload by a vigild that is no longer root (user:) must
+	# fail, not go on with no handlers
+	open(my $fh, '<', $path) or return (0, "cannot read $file: $!", 0);
+	close $fh;
 	{
 		package main;
 		do $path;

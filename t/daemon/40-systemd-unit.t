@@ -30,8 +30,10 @@ my %want = (
     SystemCallArchitectures => 'native', RestrictNamespaces => 'yes',
     MemoryDenyWriteExecute => 'yes', LockPersonality => 'yes',
     PrivateNetwork => 'yes', DevicePolicy => 'closed',
-    CapabilityBoundingSet => 'CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_PERFMON CAP_IPC_LOCK',
-    SystemCallFilter => '@system-service @mount perf_event_open',
+    CapabilityBoundingSet => 'CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_PERFMON CAP_IPC_LOCK CAP_SETUID CAP_SETGID CAP_CHOWN',
+    SystemCallFilter => '@system-service perf_event_open',
+    PrivateIPC => 'yes', UMask => '0077', StateDirectoryMode => '0711',
+    RuntimeDirectoryMode => '0700',
 );
 for my $k (sort keys %want) {
     like($text, qr/^\Q$k=$want{$k}\E$/m, "$k=$want{$k}");
@@ -51,8 +53,11 @@ for my $relax ('CapabilityBoundingSet=', 'ProtectHome=read-only', 'DeviceAllow='
 for my $left_out ('PrivateDevices', 'ProtectProc') {
     like($text, qr/^# not $left_out\b.*:/m, "$left_out left out: the comment says why");
 }
-like($text, qr/^# +CAP_SYS_ADMIN +\S.*\n(?:#.*\n)*# +CAP_SYS_PTRACE +\S.*\n(?:#.*\n)*# +CAP_PERFMON +\S.*\n(?:#.*\n)*# +CAP_IPC_LOCK +\S/m,
-     'each capability kept is listed with its use');
+like($text, qr/^# +CAP_SYS_ADMIN +\S.*\n(?:#.*\n)*# +CAP_SYS_PTRACE +\S.*\n(?:#.*\n)*# +CAP_PERFMON +\S.*\n(?:#.*\n)*# +CAP_IPC_LOCK +\S.*\n(?:#.*\n)*# +CAP_SETUID CAP_SETGID +user: .*\n(?:#.*\n)*# +CAP_CHOWN +user: /m,
+     'each capability kept is listed with its use (those of user: and control_group: too)');
+# vigild drops to user: itself: User= would keep it from /dev/vigil
+like($text, qr/^# .*user: NAME.*\n(?:#.*\n)*# Not User=: /m, 'the unit says how vigild leaves root (user:) and why not User=');
+unlike($text, qr/^User=/m, 'no User=');
 
 # the default configuration: a flight recorder
 {

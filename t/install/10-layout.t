@@ -92,6 +92,10 @@ for my $prefix ('/usr', '/usr/local') {
     }
     cmp_ok($checked, '>=', 5, "$prefix: the pages name installed paths ($checked checked)");
 
+    # the configuration is root's only: vigild (root) runs what it says
+    my @cs = stat("$dest/etc/vigil/vigil.yaml");
+    is(@cs ? sprintf('%04o', $cs[2] & 07777) : 'missing', '0600', "$prefix: /etc/vigil/vigil.yaml installed 0600");
+
     # the installed vigild looks for handlers in PREFIX's directory (which
     # is not there on this machine: only under DESTDIR)
     my $cfg = write_file("$dest/c.yaml", "control_socket: $dest/sock\n");

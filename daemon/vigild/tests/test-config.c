@@ -3,6 +3,8 @@
  * every kind of error (each naming file, line and key), overrides by
  * command-line options.
  */
+#include <grp.h>
+#include <pwd.h>
 #include "config.h"
 #include "vg_core.h"
 
@@ -568,6 +570,52 @@ static void test_error_bad_kprobes(void)
 		     "vigil.yaml:1: kprobes: expected a list of probes, found a scalar");
 }
 
+/* user:, group:, control_group: name a user and groups of this system
+ * (nobody and nogroup on Debian); empty: none; root is no user to become. */
+static void test_user_and_groups(void)
+{
+	VgdConfig *c;
+	GError *err = NULL;
+
+	if (!getpwnam("nobody") || !getgrnam("nogroup")) {
+		g_test_skip("no user nobody / group nogroup here");
+		return;
+	}
+	c = load_ok("user: nobody\ngroup: nogroup\ncontrol_group: nogroup\n");
+	g_assert_cmpstr(c->user, ==, "nobody");
+	g_assert_cmpstr(c->group, ==, "nogroup");
+	g_assert_cmpstr(c->control_group, ==, "nogroup");
+	vgd_config_free(c);
+	c = load_ok("user:\ncontrol_group:\n");
+	g_assert_null(c->user);
+	g_assert_null(c->control_group);
+	vgd_config_free(c);
+	expect_error("mode: flight\n\nuser: vg-no-such-user\n",
+		     "vigil.yaml:3: user: no user 'vg-no-such-user' on this system");
+	expect_error("user: root\n",
+		     "vigil.yaml:1: user: 'root' is root (uid 0): name an unprivileged user");
+	expect_error("user: [nobody]\n",
+		     "vigil.yaml:1: user: expected a single value, found a list");
+	expect_error("control_group: vg-no-such-group\n",
+		     "vigil.yaml:1: control_group: no group 'vg-no-such-group' on this system");
+	expect_error("user: nobody\ngroup: vg-no-such-group\n",
+		     "vigil.yaml:2: group: no group 'vg-no-such-group' on this system");
+	/* group without user; --user */
+	c = load_ok("mode: flight\ngroup: nogroup\n");
+	g_assert_false(vgd_config_check(c, &err));
+	g_assert_nonnull(strstr(err->message, "group: 'nogroup' without user"));
+	g_clear_error(&err);
+	g_assert_true(vgd_config_set_user(c, "nobody", "--user", &err));
+	g_assert_true(vgd_config_check(c, &err));
+	g_assert_false(vgd_config_set_user(c, "vg-no-such-user", "--user", &err));
+	g_assert_cmpstr(err->message, ==, "--user: no user 'vg-no-such-user' on this system");
+	g_clear_error(&err);
+	g_assert_false(vgd_config_set_user(c, "root", "--user", &err));
+	g_clear_error(&err);
+	g_assert_cmpstr(c->user, ==, "nobody");
+	vgd_config_free(c);
+}
+
 static void test_shipped_default_config_loads(void)
 {
 	const char *path = g_getenv("VIGIL_DEFAULT_CONFIG");
@@ -732,6 +780,7 @@ int main(int argc, char **argv)
 			test_check_requires_something_to_do);
 	g_test_add_func("/config/shipped-default-config-loads",
 			test_shipped_default_config_loads);
+	g_test_add_func("/config/user-and-groups", test_user_and_groups);
 	g_test_add_func("/config/manual-documents-exactly-the-keys",
 			test_manual_documents_exactly_the_keys);
 	return g_test_run();

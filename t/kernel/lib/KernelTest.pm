@@ -117,15 +117,20 @@ sub vigild_pid {
 }
 
 # live_run(scripts => [..], opts => [..], config => YAML, source => S,
-#          work => sub { my ($run) = @_; ... }, args => [..])
+#          work => sub { my ($run) = @_; ... }, args => [..],
+#          ready => qr/log line/, dir_mode => 0755, sock => 'run/x.sock')
 # Starts vigild in the foreground (in the background of the test), waits
-# until it traces, calls work (with { dir, sock }), stops vigild with
-# SIGTERM and returns { rc, out, err, ready, work (what work returned),
-# dir, sock }.
+# until it traces (or logs `ready`), calls work (with { dir, sock, pid }),
+# stops vigild with SIGTERM and returns { rc, out, err, ready, work (what
+# work returned), dir, sock, pid }.  dir_mode: the test directory's mode
+# (0700 from tempdir; 0755 when vigild runs as another user: --user);
+# sock: the control socket's path in it (default control.sock).
 sub live_run {
     my (%o) = @_;
     my $dir = tempdir('vigild-k-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    my $sock = "$dir/control.sock";
+    chmod $o{dir_mode}, $dir if defined $o{dir_mode};
+    my $ready = $o{ready} // qr/tracing \d+ CPUs/;
+    my $sock = "$dir/" . ($o{sock} // 'control.sock');
     my $conf = write_file("$dir/vigil.yaml",
         "control_socket: $sock\ndump:\n  dir: $dir/dumps\n  rate_limit: 0\n"
         . ($o{config} // ''));
@@ -140,10 +145,10 @@ sub live_run {
     push @cmd, @{ $o{opts} || [] };
     push @cmd, '--', @{ $o{args} } if $o{args};
     my $bg = start_bg(\@cmd);
-    my $run = { dir => $dir, sock => $sock, cmd => "@cmd" };
+    my $run = { dir => $dir, sock => $sock, cmd => "@cmd", pid => $bg->{pid} };
     my $early;
     wait_for(sub {
-        return 1 if (slurp($bg->{err}) // '') =~ /tracing \d+ CPUs/;
+        return 1 if (slurp($bg->{err}) // '') =~ $ready;
         if (waitpid($bg->{pid}, POSIX::WNOHANG()) == $bg->{pid}) {
             $early = $?;
             return 1;
@@ -157,7 +162,7 @@ sub live_run {
         $run->{ready} = 0;
         return $run;
     }
-    $run->{ready} = (slurp($bg->{err}) // '') =~ /tracing \d+ CPUs/ ? 1 : 0;
+    $run->{ready} = (slurp($bg->{err}) // '') =~ $ready ? 1 : 0;
     $run->{work} = $o{work}->($run) if $run->{ready} && $o{work};
     sleep($o{settle} // 0.3);
     kill 'TERM', $bg->{pid};
