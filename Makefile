@@ -20,6 +20,8 @@
 #   TESTS=t/vm/NN-x.t picks a subset for either.
 #   make stress             kmod/tools/vigil-stress for STRESS_SECONDS (600)
 #                           in the VM on STRESS_KERNEL (default: debug)
+#   make soak               vigild for SOAK_SECONDS (1800) in the VM, memory
+#                           and descriptors sampled (build/soak.txt)
 #
 # KDIR=/path/to/kernel/build overrides the kernel tree the module builds
 # against (kmod/Makefile picks the running kernel's, else the newest one
@@ -48,7 +50,7 @@ SERVICE		:= $(wildcard daemon/vigild/vigild.service)
 
 .PHONY: all kmod daemon perl test install install-man install-handlers \
 	install-service install-config install-userspace userspace kmod-tools deb test-packages clean bench fuzz \
-	test-debug-kernel test-kernels stress
+	test-debug-kernel test-kernels stress soak
 
 all: kmod daemon perl
 
@@ -100,6 +102,14 @@ test-kernels: all
 
 # The long hostile-user-space run (issue 9); t/vm/70-stress-smoke.t is the
 # short one in "make test".  The debug kernel is built first if needed.
+# make soak: vigild over SOAK_SECONDS in the VM (t/vm/71-soak.t: memory,
+# descriptors, discards sampled each minute; the table in build/soak.txt)
+SOAK_SECONDS ?= 1800
+soak: all
+	@mkdir -p build
+	VIGIL_SOAK_SECONDS=$(SOAK_SECONDS) VIGIL_SOAK_REPORT=$(CURDIR)/build/soak.txt \
+		prove -v t/vm/71-soak.t
+
 STRESS_SECONDS ?= 600
 STRESS_KERNEL ?= debug
 stress: all
