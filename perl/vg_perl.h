@@ -89,13 +89,16 @@ typedef struct {
 
 typedef struct {
 	guint64 events;		/* events given to vg_perl_deliver */
-	guint64 dispatched;	/* handler calls (an event can have several) */
-	guint64 filtered;	/* handler calls skipped by a C filter */
+	guint64 dispatched;	/* handler calls and aggregation updates (an
+				 * event can have several) */
+	guint64 filtered;	/* handler calls and aggregation updates
+				 * skipped by a C filter */
 	guint64 unhandled;	/* events of classes nobody handles */
 	guint64 errors;		/* handlers (and every callbacks) that died */
 	guint64 ticks;		/* "every" callbacks run */
 	guint64 perl_ns;	/* time spent in Perl handlers (handler calls:
 				 * estimated from every 16th call) */
+	guint64 aggregated;	/* aggregation updates (in C, no Perl) */
 } VgPerlStats;
 
 /* ---- API -------------------------------------------------------------- */

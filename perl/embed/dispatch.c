@@ -156,6 +156,28 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	}
 	d->n_handlers = hs->len;
 	d->handlers = (VgPlHandler *)(void *)g_array_free(hs, FALSE);
+	hs = g_array_new(FALSE, TRUE, sizeof(VgPlAggBind));
+	for (i = 0; in && i < in->aggrs->len; i++) {
+		VgPlAggSpec *s = g_ptr_array_index(in->aggrs, i);
+		GError *err = NULL;
+		VgPlAggBind b;
+
+		if (s->glob ? !g_pattern_match_simple(s->pattern, cls->name) :
+		    strcmp(s->pattern, cls->name) != 0)
+			continue;
+		if (!vg_pl_agg_bind(s, cls, &b, &err)) {
+			g_critical("%s: aggregate '%s': event %s: %s; this "
+				   "aggregation gets no %s events", s->where,
+				   s->pattern, cls->name, err->message,
+				   cls->name);
+			g_error_free(err);
+			s->bad = TRUE;
+			continue;
+		}
+		g_array_append_val(hs, b);
+	}
+	d->n_aggrs = hs->len;
+	d->aggrs = (VgPlAggBind *)(void *)g_array_free(hs, FALSE);
 	if (in && in->perf_mode && cls->subsys && cls->event) {
 		char *name = g_strdup_printf("%s::%s", cls->subsys, cls->event);
 
@@ -167,7 +189,7 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	d->derive = in && in->want_syscalls && p->md &&
 		vg_pl_is_raw_syscall(cls);
 	if (in && in->trace_unhandled_cv && !d->n_handlers && !d->perf_cv &&
-	    cls->id < VG_SYSCALL_ENTER_ID_BASE && !d->derive)
+	    !d->n_aggrs && cls->id < VG_SYSCALL_ENTER_ID_BASE && !d->derive)
 		d->unhandled_cv = in->trace_unhandled_cv;
 	if (d->unhandled_cv)
 		d->perf_what = g_strdup("sub main::trace_unhandled");
@@ -187,6 +209,9 @@ void vg_pl_disp_free(VgPerl *p, VgPlDisp *d)
 		if (d->handlers[i].filter)
 			vg_filter_free(d->handlers[i].filter);
 	g_free(d->handlers);
+	for (i = 0; i < d->n_aggrs; i++)
+		vg_pl_agg_unbind(&d->aggrs[i]);
+	g_free(d->aggrs);
 	g_free(d->perf_what);
 	if (d->pc && my_perl)
 		vg_pl_class_free(aTHX_ d->pc);
@@ -465,7 +490,8 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 	dJMPENV;
 
 	if (!total) {
-		p->stats.unhandled++;
+		if (!d->n_aggrs)
+			p->stats.unhandled++;
 		return;
 	}
 	while (!p->stopped && next < total) {
@@ -528,6 +554,8 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 	d = cls->dispatch;
 	if (G_UNLIKELY(!d))
 		d = vg_pl_resolve(p, cls);
+	if (d->n_aggrs)
+		vg_pl_agg_run(p, d, e);
 	vg_pl_dispatch(p, d, e);
 	if (d->derive && !p->stopped) {
 		VgEvent de;
@@ -541,6 +569,8 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		if (p->in->want_enters &&
 		    (de.cls->flags & VG_CLASS_SYSCALL_ENTER))
 			vg_pl_enter_keep(p, &de);
+		if (dd->n_aggrs)
+			vg_pl_agg_run(p, dd, &de);
 		vg_pl_dispatch(p, dd, &de);
 		/* an entry belongs to one exit: the next exit of the thread
 		 * without an entry seen (events lost) gets none */

@@ -7,8 +7,8 @@ use Carp qw(croak);
 our $VERSION = '0.1.0';
 
 use Exporter 'import';
-our @EXPORT = qw(on every);
-our @EXPORT_OK = qw(on every);
+our @EXPORT = qw(on every aggregate);
+our @EXPORT_OK = qw(on every aggregate);
 
 # Inside vigild the XS half is linked in and Vigil::bootstrap exists
 # already (XSLoader then calls it); from plain perl this loads Vigil.so.
@@ -29,7 +29,9 @@ unless (defined &Vigil::_in_vigild) {
 # Registrations, read by vigild once the scripts are loaded:
 #   @_ON    = ([name, filter, code, file, line], ...)
 #   @_EVERY = ([seconds, code, file, line], ...)
-our (@_ON, @_EVERY);
+#   @_AGGR  = ([name, filter, Vigil::Aggr, [by fields] or undef, tuple,
+#               type, value field or undef, file, line], ...)
+our (@_ON, @_EVERY, @_AGGR);
 our $_LOADED = 0;	# set by vigild when every script is loaded
 our $_API_USED = 0;	# on/every calls of the script being loaded
 
@@ -92,6 +94,32 @@ sub every {
 	push @_EVERY, [$secs + 0, $code, $file, $line];
 	$_API_USED++;
 	return;
+}
+
+# aggregate NAME [, FILTER], by => FIELDS, TYPE => ... : Vigil::Aggr
+# checks the options and makes the table; vigild updates it in C.
+sub aggregate {
+	my $name = shift;
+	my $filter = @_ % 2 ? shift : undef;
+	croak "aggregate: usage: aggregate 'subsystem:event' [, 'filter'], "
+	    . "by => FIELDS, count => NAME | sum => FIELD | ..."
+	    if !defined $name || ref $name;
+	croak "aggregate: bad event name '$name' (want 'subsystem:event', "
+	    . "globs * and ? allowed)" unless $name =~ $NAME_RE;
+	croak "aggregate '$name': the scripts are loaded; call aggregate() "
+	    . "while the script loads" if $_LOADED;
+	if (defined $filter) {
+		croak "aggregate '$name': the filter must be a string" if ref $filter;
+		my $err = Vigil::_filter_syntax($filter);
+		croak "aggregate '$name': bad filter \"$filter\": $err" if defined $err;
+	}
+	require Vigil::Aggr;
+	my ($aggr, $spec) = Vigil::Aggr::_declare(@_);
+	croak "aggregate '$name': $spec" unless $aggr;
+	my (undef, $file, $line) = caller;
+	push @_AGGR, [$name, $filter, $aggr, @$spec, $file, $line];
+	$_API_USED++;
+	return $aggr;
 }
 
 # Syntax check of a filter before the event's fields are known: the
