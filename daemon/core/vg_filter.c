@@ -46,9 +46,35 @@ struct Node {
 	gsize pat_len;
 };
 
+/* The tree is compiled into a branch program: one Leaf per comparison,
+ * each naming the leaf to test next when it holds and when it does not
+ * (or the answer: F_ACCEPT, F_REJECT).  `a && b` tests a, then b only if
+ * a held; `!` swaps the two targets; constants disappear.  Evaluation is
+ * a loop over leaves, no recursion, and a comparison of a number field
+ * of the fixed-size prefix of a class (the record iterator has checked
+ * that it is there) with a constant reads the payload at a known
+ * offset. */
+enum { F_ACCEPT = -1, F_REJECT = -2 };
+enum { L_FIXED, L_INT, L_STR, L_TRUTH };
+
+typedef struct {
+	guint8 type;		/* L_* */
+	guint8 op;		/* OP_*, + 6 for an unsigned comparison */
+	guint8 rd;		/* L_FIXED: VG_RD_* of the field */
+	gboolean glob;
+	guint32 off;		/* L_FIXED: offset in the payload */
+	Getter l, r;		/* L_FIXED: r is the constant */
+	const char *pat;	/* L_STR (the tree's) */
+	gsize pat_len;
+	gint32 t, f;		/* next leaf when true / false, or F_* */
+} Leaf;
+
 struct VgFilter {
 	Node *root;
 	char *expr;
+	Leaf *prog;
+	guint n_leaves;
+	gint32 start;		/* first leaf, or F_* */
 };
 
 /* ---- glob ------------------------------------------------------------- */
@@ -672,6 +698,105 @@ static Node *parse_or(FParser *P)
 	return parse_bin(P, TRUE);
 }
 
+/* ---- the branch program ------------------------------------------------ */
+
+static guint count_leaves(const Node *n)
+{
+	switch (n->type) {
+	case N_AND:
+	case N_OR:
+		return count_leaves(n->a) + count_leaves(n->b);
+	case N_NOT:
+		return count_leaves(n->a);
+	case N_CONST:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static guint8 mirror_op(guint8 op)
+{
+	switch (op) {
+	case OP_LT: return OP_GT;
+	case OP_GT: return OP_LT;
+	case OP_LE: return OP_GE;
+	case OP_GE: return OP_LE;
+	default: return op;
+	}
+}
+
+/* Emit n, going to t when it holds and to f when not; returns where to
+ * start testing n.  The leaves of b are emitted before those of a (a's
+ * targets must be known), so leaves come in reverse order of the text. */
+static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
+		   gint32 t, gint32 fl)
+{
+	Leaf *L;
+
+	switch (n->type) {
+	case N_AND:
+		return emit(f, n->a, cls, emit(f, n->b, cls, t, fl), fl);
+	case N_OR:
+		return emit(f, n->a, cls, t, emit(f, n->b, cls, t, fl));
+	case N_NOT:
+		return emit(f, n->a, cls, fl, t);
+	case N_CONST:
+		return n->l.value != 0 ? t : fl;
+	}
+	L = &f->prog[f->n_leaves];
+	memset(L, 0, sizeof(*L));
+	L->t = t;
+	L->f = fl;
+	L->l = n->l;
+	L->r = n->r;
+	L->op = n->op;
+	switch (n->type) {
+	case N_TRUTH:
+		L->type = L_TRUTH;
+		break;
+	case N_CMP_STR:
+		L->type = L_STR;
+		L->glob = n->glob;
+		L->pat = n->pat;
+		L->pat_len = n->pat_len;
+		break;
+	case N_CMP_INT:
+		L->type = L_INT;
+		/* the constant on the right */
+		if (L->l.kind == G_CONST && L->r.kind != G_CONST) {
+			Getter g = L->l;
+
+			L->l = L->r;
+			L->r = g;
+			L->op = mirror_op(L->op);
+		}
+		if (n->unsigned_cmp)
+			L->op += 6;
+		if (cls && !cls->flags && L->l.kind == G_FIELD &&
+		    L->r.kind == G_CONST) {
+			const VgClassLayout *CL = cls->priv;
+
+			/* fields before n_fixed lie within what the record
+			 * iterator checked (L->off[n_fixed] <= payload) */
+			if (L->l.idx < CL->n_fixed && CL->rd[L->l.idx] != VG_RD_NONE) {
+				L->type = L_FIXED;
+				L->off = CL->off[L->l.idx];
+				L->rd = CL->rd[L->l.idx];
+			}
+		}
+		break;
+	}
+	return (gint32)f->n_leaves++;
+}
+
+static void compile_prog(VgFilter *f, const VgEventClass *cls)
+{
+	f->prog = g_new(Leaf, MAX(count_leaves(f->root), 1));
+	f->n_leaves = 0;
+	f->start = emit(f, f->root, cls, F_ACCEPT, F_REJECT);
+}
+
 VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
 			    GError **error)
 {
@@ -711,6 +836,7 @@ VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
 	f = g_new0(VgFilter, 1);
 	f->root = root;
 	f->expr = g_strdup(expr);
+	compile_prog(f, cls);
 	return f;
 fail:
 	g_free(P.tok.text);
@@ -723,6 +849,7 @@ void vg_filter_free(VgFilter *f)
 		return;
 	node_free(f->root);
 	g_free(f->expr);
+	g_free(f->prog);
 	g_free(f);
 }
 
@@ -759,47 +886,45 @@ static inline const char *get_str(const Getter *g, VgEvent *e, gsize *len)
 	return s;
 }
 
-static gboolean eval(const Node *n, VgEvent *e)
+static inline gboolean cmp_op(guint8 op, gint64 a, gint64 b)
 {
-	switch (n->type) {
-	case N_AND:
-		return eval(n->a, e) && eval(n->b, e);
-	case N_OR:
-		return eval(n->a, e) || eval(n->b, e);
-	case N_NOT:
-		return !eval(n->a, e);
-	case N_CONST:
-		return n->l.value != 0;
-	case N_TRUTH:
-		return get_int(&n->l, e) != 0;
-	case N_CMP_INT: {
-		gint64 a = get_int(&n->l, e), b = get_int(&n->r, e);
-		int c;
-
-		if (n->unsigned_cmp)
-			c = (guint64)a < (guint64)b ? -1 : (guint64)a > (guint64)b;
-		else
-			c = a < b ? -1 : a > b;
-		switch (n->op) {
-		case OP_EQ: return c == 0;
-		case OP_NE: return c != 0;
-		case OP_LT: return c < 0;
-		case OP_LE: return c <= 0;
-		case OP_GT: return c > 0;
-		case OP_GE: return c >= 0;
-		}
-		return FALSE;
+	switch (op) {
+	case OP_EQ: return a == b;
+	case OP_NE: return a != b;
+	case OP_LT: return a < b;
+	case OP_LE: return a <= b;
+	case OP_GT: return a > b;
+	case OP_GE: return a >= b;
+	case OP_EQ + 6: return (guint64)a == (guint64)b;
+	case OP_NE + 6: return (guint64)a != (guint64)b;
+	case OP_LT + 6: return (guint64)a < (guint64)b;
+	case OP_LE + 6: return (guint64)a <= (guint64)b;
+	case OP_GT + 6: return (guint64)a > (guint64)b;
+	case OP_GE + 6: return (guint64)a >= (guint64)b;
 	}
-	case N_CMP_STR: {
+	return FALSE;
+}
+
+static inline gboolean leaf_test(const Leaf *L, VgEvent *e)
+{
+	switch (L->type) {
+	case L_FIXED:
+		return cmp_op(L->op, vg_read_int(e->payload + L->off, L->rd),
+			      L->r.value);
+	case L_INT:
+		return cmp_op(L->op, get_int(&L->l, e), get_int(&L->r, e));
+	case L_TRUTH:
+		return get_int(&L->l, e) != 0;
+	case L_STR: {
 		gsize len;
-		const char *s = get_str(&n->l, e, &len);
+		const char *s = get_str(&L->l, e, &len);
 		gboolean m;
 
-		if (n->glob)
-			m = glob_match(n->pat, n->pat_len, s, len);
+		if (L->glob)
+			m = glob_match(L->pat, L->pat_len, s, len);
 		else
-			m = len == n->pat_len && memcmp(s, n->pat, len) == 0;
-		return n->op == OP_NE ? !m : m;
+			m = len == L->pat_len && memcmp(s, L->pat, len) == 0;
+		return L->op == OP_NE ? !m : m;
 	}
 	}
 	return FALSE;
@@ -807,5 +932,12 @@ static gboolean eval(const Node *n, VgEvent *e)
 
 gboolean vg_filter_match(const VgFilter *f, VgEvent *e)
 {
-	return eval(f->root, e);
+	gint32 i = f->start;
+
+	while (i >= 0) {
+		const Leaf *L = &f->prog[i];
+
+		i = leaf_test(L, e) ? L->t : L->f;
+	}
+	return i == F_ACCEPT;
 }

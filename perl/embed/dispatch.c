@@ -477,11 +477,13 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 	}
 }
 
-static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
+/* The calls of one event from handler first on (the ones before it were
+ * rejected by their filters: vg_pl_deliver_class). */
+static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 {
 	PerlInterpreter *my_perl = p->perl;
 	VgPlInterp *in = p->in;
-	volatile guint next = 0;
+	volatile guint next = first;
 	SV *volatile rv = NULL;
 	gboolean perf = d->perf_cv || d->unhandled_cv;
 	guint total = d->n_handlers + (perf ? 1 : 0);
@@ -489,11 +491,6 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 	int ret;
 	dJMPENV;
 
-	if (!total) {
-		if (!d->n_aggrs)
-			p->stats.unhandled++;
-		return;
-	}
 	while (!p->stopped && next < total) {
 		if (G_UNLIKELY(!in->frame))
 			vg_pl_frame_push(p, in);
@@ -540,6 +537,26 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 		vg_pl_perf_done(aTHX_ d->pc);
 }
 
+/* One event to the class's aggregations and handlers.  The handlers
+ * whose C filter rejects the event are skipped here, before the Perl
+ * call frame (a setjmp) is set up: filters run in C and cannot die, and
+ * an event no handler takes costs no more than its filters. */
+static inline void vg_pl_deliver_class(VgPerl *p, VgPlDisp *d, VgEvent *e)
+{
+	guint i = 0;
+
+	if (d->n_aggrs)
+		vg_pl_agg_run(p, d, e);
+	while (i < d->n_handlers && d->handlers[i].filter &&
+	       !vg_filter_match(d->handlers[i].filter, e))
+		i++;
+	p->stats.filtered += i;
+	if (i < d->n_handlers || d->perf_cv || d->unhandled_cv)
+		vg_pl_dispatch(p, d, e, i);
+	else if (!d->n_handlers && !d->n_aggrs)
+		p->stats.unhandled++;
+}
+
 void vg_perl_deliver(VgEvent *e, gpointer data)
 {
 	VgPerl *p = data;
@@ -554,9 +571,7 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 	d = cls->dispatch;
 	if (G_UNLIKELY(!d))
 		d = vg_pl_resolve(p, cls);
-	if (d->n_aggrs)
-		vg_pl_agg_run(p, d, e);
-	vg_pl_dispatch(p, d, e);
+	vg_pl_deliver_class(p, d, e);
 	if (d->derive && !p->stopped) {
 		VgEvent de;
 		VgPlDisp *dd;
@@ -569,9 +584,7 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		if (p->in->want_enters &&
 		    (de.cls->flags & VG_CLASS_SYSCALL_ENTER))
 			vg_pl_enter_keep(p, &de);
-		if (dd->n_aggrs)
-			vg_pl_agg_run(p, dd, &de);
-		vg_pl_dispatch(p, dd, &de);
+		vg_pl_deliver_class(p, dd, &de);
 		/* an entry belongs to one exit: the next exit of the thread
 		 * without an entry seen (events lost) gets none */
 		if (p->in && p->in->want_enters &&
