@@ -136,6 +136,14 @@ void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md);
 
 /* VgDeliverFunc: user_data is the VgPerl. */
 void vg_perl_deliver(VgEvent *e, gpointer p);
+/* The same for a caller that keeps counters of its own (vigild, per
+ * CPU): the event's handler calls and aggregation updates, and the
+ * filter rejections, are added to *cc as well. */
+typedef struct {
+	guint64 dispatched;
+	guint64 filtered;
+} VgPerlCounts;
+void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc);
 
 void vg_perl_begin(VgPerl *p);
 /* trace_end, every END block, then the interpreter is destroyed (stats

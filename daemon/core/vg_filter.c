@@ -55,15 +55,26 @@ struct Node {
  * that it is there) with a constant reads the payload at a known
  * offset. */
 enum { F_ACCEPT = -1, F_REJECT = -2 };
-enum { L_FIXED, L_INT, L_STR, L_TRUTH };
+/* What a leaf tests.  A number against a constant is a range test,
+ * whatever the operator: ((v ^ flip) - lo <= span) != neg, flip making
+ * a signed comparison an unsigned one. */
+enum {
+	L_FIXED = 0,		/* + VG_RD_*: a field of the fixed-size prefix
+				 * at offset off, against a constant */
+	L_GET = VG_RD_NONE,	/* a getter against a constant */
+	L_INT,			/* two getters */
+	L_STR,
+	L_TRUTH,
+};
 
 typedef struct {
-	guint8 type;		/* L_* */
-	guint8 op;		/* OP_*, + 6 for an unsigned comparison */
-	guint8 rd;		/* L_FIXED: VG_RD_* of the field */
+	guint8 code;		/* L_* */
+	guint8 op;		/* L_INT: OP_*, + 6 for an unsigned comparison */
 	gboolean glob;
+	gboolean neg;		/* range tests: true outside the range */
 	guint32 off;		/* L_FIXED: offset in the payload */
-	Getter l, r;		/* L_FIXED: r is the constant */
+	guint64 flip, lo, span;	/* range tests */
+	Getter l, r;
 	const char *pat;	/* L_STR (the tree's) */
 	gsize pat_len;
 	gint32 t, f;		/* next leaf when true / false, or F_* */
@@ -726,6 +737,34 @@ static guint8 mirror_op(guint8 op)
 	}
 }
 
+/* L->l OP constant L->r as a range of unsigned values (signed ones with
+ * their sign bit flipped keep their order). */
+static void set_range(Leaf *L, gboolean uns)
+{
+	guint64 flip = uns ? 0 : (guint64)1 << 63;
+	guint64 c = (guint64)L->r.value ^ flip, lo = 0, hi = G_MAXUINT64;
+	gboolean neg = FALSE, empty = FALSE;
+
+	switch (L->op) {
+	case OP_EQ: lo = hi = c; break;
+	case OP_NE: lo = hi = c; neg = TRUE; break;
+	case OP_LT: if (c == 0) empty = TRUE; else hi = c - 1; break;
+	case OP_LE: hi = c; break;
+	case OP_GT: if (c == G_MAXUINT64) empty = TRUE; else lo = c + 1; break;
+	case OP_GE: lo = c; break;
+	}
+	if (empty) {		/* never: outside everything */
+		lo = 0;
+		hi = G_MAXUINT64;
+		neg = TRUE;
+	}
+	L->code = L_GET;
+	L->flip = flip;
+	L->lo = lo;
+	L->span = hi - lo;
+	L->neg = neg;
+}
+
 /* Emit n, going to t when it holds and to f when not; returns where to
  * start testing n.  The leaves of b are emitted before those of a (a's
  * targets must be known), so leaves come in reverse order of the text. */
@@ -753,16 +792,16 @@ static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
 	L->op = n->op;
 	switch (n->type) {
 	case N_TRUTH:
-		L->type = L_TRUTH;
+		L->code = L_TRUTH;
 		break;
 	case N_CMP_STR:
-		L->type = L_STR;
+		L->code = L_STR;
 		L->glob = n->glob;
 		L->pat = n->pat;
 		L->pat_len = n->pat_len;
 		break;
 	case N_CMP_INT:
-		L->type = L_INT;
+		L->code = L_INT;
 		/* the constant on the right */
 		if (L->l.kind == G_CONST && L->r.kind != G_CONST) {
 			Getter g = L->l;
@@ -771,6 +810,8 @@ static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
 			L->r = g;
 			L->op = mirror_op(L->op);
 		}
+		if (L->r.kind == G_CONST)
+			set_range(L, n->unsigned_cmp);
 		if (n->unsigned_cmp)
 			L->op += 6;
 		if (cls && !cls->flags && L->l.kind == G_FIELD &&
@@ -780,9 +821,8 @@ static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
 			/* fields before n_fixed lie within what the record
 			 * iterator checked (L->off[n_fixed] <= payload) */
 			if (L->l.idx < CL->n_fixed && CL->rd[L->l.idx] != VG_RD_NONE) {
-				L->type = L_FIXED;
+				L->code = L_FIXED + CL->rd[L->l.idx];
 				L->off = CL->off[L->l.idx];
-				L->rd = CL->rd[L->l.idx];
 			}
 		}
 		break;
@@ -907,10 +947,19 @@ static inline gboolean cmp_op(guint8 op, gint64 a, gint64 b)
 
 static inline gboolean leaf_test(const Leaf *L, VgEvent *e)
 {
-	switch (L->type) {
-	case L_FIXED:
-		return cmp_op(L->op, vg_read_int(e->payload + L->off, L->rd),
-			      L->r.value);
+	const guint8 *p = e->payload + L->off;
+	gint64 v;
+
+	switch (L->code) {
+	case L_FIXED + VG_RD_U8: v = p[0]; break;
+	case L_FIXED + VG_RD_U16: { guint16 x; memcpy(&x, p, 2); v = x; break; }
+	case L_FIXED + VG_RD_U32: { guint32 x; memcpy(&x, p, 4); v = x; break; }
+	case L_FIXED + VG_RD_U64:
+	case L_FIXED + VG_RD_S64: memcpy(&v, p, 8); break;
+	case L_FIXED + VG_RD_S8: v = (gint8)p[0]; break;
+	case L_FIXED + VG_RD_S16: { gint16 x; memcpy(&x, p, 2); v = x; break; }
+	case L_FIXED + VG_RD_S32: { gint32 x; memcpy(&x, p, 4); v = x; break; }
+	case L_GET: v = get_int(&L->l, e); break;
 	case L_INT:
 		return cmp_op(L->op, get_int(&L->l, e), get_int(&L->r, e));
 	case L_TRUTH:
@@ -926,8 +975,10 @@ static inline gboolean leaf_test(const Leaf *L, VgEvent *e)
 			m = len == L->pat_len && memcmp(s, L->pat, len) == 0;
 		return L->op == OP_NE ? !m : m;
 	}
+	default:
+		return FALSE;
 	}
-	return FALSE;
+	return (((guint64)v ^ L->flip) - L->lo <= L->span) != L->neg;
 }
 
 gboolean vg_filter_match(const VgFilter *f, VgEvent *e)

@@ -485,6 +485,12 @@ static void test_random_expressions_give_their_truth(void)
 		{ "common_comm != \"nginx\"", FALSE }, { "common_ts > 6000", FALSE },
 		{ "ret < 0xffffffffffffffff", TRUE },	/* unsigned: -13 is huge */
 		{ "ret > 0x8000000000000000", TRUE },
+		/* the ends of the ranges */
+		{ "ret < -9223372036854775808", FALSE },
+		{ "ret >= -9223372036854775808", TRUE },
+		{ "ret > 0xffffffffffffffff", FALSE }, { "ret <= 0xffffffffffffffff", TRUE },
+		{ "id < 0", FALSE }, { "id > -1", TRUE }, { "common_tid != 42", FALSE },
+		{ "common_tid == 42", TRUE }, { "common_ts <= 6000", TRUE },
 	};
 	static const Atom sw[] = {	/* sched_switch */
 		{ "prev_pid == 42", TRUE }, { "next_prio == -1", TRUE },

@@ -195,6 +195,9 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 		d->perf_what = g_strdup("sub main::trace_unhandled");
 	if (d->n_handlers || d->perf_cv || d->unhandled_cv)
 		d->pc = vg_pl_class_new(aTHX_ cls);
+	d->calls_or_aggrs = d->perf_cv || d->unhandled_cv || d->n_aggrs;
+	d->after = d->derive || (in && in->want_enters && cls->name &&
+				 strcmp(cls->name, VG_EV_EXIT) == 0);
 	cls->dispatch = d;
 	g_ptr_array_add(p->disps, d);
 	return d;
@@ -537,41 +540,50 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 		vg_pl_perf_done(aTHX_ d->pc);
 }
 
+/* What the aggregations and the Perl calls of an event (not the
+ * filters rejecting it: vg_pl_deliver_class counts those) add to the
+ * caller's counters. */
+G_GNUC_NO_INLINE
+static void vg_pl_deliver_slow(VgPerl *p, VgPlDisp *d, VgEvent *e,
+			       guint first, VgPerlCounts *cc)
+{
+	guint64 d0 = p->stats.dispatched, f0 = p->stats.filtered;
+
+	if (d->n_aggrs)
+		vg_pl_agg_run(p, d, e);
+	if (first < d->n_handlers || d->perf_cv || d->unhandled_cv)
+		vg_pl_dispatch(p, d, e, first);
+	cc->dispatched += p->stats.dispatched - d0;
+	cc->filtered += p->stats.filtered - f0;
+}
+
 /* One event to the class's aggregations and handlers.  The handlers
  * whose C filter rejects the event are skipped here, before the Perl
  * call frame (a setjmp) is set up: filters run in C and cannot die, and
  * an event no handler takes costs no more than its filters. */
-static inline void vg_pl_deliver_class(VgPerl *p, VgPlDisp *d, VgEvent *e)
+static inline void vg_pl_deliver_class(VgPerl *p, VgPlDisp *d, VgEvent *e,
+				       VgPerlCounts *cc)
 {
 	guint i = 0;
 
-	if (d->n_aggrs)
-		vg_pl_agg_run(p, d, e);
 	while (i < d->n_handlers && d->handlers[i].filter &&
 	       !vg_filter_match(d->handlers[i].filter, e))
 		i++;
 	p->stats.filtered += i;
-	if (i < d->n_handlers || d->perf_cv || d->unhandled_cv)
-		vg_pl_dispatch(p, d, e, i);
-	else if (!d->n_handlers && !d->n_aggrs)
+	cc->filtered += i;
+	if (i < d->n_handlers || d->calls_or_aggrs)
+		vg_pl_deliver_slow(p, d, e, i, cc);
+	else if (!d->n_handlers)
 		p->stats.unhandled++;
 }
 
-void vg_perl_deliver(VgEvent *e, gpointer data)
+/* After the event: its derived syscalls:* event, the thread's syscall
+ * entry kept or forgotten. */
+G_GNUC_NO_INLINE
+static void vg_pl_after(VgPerl *p, VgPlDisp *d, VgEvent *e, VgPerlCounts *cc)
 {
-	VgPerl *p = data;
 	VgEventClass *cls = (VgEventClass *)e->cls;
-	VgPlDisp *d;
 
-	p->stats.events++;
-	if (G_UNLIKELY(e->ts >= p->next_tick))
-		vg_pl_run_ticks(p, e->ts);
-	if (G_UNLIKELY(p->stopped || !p->perl))
-		return;
-	d = cls->dispatch;
-	if (G_UNLIKELY(!d))
-		d = vg_pl_resolve(p, cls);
-	vg_pl_deliver_class(p, d, e);
 	if (d->derive && !p->stopped) {
 		VgEvent de;
 		VgPlDisp *dd;
@@ -584,7 +596,7 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		if (p->in->want_enters &&
 		    (de.cls->flags & VG_CLASS_SYSCALL_ENTER))
 			vg_pl_enter_keep(p, &de);
-		vg_pl_deliver_class(p, dd, &de);
+		vg_pl_deliver_class(p, dd, &de, cc);
 		/* an entry belongs to one exit: the next exit of the thread
 		 * without an entry seen (events lost) gets none */
 		if (p->in && p->in->want_enters &&
@@ -600,4 +612,34 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		/* the thread is gone (its tid may come back) */
 		g_hash_table_remove(p->enters, GINT_TO_POINTER(e->tid));
 	}
+}
+
+static inline void vg_pl_deliver(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
+{
+	VgEventClass *cls = (VgEventClass *)e->cls;
+	VgPlDisp *d;
+
+	p->stats.events++;
+	if (G_UNLIKELY(e->ts >= p->next_tick))
+		vg_pl_run_ticks(p, e->ts);
+	if (G_UNLIKELY(p->stopped || !p->perl))
+		return;
+	d = cls->dispatch;
+	if (G_UNLIKELY(!d))
+		d = vg_pl_resolve(p, cls);
+	vg_pl_deliver_class(p, d, e, cc);
+	if (G_UNLIKELY(d->after))
+		vg_pl_after(p, d, e, cc);
+}
+
+void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
+{
+	vg_pl_deliver(p, e, cc);
+}
+
+void vg_perl_deliver(VgEvent *e, gpointer data)
+{
+	VgPerlCounts cc = { 0, 0 };
+
+	vg_pl_deliver(data, e, &cc);
 }

@@ -90,6 +90,8 @@ typedef struct {
 	gboolean derive;	/* raw_syscalls: also give syscalls:* */
 	guint n_aggrs;		/* aggregations of the class, run in C */
 	VgPlAggBind *aggrs;
+	gboolean calls_or_aggrs;	/* perf_cv, unhandled_cv or n_aggrs */
+	gboolean after;		/* derive, or the enters to forget on exit */
 } VgPlDisp;
 
 /* One interpreter with its scripts' registrations (vigild has two for a
