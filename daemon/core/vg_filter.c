@@ -61,7 +61,10 @@ enum { F_ACCEPT = -1, F_REJECT = -2 };
 enum {
 	L_FIXED = 0,		/* + VG_RD_*: a field of the fixed-size prefix
 				 * at offset off, against a constant */
-	L_GET = VG_RD_NONE,	/* a getter against a constant */
+	L_TID = VG_RD_NONE,	/* common_tid, common_pid, ... against a
+				 * constant: read inline too */
+	L_PID, L_PPID, L_CPU, L_TS,
+	L_GET,			/* another getter against a constant */
 	L_INT,			/* two getters */
 	L_STR,
 	L_TRUTH,
@@ -814,6 +817,15 @@ static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
 			set_range(L, n->unsigned_cmp);
 		if (n->unsigned_cmp)
 			L->op += 6;
+		if (L->code == L_GET) {
+			switch (L->l.kind) {
+			case G_TID: L->code = L_TID; break;
+			case G_PID: L->code = L_PID; break;
+			case G_PPID: L->code = L_PPID; break;
+			case G_CPU: L->code = L_CPU; break;
+			case G_TS: L->code = L_TS; break;
+			}
+		}
 		if (cls && !cls->flags && L->l.kind == G_FIELD &&
 		    L->r.kind == G_CONST) {
 			const VgClassLayout *CL = cls->priv;
@@ -945,21 +957,46 @@ static inline gboolean cmp_op(guint8 op, gint64 a, gint64 b)
 	return FALSE;
 }
 
-static inline gboolean leaf_test(const Leaf *L, VgEvent *e)
+static inline gboolean in_range(const Leaf *L, gint64 v)
+{
+	return (((guint64)v ^ L->flip) - L->lo <= L->span) != L->neg;
+}
+
+/* The value of a leaf that reads what is at hand (a field of the fixed
+ * prefix, a common number) into *v; FALSE for the others. */
+static inline gboolean near_value(const Leaf *L, VgEvent *e, gint64 *v)
 {
 	const guint8 *p = e->payload + L->off;
-	gint64 v;
 
 	switch (L->code) {
-	case L_FIXED + VG_RD_U8: v = p[0]; break;
-	case L_FIXED + VG_RD_U16: { guint16 x; memcpy(&x, p, 2); v = x; break; }
-	case L_FIXED + VG_RD_U32: { guint32 x; memcpy(&x, p, 4); v = x; break; }
+	case L_FIXED + VG_RD_U8: *v = p[0]; return TRUE;
+	case L_FIXED + VG_RD_U16: { guint16 x; memcpy(&x, p, 2); *v = x; return TRUE; }
+	case L_FIXED + VG_RD_U32: { guint32 x; memcpy(&x, p, 4); *v = x; return TRUE; }
 	case L_FIXED + VG_RD_U64:
-	case L_FIXED + VG_RD_S64: memcpy(&v, p, 8); break;
-	case L_FIXED + VG_RD_S8: v = (gint8)p[0]; break;
-	case L_FIXED + VG_RD_S16: { gint16 x; memcpy(&x, p, 2); v = x; break; }
-	case L_FIXED + VG_RD_S32: { gint32 x; memcpy(&x, p, 4); v = x; break; }
-	case L_GET: v = get_int(&L->l, e); break;
+	case L_FIXED + VG_RD_S64: memcpy(v, p, 8); return TRUE;
+	case L_FIXED + VG_RD_S8: *v = (gint8)p[0]; return TRUE;
+	case L_FIXED + VG_RD_S16: { gint16 x; memcpy(&x, p, 2); *v = x; return TRUE; }
+	case L_FIXED + VG_RD_S32: { gint32 x; memcpy(&x, p, 4); *v = x; return TRUE; }
+	case L_TID: *v = e->tid; return TRUE;
+	case L_PID: *v = e->task->pid; return TRUE;
+	case L_PPID: *v = e->task->ppid; return TRUE;
+	case L_CPU: *v = e->cpu; return TRUE;
+	case L_TS: *v = (gint64)e->ts; return TRUE;
+	}
+	return FALSE;
+}
+
+/* Any leaf (those that call out too: fields after strings, text, two
+ * getters). */
+static gboolean leaf_test(const Leaf *L, VgEvent *e)
+{
+	gint64 v;
+
+	if (near_value(L, e, &v))
+		return in_range(L, v);
+	switch (L->code) {
+	case L_GET:
+		return in_range(L, get_int(&L->l, e));
 	case L_INT:
 		return cmp_op(L->op, get_int(&L->l, e), get_int(&L->r, e));
 	case L_TRUTH:
@@ -975,20 +1012,34 @@ static inline gboolean leaf_test(const Leaf *L, VgEvent *e)
 			m = len == L->pat_len && memcmp(s, L->pat, len) == 0;
 		return L->op == OP_NE ? !m : m;
 	}
-	default:
-		return FALSE;
 	}
-	return (((guint64)v ^ L->flip) - L->lo <= L->span) != L->neg;
+	return FALSE;
 }
 
+G_GNUC_NO_INLINE
+static gboolean match_from(const VgFilter *f, VgEvent *e, gint32 i)
+{
+	while (i >= 0) {
+		const Leaf *L = &f->prog[i];
+
+		i = leaf_test(L, e) ? L->t : L->f;
+	}
+	return i == F_ACCEPT;
+}
+
+/* The leaves near at hand are tested here without a call; at the first
+ * other one, the rest goes to match_from. */
 gboolean vg_filter_match(const VgFilter *f, VgEvent *e)
 {
 	gint32 i = f->start;
 
 	while (i >= 0) {
 		const Leaf *L = &f->prog[i];
+		gint64 v;
 
-		i = leaf_test(L, e) ? L->t : L->f;
+		if (G_UNLIKELY(!near_value(L, e, &v)))
+			return match_from(f, e, i);
+		i = in_range(L, v) ? L->t : L->f;
 	}
 	return i == F_ACCEPT;
 }
