@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "vg_internal.h"
+#include "vg_filter_eval.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -26,13 +27,7 @@ enum {
 	G_STRFIELD,
 };
 
-typedef struct {
-	guint8 kind;		/* G_* */
-	guint idx;
-	guint elem;
-	gint64 value;		/* G_CONST */
-	gboolean is_unsigned;
-} Getter;
+typedef VgFilterGetter Getter;	/* kind: G_* */
 
 typedef struct Node Node;
 struct Node {
@@ -46,50 +41,25 @@ struct Node {
 	gsize pat_len;
 };
 
-/* The tree is compiled into a branch program: one Leaf per comparison,
- * each naming the leaf to test next when it holds and when it does not
- * (or the answer: F_ACCEPT, F_REJECT).  `a && b` tests a, then b only if
- * a held; `!` swaps the two targets; constants disappear.  Evaluation is
- * a loop over leaves, no recursion, and a comparison of a number field
- * of the fixed-size prefix of a class (the record iterator has checked
- * that it is there) with a constant reads the payload at a known
- * offset. */
-enum { F_ACCEPT = -1, F_REJECT = -2 };
-/* What a leaf tests.  A number against a constant is a range test,
- * whatever the operator: ((v ^ flip) - lo <= span) != neg, flip making
- * a signed comparison an unsigned one. */
+/* The tree is compiled into a branch program (vg_filter_eval.h): one
+ * leaf per comparison, each naming the leaf to test next when it holds
+ * and when it does not.  `a && b` tests a, then b only if a held; `!`
+ * swaps the two targets; constants disappear.  Evaluation is a loop
+ * over leaves, no recursion. */
+typedef VgFilterLeaf Leaf;
 enum {
-	L_FIXED = 0,		/* + VG_RD_*: a field of the fixed-size prefix
-				 * at offset off, against a constant */
-	L_TID = VG_RD_NONE,	/* common_tid, common_pid, ... against a
-				 * constant: read inline too */
-	L_PID, L_PPID, L_CPU, L_TS,
-	L_GET,			/* another getter against a constant */
-	L_INT,			/* two getters */
-	L_STR,
-	L_TRUTH,
+	F_ACCEPT = VG_FILTER_ACCEPT, F_REJECT = VG_FILTER_REJECT,
+	L_FIXED = VG_FL_U8,	/* + VG_RD_* */
+	L_TID = VG_FL_TID, L_PID = VG_FL_PID, L_PPID = VG_FL_PPID,
+	L_CPU = VG_FL_CPU, L_TS = VG_FL_TS,
+	L_GET = VG_FL_GET, L_INT = VG_FL_INT, L_STR = VG_FL_STR,
+	L_TRUTH = VG_FL_TRUTH,
 };
-
-typedef struct {
-	guint8 code;		/* L_* */
-	guint8 op;		/* L_INT: OP_*, + 6 for an unsigned comparison */
-	gboolean glob;
-	gboolean neg;		/* range tests: true outside the range */
-	guint32 off;		/* L_FIXED: offset in the payload */
-	guint64 flip, lo, span;	/* range tests */
-	Getter l, r;
-	const char *pat;	/* L_STR (the tree's) */
-	gsize pat_len;
-	gint32 t, f;		/* next leaf when true / false, or F_* */
-} Leaf;
-
-struct VgFilter {
-	Node *root;
-	char *expr;
-	Leaf *prog;
-	guint n_leaves;
-	gint32 start;		/* first leaf, or F_* */
-};
+/* the fixed-prefix codes read as the core's readers do */
+G_STATIC_ASSERT(VG_FL_U8 + VG_RD_U8 == VG_FL_U8 && VG_FL_U8 + VG_RD_U16 == VG_FL_U16 &&
+		VG_FL_U8 + VG_RD_U32 == VG_FL_U32 && VG_FL_U8 + VG_RD_U64 == VG_FL_U64 &&
+		VG_FL_U8 + VG_RD_S8 == VG_FL_S8 && VG_FL_U8 + VG_RD_S16 == VG_FL_S16 &&
+		VG_FL_U8 + VG_RD_S32 == VG_FL_S32 && VG_FL_U8 + VG_RD_S64 == VG_FL_S64);
 
 /* ---- glob ------------------------------------------------------------- */
 
@@ -844,9 +814,9 @@ static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
 
 static void compile_prog(VgFilter *f, const VgEventClass *cls)
 {
-	f->prog = g_new(Leaf, MAX(count_leaves(f->root), 1));
+	f->prog = g_new(Leaf, MAX(count_leaves((Node *)f->root), 1));
 	f->n_leaves = 0;
-	f->start = emit(f, f->root, cls, F_ACCEPT, F_REJECT);
+	f->start = emit(f, (Node *)f->root, cls, F_ACCEPT, F_REJECT);
 }
 
 VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
@@ -899,7 +869,7 @@ void vg_filter_free(VgFilter *f)
 {
 	if (!f)
 		return;
-	node_free(f->root);
+	node_free((Node *)f->root);
 	g_free(f->expr);
 	g_free(f->prog);
 	g_free(f);
@@ -957,46 +927,17 @@ static inline gboolean cmp_op(guint8 op, gint64 a, gint64 b)
 	return FALSE;
 }
 
-static inline gboolean in_range(const Leaf *L, gint64 v)
-{
-	return (((guint64)v ^ L->flip) - L->lo <= L->span) != L->neg;
-}
-
-/* The value of a leaf that reads what is at hand (a field of the fixed
- * prefix, a common number) into *v; FALSE for the others. */
-static inline gboolean near_value(const Leaf *L, VgEvent *e, gint64 *v)
-{
-	const guint8 *p = e->payload + L->off;
-
-	switch (L->code) {
-	case L_FIXED + VG_RD_U8: *v = p[0]; return TRUE;
-	case L_FIXED + VG_RD_U16: { guint16 x; memcpy(&x, p, 2); *v = x; return TRUE; }
-	case L_FIXED + VG_RD_U32: { guint32 x; memcpy(&x, p, 4); *v = x; return TRUE; }
-	case L_FIXED + VG_RD_U64:
-	case L_FIXED + VG_RD_S64: memcpy(v, p, 8); return TRUE;
-	case L_FIXED + VG_RD_S8: *v = (gint8)p[0]; return TRUE;
-	case L_FIXED + VG_RD_S16: { gint16 x; memcpy(&x, p, 2); *v = x; return TRUE; }
-	case L_FIXED + VG_RD_S32: { gint32 x; memcpy(&x, p, 4); *v = x; return TRUE; }
-	case L_TID: *v = e->tid; return TRUE;
-	case L_PID: *v = e->task->pid; return TRUE;
-	case L_PPID: *v = e->task->ppid; return TRUE;
-	case L_CPU: *v = e->cpu; return TRUE;
-	case L_TS: *v = (gint64)e->ts; return TRUE;
-	}
-	return FALSE;
-}
-
 /* Any leaf (those that call out too: fields after strings, text, two
  * getters). */
 static gboolean leaf_test(const Leaf *L, VgEvent *e)
 {
 	gint64 v;
 
-	if (near_value(L, e, &v))
-		return in_range(L, v);
+	if (vg_filter_near_value(L, e, &v))
+		return vg_filter_in_range(L, v);
 	switch (L->code) {
 	case L_GET:
-		return in_range(L, get_int(&L->l, e));
+		return vg_filter_in_range(L, get_int(&L->l, e));
 	case L_INT:
 		return cmp_op(L->op, get_int(&L->l, e), get_int(&L->r, e));
 	case L_TRUTH:
@@ -1016,8 +957,7 @@ static gboolean leaf_test(const Leaf *L, VgEvent *e)
 	return FALSE;
 }
 
-G_GNUC_NO_INLINE
-static gboolean match_from(const VgFilter *f, VgEvent *e, gint32 i)
+gboolean vg_filter_match_from(const VgFilter *f, VgEvent *e, gint32 i)
 {
 	while (i >= 0) {
 		const Leaf *L = &f->prog[i];
@@ -1027,19 +967,7 @@ static gboolean match_from(const VgFilter *f, VgEvent *e, gint32 i)
 	return i == F_ACCEPT;
 }
 
-/* The leaves near at hand are tested here without a call; at the first
- * other one, the rest goes to match_from. */
 gboolean vg_filter_match(const VgFilter *f, VgEvent *e)
 {
-	gint32 i = f->start;
-
-	while (i >= 0) {
-		const Leaf *L = &f->prog[i];
-		gint64 v;
-
-		if (G_UNLIKELY(!near_value(L, e, &v)))
-			return match_from(f, e, i);
-		i = in_range(L, v) ? L->t : L->f;
-	}
-	return i == F_ACCEPT;
+	return vg_filter_match_inline(f, e);
 }

@@ -20,6 +20,7 @@
 
 #include "vg_core.h"
 #include "vg_stream.h"
+#include "vg_filter_eval.h"
 #include "embed_priv.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
@@ -198,6 +199,13 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	d->calls_or_aggrs = d->perf_cv || d->unhandled_cv || d->n_aggrs;
 	d->after = d->derive || (in && in->want_enters && cls->name &&
 				 strcmp(cls->name, VG_EV_EXIT) == 0);
+	/* one consumer with a filter, nothing else: an event the filter
+	 * rejects is only counted (vg_perl_deliver_counted, inline) */
+	if (d->n_handlers + d->n_aggrs == 1 && !d->perf_cv &&
+	    !d->unhandled_cv && !d->after)
+		d->gate = d->n_handlers ? d->handlers[0].filter : d->aggrs[0].filter;
+	d->idle = !d->n_handlers && !d->n_aggrs && !d->perf_cv &&
+		!d->unhandled_cv && !d->after;
 	cls->dispatch = d;
 	g_ptr_array_add(p->disps, d);
 	return d;
@@ -614,7 +622,8 @@ static void vg_pl_after(VgPerl *p, VgPlDisp *d, VgEvent *e, VgPerlCounts *cc)
 	}
 }
 
-static inline void vg_pl_deliver(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
+G_GNUC_NO_INLINE
+static void vg_pl_deliver(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 {
 	VgEventClass *cls = (VgEventClass *)e->cls;
 	VgPlDisp *d;
@@ -632,8 +641,28 @@ static inline void vg_pl_deliver(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 		vg_pl_after(p, d, e, cc);
 }
 
+/* The event a class's only consumer rejects by its filter, the common
+ * case of a filter, and the event nobody takes are counted here without
+ * a call; the rest goes to vg_pl_deliver (which, for an event that
+ * passes, tests the filter again). */
 void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 {
+	const VgPlDisp *d = e->cls->dispatch;
+
+	if (G_LIKELY(d && e->ts < p->next_tick && !p->stopped)) {
+		if (d->gate) {
+			if (!vg_filter_match_inline(d->gate, e)) {
+				p->stats.events++;
+				p->stats.filtered++;
+				cc->filtered++;
+				return;
+			}
+		} else if (d->idle) {
+			p->stats.events++;
+			p->stats.unhandled++;
+			return;
+		}
+	}
 	vg_pl_deliver(p, e, cc);
 }
 

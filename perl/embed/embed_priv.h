@@ -92,6 +92,10 @@ typedef struct {
 	VgPlAggBind *aggrs;
 	gboolean calls_or_aggrs;	/* perf_cv, unhandled_cv or n_aggrs */
 	gboolean after;		/* derive, or the enters to forget on exit */
+	const VgFilter *gate;	/* the filter of the class's only consumer
+				 * (handler or aggregation), if it has one
+				 * and nothing else takes the event */
+	gboolean idle;		/* nothing takes the class's events */
 } VgPlDisp;
 
 /* One interpreter with its scripts' registrations (vigild has two for a
