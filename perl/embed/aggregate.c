@@ -21,6 +21,7 @@
 
 #include "vg_core.h"
 #include "vg_stream.h"
+#include "vg_filter_eval.h"
 #include "embed_priv.h"
 
 enum {
@@ -177,6 +178,8 @@ static gboolean agg_resolve(const VgEventClass *cls, const char *spec,
 	}
 	f = &cls->fields[idx];
 	g->idx = (guint)idx;
+	g->size = (guint8)f->elem_size;
+	g->sgn = f->kind == VG_FIELD_INT || f->kind == VG_FIELD_INT_ARRAY;
 	switch (f->kind) {
 	case VG_FIELD_INT:
 	case VG_FIELD_UINT:
@@ -228,6 +231,13 @@ static gboolean agg_resolve(const VgEventClass *cls, const char *spec,
 		g->uns = f->kind == VG_FIELD_UINT_ARRAY && f->elem_size == 8;
 		break;
 	}
+	/* an integer at the same place in every record: read there */
+	if ((g->kind == VG_PL_AF_INT || g->kind == VG_PL_AF_ELEM) &&
+	    (g->size == 1 || g->size == 2 || g->size == 4 || g->size == 8) &&
+	    vg_class_fixed_offset(cls, g->idx, &g->off)) {
+		g->fixed = TRUE;
+		g->off += g->elem * g->size;
+	}
 	g_free(name);
 	return TRUE;
 fail:
@@ -258,6 +268,18 @@ gboolean vg_pl_agg_bind(VgPlAggSpec *s, const VgEventClass *cls,
 	}
 	b->kcap = 256;
 	b->kbuf = g_malloc(b->kcap);
+	b->gen = vg_aggr_generation(b->aggr);
+	/* the cache of recent keys: when every key part has raw values of
+	 * a fixed size (numbers: a word, common_comm: two) */
+	for (i = 0; i < b->n_by; i++) {
+		guint8 k = b->by[i].kind;
+
+		if (k == VG_PL_AF_STR || k == VG_PL_AF_DERIVED)
+			break;
+		b->n_raw += k == VG_PL_AF_COMM ? 2 : 1;
+	}
+	if (i == b->n_by && b->n_raw <= VG_PL_AGG_RAW)
+		b->cache = g_new0(VgPlAggCached, VG_PL_AGG_CACHE);
 	return TRUE;
 fail:
 	g_propagate_error(error, err);
@@ -270,8 +292,10 @@ void vg_pl_agg_unbind(VgPlAggBind *b)
 	if (b->filter)
 		vg_filter_free(b->filter);
 	g_free(b->kbuf);
+	g_free(b->cache);
 	b->filter = NULL;
 	b->kbuf = NULL;
+	b->cache = NULL;
 }
 
 /* ---- per event ---------------------------------------------------------------- */
@@ -284,11 +308,46 @@ typedef struct {
 	gboolean uns;
 } AggVal;
 
+static inline gint64 agg_fixed(const VgPlAggGet *g, const VgEvent *e)
+{
+	const guint8 *p = e->payload + g->off;
+
+	switch (g->size * 2 + g->sgn) {
+	case 2: return p[0];
+	case 3: return (gint8)p[0];
+	case 4: { guint16 x; memcpy(&x, p, 2); return x; }
+	case 5: { gint16 x; memcpy(&x, p, 2); return x; }
+	case 8: { guint32 x; memcpy(&x, p, 4); return x; }
+	case 9: { gint32 x; memcpy(&x, p, 4); return x; }
+	default: { gint64 x; memcpy(&x, p, 8); return x; }
+	}
+}
+
+/* strnlen(comm, 16) of a task's comm (NUL-terminated in its 16 bytes),
+ * without a call: the first zero byte of two words. */
+static inline gsize agg_comm_len(const char *c)
+{
+	const guint64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	guint64 a, b, z;
+
+	memcpy(&a, c, 8);
+	z = (a - ones) & ~a & highs;
+	if (z)
+		return (gsize)__builtin_ctzll(z) >> 3;
+	memcpy(&b, c + 8, 8);
+	z = (b - ones) & ~b & highs;
+	return z ? 8 + ((gsize)__builtin_ctzll(z) >> 3) : 16;
+}
+
 /* The field as $e->{NAME} holds it. */
 static inline void agg_get(const VgPlAggGet *g, VgEvent *e, AggVal *v)
 {
 	v->s = NULL;
 	v->uns = g->uns;
+	if (G_LIKELY(g->fixed)) {
+		v->i = agg_fixed(g, e);
+		return;
+	}
 	switch (g->kind) {
 	case VG_PL_AF_TS: v->i = (gint64)e->ts; return;
 	case VG_PL_AF_CPU: v->i = e->cpu; return;
@@ -297,7 +356,7 @@ static inline void agg_get(const VgPlAggGet *g, VgEvent *e, AggVal *v)
 	case VG_PL_AF_PPID: v->i = e->task->ppid; return;
 	case VG_PL_AF_COMM:
 		v->s = e->task->comm;
-		v->len = strnlen(e->task->comm, sizeof(e->task->comm));
+		v->len = agg_comm_len(e->task->comm);
 		return;
 	case VG_PL_AF_INT: v->i = vg_event_int(e, g->idx); return;
 	case VG_PL_AF_ELEM:
@@ -359,35 +418,34 @@ static inline guint8 *agg_room(VgPlAggBind *b, gsize used, gsize more)
 	return b->kbuf;
 }
 
-/* The key of e in Vigil::Aggr's encoding: a scalar is 's' and its
- * bytes; a tuple 't', then per element 's', the bytes (a NUL written
+/* The key of the values v in Vigil::Aggr's encoding: a scalar is 's' and
+ * its bytes; a tuple 't', then per element 's', the bytes (a NUL written
  * as NUL 0xff: event text has none) and NUL 0x01. */
-static inline gsize agg_key(VgPlAggBind *b, VgEvent *e)
+static gsize agg_key(VgPlAggBind *b, const AggVal *v)
 {
 	guint8 *k = b->kbuf;
-	gsize n;
+	gsize n = 0;
 	guint i;
 
 	if (!b->n_by) {
 		k[0] = 's';
 		return 1;
 	}
-	n = 0;
 	if (b->tuple)
 		k[n++] = 't';
 	for (i = 0; i < b->n_by; i++) {
-		AggVal v;
-
-		agg_get(&b->by[i], e, &v);
-		if (v.s) {
-			k = agg_room(b, n, v.len + 3);
+		if (v[i].s) {
+			k = agg_room(b, n, MAX(v[i].len, 16) + 3);
 			k[n++] = 's';
-			memcpy(k + n, v.s, v.len);
-			n += v.len;
+			if (b->by[i].kind == VG_PL_AF_COMM)
+				memcpy(k + n, v[i].s, 16);	/* the whole array: no call */
+			else
+				memcpy(k + n, v[i].s, v[i].len);
+			n += v[i].len;
 		} else {
 			k = agg_room(b, n, 24 + 3);
 			k[n++] = 's';
-			n += agg_itoa(k + n, v.i, v.uns);
+			n += agg_itoa(k + n, v[i].i, v[i].uns);
 		}
 		if (b->tuple) {
 			k[n++] = 0;
@@ -418,21 +476,104 @@ static inline gint64 agg_value(VgPlAggBind *b, VgEvent *e)
 	return v.i;
 }
 
-void vg_pl_agg_run(VgPerl *p, VgPlDisp *d, VgEvent *e)
+/* The entry of key built from the event's values (c: the cache slot to
+ * fill with it, for the raw words w). */
+G_GNUC_NO_INLINE
+static VgAggrEntry *agg_entry_slow(VgPlAggBind *b, VgEvent *e,
+				   VgPlAggCached *c, const guint64 *w)
+{
+	AggVal v[VG_PL_AGG_MAX_BY];
+	VgAggrEntry *en;
+	guint i;
+
+	for (i = 0; i < b->n_by; i++)
+		agg_get(&b->by[i], e, &v[i]);
+	en = vg_aggr_entry(b->aggr, b->kbuf, agg_key(b, v));
+	if (c && en) {
+		c[1] = c[0];	/* the older one goes to the second way */
+		memcpy(c[0].w, w, sizeof(c[0].w));
+		c[0].e = en;
+		c[0].gen = *b->gen;
+	}
+	return en;
+}
+
+/* The raw value of a key part that has one of a fixed size. */
+static inline guint agg_raw(const VgPlAggGet *g, VgEvent *e, guint64 *w)
+{
+	if (G_LIKELY(g->fixed)) {
+		w[0] = (guint64)agg_fixed(g, e);
+		return 1;
+	}
+	switch (g->kind) {
+	case VG_PL_AF_COMM: memcpy(w, e->task->comm, 16); return 2;
+	case VG_PL_AF_TS: w[0] = e->ts; return 1;
+	case VG_PL_AF_CPU: w[0] = e->cpu; return 1;
+	case VG_PL_AF_TID: w[0] = (guint64)(gint64)e->tid; return 1;
+	case VG_PL_AF_PID: w[0] = (guint64)(gint64)e->task->pid; return 1;
+	case VG_PL_AF_PPID: w[0] = (guint64)(gint64)e->task->ppid; return 1;
+	case VG_PL_AF_INT: w[0] = (guint64)vg_event_int(e, g->idx); return 1;
+	case VG_PL_AF_ELEM:
+		w[0] = (guint64)vg_event_array_int(e, g->idx, g->elem);
+		return 1;
+	}
+	w[0] = 0;
+	return 1;
+}
+
+/* The entry of the event's key: from the cache of recent keys (two ways
+ * per set) when the raw values of its parts match those of one (the key
+ * is a function of them: a comm is its 16 bytes, so two copies of one
+ * name with different bytes after the NUL only miss), else by the key
+ * built and looked up, then cached.  NULL: out of memory. */
+static inline VgAggrEntry *agg_entry(VgPlAggBind *b, VgEvent *e)
+{
+	guint64 w[VG_PL_AGG_RAW] = { 0 };
+	guint64 h = 0x9e3779b97f4a7c15ULL;
+	VgPlAggCached *c;
+	guint i, k = 0;
+
+	if (!b->cache)
+		return agg_entry_slow(b, e, NULL, NULL);
+	for (i = 0; i < b->n_by; i++)
+		k += agg_raw(&b->by[i], e, &w[k]);
+	for (i = 0; i < VG_PL_AGG_RAW; i++)
+		h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	c = &b->cache[2 * ((h ^ (h >> 17)) % (VG_PL_AGG_CACHE / 2))];
+	if (c[0].e && c[0].gen == *b->gen &&
+	    memcmp(c[0].w, w, sizeof(w)) == 0)
+		return c[0].e;
+	if (c[1].e && c[1].gen == *b->gen &&
+	    memcmp(c[1].w, w, sizeof(w)) == 0) {
+		VgPlAggCached t = c[1];	/* the most recent first */
+
+		c[1] = c[0];
+		c[0] = t;
+		return c[0].e;
+	}
+	return agg_entry_slow(b, e, c, w);
+}
+
+void vg_pl_agg_run(VgPerl *p, VgPlDisp *d, VgEvent *e, VgPerlCounts *cc)
 {
 	guint i;
 
 	for (i = 0; i < d->n_aggrs; i++) {
 		VgPlAggBind *b = &d->aggrs[i];
-		gsize n;
+		VgAggrEntry *en;
 
-		if (b->filter && !vg_filter_match(b->filter, e)) {
+		if (b->filter && !vg_filter_match_inline(b->filter, e)) {
 			p->stats.filtered++;
+			cc->filtered++;
 			continue;
 		}
-		n = agg_key(b, e);
-		vg_aggr_add(b->aggr, b->kbuf, n, agg_value(b, e));
+		/* (out of memory: counted in the table's dropped()) */
+		en = agg_entry(b, e);
+		if (en)
+			vg_aggr_entry_add(b->aggr, en, agg_value(b, e));
 		p->stats.aggregated++;
 		p->stats.dispatched++;
+		cc->dispatched++;
 	}
 }

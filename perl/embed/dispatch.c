@@ -206,6 +206,8 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 		d->gate = d->n_handlers ? d->handlers[0].filter : d->aggrs[0].filter;
 	d->idle = !d->n_handlers && !d->n_aggrs && !d->perf_cv &&
 		!d->unhandled_cv && !d->after;
+	d->aggr_only = !d->n_handlers && d->n_aggrs && !d->perf_cv &&
+		!d->unhandled_cv && !d->after;
 	cls->dispatch = d;
 	g_ptr_array_add(p->disps, d);
 	return d;
@@ -555,14 +557,15 @@ G_GNUC_NO_INLINE
 static void vg_pl_deliver_slow(VgPerl *p, VgPlDisp *d, VgEvent *e,
 			       guint first, VgPerlCounts *cc)
 {
-	guint64 d0 = p->stats.dispatched, f0 = p->stats.filtered;
-
 	if (d->n_aggrs)
-		vg_pl_agg_run(p, d, e);
-	if (first < d->n_handlers || d->perf_cv || d->unhandled_cv)
+		vg_pl_agg_run(p, d, e, cc);
+	if (first < d->n_handlers || d->perf_cv || d->unhandled_cv) {
+		guint64 d0 = p->stats.dispatched, f0 = p->stats.filtered;
+
 		vg_pl_dispatch(p, d, e, first);
-	cc->dispatched += p->stats.dispatched - d0;
-	cc->filtered += p->stats.filtered - f0;
+		cc->dispatched += p->stats.dispatched - d0;
+		cc->filtered += p->stats.filtered - f0;
+	}
 }
 
 /* One event to the class's aggregations and handlers.  The handlers
@@ -660,6 +663,11 @@ void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 		} else if (d->idle) {
 			p->stats.events++;
 			p->stats.unhandled++;
+			return;
+		}
+		if (d->aggr_only) {
+			p->stats.events++;
+			vg_pl_agg_run(p, (VgPlDisp *)d, e, cc);
 			return;
 		}
 	}

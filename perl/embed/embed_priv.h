@@ -59,16 +59,29 @@ typedef struct {
 /* How to read one key part or value of an event (aggregate.c). */
 typedef struct {
 	guint8 kind;
-	guint8 rd;		/* VG_PL_AF_FIXED: how to read the integer */
+	guint8 size;		/* a field at a fixed offset: bytes (1, 2, 4, 8) */
+	gboolean sgn;		/* ... signed */
 	gboolean uns;		/* an unsigned 64-bit value (a UV in Perl) */
+	gboolean fixed;		/* at offset off in every record */
 	guint idx, elem;
-	guint32 off;		/* VG_PL_AF_FIXED: offset in the payload */
+	guint32 off;
 } VgPlAggGet;
+
+/* Recent keys of an aggregation, by the raw values of their parts
+ * (aggregate.c): the entry found without building the key. */
+#define VG_PL_AGG_CACHE 256
+#define VG_PL_AGG_RAW 4		/* words of raw values at most */
+typedef struct {
+	guint64 w[VG_PL_AGG_RAW];
+	VgAggrEntry *e;
+	guint64 gen;		/* the table's generation it was found in */
+} VgPlAggCached;
 
 /* An aggregation bound to one event class. */
 typedef struct {
 	VgPlAggSpec *spec;
 	VgAggr *aggr;
+	const guint64 *gen;	/* the table's generation (vg_aggr_generation) */
 	VgFilter *filter;
 	guint n_by;
 	gboolean tuple;
@@ -76,6 +89,9 @@ typedef struct {
 	VgPlAggGet val;		/* kind NONE for count */
 	guint8 *kbuf;		/* the key being built */
 	gsize kcap;
+	guint n_raw;		/* words of raw key values; cache NULL when
+				 * a part is text of any length */
+	VgPlAggCached *cache;
 } VgPlAggBind;
 
 /* What one event class does; cached in VgEventClass.dispatch. */
@@ -96,6 +112,7 @@ typedef struct {
 				 * (handler or aggregation), if it has one
 				 * and nothing else takes the event */
 	gboolean idle;		/* nothing takes the class's events */
+	gboolean aggr_only;	/* only aggregations take them */
 } VgPlDisp;
 
 /* One interpreter with its scripts' registrations (vigild has two for a
@@ -167,8 +184,8 @@ void vg_pl_agg_spec_free(pTHX_ VgPlAggSpec *s);
 gboolean vg_pl_agg_bind(VgPlAggSpec *s, const VgEventClass *cls,
 			VgPlAggBind *b, GError **error);
 void vg_pl_agg_unbind(VgPlAggBind *b);
-/* The class's aggregations for one event. */
-void vg_pl_agg_run(VgPerl *p, VgPlDisp *d, VgEvent *e);
+/* The class's aggregations for one event (counted in p and *cc). */
+void vg_pl_agg_run(VgPerl *p, VgPlDisp *d, VgEvent *e, VgPerlCounts *cc);
 
 /* host.c */
 /* The VgPerl whose interpreter runs (the Vigil functions of host.c act

@@ -173,6 +173,34 @@ is($o{keys}, join(',', map { "$_=$x->{fails}{$_}" } sort keys %{ $x->{fails} }),
 is($o{ticks}, 'some', 'the table is readable in every');
 is($o{perl_unhandled}, $x->{events} - 60, 'the events of an aggregated class are not unhandled, the others are');
 
+# ---- clear and delete from Perl while C adds (the C side keeps recent
+# entries: they must be forgotten when the table drops them) ----
+my $clear = write_file("$d/clear.pl", <<'EOS');
+use Vigil;
+use Vigil::Aggr;
+my $c = aggregate 'raw_syscalls:sys_exit', by => ['common_comm', 'common_tid', 'id'], sum => 'ret';
+my $p = Vigil::Aggr->new(type => 'sum', keys => ['common_comm', 'common_tid', 'id'], value => 'SUM ret');
+on 'raw_syscalls:sys_exit' => sub { $p->add([$_[0]{common_comm}, $_[0]{common_tid}, $_[0]{id}], $_[0]{ret}) };
+my ($ticks, $same, $sum) = (0, 0, 0);
+every 0.005 => sub {
+	$ticks++;
+	$same++ if $c->format eq $p->format;
+	$sum += $_->[1] for $c->entries;
+	if ($ticks % 3 == 0) { $c->clear; $p->clear }
+	elsif ($ticks % 3 == 1) { for my $k ($c->keys) { $c->delete($k); $p->delete($k) } }
+};
+END {
+	$sum += $_->[1] for $c->entries;
+	print "ticks $ticks same $same end ", ($c->format eq $p->format ? 1 : 0), "\n";
+}
+EOS
+$r = run_vigild(trace => $trace, scripts => [$clear]);
+is($r->{rc}, 0, 'clear and delete in every') or diag $r->{err};
+my ($ticks, $same, $end) = $r->{out} =~ /^ticks (\d+) same (\d+) end (\d)$/m;
+cmp_ok($ticks // 0, '>', 5, 'every ran several times');
+is($same, $ticks, 'each time the C table equals the Perl one');
+is($end, 1, 'and at the end');
+
 # ---- errors: at load, with the script line ----
 sub load_error {
 	my ($name, $body, $re, $what) = @_;
