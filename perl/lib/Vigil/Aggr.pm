@@ -372,6 +372,12 @@ An aggregation is a table from keys to a summary of the values added
 under them, kept in C (perl/vg_aggr.c): one hash lookup and a few integer
 updates per C<add>, no Perl data per value.
 
+Vigil's C<aggregate> (Vigil(3pm)) makes one that vigild fills from event
+fields in C, with no Perl call per event:
+
+    my $fails = aggregate 'raw_syscalls:sys_exit', 'ret < 0',
+        by => ['common_comm', 'id'], count => 'n';
+
 A key is a scalar or a tuple given as an array reference
 (C<[$comm, $pid]>); tuple elements may hold any bytes.  C<undef> counts as
 the empty string.  Keys compare as strings: C<1> and C<1.0> are different
