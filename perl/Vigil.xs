@@ -87,6 +87,10 @@ VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
 	for (i = 0; i < cls->n_fields; i++)
 		if (vg_pl_is_array(cls->fields[i].kind))
 			pc->check_refs = TRUE;
+	pc->fixed_off = g_new(guint32, cls->n_fields ? cls->n_fields : 1);
+	for (i = 0; i < cls->n_fields; i++)
+		if (!vg_class_fixed_offset(cls, i, &pc->fixed_off[i]))
+			pc->fixed_off[i] = G_MAXUINT32;
 	pc->keys = g_new0(SV *, pc->n_keys);
 	pc->hashes = g_new0(U32, pc->n_keys);
 	for (i = 0; i < pc->n_keys; i++) {
@@ -153,6 +157,7 @@ void vg_pl_class_free(pTHX_ VgPlClass *pc)
 	for (i = 0; i < pc->n_keys; i++)
 		SvREFCNT_dec(pc->keys[i]);
 	g_free(pc->keys);
+	g_free(pc->fixed_off);
 	g_free(pc->hashes);
 	SvREFCNT_dec(pc->info);
 	g_free(pc);
@@ -241,24 +246,63 @@ static void vg_pl_set_field(pTHX_ VgPlClass *pc, SV *v, VgEvent *e, guint idx)
 	}
 }
 
-/* Set a string SV to a task's comm (NUL-terminated, at most 15 bytes)
- * unless it already holds that string (comm of the same task, event
- * after event): a plain string SV is compared in place. */
+/* strlen of a task's comm (NUL-terminated within its 16 bytes), without
+ * a call: the first zero byte of two words. */
+static inline STRLEN vg_pl_comm_len(const char *c)
+{
+	const guint64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	guint64 a, b, z;
+
+	memcpy(&a, c, 8);
+	z = (a - ones) & ~a & highs;
+	if (z)
+		return (STRLEN)__builtin_ctzll(z) >> 3;
+	memcpy(&b, c + 8, 8);
+	z = (b - ones) & ~b & highs;
+	return z ? 8 + ((STRLEN)__builtin_ctzll(z) >> 3) : 16;
+}
+
+/* Set a string SV to a task's comm (16 bytes, NUL-terminated within
+ * them): a plain string SV of ours (not shared, not UTF-8, room for 16
+ * bytes) gets the 16 bytes copied in place and its length set, whatever
+ * it held; others go through sv_setpvn, which leaves room for the next
+ * time. */
 #define VG_PL_STR_FLAGS (SVf_POK | SVf_IOK | SVf_NOK | SVf_ROK | \
 			 SVf_READONLY | SVf_PROTECT | SVs_GMG | SVs_SMG | \
-			 SVs_RMG)
-static inline void vg_pl_set_str(pTHX_ SV *v, const char *s)
+			 SVs_RMG | SVf_IsCOW | SVf_UTF8 | SVf_OOK)
+static inline void vg_pl_set_comm(pTHX_ SV *v, const char *comm)
 {
-	if ((SvFLAGS(v) & VG_PL_STR_FLAGS) == SVf_POK && SvCUR(v) < 16) {
-		const char *p = SvPVX(v);
-		STRLEN n = SvCUR(v), i;
+	STRLEN n = vg_pl_comm_len(comm);
 
-		for (i = 0; i < n && s[i] && p[i] == s[i]; i++)
-			;
-		if (i == n && s[n] == '\0')
-			return;
+	if (G_LIKELY((SvFLAGS(v) & VG_PL_STR_FLAGS) == SVf_POK &&
+		     SvLEN(v) >= 17)) {
+		memcpy(SvPVX(v), comm, 16);
+		SvPVX(v)[n] = '\0';
+		SvCUR_set(v, n);
+		return;
 	}
-	sv_setpvn(v, s, strlen(s));
+	sv_setpvn(v, comm, n);
+	SvGROW(v, 17);
+}
+
+/* An integer field of e at a fixed offset (VgPlClass.fixed_off): what
+ * vg_event_int() gives, read in place. */
+static inline IV vg_pl_read_fixed(const VgEvent *e, const VgField *f,
+				  guint32 off)
+{
+	const guint8 *p = e->payload + off;
+
+	switch (f->elem_size * 2 + (f->kind == VG_FIELD_INT)) {
+	case 2: return p[0];
+	case 3: return (gint8)p[0];
+	case 4: { guint16 x; memcpy(&x, p, 2); return x; }
+	case 5: { gint16 x; memcpy(&x, p, 2); return x; }
+	case 8: { guint32 x; memcpy(&x, p, 4); return x; }
+	case 9: { gint32 x; memcpy(&x, p, 4); return x; }
+	case 16:
+	case 17: { gint64 x; memcpy(&x, p, 8); return (IV)x; }
+	}
+	return (IV)vg_event_int((VgEvent *)e, (guint)(f - e->cls->fields));
 }
 
 static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
@@ -271,7 +315,7 @@ static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
 	if (t) {
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PID], (IV)t->pid);
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PPID], (IV)t->ppid);
-		vg_pl_set_str(aTHX_ v[VG_PL_C_COMM], t->comm);
+		vg_pl_set_comm(aTHX_ v[VG_PL_C_COMM], t->comm);
 	} else {
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PID], (IV)e->tid);
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PPID], 0);
@@ -305,10 +349,13 @@ SV *vg_pl_event_fill(pTHX_ VgPlClass *pc, VgEvent *e)
 		SV **v = pc->vals + VG_PL_N_COMMON;
 
 		for (i = 0; i < pc->cls->n_fields; i++) {
-			/* integers that fit an IV, inline */
+			/* integers that fit an IV, inline; read in place
+			 * when at a fixed offset */
 			if (f[i].kind == VG_FIELD_INT ||
 			    (f[i].kind == VG_FIELD_UINT && f[i].elem_size < 8))
-				vg_pl_set_iv(aTHX_ v[i], (IV)vg_event_int(e, i));
+				vg_pl_set_iv(aTHX_ v[i], pc->fixed_off[i] != G_MAXUINT32 ?
+					     vg_pl_read_fixed(e, &f[i], pc->fixed_off[i]) :
+					     (IV)vg_event_int(e, i));
 			else
 				vg_pl_set_field(aTHX_ pc, v[i], e, i);
 		}
@@ -420,7 +467,7 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 	vg_pl_set_uv(aTHX_ a[4], (UV)(e->ts % 1000000000u));
 	vg_pl_set_iv(aTHX_ a[5], (IV)e->tid);	/* perf's common_pid is the thread */
 	if (e->task)
-		vg_pl_set_str(aTHX_ a[6], e->task->comm);
+		vg_pl_set_comm(aTHX_ a[6], e->task->comm);
 	else
 		sv_setpvs(a[6], "<unknown>");
 	if (SvROK(a[7]) && SvTYPE(SvRV(a[7])) == SVt_PVAV) {

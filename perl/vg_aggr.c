@@ -16,6 +16,7 @@
 #include <string.h>
 
 struct VgAggr {
+	uint64_t gen;		/* bumped when entries may be freed */
 	VgAggrType type;
 	int64_t lmin, lmax, step;
 	uint32_t lbuckets;	/* linear buckets between lmin and lmax */
@@ -52,22 +53,59 @@ static inline uint64_t fmix64(uint64_t k)
 	return k;
 }
 
+static inline uint64_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Keys are short (a few fields): 8 bytes at a time, the last 1..7 bytes
+ * read with at most two loads (no call), a multiply-xorshift per word
+ * and fmix64 at the end. */
 static uint64_t hash_bytes(const unsigned char *p, size_t len)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0x87c37b91114253d5ULL);
-	uint64_t tail = 0;
+	uint64_t t;
 
 	while (len >= 8) {
-		h ^= fmix64(rd64(p));
-		h = ((h << 27) | (h >> 37)) * 0x4cf5ad432745937fULL;
+		h = (h ^ rd64(p)) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
 		p += 8;
 		len -= 8;
 	}
 	if (len) {
-		memcpy(&tail, p, len);
-		h ^= fmix64(tail ^ 0x2545f4914f6cdd1dULL);
+		if (len >= 4)
+			t = rd32(p) | rd32(p + len - 4) << 32;
+		else
+			t = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 |
+			    (uint64_t)p[len - 1] << 16;
+		h = (h ^ t ^ 0x2545f4914f6cdd1dULL) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
 	}
 	return fmix64(h);
+}
+
+/* memcmp(a, b, len) == 0 for short keys, without a call. */
+static inline int key_eq(const unsigned char *a, const unsigned char *b,
+			 size_t len)
+{
+	size_t i;
+
+	if (len >= 8) {
+		for (i = 0; i + 8 < len; i += 8)
+			if (rd64(a + i) != rd64(b + i))
+				return 0;
+		/* the last 8 bytes, maybe overlapping */
+		return rd64(a + len - 8) == rd64(b + len - 8);
+	}
+	if (len >= 4)
+		return rd32(a) == rd32(b) && rd32(a + len - 4) == rd32(b + len - 4);
+	for (i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
 }
 
 VgAggr *vg_aggr_new(VgAggrType type, int64_t lmin, int64_t lmax,
@@ -133,6 +171,7 @@ void vg_aggr_clear(VgAggr *a)
 {
 	size_t i;
 
+	a->gen++;
 	for (i = 0; i < a->cap; i++) {
 		if (a->tab[i]) {
 			node_free(a->tab[i]);
@@ -189,7 +228,7 @@ static size_t find_slot(const VgAggr *a, const void *key, size_t len,
 			return i;
 		}
 		if (n->hash == h && n->e.key_len == len &&
-		    memcmp(n->keybuf, key, len) == 0) {
+		    key_eq(n->keybuf, key, len)) {
 			*found = 1;
 			return i;
 		}
@@ -271,67 +310,81 @@ static int cover_slot(VgAggrEntry *e, int32_t s)
 	return 0;
 }
 
-int vg_aggr_add(VgAggr *a, const void *key, size_t len, int64_t v)
+VgAggrEntry *vg_aggr_entry(VgAggr *a, const void *key, size_t len)
 {
 	uint64_t h = hash_bytes(key, len);
 	int found;
 	size_t i = find_slot(a, key, len, h, &found);
 	struct node *n;
-	VgAggrEntry *e;
+
+	if (found)
+		return &a->tab[i]->e;
+	if ((a->size + 1) * 4 > a->cap * 3) {
+		if (grow(a) < 0)
+			goto oom;
+		i = find_slot(a, key, len, h, &found);
+	}
+	n = malloc(sizeof(*n) + len + 1);
+	if (!n)
+		goto oom;
+	memset(&n->e, 0, sizeof(n->e));
+	n->hash = h;
+	memcpy(n->keybuf, key, len);
+	n->keybuf[len] = 0;
+	n->e.key = n->keybuf;
+	n->e.key_len = len;
+	if (a->type == VG_AGGR_LHIST) {
+		n->e.n_slots = a->lbuckets + 2;
+		n->e.slots = calloc(n->e.n_slots, sizeof(uint64_t));
+		if (!n->e.slots) {
+			free(n);
+			goto oom;
+		}
+	}
+	a->tab[i] = n;
+	a->size++;
+	return &n->e;
+oom:
+	a->dropped++;
+	return NULL;
+}
+
+int vg_aggr_entry_add(VgAggr *a, VgAggrEntry *e, int64_t v)
+{
 	int32_t s;
 
-	if (found) {
-		n = a->tab[i];
-	} else {
-		if ((a->size + 1) * 4 > a->cap * 3) {
-			if (grow(a) < 0)
-				goto oom;
-			i = find_slot(a, key, len, h, &found);
-		}
-		n = malloc(sizeof(*n) + len + 1);
-		if (!n)
-			goto oom;
-		memset(&n->e, 0, sizeof(n->e));
-		n->hash = h;
-		memcpy(n->keybuf, key, len);
-		n->keybuf[len] = 0;
-		n->e.key = n->keybuf;
-		n->e.key_len = len;
-		n->e.min = v;
-		n->e.max = v;
-		if (a->type == VG_AGGR_LHIST) {
-			n->e.n_slots = a->lbuckets + 2;
-			n->e.slots = calloc(n->e.n_slots, sizeof(uint64_t));
-			if (!n->e.slots) {
-				free(n);
-				goto oom;
-			}
-		}
-		a->tab[i] = n;
-		a->size++;
-	}
-	e = &n->e;
 	if (a->type == VG_AGGR_HIST) {
 		s = vg_aggr_log2_slot(v);
 		if (!e->slots || s < e->slot_lo ||
 		    s >= e->slot_lo + (int32_t)e->n_slots) {
-			if (cover_slot(e, s) < 0)
-				goto oom;
+			if (cover_slot(e, s) < 0) {
+				a->dropped++;
+				return -1;
+			}
 		}
 		e->slots[s - e->slot_lo]++;
 	} else if (a->type == VG_AGGR_LHIST) {
 		e->slots[lhist_slot(a, v)]++;
 	}
+	if (!e->count || v < e->min)
+		e->min = v;
+	if (!e->count || v > e->max)
+		e->max = v;
 	e->count++;
 	e->sum += v;
-	if (v < e->min)
-		e->min = v;
-	if (v > e->max)
-		e->max = v;
 	return 0;
-oom:
-	a->dropped++;
-	return -1;
+}
+
+const uint64_t *vg_aggr_generation(const VgAggr *a)
+{
+	return &a->gen;
+}
+
+int vg_aggr_add(VgAggr *a, const void *key, size_t len, int64_t v)
+{
+	VgAggrEntry *e = vg_aggr_entry(a, key, len);
+
+	return e ? vg_aggr_entry_add(a, e, v) : -1;
 }
 
 const VgAggrEntry *vg_aggr_lookup(const VgAggr *a, const void *key,
@@ -355,6 +408,7 @@ int vg_aggr_delete(VgAggr *a, const void *key, size_t len)
 	node_free(a->tab[i]);
 	a->tab[i] = NULL;
 	a->size--;
+	a->gen++;
 	/* backward shift: move later members of the cluster that may no
 	 * longer be reachable */
 	j = i;

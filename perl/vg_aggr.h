@@ -70,6 +70,14 @@ void vg_aggr_lhist_params(const VgAggr *a, int64_t *lmin, int64_t *lmax,
 /* Adds one value under key.  Returns 0, or -1 when memory ran out (the
  * value is then counted in vg_aggr_dropped()). */
 int vg_aggr_add(VgAggr *a, const void *key, size_t key_len, int64_t value);
+/* vg_aggr_add in two steps, for callers that keep entries: the entry of
+ * key, made (count 0) if new, NULL when memory ran out (counted in
+ * dropped); then adding a value to it (-1 when memory ran out, counted).
+ * An entry stays where it is until the next clear or delete: then the
+ * generation (*vg_aggr_generation()) moves. */
+VgAggrEntry *vg_aggr_entry(VgAggr *a, const void *key, size_t key_len);
+int vg_aggr_entry_add(VgAggr *a, VgAggrEntry *e, int64_t value);
+const uint64_t *vg_aggr_generation(const VgAggr *a);
 uint64_t vg_aggr_dropped(const VgAggr *a);
 
 const VgAggrEntry *vg_aggr_lookup(const VgAggr *a, const void *key,

@@ -89,13 +89,16 @@ typedef struct {
 
 typedef struct {
 	guint64 events;		/* events given to vg_perl_deliver */
-	guint64 dispatched;	/* handler calls (an event can have several) */
-	guint64 filtered;	/* handler calls skipped by a C filter */
+	guint64 dispatched;	/* handler calls and aggregation updates (an
+				 * event can have several) */
+	guint64 filtered;	/* handler calls and aggregation updates
+				 * skipped by a C filter */
 	guint64 unhandled;	/* events of classes nobody handles */
 	guint64 errors;		/* handlers (and every callbacks) that died */
 	guint64 ticks;		/* "every" callbacks run */
 	guint64 perl_ns;	/* time spent in Perl handlers (handler calls:
 				 * estimated from every 16th call) */
+	guint64 aggregated;	/* aggregation updates (in C, no Perl) */
 } VgPerlStats;
 
 /* ---- API -------------------------------------------------------------- */
@@ -133,6 +136,14 @@ void vg_perl_set_metadata(VgPerl *p, const VgMetadata *md);
 
 /* VgDeliverFunc: user_data is the VgPerl. */
 void vg_perl_deliver(VgEvent *e, gpointer p);
+/* The same for a caller that keeps counters of its own (vigild, per
+ * CPU): the event's handler calls and aggregation updates, and the
+ * filter rejections, are added to *cc as well. */
+typedef struct {
+	guint64 dispatched;
+	guint64 filtered;
+} VgPerlCounts;
+void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc);
 
 void vg_perl_begin(VgPerl *p);
 /* trace_end, every END block, then the interpreter is destroyed (stats
@@ -148,8 +159,8 @@ gboolean vg_perl_reload(VgPerl *p, GError **error);
  * by a pthread_atfork child handler).  Such a child must end with exit
  * (Vigil.pm makes that an immediate _exit) or exec: returning from the
  * handler would make it a second vigild reading the same buffers.
- * Callers of handlers check after each call (VG_PERL_LEAVE_IF_FORKED:
- * one load of this flag). */
+ * The embedding checks after each call into Perl
+ * (VG_PERL_LEAVE_IF_FORKED: one load of this flag). */
 extern volatile gint vg_perl_forked_child;
 void vg_perl_forked_child_returned(void) G_GNUC_NORETURN;
 #define VG_PERL_LEAVE_IF_FORKED() \

@@ -37,6 +37,9 @@ typedef struct VgPlClass {
 	gboolean derived;	/* syscalls:* (field kinds vary per event) */
 	guint n_keys;		/* VG_PL_N_COMMON + n_fields */
 	gboolean check_refs;	/* some field is an array ref (see event_done) */
+	guint32 *fixed_off;	/* per field: its offset when at the same place
+				 * in every record (vg_class_fixed_offset),
+				 * else G_MAXUINT32 */
 	SV **keys;		/* shared key SVs: common fields, then fields */
 	U32 *hashes;
 	SV *info;		/* RV to [name, [field names]] (magic on $e) */

@@ -114,6 +114,15 @@ gint64 vg_event_int(VgEvent *e, guint field);	/* INT and UINT */
 const char *vg_event_str(VgEvent *e, guint field, gsize *len); /* CHARS, STRING */
 gint64 vg_event_array_int(VgEvent *e, guint field, guint idx);
 
+/* Where field i of cls lies when it has the same place in every record
+ * of the class (a field before the first string, of a class of the
+ * trace; not of a derived syscalls:* class): its offset in the payload,
+ * and TRUE.  The record iterator checks that this part is in each record
+ * it hands out, so e->payload + offset may be read without a bound
+ * check (for consumers reading fields per event inline). */
+gboolean vg_class_fixed_offset(const VgEventClass *cls, guint i,
+			       guint32 *offset);
+
 /* A raw_syscalls event seen as syscalls:sys_enter_NAME / sys_exit_NAME,
  * using the argument names of the syscall table in the metadata.
  * Returns FALSE when there is no such class (unknown syscall id). */

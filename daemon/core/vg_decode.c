@@ -85,6 +85,17 @@ gsize vg_event_field_offset(VgEvent *e, guint i)
 	return walk_to(e, i);
 }
 
+gboolean vg_class_fixed_offset(const VgEventClass *cls, guint i,
+			       guint32 *offset)
+{
+	const VgClassLayout *L = cls->priv;
+
+	if (cls->flags || !L || i >= cls->n_fields || i >= L->n_fixed)
+		return FALSE;
+	*offset = L->off[i];
+	return TRUE;
+}
+
 gsize vg_event_payload_end(VgEvent *e)
 {
 	const VgClassLayout *L = e->cls->priv;

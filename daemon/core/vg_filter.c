@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "vg_internal.h"
+#include "vg_filter_eval.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -26,13 +27,7 @@ enum {
 	G_STRFIELD,
 };
 
-typedef struct {
-	guint8 kind;		/* G_* */
-	guint idx;
-	guint elem;
-	gint64 value;		/* G_CONST */
-	gboolean is_unsigned;
-} Getter;
+typedef VgFilterGetter Getter;	/* kind: G_* */
 
 typedef struct Node Node;
 struct Node {
@@ -46,10 +41,25 @@ struct Node {
 	gsize pat_len;
 };
 
-struct VgFilter {
-	Node *root;
-	char *expr;
+/* The tree is compiled into a branch program (vg_filter_eval.h): one
+ * leaf per comparison, each naming the leaf to test next when it holds
+ * and when it does not.  `a && b` tests a, then b only if a held; `!`
+ * swaps the two targets; constants disappear.  Evaluation is a loop
+ * over leaves, no recursion. */
+typedef VgFilterLeaf Leaf;
+enum {
+	F_ACCEPT = VG_FILTER_ACCEPT, F_REJECT = VG_FILTER_REJECT,
+	L_FIXED = VG_FL_U8,	/* + VG_RD_* */
+	L_TID = VG_FL_TID, L_PID = VG_FL_PID, L_PPID = VG_FL_PPID,
+	L_CPU = VG_FL_CPU, L_TS = VG_FL_TS,
+	L_GET = VG_FL_GET, L_INT = VG_FL_INT, L_STR = VG_FL_STR,
+	L_TRUTH = VG_FL_TRUTH,
 };
+/* the fixed-prefix codes read as the core's readers do */
+G_STATIC_ASSERT(VG_FL_U8 + VG_RD_U8 == VG_FL_U8 && VG_FL_U8 + VG_RD_U16 == VG_FL_U16 &&
+		VG_FL_U8 + VG_RD_U32 == VG_FL_U32 && VG_FL_U8 + VG_RD_U64 == VG_FL_U64 &&
+		VG_FL_U8 + VG_RD_S8 == VG_FL_S8 && VG_FL_U8 + VG_RD_S16 == VG_FL_S16 &&
+		VG_FL_U8 + VG_RD_S32 == VG_FL_S32 && VG_FL_U8 + VG_RD_S64 == VG_FL_S64);
 
 /* ---- glob ------------------------------------------------------------- */
 
@@ -672,6 +682,143 @@ static Node *parse_or(FParser *P)
 	return parse_bin(P, TRUE);
 }
 
+/* ---- the branch program ------------------------------------------------ */
+
+static guint count_leaves(const Node *n)
+{
+	switch (n->type) {
+	case N_AND:
+	case N_OR:
+		return count_leaves(n->a) + count_leaves(n->b);
+	case N_NOT:
+		return count_leaves(n->a);
+	case N_CONST:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static guint8 mirror_op(guint8 op)
+{
+	switch (op) {
+	case OP_LT: return OP_GT;
+	case OP_GT: return OP_LT;
+	case OP_LE: return OP_GE;
+	case OP_GE: return OP_LE;
+	default: return op;
+	}
+}
+
+/* L->l OP constant L->r as a range of unsigned values (signed ones with
+ * their sign bit flipped keep their order). */
+static void set_range(Leaf *L, gboolean uns)
+{
+	guint64 flip = uns ? 0 : (guint64)1 << 63;
+	guint64 c = (guint64)L->r.value ^ flip, lo = 0, hi = G_MAXUINT64;
+	gboolean neg = FALSE, empty = FALSE;
+
+	switch (L->op) {
+	case OP_EQ: lo = hi = c; break;
+	case OP_NE: lo = hi = c; neg = TRUE; break;
+	case OP_LT: if (c == 0) empty = TRUE; else hi = c - 1; break;
+	case OP_LE: hi = c; break;
+	case OP_GT: if (c == G_MAXUINT64) empty = TRUE; else lo = c + 1; break;
+	case OP_GE: lo = c; break;
+	}
+	if (empty) {		/* never: outside everything */
+		lo = 0;
+		hi = G_MAXUINT64;
+		neg = TRUE;
+	}
+	L->code = L_GET;
+	L->flip = flip;
+	L->lo = lo;
+	L->span = hi - lo;
+	L->neg = neg;
+}
+
+/* Emit n, going to t when it holds and to f when not; returns where to
+ * start testing n.  The leaves of b are emitted before those of a (a's
+ * targets must be known), so leaves come in reverse order of the text. */
+static gint32 emit(VgFilter *f, const Node *n, const VgEventClass *cls,
+		   gint32 t, gint32 fl)
+{
+	Leaf *L;
+
+	switch (n->type) {
+	case N_AND:
+		return emit(f, n->a, cls, emit(f, n->b, cls, t, fl), fl);
+	case N_OR:
+		return emit(f, n->a, cls, t, emit(f, n->b, cls, t, fl));
+	case N_NOT:
+		return emit(f, n->a, cls, fl, t);
+	case N_CONST:
+		return n->l.value != 0 ? t : fl;
+	}
+	L = &f->prog[f->n_leaves];
+	memset(L, 0, sizeof(*L));
+	L->t = t;
+	L->f = fl;
+	L->l = n->l;
+	L->r = n->r;
+	L->op = n->op;
+	switch (n->type) {
+	case N_TRUTH:
+		L->code = L_TRUTH;
+		break;
+	case N_CMP_STR:
+		L->code = L_STR;
+		L->glob = n->glob;
+		L->pat = n->pat;
+		L->pat_len = n->pat_len;
+		break;
+	case N_CMP_INT:
+		L->code = L_INT;
+		/* the constant on the right */
+		if (L->l.kind == G_CONST && L->r.kind != G_CONST) {
+			Getter g = L->l;
+
+			L->l = L->r;
+			L->r = g;
+			L->op = mirror_op(L->op);
+		}
+		if (L->r.kind == G_CONST)
+			set_range(L, n->unsigned_cmp);
+		if (n->unsigned_cmp)
+			L->op += 6;
+		if (L->code == L_GET) {
+			switch (L->l.kind) {
+			case G_TID: L->code = L_TID; break;
+			case G_PID: L->code = L_PID; break;
+			case G_PPID: L->code = L_PPID; break;
+			case G_CPU: L->code = L_CPU; break;
+			case G_TS: L->code = L_TS; break;
+			}
+		}
+		if (cls && !cls->flags && L->l.kind == G_FIELD &&
+		    L->r.kind == G_CONST) {
+			const VgClassLayout *CL = cls->priv;
+
+			/* fields before n_fixed lie within what the record
+			 * iterator checked (L->off[n_fixed] <= payload) */
+			if (L->l.idx < CL->n_fixed && CL->rd[L->l.idx] != VG_RD_NONE) {
+				L->code = L_FIXED + CL->rd[L->l.idx];
+				L->off = CL->off[L->l.idx];
+			}
+		}
+		break;
+	}
+	return (gint32)f->n_leaves++;
+}
+
+static void compile_prog(VgFilter *f, const VgEventClass *cls)
+{
+	f->prog = g_new(Leaf, MAX(count_leaves((Node *)f->root), 1));
+	f->n_leaves = 0;
+	f->start = emit(f, (Node *)f->root, cls, F_ACCEPT, F_REJECT);
+}
+
 VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
 			    GError **error)
 {
@@ -711,6 +858,7 @@ VgFilter *vg_filter_compile(const char *expr, const VgEventClass *cls,
 	f = g_new0(VgFilter, 1);
 	f->root = root;
 	f->expr = g_strdup(expr);
+	compile_prog(f, cls);
 	return f;
 fail:
 	g_free(P.tok.text);
@@ -721,8 +869,9 @@ void vg_filter_free(VgFilter *f)
 {
 	if (!f)
 		return;
-	node_free(f->root);
+	node_free((Node *)f->root);
 	g_free(f->expr);
+	g_free(f->prog);
 	g_free(f);
 }
 
@@ -759,53 +908,66 @@ static inline const char *get_str(const Getter *g, VgEvent *e, gsize *len)
 	return s;
 }
 
-static gboolean eval(const Node *n, VgEvent *e)
+static inline gboolean cmp_op(guint8 op, gint64 a, gint64 b)
 {
-	switch (n->type) {
-	case N_AND:
-		return eval(n->a, e) && eval(n->b, e);
-	case N_OR:
-		return eval(n->a, e) || eval(n->b, e);
-	case N_NOT:
-		return !eval(n->a, e);
-	case N_CONST:
-		return n->l.value != 0;
-	case N_TRUTH:
-		return get_int(&n->l, e) != 0;
-	case N_CMP_INT: {
-		gint64 a = get_int(&n->l, e), b = get_int(&n->r, e);
-		int c;
-
-		if (n->unsigned_cmp)
-			c = (guint64)a < (guint64)b ? -1 : (guint64)a > (guint64)b;
-		else
-			c = a < b ? -1 : a > b;
-		switch (n->op) {
-		case OP_EQ: return c == 0;
-		case OP_NE: return c != 0;
-		case OP_LT: return c < 0;
-		case OP_LE: return c <= 0;
-		case OP_GT: return c > 0;
-		case OP_GE: return c >= 0;
-		}
-		return FALSE;
+	switch (op) {
+	case OP_EQ: return a == b;
+	case OP_NE: return a != b;
+	case OP_LT: return a < b;
+	case OP_LE: return a <= b;
+	case OP_GT: return a > b;
+	case OP_GE: return a >= b;
+	case OP_EQ + 6: return (guint64)a == (guint64)b;
+	case OP_NE + 6: return (guint64)a != (guint64)b;
+	case OP_LT + 6: return (guint64)a < (guint64)b;
+	case OP_LE + 6: return (guint64)a <= (guint64)b;
+	case OP_GT + 6: return (guint64)a > (guint64)b;
+	case OP_GE + 6: return (guint64)a >= (guint64)b;
 	}
-	case N_CMP_STR: {
+	return FALSE;
+}
+
+/* Any leaf (those that call out too: fields after strings, text, two
+ * getters). */
+static gboolean leaf_test(const Leaf *L, VgEvent *e)
+{
+	gint64 v;
+
+	if (vg_filter_near_value(L, e, &v))
+		return vg_filter_in_range(L, v);
+	switch (L->code) {
+	case L_GET:
+		return vg_filter_in_range(L, get_int(&L->l, e));
+	case L_INT:
+		return cmp_op(L->op, get_int(&L->l, e), get_int(&L->r, e));
+	case L_TRUTH:
+		return get_int(&L->l, e) != 0;
+	case L_STR: {
 		gsize len;
-		const char *s = get_str(&n->l, e, &len);
+		const char *s = get_str(&L->l, e, &len);
 		gboolean m;
 
-		if (n->glob)
-			m = glob_match(n->pat, n->pat_len, s, len);
+		if (L->glob)
+			m = glob_match(L->pat, L->pat_len, s, len);
 		else
-			m = len == n->pat_len && memcmp(s, n->pat, len) == 0;
-		return n->op == OP_NE ? !m : m;
+			m = len == L->pat_len && memcmp(s, L->pat, len) == 0;
+		return L->op == OP_NE ? !m : m;
 	}
 	}
 	return FALSE;
 }
 
+gboolean vg_filter_match_from(const VgFilter *f, VgEvent *e, gint32 i)
+{
+	while (i >= 0) {
+		const Leaf *L = &f->prog[i];
+
+		i = leaf_test(L, e) ? L->t : L->f;
+	}
+	return i == F_ACCEPT;
+}
+
 gboolean vg_filter_match(const VgFilter *f, VgEvent *e)
 {
-	return eval(f->root, e);
+	return vg_filter_match_inline(f, e);
 }

@@ -93,6 +93,29 @@ void vg_syscall_derive_classes(VgMetadata *md);
 /* Bumped whenever a task is removed (cached task pointers go stale). */
 guint64 vg_tasks_generation(const VgTasks *t);
 
+/* The front of vg_tasks.c's table: its generation and the direct-mapped
+ * cache (tid -> task, checked by tid, emptied when gen moves, so never a
+ * freed task) in front of its hash table, for the lookup inline below. */
+#define VG_TASKS_CACHE 256
+typedef struct {
+	guint64 gen;		/* bumped whenever a task is removed */
+	guint64 cache_gen;	/* gen the cache was filled at */
+	VgTask *cache[VG_TASKS_CACHE];
+} VgTasksFront;
+
+/* vg_tasks_get(), its cache hit inline (the merge, per event). */
+static inline const VgTask *vg_tasks_get_inline(VgTasks *t, gint32 tid)
+{
+	const VgTasksFront *f = (const VgTasksFront *)t;
+	const VgTask *k = f->cache[(guint32)tid % VG_TASKS_CACHE];
+
+	/* the generation first: a cache of an older one may hold freed
+	 * tasks */
+	if (G_LIKELY(f->cache_gen == f->gen && k && k->tid == tid))
+		return k;
+	return vg_tasks_get(t, tid);
+}
+
 /* Report a corrupt packet met by a source feeding m (takes err): the
  * message gets "; NOTE (N bytes)" appended; counted in corrupt_packets. */
 void vg_merge_report_error(VgMerge *m, GError *err, const char *note,
@@ -115,6 +138,55 @@ static inline guint64 vg_rd_u64(const guint8 *p)
 
 	memcpy(&v, p, 8);
 	return v;
+}
+
+/* vg_record_iter_next() for its common case, inline for the merge: the
+ * record handed out last (it->cur) has a fixed size and the next one is
+ * of a known class whose fixed-size prefix fits in the content.  FALSE
+ * leaves the iterator as it was: vg_record_iter_next() then does the
+ * rest (records with strings, the end of the packet, errors). */
+static inline gboolean vg_record_iter_next_fast(VgRecordIter *it, VgEvent *e)
+{
+	const VgEvent *c = it->cur;
+	const VgClassLayout *CL, *L;
+	const guint8 *data;
+	const VgEventClass *cls;
+	gsize pos, avail;
+	guint16 id;
+	gint32 tid;
+
+	/* (no current record: it->pkt may be a packet already released) */
+	if (G_UNLIKELY(!c))
+		return FALSE;
+	data = it->pkt->data;
+	CL = c->cls->priv;
+	if (G_UNLIKELY(CL->has_var))
+		return FALSE;
+	pos = (gsize)(c->payload - data) + CL->fixed_size;
+	if (G_UNLIKELY(pos >= it->end || it->end - pos < VG_EVENT_HDR_SIZE))
+		return FALSE;
+	memcpy(&id, data + pos, 2);
+	cls = vg_md_class_fast(it->md, id);
+	if (G_UNLIKELY(!cls))
+		return FALSE;
+	L = cls->priv;
+	avail = it->end - pos - VG_EVENT_HDR_SIZE;
+	if (G_UNLIKELY(L->off[L->n_fixed] > avail))
+		return FALSE;
+	it->pos = pos;
+	e->cls = cls;
+	e->ts = vg_rd_u64(data + pos + 2);
+	it->last_ts = e->ts;
+	memcpy(&tid, data + pos + 10, 4);
+	e->tid = tid;
+	e->cpu = it->pkt->cpu;
+	e->task = NULL;
+	e->payload = data + pos + VG_EVENT_HDR_SIZE;
+	e->payload_len = avail;
+	e->priv_known = L->n_fixed < 32 ? L->n_fixed : 31;
+	e->priv_raw = NULL;
+	it->cur = e;
+	return TRUE;
 }
 
 static inline gint64 vg_read_int(const guint8 *p, guint rd)

@@ -38,11 +38,6 @@ typedef struct {
 	gboolean seen_seq;
 	guint64 last_seq;
 	guint64 last_discarded;
-	/* last task looked up in this lane; empty when cache_task is NULL
-	 * (any tid, -1 too, can come in a record) */
-	gint32 cache_tid;
-	const VgTask *cache_task;
-	guint64 cache_gen;
 	VgLaneStats st;
 } Lane;
 
@@ -381,18 +376,10 @@ static inline void deliver_one(VgMerge *m, guint lane)
 	const VgClassLayout *L = e->cls->priv;
 
 	if (m->tasks) {
-		if (G_UNLIKELY(L->task_update)) {
+		if (G_UNLIKELY(L->task_update))
 			vg_tasks_before(m->tasks, e);
-			c->cache_task = NULL;
-		} else if (c->cache_task && c->cache_tid == e->tid &&
-			   c->cache_gen == vg_tasks_generation(m->tasks)) {
-			e->task = c->cache_task;
-		} else {
-			e->task = vg_tasks_get(m->tasks, e->tid);
-			c->cache_tid = e->tid;
-			c->cache_task = e->task;
-			c->cache_gen = vg_tasks_generation(m->tasks);
-		}
+		else
+			e->task = vg_tasks_get_inline(m->tasks, e->tid);
 		/* a switch names a placeholder task */
 		if (G_UNLIKELY(L->role == VG_ROLE_SWITCH && e->task->comm[0] == '<'))
 			vg_tasks_before(m->tasks, e);
@@ -419,6 +406,7 @@ static guint64 run(VgMerge *m, gboolean drain)
 {
 	guint64 n = 0;
 	guint pos;
+	Lane *c;
 
 	m->interrupted = FALSE;
 	while (m->heap_n && !m->interrupted) {
@@ -434,11 +422,25 @@ static guint64 run(VgMerge *m, gboolean drain)
 			for (pos = 0; m->heap[pos].lane != lane; pos++)
 				;
 		}
-		if (lane_load(m, lane)) {
-			m->heap[pos].ts = m->lanes[lane]->ev.ts;
-			sift_down(m, pos);
-			if (pos)
-				sift_up(m, pos);
+		c = m->lanes[lane];
+		if (G_LIKELY(vg_record_iter_next_fast(&c->it, &c->ev)) ||
+		    lane_load(m, lane)) {
+			HeapEnt *h = m->heap;
+
+			h[pos].ts = c->ev.ts;
+			if (G_LIKELY(pos == 0 && m->heap_n <= 2)) {
+				/* one or two lanes with events: at most a swap */
+				if (m->heap_n == 2 && less(&h[1], &h[0])) {
+					HeapEnt x = h[0];
+
+					h[0] = h[1];
+					h[1] = x;
+				}
+			} else {
+				sift_down(m, pos);
+				if (pos)
+					sift_up(m, pos);
+			}
 		} else {
 			m->heap_n--;
 			if (pos < m->heap_n) {

@@ -11,13 +11,11 @@
 #include <unistd.h>
 
 struct VgTasks {
+	/* gen and the direct-mapped cache (vg_internal.h: the merge looks
+	 * tasks up there inline) */
+	VgTasksFront f;
 	GHashTable *tab;	/* tid -> VgTask * */
 	gboolean live;
-	guint64 gen;		/* bumped whenever a task is removed */
-	/* tid -> task, direct-mapped in front of the hash table (checked
-	 * by tid; emptied when gen moves, so never a freed task) */
-	guint64 cache_gen;
-	VgTask *cache[256];
 };
 
 static void task_free(gpointer p)
@@ -49,7 +47,7 @@ void vg_tasks_free(VgTasks *t)
 
 guint64 vg_tasks_generation(const VgTasks *t)
 {
-	return t->gen;
+	return t->f.gen;
 }
 
 guint vg_tasks_count(const VgTasks *t)
@@ -125,12 +123,12 @@ static gint32 proc_tgid(gint32 tid, gint32 dflt)
 
 static VgTask *task_get(VgTasks *ts, gint32 tid)
 {
-	VgTask **slot = &ts->cache[(guint32)tid % G_N_ELEMENTS(ts->cache)];
+	VgTask **slot = &ts->f.cache[(guint32)tid % VG_TASKS_CACHE];
 	VgTask *t;
 
-	if (G_UNLIKELY(ts->cache_gen != ts->gen)) {
-		memset(ts->cache, 0, sizeof(ts->cache));
-		ts->cache_gen = ts->gen;
+	if (G_UNLIKELY(ts->f.cache_gen != ts->f.gen)) {
+		memset(ts->f.cache, 0, sizeof(ts->f.cache));
+		ts->f.cache_gen = ts->f.gen;
 	}
 	t = *slot;
 	if (G_LIKELY(t && t->tid == tid))
@@ -259,7 +257,7 @@ static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 		} else if (o) {
 			g_hash_table_remove(ts->tab, GINT_TO_POINTER(old));
 		}
-		ts->gen++;
+		ts->f.gen++;
 	}
 	t = task_get(ts, tid);
 	t->pid = fint(e, L->t_tgid, t->pid);
@@ -348,5 +346,5 @@ void vg_tasks_after(VgTasks *ts, VgEvent *e)
 		return;
 	tid = fint(e, L->t_pid, e->tid);
 	if (g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid)))
-		ts->gen++;
+		ts->f.gen++;
 }

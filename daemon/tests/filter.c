@@ -428,6 +428,108 @@ static void test_negative_numbers_down_to_int64_min(void)
 	fx_clear(&fx);
 }
 
+/* Filters are compiled into a branch program (each comparison says
+ * which to test next when it holds and when not).  Random expressions
+ * of &&, ||, ! and parentheses over comparisons whose truth is known for
+ * the event -- fields of the fixed-size prefix against constants on
+ * either side, signed and unsigned, common fields, text, constants --
+ * give what the same expression evaluated here gives. */
+typedef struct {
+	const char *text;
+	gboolean truth;
+} Atom;
+
+static gboolean rand_expr(GRand *r, const Atom *atoms, guint n_atoms,
+			  GString *out, guint depth)
+{
+	guint k = depth >= 4 ? 0 : g_rand_int_range(r, 0, 5);
+	gboolean a, b;
+
+	switch (k) {
+	case 1:		/* a && b */
+	case 2:		/* a || b */
+		g_string_append_c(out, '(');
+		a = rand_expr(r, atoms, n_atoms, out, depth + 1);
+		g_string_append(out, k == 1 ? " && " : " || ");
+		b = rand_expr(r, atoms, n_atoms, out, depth + 1);
+		g_string_append_c(out, ')');
+		return k == 1 ? a && b : a || b;
+	case 3:		/* !a */
+		g_string_append(out, "!");
+		if (g_rand_boolean(r)) {
+			g_string_append_c(out, '(');
+			a = rand_expr(r, atoms, n_atoms, out, depth + 1);
+			g_string_append_c(out, ')');
+		} else {
+			a = rand_expr(r, atoms, n_atoms, out, 4);
+		}
+		return !a;
+	default: {
+		const Atom *at = &atoms[g_rand_int_range(r, 0, n_atoms)];
+
+		g_string_append(out, at->text);
+		return at->truth;
+	}
+	}
+}
+
+static void test_random_expressions_give_their_truth(void)
+{
+	static const Atom ex[] = {	/* sys_exit: id 257, ret -13, cpu 3 */
+		{ "ret < 0", TRUE }, { "ret >= 0", FALSE }, { "ret == -13", TRUE },
+		{ "-13 == ret", TRUE }, { "0 < ret", FALSE }, { "id == 257", TRUE },
+		{ "id != 257", FALSE }, { "257 <= id", TRUE }, { "id > 0x101", FALSE },
+		{ "ret", TRUE }, { "0", FALSE }, { "1", TRUE },
+		{ "common_cpu == 3", TRUE }, { "common_tid < 42", FALSE },
+		{ "common_pid >= 40", TRUE }, { "common_comm == \"ngi*\"", TRUE },
+		{ "common_comm != \"nginx\"", FALSE }, { "common_ts > 6000", FALSE },
+		{ "ret < 0xffffffffffffffff", TRUE },	/* unsigned: -13 is huge */
+		{ "ret > 0x8000000000000000", TRUE },
+		/* the ends of the ranges */
+		{ "ret < -9223372036854775808", FALSE },
+		{ "ret >= -9223372036854775808", TRUE },
+		{ "ret > 0xffffffffffffffff", FALSE }, { "ret <= 0xffffffffffffffff", TRUE },
+		{ "id < 0", FALSE }, { "id > -1", TRUE }, { "common_tid != 42", FALSE },
+		{ "common_tid == 42", TRUE }, { "common_ts <= 6000", TRUE },
+	};
+	static const Atom sw[] = {	/* sched_switch */
+		{ "prev_pid == 42", TRUE }, { "next_prio == -1", TRUE },
+		{ "next_prio >= 0", FALSE }, { "prev_state", TRUE },
+		{ "prev_state == 0", FALSE }, { "120 == prev_prio", TRUE },
+		{ "prev_comm == \"nginx*\"", TRUE }, { "next_comm == \"bash\"", FALSE },
+		{ "next_pid", FALSE },
+	};
+	static const Atom en[] = {	/* sys_enter with path */
+		{ "args[0] == 0xffffffffffffff9c", TRUE }, { "args[1] < 0x1000", FALSE },
+		{ "args[0] > 0x7fffffffffffffff", TRUE }, { "path == \"/etc/*\"", TRUE },
+		{ "path_status == 1", TRUE }, { "path_arg != 1", FALSE },
+		{ "id == 257", TRUE }, { "id < 2", FALSE },
+	};
+	struct { const Atom *atoms; guint n; VgEvent *e; } sets[3];
+	Fx fx;
+	GRand *r = g_rand_new_with_seed(15);
+	guint round, seen[2] = { 0, 0 };
+
+	fx_init(&fx);
+	sets[0].atoms = ex; sets[0].n = G_N_ELEMENTS(ex); sets[0].e = &fx.ex;
+	sets[1].atoms = sw; sets[1].n = G_N_ELEMENTS(sw); sets[1].e = &fx.sw;
+	sets[2].atoms = en; sets[2].n = G_N_ELEMENTS(en); sets[2].e = &fx.en;
+	for (round = 0; round < 6000; round++) {
+		guint k = round % 3;
+		GString *e = g_string_new(NULL);
+		gboolean want = rand_expr(r, sets[k].atoms, sets[k].n, e, 0);
+
+		if (run(e->str, sets[k].e) != want)
+			g_error("'%s' should %smatch", e->str, want ? "" : "not ");
+		seen[want]++;
+		g_string_free(e, TRUE);
+	}
+	g_assert_cmpuint(seen[0], >, 1000);
+	g_assert_cmpuint(seen[1], >, 1000);
+	g_rand_free(r);
+	fx_clear(&fx);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -437,6 +539,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/filter/deep_nesting_is_an_error_not_a_crash",
 			test_deep_nesting_is_an_error_not_a_crash);
 	g_test_add_func("/filter/common_fields", test_common_fields);
+	g_test_add_func("/filter/random_expressions_give_their_truth",
+			test_random_expressions_give_their_truth);
 	g_test_add_func("/filter/strings_and_shell_globs", test_strings_and_globs);
 	g_test_add_func("/filter/derived_syscall_path_argument_compares_as_string",
 			test_derived_syscall_path_argument_compares_as_string);

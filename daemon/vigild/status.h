@@ -17,8 +17,13 @@ G_BEGIN_DECLS
 /* Per CPU: what happened to the events the merge delivered. */
 typedef struct {
 	guint64 delivered;	/* events handed on (after comm filter) */
-	guint64 dispatched;	/* handler calls */
-	guint64 filtered;	/* skipped by handler filters */
+	union {
+		VgPerlCounts perl;	/* what vg_perl_deliver_counted adds */
+		struct {
+			guint64 dispatched;	/* handler calls, aggregation updates */
+			guint64 filtered;	/* skipped by handler filters */
+		};
+	};
 	guint64 comm_filtered;	/* dropped by filters.comms */
 	guint64 self;		/* vigild's own events, dropped */
 } VgdCpuCounters;

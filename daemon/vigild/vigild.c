@@ -319,12 +319,12 @@ static gboolean comm_ok(Vigild *d, const VgEvent *e)
 /* Vigild.self_pid when no events are vigild's own: no gint32 pid. */
 #define NO_SELF_PID ((gint64)G_MAXINT32 + 1)
 
-static void deliver(VgEvent *e, gpointer data)
+/* FALSE (counted) for an event deliver() drops: vigild's own, of a task
+ * the comm filter or a replay's --pid leaves out. */
+G_GNUC_NO_INLINE
+static gboolean selected(Vigild *d, VgEvent *e, VgdCpuCounters *c)
 {
-	Vigild *d = data;
-	VgdCpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
-
-	if (G_UNLIKELY(e->task->pid == d->self_pid) &&
+	if (e->task->pid == d->self_pid &&
 	    strcmp(e->cls->name, VG_EV_STATEDUMP) != 0 &&
 	    strcmp(e->cls->name, VG_EV_STATEDUMP_END) != 0) {
 		/* Only when vigil.ko could not exclude vigild (or on replay
@@ -335,33 +335,49 @@ static void deliver(VgEvent *e, gpointer data)
 		 * modules wrote it with vigild's tid): it is not vigild's own
 		 * activity. */
 		c->self++;
-	} else if (G_UNLIKELY(d->comm_globs) && !comm_ok(d, e)) {
+		return FALSE;
+	}
+	if (d->comm_globs && !comm_ok(d, e)) {
 		c->comm_filtered++;
-	} else if (G_UNLIKELY(d->replay_tgids) &&
-		   !g_hash_table_contains(d->replay_tgids,
-					  GINT_TO_POINTER(e->task->pid))) {
+		return FALSE;
+	}
+	if (d->replay_tgids &&
+	    !g_hash_table_contains(d->replay_tgids,
+				   GINT_TO_POINTER(e->task->pid))) {
 		/* live, vigil.ko filters by process; a trace holds them all */
 		c->comm_filtered++;
-	} else if (d->perl) {
-		const VgPerlStats *ps = vg_perl_stats_ref(d->perl);
-		guint64 dispatched = ps->dispatched, filtered = ps->filtered;
+		return FALSE;
+	}
+	return TRUE;
+}
 
-		vg_perl_deliver(e, d->perl);
-		VG_PERL_LEAVE_IF_FORKED();
-		c->delivered++;
-		c->dispatched += ps->dispatched - dispatched;
-		c->filtered += ps->filtered - filtered;
-	} else {
-		c->delivered++;
+G_GNUC_NO_INLINE
+static void batch_check(Vigild *d)
+{
+	d->batch_count = 0;
+	if (!d->no_interrupt &&
+	    g_get_monotonic_time() > d->batch_deadline_us) {
+		d->interrupted = TRUE;
+		vg_merge_interrupt(d->merge);
 	}
-	if (G_UNLIKELY(++d->batch_count >= BATCH_CHECK)) {
-		d->batch_count = 0;
-		if (!d->no_interrupt &&
-		    g_get_monotonic_time() > d->batch_deadline_us) {
-			d->interrupted = TRUE;
-			vg_merge_interrupt(d->merge);
-		}
-	}
+}
+
+/* Per event: kept short (the handlers' own call comes last, as a tail
+ * call); the time is looked at every BATCH_CHECK events (the merge
+ * stops after the event being delivered). */
+static void deliver(VgEvent *e, gpointer data)
+{
+	Vigild *d = data;
+	VgdCpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
+
+	if (G_UNLIKELY(++d->batch_count >= BATCH_CHECK))
+		batch_check(d);
+	if (G_UNLIKELY(e->task->pid == d->self_pid || d->comm_globs ||
+		       d->replay_tgids) && !selected(d, e, c))
+		return;
+	c->delivered++;
+	if (d->perl)
+		vg_perl_deliver_counted(d->perl, e, &c->perl);
 }
 
 static void packet_done(VgPacket *p, gpointer data)

@@ -20,6 +20,7 @@
 
 #include "vg_core.h"
 #include "vg_stream.h"
+#include "vg_filter_eval.h"
 #include "embed_priv.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
@@ -100,6 +101,8 @@ void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
 		p->stats.perl_ns += (vg_pl_now_ns() - t0) *
 			(e ? VG_PL_TIME_EVERY : 1);
 	}
+	/* a child the handler forked never goes on as vigild */
+	VG_PERL_LEAVE_IF_FORKED();
 	if (G_UNLIKELY(SvTRUE(ERRSV)))
 		vg_pl_error(p, what, e);
 }
@@ -156,6 +159,28 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	}
 	d->n_handlers = hs->len;
 	d->handlers = (VgPlHandler *)(void *)g_array_free(hs, FALSE);
+	hs = g_array_new(FALSE, TRUE, sizeof(VgPlAggBind));
+	for (i = 0; in && i < in->aggrs->len; i++) {
+		VgPlAggSpec *s = g_ptr_array_index(in->aggrs, i);
+		GError *err = NULL;
+		VgPlAggBind b;
+
+		if (s->glob ? !g_pattern_match_simple(s->pattern, cls->name) :
+		    strcmp(s->pattern, cls->name) != 0)
+			continue;
+		if (!vg_pl_agg_bind(s, cls, &b, &err)) {
+			g_critical("%s: aggregate '%s': event %s: %s; this "
+				   "aggregation gets no %s events", s->where,
+				   s->pattern, cls->name, err->message,
+				   cls->name);
+			g_error_free(err);
+			s->bad = TRUE;
+			continue;
+		}
+		g_array_append_val(hs, b);
+	}
+	d->n_aggrs = hs->len;
+	d->aggrs = (VgPlAggBind *)(void *)g_array_free(hs, FALSE);
 	if (in && in->perf_mode && cls->subsys && cls->event) {
 		char *name = g_strdup_printf("%s::%s", cls->subsys, cls->event);
 
@@ -167,12 +192,24 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	d->derive = in && in->want_syscalls && p->md &&
 		vg_pl_is_raw_syscall(cls);
 	if (in && in->trace_unhandled_cv && !d->n_handlers && !d->perf_cv &&
-	    cls->id < VG_SYSCALL_ENTER_ID_BASE && !d->derive)
+	    !d->n_aggrs && cls->id < VG_SYSCALL_ENTER_ID_BASE && !d->derive)
 		d->unhandled_cv = in->trace_unhandled_cv;
 	if (d->unhandled_cv)
 		d->perf_what = g_strdup("sub main::trace_unhandled");
 	if (d->n_handlers || d->perf_cv || d->unhandled_cv)
 		d->pc = vg_pl_class_new(aTHX_ cls);
+	d->calls_or_aggrs = d->perf_cv || d->unhandled_cv || d->n_aggrs;
+	d->after = d->derive || (in && in->want_enters && cls->name &&
+				 strcmp(cls->name, VG_EV_EXIT) == 0);
+	/* one consumer with a filter, nothing else: an event the filter
+	 * rejects is only counted (vg_perl_deliver_counted, inline) */
+	if (d->n_handlers + d->n_aggrs == 1 && !d->perf_cv &&
+	    !d->unhandled_cv && !d->after)
+		d->gate = d->n_handlers ? d->handlers[0].filter : d->aggrs[0].filter;
+	d->idle = !d->n_handlers && !d->n_aggrs && !d->perf_cv &&
+		!d->unhandled_cv && !d->after;
+	d->aggr_only = !d->n_handlers && d->n_aggrs && !d->perf_cv &&
+		!d->unhandled_cv && !d->after;
 	cls->dispatch = d;
 	g_ptr_array_add(p->disps, d);
 	return d;
@@ -187,6 +224,9 @@ void vg_pl_disp_free(VgPerl *p, VgPlDisp *d)
 		if (d->handlers[i].filter)
 			vg_filter_free(d->handlers[i].filter);
 	g_free(d->handlers);
+	for (i = 0; i < d->n_aggrs; i++)
+		vg_pl_agg_unbind(&d->aggrs[i]);
+	g_free(d->aggrs);
 	g_free(d->perf_what);
 	if (d->pc && my_perl)
 		vg_pl_class_free(aTHX_ d->pc);
@@ -452,11 +492,13 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 	}
 }
 
-static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
+/* The calls of one event from handler first on (the ones before it were
+ * rejected by their filters: vg_pl_deliver_class). */
+static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 {
 	PerlInterpreter *my_perl = p->perl;
 	VgPlInterp *in = p->in;
-	volatile guint next = 0;
+	volatile guint next = first;
 	SV *volatile rv = NULL;
 	gboolean perf = d->perf_cv || d->unhandled_cv;
 	guint total = d->n_handlers + (perf ? 1 : 0);
@@ -464,10 +506,6 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 	int ret;
 	dJMPENV;
 
-	if (!total) {
-		p->stats.unhandled++;
-		return;
-	}
 	while (!p->stopped && next < total) {
 		if (G_UNLIKELY(!in->frame))
 			vg_pl_frame_push(p, in);
@@ -508,27 +546,59 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e)
 		vg_pl_error(p, next - 1 < d->n_handlers ?
 			    d->handlers[next - 1].sub->where : d->perf_what, e);
 	}
+	/* a child a handler forked never goes on as vigild */
+	VG_PERL_LEAVE_IF_FORKED();
 	if (rv)
 		vg_pl_event_done(aTHX_ d->pc);
 	if (perf && next > d->n_handlers)
 		vg_pl_perf_done(aTHX_ d->pc);
 }
 
-void vg_perl_deliver(VgEvent *e, gpointer data)
+/* What the aggregations and the Perl calls of an event (not the
+ * filters rejecting it: vg_pl_deliver_class counts those) add to the
+ * caller's counters. */
+G_GNUC_NO_INLINE
+static void vg_pl_deliver_slow(VgPerl *p, VgPlDisp *d, VgEvent *e,
+			       guint first, VgPerlCounts *cc)
 {
-	VgPerl *p = data;
-	VgEventClass *cls = (VgEventClass *)e->cls;
-	VgPlDisp *d;
+	if (d->n_aggrs)
+		vg_pl_agg_run(p, d, e, cc);
+	if (first < d->n_handlers || d->perf_cv || d->unhandled_cv) {
+		guint64 d0 = p->stats.dispatched, f0 = p->stats.filtered;
 
-	p->stats.events++;
-	if (G_UNLIKELY(e->ts >= p->next_tick))
-		vg_pl_run_ticks(p, e->ts);
-	if (G_UNLIKELY(p->stopped || !p->perl))
-		return;
-	d = cls->dispatch;
-	if (G_UNLIKELY(!d))
-		d = vg_pl_resolve(p, cls);
-	vg_pl_dispatch(p, d, e);
+		vg_pl_dispatch(p, d, e, first);
+		cc->dispatched += p->stats.dispatched - d0;
+		cc->filtered += p->stats.filtered - f0;
+	}
+}
+
+/* One event to the class's aggregations and handlers.  The handlers
+ * whose C filter rejects the event are skipped here, before the Perl
+ * call frame (a setjmp) is set up: filters run in C and cannot die, and
+ * an event no handler takes costs no more than its filters. */
+static inline void vg_pl_deliver_class(VgPerl *p, VgPlDisp *d, VgEvent *e,
+				       VgPerlCounts *cc)
+{
+	guint i = 0;
+
+	while (i < d->n_handlers && d->handlers[i].filter &&
+	       !vg_filter_match(d->handlers[i].filter, e))
+		i++;
+	p->stats.filtered += i;
+	cc->filtered += i;
+	if (i < d->n_handlers || d->calls_or_aggrs)
+		vg_pl_deliver_slow(p, d, e, i, cc);
+	else if (!d->n_handlers)
+		p->stats.unhandled++;
+}
+
+/* After the event: its derived syscalls:* event, the thread's syscall
+ * entry kept or forgotten. */
+G_GNUC_NO_INLINE
+static void vg_pl_after(VgPerl *p, VgPlDisp *d, VgEvent *e, VgPerlCounts *cc)
+{
+	VgEventClass *cls = (VgEventClass *)e->cls;
+
 	if (d->derive && !p->stopped) {
 		VgEvent de;
 		VgPlDisp *dd;
@@ -541,7 +611,7 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		if (p->in->want_enters &&
 		    (de.cls->flags & VG_CLASS_SYSCALL_ENTER))
 			vg_pl_enter_keep(p, &de);
-		vg_pl_dispatch(p, dd, &de);
+		vg_pl_deliver_class(p, dd, &de, cc);
 		/* an entry belongs to one exit: the next exit of the thread
 		 * without an entry seen (events lost) gets none */
 		if (p->in && p->in->want_enters &&
@@ -557,4 +627,60 @@ void vg_perl_deliver(VgEvent *e, gpointer data)
 		/* the thread is gone (its tid may come back) */
 		g_hash_table_remove(p->enters, GINT_TO_POINTER(e->tid));
 	}
+}
+
+G_GNUC_NO_INLINE
+static void vg_pl_deliver(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
+{
+	VgEventClass *cls = (VgEventClass *)e->cls;
+	VgPlDisp *d;
+
+	p->stats.events++;
+	if (G_UNLIKELY(e->ts >= p->next_tick))
+		vg_pl_run_ticks(p, e->ts);
+	if (G_UNLIKELY(p->stopped || !p->perl))
+		return;
+	d = cls->dispatch;
+	if (G_UNLIKELY(!d))
+		d = vg_pl_resolve(p, cls);
+	vg_pl_deliver_class(p, d, e, cc);
+	if (G_UNLIKELY(d->after))
+		vg_pl_after(p, d, e, cc);
+}
+
+/* The event a class's only consumer rejects by its filter, the common
+ * case of a filter, and the event nobody takes are counted here without
+ * a call; the rest goes to vg_pl_deliver (which, for an event that
+ * passes, tests the filter again). */
+void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
+{
+	const VgPlDisp *d = e->cls->dispatch;
+
+	if (G_LIKELY(d && e->ts < p->next_tick && !p->stopped)) {
+		if (d->gate) {
+			if (!vg_filter_match_inline(d->gate, e)) {
+				p->stats.events++;
+				p->stats.filtered++;
+				cc->filtered++;
+				return;
+			}
+		} else if (d->idle) {
+			p->stats.events++;
+			p->stats.unhandled++;
+			return;
+		}
+		if (d->aggr_only) {
+			p->stats.events++;
+			vg_pl_agg_run(p, (VgPlDisp *)d, e, cc);
+			return;
+		}
+	}
+	vg_pl_deliver(p, e, cc);
+}
+
+void vg_perl_deliver(VgEvent *e, gpointer data)
+{
+	VgPerlCounts cc = { 0, 0 };
+
+	vg_pl_deliver(data, e, &cc);
 }

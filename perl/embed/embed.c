@@ -126,6 +126,10 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 	vg_pl_host_forget(in);
 	for (i = 0; in->subs && i < in->subs->len; i++)
 		vg_pl_sub_free(aTHX_ g_ptr_array_index(in->subs, i));
+	for (i = 0; in->aggrs && i < in->aggrs->len; i++)
+		vg_pl_agg_spec_free(aTHX_ g_ptr_array_index(in->aggrs, i));
+	if (in->aggrs)
+		g_ptr_array_free(in->aggrs, TRUE);
 	for (i = 0; in->everys && i < in->everys->len; i++) {
 		VgPlEvery *ev = g_ptr_array_index(in->everys, i);
 
@@ -242,6 +246,15 @@ static gboolean vg_pl_collect(VgPlInterp *in, GError **error)
 					    SvPV_nolen(*av_fetch(r, 3, 0)));
 		g_ptr_array_add(in->everys, ev);
 	}
+	if (!vg_pl_agg_collect(in, error))
+		return FALSE;
+	for (i = 0; i < (SSize_t)in->aggrs->len; i++) {
+		VgPlAggSpec *s = g_ptr_array_index(in->aggrs, i);
+
+		if (g_str_has_prefix(s->pattern, "syscalls:") ||
+		    (s->glob && vg_pl_prefix_may_match(s->pattern, "syscalls:")))
+			in->want_syscalls = TRUE;
+	}
 	return TRUE;
 }
 
@@ -325,6 +338,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	in = g_new0(VgPlInterp, 1);
 	in->subs = g_ptr_array_new();
 	in->everys = g_ptr_array_new();
+	in->aggrs = g_ptr_array_new();
 	my_perl = in->perl = perl_alloc();
 	PERL_SET_CONTEXT(my_perl);
 	perl_construct(my_perl);
@@ -518,6 +532,29 @@ gboolean vg_perl_set_metadata_checked(VgPerl *p, const VgMetadata *md,
 		}
 		vg_filter_free(f);
 	}
+	/* and the aggregations: fields and filter against their class */
+	for (i = 0; i < p->in->aggrs->len; i++) {
+		VgPlAggSpec *s = g_ptr_array_index(p->in->aggrs, i);
+		const VgEventClass *cls;
+		GError *err = NULL;
+		VgPlAggBind b;
+
+		if (s->glob)
+			continue;
+		cls = vg_metadata_class_by_name(md, s->pattern);
+		if (!cls)
+			continue;	/* vg_perl_check_events says it */
+		if (!vg_pl_agg_bind(s, cls, &b, &err)) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: aggregate '%s'%s%s%s: %s", s->where,
+				    s->pattern, s->filter ? ", '" : "",
+				    s->filter ? s->filter : "",
+				    s->filter ? "'" : "", err->message);
+			g_error_free(err);
+			return FALSE;
+		}
+		vg_pl_agg_unbind(&b);
+	}
 	return TRUE;
 }
 
@@ -643,6 +680,24 @@ gboolean vg_perl_check_events(VgPerl *p, const VgMetadata *md,
 				    "lists them)", s->where, s->pattern);
 		return FALSE;
 	}
+	for (i = 0; i < p->in->aggrs->len; i++) {
+		VgPlAggSpec *s = g_ptr_array_index(p->in->aggrs, i);
+		const char *near;
+
+		if (s->glob || vg_metadata_class_by_name(md, s->pattern) ||
+		    (g_str_has_prefix(s->pattern, "syscalls:") && !syscalls_known))
+			continue;
+		near = vg_pl_nearest(md, s->pattern);
+		if (near)
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: aggregate '%s': no such event; did you "
+				    "mean '%s'?", s->where, s->pattern, near);
+		else
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s: aggregate '%s': no such event (vigild "
+				    "-l lists them)", s->where, s->pattern);
+		return FALSE;
+	}
 	if (p->in->perf_mode) {
 		GPtrArray *subs = vg_pl_perf_subs(p);
 
@@ -752,7 +807,6 @@ static gboolean vg_pl_every_fire(gpointer data)
 	}
 	p->stats.ticks++;
 	vg_pl_call(p, ev->cv, ev->where, NULL);
-	VG_PERL_LEAVE_IF_FORKED();
 	/* periodic reports appear when made, even into a pipe or file */
 	PerlIO_flush(PerlIO_stdout());
 	return G_SOURCE_CONTINUE;
@@ -907,6 +961,13 @@ GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 		    strcmp(s->pattern, "*:*") == 0)
 			return NULL;
 	}
+	for (i = 0; i < in->aggrs->len; i++) {
+		VgPlAggSpec *s = g_ptr_array_index(in->aggrs, i);
+
+		if (strcmp(s->pattern, "*") == 0 ||
+		    strcmp(s->pattern, "*:*") == 0)
+			return NULL;
+	}
 	classes = vg_metadata_classes(md);
 	out = g_ptr_array_new_with_free_func(g_free);
 	for (i = 0; i < G_N_ELEMENTS(roles); i++)
@@ -921,6 +982,13 @@ GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 			continue;
 		for (j = 0; !want && j < in->subs->len; j++) {
 			VgPlSub *s = g_ptr_array_index(in->subs, j);
+
+			want = s->glob ?
+				g_pattern_match_simple(s->pattern, cls->name) :
+				strcmp(s->pattern, cls->name) == 0;
+		}
+		for (j = 0; !want && j < in->aggrs->len; j++) {
+			VgPlAggSpec *s = g_ptr_array_index(in->aggrs, j);
 
 			want = s->glob ?
 				g_pattern_match_simple(s->pattern, cls->name) :

@@ -9,6 +9,7 @@
 
 #include "vg_perl.h"
 #include "vg_pl_xs.h"
+#include "vg_aggr.h"
 
 /* One `on NAME [, FILTER] => CODE` of a script. */
 typedef struct {
@@ -36,6 +37,63 @@ typedef struct {
 	VgPlSub *sub;
 } VgPlHandler;
 
+/* One `aggregate NAME [, FILTER], by => ..., TYPE => ...` of a script
+ * (aggregate.c): updated in C per event, read in Perl as the
+ * Vigil::Aggr it returned. */
+#define VG_PL_AGG_MAX_BY 16
+typedef struct {
+	char *pattern;		/* event name, may be a glob */
+	gboolean glob;
+	char *filter;		/* NULL: none */
+	SV *obj;		/* the Vigil::Aggr (we hold a reference) */
+	VgAggr *aggr;		/* its table */
+	guint n_by;		/* key fields (0: one key, '') */
+	char **by;		/* their names: NAME or NAME[INDEX] */
+	gboolean tuple;		/* by => [...]: a tuple key, else a scalar */
+	VgAggrType type;
+	char *field;		/* the value's field; NULL for count */
+	char *where;		/* "script.pl line 12" */
+	gboolean bad;		/* it could not be bound to some class */
+} VgPlAggSpec;
+
+/* How to read one key part or value of an event (aggregate.c). */
+typedef struct {
+	guint8 kind;
+	guint8 size;		/* a field at a fixed offset: bytes (1, 2, 4, 8) */
+	gboolean sgn;		/* ... signed */
+	gboolean uns;		/* an unsigned 64-bit value (a UV in Perl) */
+	gboolean fixed;		/* at offset off in every record */
+	guint idx, elem;
+	guint32 off;
+} VgPlAggGet;
+
+/* Recent keys of an aggregation, by the raw values of their parts
+ * (aggregate.c): the entry found without building the key. */
+#define VG_PL_AGG_CACHE 256
+#define VG_PL_AGG_RAW 4		/* words of raw values at most */
+typedef struct {
+	guint64 w[VG_PL_AGG_RAW];
+	VgAggrEntry *e;
+	guint64 gen;		/* the table's generation it was found in */
+} VgPlAggCached;
+
+/* An aggregation bound to one event class. */
+typedef struct {
+	VgPlAggSpec *spec;
+	VgAggr *aggr;
+	const guint64 *gen;	/* the table's generation (vg_aggr_generation) */
+	VgFilter *filter;
+	guint n_by;
+	gboolean tuple;
+	VgPlAggGet by[VG_PL_AGG_MAX_BY];
+	VgPlAggGet val;		/* kind NONE for count */
+	guint8 *kbuf;		/* the key being built */
+	gsize kcap;
+	guint n_raw;		/* words of raw key values; cache NULL when
+				 * a part is text of any length */
+	VgPlAggCached *cache;
+} VgPlAggBind;
+
 /* What one event class does; cached in VgEventClass.dispatch. */
 typedef struct {
 	VgEventClass *cls;
@@ -46,6 +104,15 @@ typedef struct {
 	CV *unhandled_cv;	/* main::trace_unhandled for this class */
 	char *perf_what;	/* "sub subsys::event" / "trace_unhandled" */
 	gboolean derive;	/* raw_syscalls: also give syscalls:* */
+	guint n_aggrs;		/* aggregations of the class, run in C */
+	VgPlAggBind *aggrs;
+	gboolean calls_or_aggrs;	/* perf_cv, unhandled_cv or n_aggrs */
+	gboolean after;		/* derive, or the enters to forget on exit */
+	const VgFilter *gate;	/* the filter of the class's only consumer
+				 * (handler or aggregation), if it has one
+				 * and nothing else takes the event */
+	gboolean idle;		/* nothing takes the class's events */
+	gboolean aggr_only;	/* only aggregations take them */
 } VgPlDisp;
 
 /* One interpreter with its scripts' registrations (vigild has two for a
@@ -54,6 +121,7 @@ typedef struct {
 	PerlInterpreter *perl;
 	GPtrArray *subs;	/* VgPlSub */
 	GPtrArray *everys;	/* VgPlEvery */
+	GPtrArray *aggrs;	/* VgPlAggSpec */
 	gboolean perf_mode;	/* some script defines no on/every */
 	gboolean want_syscalls;
 	gboolean want_enters;	/* an `on` may take syscalls:sys_exit_*: keep
@@ -106,6 +174,18 @@ guint64 vg_pl_now_ns(void);
 /* Take the dispatch frame off the context stack (before anything else
  * runs Perl that expects a clean stack: trace_end, destruction). */
 void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in);
+
+/* aggregate.c */
+/* Read @Vigil::_AGGR into in->aggrs. */
+gboolean vg_pl_agg_collect(VgPlInterp *in, GError **error);
+void vg_pl_agg_spec_free(pTHX_ VgPlAggSpec *s);
+/* Bind s to cls: fields resolved, filter compiled.  FALSE with an error
+ * naming the field or the filter's column. */
+gboolean vg_pl_agg_bind(VgPlAggSpec *s, const VgEventClass *cls,
+			VgPlAggBind *b, GError **error);
+void vg_pl_agg_unbind(VgPlAggBind *b);
+/* The class's aggregations for one event (counted in p and *cc). */
+void vg_pl_agg_run(VgPerl *p, VgPlDisp *d, VgEvent *e, VgPerlCounts *cc);
 
 /* host.c */
 /* The VgPerl whose interpreter runs (the Vigil functions of host.c act

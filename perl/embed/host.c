@@ -300,6 +300,8 @@ static XSPROTO(vg_pl_xs_stats)
 	vg_perl_stats_add_int(&sink, "perl_errors", (gint64)p->stats.errors);
 	vg_perl_stats_add_int(&sink, "perl_ticks", (gint64)p->stats.ticks);
 	vg_perl_stats_add_int(&sink, "perl_ns", (gint64)p->stats.perl_ns);
+	vg_perl_stats_add_int(&sink, "perl_aggregated",
+			      (gint64)p->stats.aggregated);
 	if (p->hooks.stats)
 		p->hooks.stats(&sink, p->hooks.user_data);
 	XSRETURN(1);

@@ -7,8 +7,8 @@ use Carp qw(croak);
 our $VERSION = '0.1.0';
 
 use Exporter 'import';
-our @EXPORT = qw(on every);
-our @EXPORT_OK = qw(on every);
+our @EXPORT = qw(on every aggregate);
+our @EXPORT_OK = qw(on every aggregate);
 
 # Inside vigild the XS half is linked in and Vigil::bootstrap exists
 # already (XSLoader then calls it); from plain perl this loads Vigil.so.
@@ -30,7 +30,9 @@ unless (defined &Vigil::_in_vigild) {
 # Registrations, read by vigild once the scripts are loaded:
 #   @_ON    = ([name, filter, code, file, line], ...)
 #   @_EVERY = ([seconds, code, file, line], ...)
-our (@_ON, @_EVERY);
+#   @_AGGR  = ([name, filter, Vigil::Aggr, [by fields] or undef, tuple,
+#               type, value field or undef, file, line], ...)
+our (@_ON, @_EVERY, @_AGGR);
 our $_LOADED = 0;	# set by vigild when every script is loaded
 our $_API_USED = 0;	# on/every calls of the script being loaded
 
@@ -103,6 +105,32 @@ sub every {
 	push @_EVERY, [$secs + 0, $code, $file, $line];
 	$_API_USED++;
 	return;
+}
+
+# aggregate NAME [, FILTER], by => FIELDS, TYPE => ... : Vigil::Aggr
+# checks the options and makes the table; vigild updates it in C.
+sub aggregate {
+	my $name = shift;
+	my $filter = @_ % 2 ? shift : undef;
+	croak "aggregate: usage: aggregate 'subsystem:event' [, 'filter'], "
+	    . "by => FIELDS, count => NAME | sum => FIELD | ..."
+	    if !defined $name || ref $name;
+	croak "aggregate: bad event name '$name' (want 'subsystem:event', "
+	    . "globs * and ? allowed)" unless $name =~ $NAME_RE;
+	croak "aggregate '$name': the scripts are loaded; call aggregate() "
+	    . "while the script loads" if $_LOADED;
+	if (defined $filter) {
+		croak "aggregate '$name': the filter must be a string" if ref $filter;
+		my $err = Vigil::_filter_syntax($filter);
+		croak "aggregate '$name': bad filter \"$filter\": $err" if defined $err;
+	}
+	require Vigil::Aggr;
+	my ($aggr, $spec) = Vigil::Aggr::_declare(@_);
+	croak "aggregate '$name': $spec" unless $aggr;
+	my (undef, $file, $line) = caller;
+	push @_AGGR, [$name, $filter, $aggr, @$spec, $file, $line];
+	$_API_USED++;
+	return $aggr;
 }
 
 # Syntax check of a filter before the event's fields are known: the
@@ -248,7 +276,11 @@ Vigil - write vigil event handlers in Perl
         %fails = ();
     };
 
-    END { print "done\n" }
+    # the same count kept in C, no Perl per event: a Vigil::Aggr
+    my $errs = aggregate 'raw_syscalls:sys_exit', 'ret < 0',
+        by => ['common_comm', 'id'], count => 'n';
+
+    END { print $errs->format(top => 10), "done\n" }
 
 Run it live with C<vigild -f -s script.pl>, or on a trace with
 C<vigild --replay DIR -s script.pl>.
@@ -321,6 +353,79 @@ first event starts the clock, and each elapsed period calls CODE once
 before the first event past it) - so the same script prints the same
 periodic report live and offline.
 
+=item aggregate NAME, by => FIELDS, TYPE => ...
+
+=item aggregate NAME, FILTER, by => FIELDS, TYPE => ...
+
+Keep an aggregation of the events called NAME (globs as for C<on>) that
+pass FILTER (the same filter expressions), entirely in C: per event the
+filter, a key made of the fields FIELDS, and one update of a table.  No
+Perl runs per event, so an aggregation costs a small part of what a
+handler doing the same costs (docs/benchmarks.md).  It returns the
+table, a L<Vigil::Aggr>, to read (or clear) in C<every> callbacks and
+C<END> blocks:
+
+    my $errs = aggregate 'raw_syscalls:sys_exit', 'ret < 0',
+        by => ['common_comm', 'id'], count => 'n';
+    my $lat = aggregate 'syscalls:sys_exit_read', by => 'common_comm',
+        hist => 'ret';
+    every 5 => sub { $errs->print(top => 10); $errs->clear };
+    END { $lat->print }
+
+The table is exactly the one a handler adding the same values to a
+Vigil::Aggr would build:
+
+    my $errs = Vigil::Aggr->new(type => 'count', keys => ['common_comm', 'id'], value => 'n');
+    on 'raw_syscalls:sys_exit', 'ret < 0' => sub {
+        $errs->add([ $_[0]{common_comm}, $_[0]{id} ]);
+    };
+
+B<by> names the key: one field (C<by =E<gt> 'common_comm'>, a scalar key
+as in C<add($e-E<gt>{common_comm})>), or a list (C<by =E<gt> ['common_comm',
+'id']>, a tuple key); without B<by> every event goes under the one key
+C<''>.  A field is an event field or a common field (C<common_comm>,
+C<common_pid>, C<common_tid>, C<common_ppid>, C<common_cpu>,
+C<common_ts>), an element of an array field as C<args[2]>; numbers are
+keys in decimal, as Perl prints them.
+
+One of these says what is kept (the Vigil::Aggr types):
+
+=over 4
+
+=item count => NAME
+
+how many events; NAME is the value column's title when the table is
+printed (C<count =E<gt> 1> for the default, C<COUNT>)
+
+=item sum => FIELD, min => FIELD, max => FIELD, avg => FIELD, stats => FIELD
+
+of the values of a number field (C<$e-E<gt>{FIELD}>)
+
+=item hist => FIELD
+
+a log2 histogram of them, as bpftrace's C<hist()>
+
+=item lhist => [FIELD, MIN, MAX, STEP]
+
+a linear histogram, as bpftrace's C<lhist()>
+
+=back
+
+and B<title>, B<keys> (the key columns' titles; by default the B<by>
+fields), B<value> (the value column's title) and B<bar> are passed to
+Vigil::Aggr-E<gt>new.  Unknown options, two types, a bad FILTER make
+C<aggregate> die while the script loads; an event the trace or module
+does not have, or a field the event lacks (a text field as a value, an
+array without an index), stops vigild before tracing starts with the
+script's line, as C<on> does.  For a glob, an event lacking a field is
+left out (logged) and the others are aggregated.
+
+Per event, the aggregations of an event run before its C<on> handlers.
+C<Vigil::stats()> counts their updates in C<perl_aggregated> (and in
+C<perl_dispatched>) and the events their filters kept out in
+C<perl_filtered>.  Like C<on>, C<aggregate> may only be called while the
+script loads.
+
 =item Vigil::dump(reason => TEXT, before => SECONDS, after => SECONDS, done => CODE)
 
 Ask the flight recorder to write the recent events (C<before> seconds
@@ -353,8 +458,10 @@ while the scripts load before the trace is open, and outside vigild.
 =item Vigil::stats()
 
 A hash reference with vigild's counters: the dispatcher's own
-(C<perl_events>, C<perl_dispatched>, C<perl_filtered>, C<perl_unhandled>,
-C<perl_errors>, C<perl_ticks>, C<perl_ns>: time spent in Perl) and those
+(C<perl_events>, C<perl_dispatched>: handler calls and aggregation
+updates, C<perl_filtered>: those a C filter saved, C<perl_unhandled>,
+C<perl_aggregated>, C<perl_errors>, C<perl_ticks>, C<perl_ns>: time spent
+in Perl) and those
 the daemon adds (events read, discarded by the kernel, ...; live,
 C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
 tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.

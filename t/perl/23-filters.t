@@ -47,4 +47,31 @@ is($o{openat_etc}, $x->{etc}, 'filters on derived syscalls:* events use the kern
 my $filtered = (80 - $neg) + (80 - $catneg) + (80 - $or101) + 2 * (80 - $x->{etc});
 is($o{filtered}, $filtered, 'perl_filtered counts the handler calls the filters saved');
 
+# One handler with a filter, and a class nobody takes: vigild counts the
+# events the filter rejects without entering the dispatcher; the counters
+# (Vigil::stats and the per-CPU status vigild logs at the end) are the
+# same as for the general path.
+my $one = write_file("$d/one.pl", <<'EOS');
+use Vigil;
+my $n = 0;
+on 'raw_syscalls:sys_exit', 'ret < 0' => sub { $n++ };
+END {
+	my $s = Vigil::stats();
+	print "n $n\n";
+	print "$_ $s->{$_}\n" for qw(perl_events perl_dispatched perl_filtered perl_unhandled);
+}
+EOS
+$r = run_vigild(trace => $trace, scripts => [$one]);
+is($r->{rc}, 0, 'a single filtered handler') or diag $r->{err};
+%o = map { split / / } split /\n/, $r->{out};
+is($o{n}, $neg, 'it sees the events its filter passes');
+is($o{perl_dispatched}, $neg, 'perl_dispatched: one call per event passed');
+is($o{perl_filtered}, 80 - $neg, 'perl_filtered: every event rejected');
+is($o{perl_events}, $x->{events}, 'perl_events: every event');
+is($o{perl_unhandled}, $x->{events} - 80, 'perl_unhandled: the events of the other classes');
+my ($all) = $r->{err} =~ /^.*\ball\s+(\d+\s+\d+\s+\d+\s+\d+)\s+\d+\s*$/m;
+is($all =~ s/\s+/ /gr, join(' ', $x->{events}, 0, $neg, 80 - $neg),
+    'the status: events read, discarded, dispatched, filtered out') if defined $all;
+ok(defined $all, 'the status logs the per-CPU table') or diag $r->{err};
+
 done_testing;

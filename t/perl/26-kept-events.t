@@ -78,4 +78,33 @@ like($r->{out}, qr/^n 50 ok 50 errors 25$/m,
     'the assignment dies (counted as an error), every later handler still gets the event');
 like($r->{err}, qr/Modification of a read-only value/, 'the error says why');
 
+# common_comm is refilled in place (its 16 bytes copied into the value's
+# buffer): copies a handler made (which share the buffer until written),
+# a value it changed, made UTF-8 or cut at the front, stay right, and the
+# next events have their own task's name.
+my $comm = write_file("$d/comm.pl", <<'EOS');
+use Vigil;
+my (@copies, @ok, $n);
+on 'raw_syscalls:sys_exit' => sub {
+	my $e = shift;
+	$n++;
+	my $want = $e->{common_tid} == 200 ? 'cat' : 'bash';
+	push @ok, $e->{common_comm} eq $want ? 1 : "$n:$e->{common_comm}";
+	push @copies, [$e->{common_comm}, $want];	# a copy of the value
+	my $m = $n % 4;
+	if ($m == 0) { $e->{common_comm} .= '-changed' }
+	elsif ($m == 1) { utf8::decode($e->{common_comm}); $e->{common_comm} .= "\x{263a}" }
+	elsif ($m == 2) { substr($e->{common_comm}, 0, 1, '') }
+	else { $e->{common_comm} = 12345 }
+};
+END {
+	print "ok ", join(',', grep { $_ ne 1 } @ok) || 'all', " of ", scalar @ok, "\n";
+	print "copies ", join(',', map { "$_->[0]/$_->[1]" } grep { $_->[0] ne $_->[1] } @copies) || 'intact', "\n";
+}
+EOS
+$r = run_vigild(trace => $trace, scripts => [$comm]);
+is($r->{rc}, 0, 'a handler changing common_comm') or diag $r->{err};
+like($r->{out}, qr/^ok all of 50$/m, 'every event has its own task\'s comm, whatever the last handler did to it');
+like($r->{out}, qr/^copies intact$/m, 'copies of common_comm made by a handler keep their value');
+
 done_testing;

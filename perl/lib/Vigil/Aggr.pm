@@ -63,6 +63,82 @@ sub new {
 	return $self;
 }
 
+# For Vigil's aggregate(): the options after the event name and filter
+# checked and the table made.  Returns (table, [by fields or undef,
+# tuple, type, value field or undef]) or (undef, error message).
+my %DECL = map { $_ => 1 } qw(by count sum min max avg stats hist lhist
+    title keys value bar);
+my $FIELD_RE = qr/\A[A-Za-z_][A-Za-z0-9_]*(?:\[[0-9]+\])?\z/;
+sub _declare {
+	my (%o) = @_;
+	my @bad = grep { !$DECL{$_} } sort keys %o;
+	return (undef, "unknown option '$bad[0]' (known: "
+	    . join(', ', sort keys %DECL) . ")") if @bad;
+	my @types = grep { exists $o{$_} } qw(count sum min max avg stats hist lhist);
+	return (undef, 'say what to aggregate: count => NAME, or sum, min, max, '
+	    . 'avg, stats, hist => FIELD, or lhist => [FIELD, MIN, MAX, STEP]')
+	    unless @types;
+	return (undef, "options '$types[0]' and '$types[1]' both say what to "
+	    . "aggregate; give one") if @types > 1;
+	my $type = $types[0];
+	my ($field, @lin, $value);
+	if ($type eq 'count') {
+		my $n = $o{count};
+		return (undef, "count => NAME: the name of the value column (or 1), "
+		    . "not " . (defined $n ? "'$n'" : 'undef'))
+		    if !defined $n || ref $n || $n eq '';
+		$value = $n unless $n eq '1';
+	} elsif ($type eq 'lhist') {
+		my $l = $o{lhist};
+		return (undef, 'lhist => [FIELD, MIN, MAX, STEP]')
+		    unless ref $l eq 'ARRAY' && @$l == 4;
+		($field, @lin) = @$l;
+		for my $v (@lin) {
+			return (undef, "lhist => [FIELD, MIN, MAX, STEP]: '"
+			    . ($v // 'undef') . "' is not an integer")
+			    unless defined $v && !ref $v && $v =~ /\A-?[0-9]+\z/;
+		}
+	} else {
+		$field = $o{$type};
+	}
+	if ($type ne 'count') {
+		return (undef, "$type => FIELD: '" . ($field // 'undef')
+		    . "' is not a field name (NAME or NAME[INDEX])")
+		    unless defined $field && !ref $field && $field =~ $FIELD_RE;
+		$value = uc($type) . " $field" if $type =~ /\A(?:sum|min|max|avg)\z/;
+	}
+	my ($by, $tuple) = (undef, 0);
+	if (defined $o{by}) {
+		$tuple = ref $o{by} eq 'ARRAY';
+		$by = $tuple ? [ @{ $o{by} } ] : [ $o{by} ];
+		return (undef, "by => FIELD or [FIELD, ...], not " . ref($o{by}) . ' reference')
+		    if ref $o{by} && !$tuple;
+		return (undef, 'by => []: give at least one field (or leave by out)')
+		    unless @$by;
+		return (undef, 'by => [...]: at most 16 fields') if @$by > 16;
+		for my $f (@$by) {
+			return (undef, "by: '" . ($f // 'undef')
+			    . "' is not a field name (NAME or NAME[INDEX])")
+			    unless defined $f && !ref $f && $f =~ $FIELD_RE;
+		}
+	}
+	$value = $o{value} if defined $o{value};
+	my $keys = $o{keys} // ($by ? [ @$by ] : undef);
+	my $aggr = eval {
+		Vigil::Aggr->new(type => $type, (@lin ? (min => $lin[0], max => $lin[1],
+		    step => $lin[2]) : ()), (defined $keys ? (keys => $keys) : ()),
+		    (defined $value ? (value => $value) : ()),
+		    (defined $o{title} ? (title => $o{title}) : ()),
+		    (defined $o{bar} ? (bar => $o{bar}) : ()));
+	};
+	unless ($aggr) {
+		(my $err = $@) =~ s/^Vigil::Aggr->new: //;
+		$err =~ s/ at \S+ line \d+\.?\n\z//;
+		return (undef, $err);
+	}
+	return ($aggr, [$by, $tuple ? 1 : 0, $TYPE{$type}, $field]);
+}
+
 sub DESTROY {
 	my $self = shift;
 	delete $META{$$self} if $$self;
@@ -298,6 +374,12 @@ averages, log2 and linear histograms, top-N tables
 An aggregation is a table from keys to a summary of the values added
 under them, kept in C (perl/vg_aggr.c): one hash lookup and a few integer
 updates per C<add>, no Perl data per value.
+
+Vigil's C<aggregate> (Vigil(3pm)) makes one that vigild fills from event
+fields in C, with no Perl call per event:
+
+    my $fails = aggregate 'raw_syscalls:sys_exit', 'ret < 0',
+        by => ['common_comm', 'id'], count => 'n';
 
 A key is a scalar or a tuple given as an array reference
 (C<[$comm, $pid]>); tuple elements may hold any bytes.  C<undef> counts as

@@ -1,0 +1,118 @@
+#!/usr/bin/perl
+# The benchmark harness runs end to end in seconds and prints every row's
+# machine-readable `bench: ROW key=value ...` line with numbers in it.
+# Nothing here is timed: the figures are only checked to be numbers (and
+# the rows' own checks -- events skipped, aggregation tables that differ
+# from the Perl handler's -- to pass).  The real runs are `make bench`
+# (docs/benchmarks.md).
+use strict;
+use warnings;
+use FindBin;
+use Test::More;
+
+my $root = "$FindBin::Bin/../..";
+my $vigild = "$root/daemon/build/vigild";
+unless (-x $vigild && -x "$root/daemon/build/tests/bench-core") {
+	plan tests => 1;
+	fail('vigild and bench-core are built (make)');
+	exit 1;
+}
+
+my $NUM = qr/^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e-?[0-9]+)?$/;
+
+# bench: lines of an output, by row name: { key => value }.
+sub rows {
+	my ($out) = @_;
+	my (%r, @dup);
+	for (split /\n/, $out) {
+		next unless /^bench: (\S+)((?: \w+=\S+)*)$/;
+		my ($name, $kv) = ($1, $2);
+		push @dup, $name if $r{$name};
+		$r{$name} = { $kv =~ /(\w+)=(\S+)/g };
+	}
+	return (\%r, \@dup);
+}
+
+# Each named row is there once, and its keys (and any ratio, which must
+# come with the peer) hold numbers.
+sub check_rows {
+	my ($what, $out, @spec) = @_;
+	my ($r, $dup) = rows($out);
+	is_deeply($dup, [], "$what: no row printed twice");
+	for my $s (@spec) {
+		my ($name, @keys) = @$s;
+		my $row = $r->{$name};
+		ok($row, "$what: row $name is printed") or next;
+		for my $k (@keys, grep { /ratio|of_/ } sort keys %$row) {
+			like($row->{$k} // 'missing', $NUM, "$what: $name $k is a number");
+		}
+		ok(exists $row->{peer} && $r->{ $row->{peer} },
+		   "$what: $name names a peer of the same run ($row->{peer})")
+		    if exists $row->{ratio};
+	}
+	my @extra = grep { my $n = $_; !grep { $_->[0] eq $n } @spec } sort keys %$r;
+	is_deeply(\@extra, [], "$what: no unexpected rows");
+	return $r;
+}
+
+# ---- scripts/bench/dispatch on a small trace ----
+# perf script is a peer when perf can record here (root, tracefs);
+# otherwise the run goes without it and says so.
+my $perf = system('perf record -q -o /dev/null -e raw_syscalls:sys_exit -- true >/dev/null 2>&1') == 0;
+diag('perf cannot record here: the dispatch run goes without perf script') unless $perf;
+my @cmd = ("$root/scripts/bench/dispatch", '--events', 3000, '--no-callgrind',
+	   $perf ? () : '--no-perf');
+my $out = `BENCH_REPEAT=1 @cmd 2>&1`;
+is($? >> 8, 0, 'bench/dispatch runs to its end, its own checks passing') or diag $out;
+my @t = qw(events_per_s cpu_s ns_per_event);
+my $r = check_rows('dispatch', $out,
+	['read-files', @t, 'mb_per_s'],
+	['decode-only', @t, qw(mb_per_s ratio)],
+	['dispatch-loop', @t],
+	($perf ? ['perf-script', @t, 'failures'] : ()),
+	['dispatch-vigil', @t, 'of_loop', $perf ? 'ratio' : (), 'failures'],
+	['dispatch-perfstyle', @t, 'of_loop', $perf ? 'ratio' : (), 'failures'],
+	['dispatch-filtered-perl', @t, 'passed'],
+	['dispatch-filtered', @t, qw(ratio perl_ratio passed)],
+	['dispatch-aggregate-perl', @t, qw(keys sum)],
+	['dispatch-aggregate', @t, qw(ratio of_floor same keys sum)],
+	['dispatch-aggregate-all-perl', @t, qw(keys sum)],
+	['dispatch-aggregate-all', @t, qw(ratio of_floor same keys sum)]);
+is($r->{'dispatch-vigil'}{peer}, 'perf-script', 'dispatch-vigil: ratio against perf script -s')
+    if $perf;
+is($r->{'dispatch-vigil'}{failures}, 2 * (1500 >> 3), 'the Vigil handler saw every failing call (one in 8 of each CPU)');
+is($r->{'dispatch-filtered'}{passed}, $r->{'dispatch-filtered-perl'}{passed},
+    'the C filter passes what the Perl test passes');
+cmp_ok($r->{'dispatch-filtered'}{passed}, '>', 0, '... some events');
+cmp_ok($r->{'dispatch-filtered'}{passed}, '<', 3000 / 50, '... about 1 % of them');
+is($r->{'dispatch-aggregate'}{same}, 1, 'aggregate gives the table the Perl handler gives');
+is($r->{'dispatch-aggregate-all'}{same}, 1, '... also without a filter');
+is($r->{'dispatch-aggregate'}{sum}, 2 * (1500 >> 3), '... counting every failing call');
+is($r->{'dispatch-aggregate-all'}{sum}, 3000, '... and every call');
+like($out, qr/^what\s+CPU s\s+M ev\/s/m, 'the summary table follows');
+
+# ---- scripts/bench/core ----
+$out = `$root/scripts/bench/core --events 20000 --rounds 1 2>&1`;
+is($? >> 8, 0, 'bench/core runs') or diag $out;
+check_rows('core', $out, map { ["core-cpus$_", qw(events_per_s ns_per_event ratio)] } 1, 2, 4, 16);
+
+# ---- scripts/bench/probe: the report of given figures (the measuring
+# needs the VM) ----
+$out = `$root/scripts/bench/probe --report 4202 7566 6067 57092 2>&1`;
+is($? >> 8, 0, 'bench/probe --report runs') or diag $out;
+$r = check_rows('probe', $out,
+	['probe-untraced', 'ns_per_call'],
+	['probe-vigil', qw(ns_per_call added_ns ratio)],
+	['probe-ftrace', qw(ns_per_call added_ns)],
+	['probe-perf-record', qw(ns_per_call added_ns ratio)]);
+is($r->{'probe-vigil'}{added_ns}, 7566 - 4202, 'probe: the cost vigil adds');
+is($r->{'probe-vigil'}{ratio}, '1.80', 'probe: as a ratio to the cost ftrace adds');
+$out = `$root/scripts/bench/probe --report 4202 7566 4100 2>&1`;
+$r = check_rows('probe without perf, ftrace adding nothing', $out,
+	['probe-untraced', 'ns_per_call'], ['probe-vigil', qw(ns_per_call added_ns)],
+	['probe-ftrace', qw(ns_per_call added_ns)]);
+ok(!exists $r->{'probe-vigil'}{ratio}, 'no ratio against a cost that is not there');
+`$root/scripts/bench/probe --report 4202 x 6067 2>&1`;
+is($? >> 8, 2, 'probe --report refuses what is not a number');
+
+done_testing;
