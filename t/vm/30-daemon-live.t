@@ -138,7 +138,9 @@ is($rc{status1}, 0, 'vigilctl status answers while tracing live');
 my $st1 = slurp("$share/status1.txt") // '';
 like($st1, qr/^vigild \d+: live, normal mode/m, '... and says it is live') or diag $st1;
 like($st1, qr/^0\s+\d+/m, '... with a row per CPU');
-like($st1, qr/^events: \Q$events\E; kprobes: 0$/m, '... the events enabled');
+# (the task table's task:task_rename is added to an explicit list)
+like($st1, qr/^events: \Q$events\E,task:task_rename; kprobes: 0$/m,
+     '... the events enabled, with what the task table needs added');
 like($st1, qr/^buffers: 16 x 256 KiB per CPU, switch every 100 ms$/m, '... and the buffers');
 
 is($rc{live}, 0, 'SIGTERM: vigild exits 0') or diag(slurp("$share/live.err"));

@@ -36,7 +36,7 @@ control_socket: $sock
 dump:
   dir: /tmp/vg71-dumps
   rate_limit: 0
-  keep: 5
+  max_dumps: 5
 Y
 write_file("$share/count.pl", <<'PL');
 use strict;
