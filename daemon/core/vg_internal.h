@@ -140,6 +140,32 @@ static inline guint64 vg_rd_u64(const guint8 *p)
 	return v;
 }
 
+/* Hand out the record at pos (of class cls, whose fixed prefix fits in
+ * avail bytes after the header) as e: the one place an iterator fills
+ * in an event (vg_record_iter_next and its fast case below). */
+static inline void vg_record_iter_take(VgRecordIter *it, VgEvent *e,
+				       const VgEventClass *cls, gsize pos,
+				       gsize avail)
+{
+	const VgClassLayout *L = cls->priv;
+	const guint8 *data = it->pkt->data;
+	gint32 tid;
+
+	it->pos = pos;
+	e->cls = cls;
+	e->ts = vg_rd_u64(data + pos + 2);
+	it->last_ts = e->ts;
+	memcpy(&tid, data + pos + 10, 4);
+	e->tid = tid;
+	e->cpu = it->pkt->cpu;
+	e->task = NULL;
+	e->payload = data + pos + VG_EVENT_HDR_SIZE;
+	e->payload_len = avail;
+	e->priv_known = L->n_fixed < 32 ? L->n_fixed : 31;
+	e->priv_raw = NULL;
+	it->cur = e;
+}
+
 /* vg_record_iter_next() for its common case, inline for the merge: the
  * record handed out last (it->cur) has a fixed size and the next one is
  * of a known class whose fixed-size prefix fits in the content.  FALSE
@@ -153,7 +179,6 @@ static inline gboolean vg_record_iter_next_fast(VgRecordIter *it, VgEvent *e)
 	const VgEventClass *cls;
 	gsize pos, avail;
 	guint16 id;
-	gint32 tid;
 
 	/* (no current record: it->pkt may be a packet already released) */
 	if (G_UNLIKELY(!c))
@@ -173,19 +198,7 @@ static inline gboolean vg_record_iter_next_fast(VgRecordIter *it, VgEvent *e)
 	avail = it->end - pos - VG_EVENT_HDR_SIZE;
 	if (G_UNLIKELY(L->off[L->n_fixed] > avail))
 		return FALSE;
-	it->pos = pos;
-	e->cls = cls;
-	e->ts = vg_rd_u64(data + pos + 2);
-	it->last_ts = e->ts;
-	memcpy(&tid, data + pos + 10, 4);
-	e->tid = tid;
-	e->cpu = it->pkt->cpu;
-	e->task = NULL;
-	e->payload = data + pos + VG_EVENT_HDR_SIZE;
-	e->payload_len = avail;
-	e->priv_known = L->n_fixed < 32 ? L->n_fixed : 31;
-	e->priv_raw = NULL;
-	it->cur = e;
+	vg_record_iter_take(it, e, cls, pos, avail);
 	return TRUE;
 }
 

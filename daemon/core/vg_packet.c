@@ -220,7 +220,6 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 	const VgEventClass *cls;
 	const VgClassLayout *L;
 	guint16 id;
-	gint32 tid;
 	gsize pos, avail;
 
 	if (it->cur) {
@@ -257,17 +256,6 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 	if (G_UNLIKELY(L->off[L->n_fixed] > avail))
 		return iter_fail(it, pos, error, "record of %s runs past the content end",
 				 cls->name);
-	e->cls = cls;
-	e->ts = vg_rd_u64(data + pos + 2);
-	it->last_ts = e->ts;
-	memcpy(&tid, data + pos + 10, 4);
-	e->tid = tid;
-	e->cpu = it->pkt->cpu;
-	e->task = NULL;
-	e->payload = data + pos + VG_EVENT_HDR_SIZE;
-	e->payload_len = avail;
-	e->priv_known = L->n_fixed < 32 ? L->n_fixed : 31;
-	e->priv_raw = NULL;
-	it->cur = e;
+	vg_record_iter_take(it, e, cls, pos, avail);
 	return 1;
 }
