@@ -1,7 +1,8 @@
 # vigil top-level Makefile
 #
 #   make              build the kernel module, the daemon and the Perl module
-#   make test         build, then run the whole test suite (prove -r t/)
+#   make test         build, then run the whole test suite (prove -r t/,
+#                     TEST_JOBS files at once; see below)
 #   make install      install (DESTDIR=..., PREFIX=/usr/local)
 #   make userspace    everything but the kernel module (no kernel headers needed)
 #   make install-userspace   install all of it but the module
@@ -90,8 +91,17 @@ else
 perl:
 endif
 
+# make test runs TEST_JOBS test files at once (default: the CPUs, at most 2).
+# A VM test keeps one core busy for most of its run and scripts/vm-run lets
+# only as many guests run as there are CPUs, so two jobs roughly halve the
+# suite's time on the 2-core build machines.  The host tracepoint tests
+# (t/kernel: vigild on the host's own perf events, counting workloads'
+# syscalls) run one after another, never two at once, so one test's workload
+# never shows up in another's counts.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 2 ] && n=2; echo $$n)
+PROVE_RULES = --rules='seq=t/kernel/*.t' --rules='par=**'
 test: all
-	$(PROVE) -r t/
+	$(PROVE) -r -j$(TEST_JOBS) $(PROVE_RULES) --timer t/
 
 TEST_KERNELS ?= host 6.1-rt 6.12 6.12-rt
 test-debug-kernel: all
