@@ -17,6 +17,7 @@
 #include "vg_core.h"
 #include "vg_stream.h"
 #include "embed_priv.h"
+#include "watchdog.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 #ifndef VG_PERL_LIBDIR
@@ -142,9 +143,19 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 		g_ptr_array_free(in->subs, TRUE);
 	if (in->everys)
 		g_ptr_array_free(in->everys, TRUE);
+	/* (the watchdog's description of a call looks for its sub here) */
+	in->subs = in->everys = NULL;
 	if (!run_end && PL_endav)
 		av_clear(PL_endav);
-	perl_destruct(my_perl);
+	/* the END blocks (and DESTROY methods) are watched calls too */
+	vg_pl_wd_interp(my_perl);
+	{
+		VgPlWatchSaved ws = vg_pl_wd_enter(NULL, NULL);
+
+		perl_destruct(my_perl);
+		vg_pl_wd_leave(ws);
+	}
+	vg_pl_wd_interp(NULL);
 	perl_free(my_perl);
 	g_free(in);
 }
@@ -342,6 +353,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	my_perl = in->perl = perl_alloc();
 	PERL_SET_CONTEXT(my_perl);
 	perl_construct(my_perl);
+	vg_pl_wd_hook_interp(aTHX);
 	/* clean up fully: a reload makes interpreters one after the other */
 	PL_perl_destruct_level = 1;
 	PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
@@ -480,6 +492,7 @@ static void vg_pl_use(VgPerl *p, VgPlInterp *in)
 		PERL_SET_CONTEXT(in->perl);
 		vg_pl_current = p;
 	}
+	vg_pl_wd_interp(in ? in->perl : NULL);
 }
 
 gboolean vg_perl_load(VgPerl *p, GError **error)
@@ -851,6 +864,8 @@ void vg_perl_begin(VgPerl *p)
 	if (p->begun)
 		return;
 	p->begun = TRUE;
+	/* (from trace_begin on) */
+	vg_pl_wd_start(p->cfg.watchdog_report_ms, p->cfg.watchdog_abort_ms);
 	vg_pl_start(p);
 }
 
@@ -878,6 +893,7 @@ void vg_perl_end(VgPerl *p)
 		return;
 	p->ended = TRUE;
 	vg_pl_finish(p);
+	vg_pl_wd_stop();
 }
 
 gboolean vg_perl_reload(VgPerl *p, GError **error)
@@ -1033,6 +1049,7 @@ void vg_perl_free(VgPerl *p)
 {
 	if (!p)
 		return;
+	vg_pl_wd_stop();
 	if (p->in) {
 		/* not ended: no END blocks, as after a failed load */
 		PERL_SET_CONTEXT(p->in->perl);
