@@ -421,7 +421,18 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		PUSHMARK(SP);
 		XPUSHs(sv_2mortal(newSVpv(script, 0)));
 		PUTBACK;
-		n = vg_pl_call_load(aTHX_ oldscope, &status);
+		/* watched as well: a reload's script may loop at its top
+		 * level (the watchdog runs from vg_perl_begin on) */
+		{
+			char *what = g_strdup_printf("loading %s", script);
+			VgPlWatchSaved ws;
+
+			vg_pl_wd_interp(my_perl);
+			ws = vg_pl_wd_enter(NULL, what);
+			n = vg_pl_call_load(aTHX_ oldscope, &status);
+			vg_pl_wd_leave(ws);
+			g_free(what);
+		}
 		if (n < 0) {
 			g_set_error(error, VG_PERL_EXIT, status,
 				    "%s: exit(%d) while the script loads",

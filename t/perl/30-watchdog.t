@@ -5,7 +5,8 @@
 # dies there, the death is reported and counted as a handler error, and
 # the next events are delivered as usual.  It covers `on` handlers (a
 # busy loop, a sleeping system call, an eval that catches the abort),
-# perf-style subs, `every` callbacks and END blocks.
+# perf-style subs, `every` callbacks, END blocks, and the scripts a
+# reload loads.
 use strict;
 use warnings;
 use Test::More;
@@ -22,7 +23,7 @@ sub run {
 	my (%o) = @_;
 	local $SIG{ALRM} = sub { die "vigild did not finish in 60 s\n" };
 	alarm 60;
-	my $r = run_vigild(trace => $trace, %o);
+	my $r = run_vigild(trace => $trace, %o);	# (%o may name another)
 	alarm 0;
 	return $r;
 }
@@ -158,6 +159,35 @@ like($r->{err}, qr/watchdog: sub main::END has been running .*now at \S*every\.p
     'END: reported');
 like($r->{err}, qr/vigild watchdog: call aborted .* at \S*every\.pl line 10\.\nEND failed--call queue aborted/,
     'END: aborted, and vigild ends');
+
+# ---- a reload whose script loops at its top level -------------------------
+my $reload = write_file("$d/reload.pl", <<"EOS");
+use Vigil;
+our \$gen = -e "$d/gen1" ? 2 : 1;
+if (\$gen == 2) {
+	1 while 1;	# line 4
+}
+open my \$f, '>', "$d/gen1" or die;
+our \$n = 0;
+on 'raw_syscalls:sys_exit' => sub {
+	\$n++;
+	if (\$n == 3) {
+		kill 'HUP', \$\$;
+		select(undef, undef, undef, 0.2);	# vigild's batch deadline
+	}
+};
+END { print "gen \$gen calls \$n\n" }
+EOS
+# (a trace long enough for the main loop to see the SIGHUP, as in
+# 28-reload.t)
+my ($long) = standard_trace(rounds => 3000, packet_size => 65536);
+$r = run(trace => $long, scripts => [$reload], opts => ['--watchdog', '0.2s,0.5s']);
+is($r->{rc}, 0, 'a reload the watchdog aborts fails, and vigild goes on: exit 0') or diag $r->{err};
+like($r->{err}, qr/watchdog: loading \S*reload\.pl has been running for 0\.\d s \(aborted at 0\.5 s\), now at \S*reload\.pl line 4\./,
+    'the script loading for too long is reported');
+like($r->{err}, qr/reload failed, the old handlers stay: \S*reload\.pl: vigild watchdog: call aborted after 0\.\d s .* at \S*reload\.pl line 4\./,
+    'the reload fails with the abort as its error');
+like($r->{out}, qr/\Agen 1 calls 3000\n\z/, 'the old script handled every event, before and after the reload');
 
 # ---- the configuration --------------------------------------------------
 $r = run_vigild(opts => ['--check-config']);
