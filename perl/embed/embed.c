@@ -9,7 +9,10 @@
 #include <perl.h>
 #include <XSUB.h>
 
+#include <perliol.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -326,6 +329,24 @@ static int vg_pl_call_load(pTHX_ I32 oldscope, int *status)
 	return -1;
 }
 
+/* A handler's close(STDOUT) (or STDIN, STDERR) closes the Perl handle
+ * but not the descriptor under it: PerlIO closes a descriptor when the
+ * last of its handles goes, and vigild holds one more reference, for
+ * good.  Else the next file opened (a dump, a --record stream, a
+ * vigilctl connection) would become descriptor 1 or 2, and vigild's log
+ * and the output of a handler's system() would be written into it. */
+static void vg_pl_keep_std_fds(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		for (int fd = 0; fd <= 2; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				PerlIOUnix_refcnt_inc(fd);
+		g_once_init_leave(&once, 1);
+	}
+}
+
 /* A new interpreter with every script loaded. */
 static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 {
@@ -364,6 +385,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		vg_pl_interp_free(in, FALSE);
 		return NULL;
 	}
+	vg_pl_keep_std_fds();
 
 	/* Our modules first, whatever `use lib` lines the scripts carry:
 	 * $VIGIL_PERL_LIB, else the compiled-in directory (the build tree's
