@@ -115,8 +115,9 @@ static void vg_pl_every_stop(VgPlEvery *ev)
 	}
 }
 
-/* Destroy an interpreter: its END blocks run when run_end. */
-static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
+/* Destroy an interpreter: its END blocks run when run_end (p: where
+ * their failure is counted, or NULL). */
+static void vg_pl_interp_free(VgPerl *p, VgPlInterp *in, gboolean run_end)
 {
 	PerlInterpreter *my_perl;
 	guint i;
@@ -154,9 +155,17 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 	vg_pl_wd_interp(my_perl);
 	{
 		VgPlWatchSaved ws = vg_pl_wd_enter(NULL, NULL);
+		int status = perl_destruct(my_perl);
 
-		perl_destruct(my_perl);
 		vg_pl_wd_leave(ws);
+		/* perl's exit status: STDOUT could not be flushed after the
+		 * END blocks (perl said why), or an END block set $? */
+		if (status && run_end && p) {
+			p->stats.errors++;
+			g_warning("the handler scripts end with status %d (their "
+				  "output could not be written, or an END block "
+				  "set $?)", status);
+		}
 	}
 	vg_pl_wd_interp(NULL);
 	perl_free(my_perl);
@@ -382,7 +391,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	    perl_run(my_perl) != 0) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "cannot start the Perl interpreter");
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		return NULL;
 	}
 	vg_pl_keep_std_fds();
@@ -425,7 +434,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			"unless defined $ENV{PERF_EXEC_PATH};"
 			"require Perf::Trace::Core; require Perf::Trace::Util; require Perf::Trace::Context;",
 			"loading the Vigil modules", error)) {
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		return NULL;
 	}
 
@@ -459,7 +468,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			g_set_error(error, VG_PERL_EXIT, status,
 				    "%s: exit(%d) while the script loads",
 				    script, status);
-			vg_pl_interp_free(in, FALSE);
+			vg_pl_interp_free(p, in, FALSE);
 			return NULL;
 		}
 		SPAGAIN;
@@ -473,7 +482,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 				    "%s: %s", script, m);
 			g_free(m);
-			vg_pl_interp_free(in, FALSE);
+			vg_pl_interp_free(p, in, FALSE);
 			return NULL;
 		}
 		api = POPs;
@@ -490,7 +499,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			PUTBACK;
 			FREETMPS;
 			LEAVE;
-			vg_pl_interp_free(in, FALSE);
+			vg_pl_interp_free(p, in, FALSE);
 			return NULL;
 		}
 		if (!SvTRUE(api))
@@ -501,7 +510,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	}
 	sv_setiv(get_sv("Vigil::_LOADED", GV_ADD), 1);
 	if (!vg_pl_collect(in, error)) {
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		return NULL;
 	}
 	if (in->perf_mode) {
@@ -902,6 +911,30 @@ void vg_perl_begin(VgPerl *p)
 	vg_pl_start(p);
 }
 
+/* Output the handlers wrote to STDOUT and that is lost (a full disk, a
+ * pipe nobody reads): an error of the run, said once (the END blocks'
+ * output is checked when perl flushes it, vg_pl_interp_free). */
+static void vg_pl_stdout_check(VgPerl *p, VgPlInterp *in)
+{
+	PerlInterpreter *my_perl = in->perl;
+	PerlIO *out = PerlIO_stdout();
+
+	/* (a STDOUT the handlers closed is theirs: not checked) */
+	if (!out || !PerlIOValid(out))
+		return;
+	{
+	int rc = PerlIO_flush(out), err = errno;
+
+	if (rc == 0 && !PerlIO_error(out))
+		return;
+	p->stats.errors++;
+	g_warning("the handlers' output to STDOUT could not all be written "
+		  "(%s): some of it is lost", rc ? g_strerror(err) :
+		  "a write failed while they ran");
+	PerlIO_clearerr(out);
+	}
+}
+
 /* trace_end, END blocks, destroy. */
 static void vg_pl_finish(VgPerl *p)
 {
@@ -915,8 +948,9 @@ static void vg_pl_finish(VgPerl *p)
 	for (i = 0; i < in->everys->len; i++)
 		vg_pl_every_stop(g_ptr_array_index(in->everys, i));
 	vg_pl_call_simple(p, in->trace_end_cv, "trace_end");
+	vg_pl_stdout_check(p, in);
 	vg_pl_unbind(p);
-	vg_pl_interp_free(in, TRUE);
+	vg_pl_interp_free(p, in, TRUE);
 	vg_pl_use(p, NULL);
 }
 
@@ -955,7 +989,7 @@ gboolean vg_perl_reload(VgPerl *p, GError **error)
 	if (!ok) {
 		p->in = NULL;
 		p->perl = NULL;
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		vg_pl_use(p, old);
 		return FALSE;
 	}
@@ -1087,7 +1121,7 @@ void vg_perl_free(VgPerl *p)
 		/* not ended: no END blocks, as after a failed load */
 		PERL_SET_CONTEXT(p->in->perl);
 		vg_pl_unbind(p);
-		vg_pl_interp_free(p->in, FALSE);
+		vg_pl_interp_free(p, p->in, FALSE);
 		vg_pl_use(p, NULL);
 	}
 	vg_pl_unbind(p);

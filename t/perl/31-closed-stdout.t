@@ -78,9 +78,11 @@ local $SIG{ALRM} = sub { kill 'KILL', $pid; die "vigild hangs with a broken stdo
 alarm 60;
 waitpid $pid, 0;
 alarm 0;
-is($? >> 8, 0, 'stdout a broken pipe: vigild ends normally (exit 0), no SIGPIPE');
+is($? >> 8, 3, 'stdout a broken pipe: vigild ends normally, no SIGPIPE; exit 3: output was lost');
 my $err = slurp("$d/pipe.err") // '';
 like($err, qr/^events 3000 failed prints 3000$/m,
     'every event was delivered; every print failed and said so to the handler');
+like($err, qr/the handlers' output to STDOUT could not all be written \([^)]+\): some of it is lost/,
+    'vigild says that output was lost');
 
 done_testing;
