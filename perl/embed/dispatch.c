@@ -510,11 +510,11 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 	guint total = d->n_handlers + (perf ? 1 : 0);
 	SSize_t base;
 	int ret;
-	/* the watchdog sees the calls from here (set before the setjmp,
-	 * not changed after it) */
-	const VgPlWatchSaved ws = vg_pl_wd_enter(e, NULL);
 	dJMPENV;
 
+	/* the watchdog sees the calls from here (an event's calls run in
+	 * no other watched call: nothing to save) */
+	vg_pl_wd_event_begin(e);
 	while (!p->stopped && next < total) {
 		if (G_UNLIKELY(!in->frame))
 			vg_pl_frame_push(p, in);
@@ -543,7 +543,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 			/* exit(): every context is gone, the frame too; go
 			 * on unwinding as call_sv does */
 			in->frame = FALSE;
-			vg_pl_wd_leave(ws);
+			vg_pl_wd_event_end();
 			JMPENV_JUMP(ret);
 		}
 		/* A die: die_unwind popped the frame (its eval context) on
@@ -556,7 +556,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 		vg_pl_error(p, next - 1 < d->n_handlers ?
 			    d->handlers[next - 1].sub->where : d->perf_what, e);
 	}
-	vg_pl_wd_leave(ws);
+	vg_pl_wd_event_end();
 	/* a child a handler forked never goes on as vigild */
 	VG_PERL_LEAVE_IF_FORKED();
 	if (rv)

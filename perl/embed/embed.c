@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -115,6 +117,20 @@ static void vg_pl_every_stop(VgPlEvery *ev)
 	}
 }
 
+/* Standard output is a pipe (or socket) nobody reads any more: `vigild
+ * ... | head` once head has its lines.  Output lost there is the
+ * reader's choice, as for any program a SIGPIPE would end quietly. */
+static gboolean vg_pl_stdout_reader_gone(void)
+{
+	struct stat st;
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	if (fstat(STDOUT_FILENO, &st) < 0 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return FALSE;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 /* Destroy an interpreter: its END blocks run when run_end (p: where
  * their failure is counted, or NULL). */
 static void vg_pl_interp_free(VgPerl *p, VgPlInterp *in, gboolean run_end)
@@ -160,7 +176,7 @@ static void vg_pl_interp_free(VgPerl *p, VgPlInterp *in, gboolean run_end)
 		vg_pl_wd_leave(ws);
 		/* perl's exit status: STDOUT could not be flushed after the
 		 * END blocks (perl said why), or an END block set $? */
-		if (status && run_end && p) {
+		if (status && run_end && p && !vg_pl_stdout_reader_gone()) {
 			p->stats.errors++;
 			g_warning("the handler scripts end with status %d (their "
 				  "output could not be written, or an END block "
@@ -911,9 +927,10 @@ void vg_perl_begin(VgPerl *p)
 	vg_pl_start(p);
 }
 
-/* Output the handlers wrote to STDOUT and that is lost (a full disk, a
- * pipe nobody reads): an error of the run, said once (the END blocks'
- * output is checked when perl flushes it, vg_pl_interp_free). */
+/* Output the handlers wrote to STDOUT and that is lost (a full disk, an
+ * I/O error; not a pipe whose reader has gone): an error of the run,
+ * said once (the END blocks' output is checked when perl flushes it,
+ * vg_pl_interp_free). */
 static void vg_pl_stdout_check(VgPerl *p, VgPlInterp *in)
 {
 	PerlInterpreter *my_perl = in->perl;
@@ -925,7 +942,7 @@ static void vg_pl_stdout_check(VgPerl *p, VgPlInterp *in)
 	{
 	int rc = PerlIO_flush(out), err = errno;
 
-	if (rc == 0 && !PerlIO_error(out))
+	if ((rc == 0 && !PerlIO_error(out)) || vg_pl_stdout_reader_gone())
 		return;
 	p->stats.errors++;
 	g_warning("the handlers' output to STDOUT could not all be written "

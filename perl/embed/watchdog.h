@@ -22,7 +22,8 @@ typedef struct {
 				 * found from its sub */
 } __attribute__((aligned(64))) VgPlWatchCall;
 
-extern VgPlWatchCall vg_pl_wd_call;
+/* (hidden: vigild's own, read without a GOT load on the per-event path) */
+extern VgPlWatchCall vg_pl_wd_call __attribute__((visibility("hidden")));
 
 /* The state of the calls around a nested one (vg_pl_wd_enter's result,
  * for vg_pl_wd_leave). */
@@ -49,6 +50,19 @@ static inline VgPlWatchSaved vg_pl_wd_enter(const VgEvent *e, const char *what)
 	vg_pl_wd_call.what = what;
 	vg_pl_wd_set_gen((s.gen + 2) | 1);
 	return s;
+}
+
+/* The calls of one event (dispatch.c), never inside another watched
+ * call: the light form of vg_pl_wd_enter/_leave, nothing to save. */
+static inline void vg_pl_wd_event_begin(const VgEvent *e)
+{
+	vg_pl_wd_call.event = e;
+	vg_pl_wd_set_gen((vg_pl_wd_call.gen + 2) | 1);
+}
+
+static inline void vg_pl_wd_event_end(void)
+{
+	vg_pl_wd_set_gen((vg_pl_wd_call.gen + 1) & ~(guint64)1);
 }
 
 /* The next call of the same event: a new generation, still odd. */

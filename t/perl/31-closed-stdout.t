@@ -52,6 +52,7 @@ like($r->{err}, qr/handler error 1 .* on event raw_syscalls:sys_exit .*: print t
 like($r->{err}, qr/vigild exits \(end of trace\)\s*\z/, 'vigild\'s own log goes on to the end');
 
 # STDOUT a pipe whose reader has gone: EPIPE (vigild ignores SIGPIPE)
+# for the handler, which sees its prints fail
 my $printer = write_file("$d/print.pl", <<'EOS');
 use Vigil;
 my ($n, $failed) = (0, 0);
@@ -78,11 +79,11 @@ local $SIG{ALRM} = sub { kill 'KILL', $pid; die "vigild hangs with a broken stdo
 alarm 60;
 waitpid $pid, 0;
 alarm 0;
-is($? >> 8, 3, 'stdout a broken pipe: vigild ends normally, no SIGPIPE; exit 3: output was lost');
+is($? >> 8, 0, 'stdout a pipe nobody reads: vigild ends normally, exit 0 (as `| head` wants), no SIGPIPE');
 my $err = slurp("$d/pipe.err") // '';
 like($err, qr/^events 3000 failed prints 3000$/m,
     'every event was delivered; every print failed and said so to the handler');
-like($err, qr/the handlers' output to STDOUT could not all be written \([^)]+\): some of it is lost/,
-    'vigild says that output was lost');
+unlike($err, qr/could not all be written/, 'the reader chose to go: not an error of vigild\'s');
+# (output lost on a full disk is an error: t/replay/output-full.t)
 
 done_testing;
