@@ -13,8 +13,10 @@
  *
  *  1. vg_pl_wd_call.gen, the call generation, is odd while the
  *     interpreter thread is in a watched call and even when it is not;
- *     each new call gives it a new value (vg_pl_wd_enter/_next/_leave,
- *     watchdog.h).  Only the interpreter thread writes it.
+ *     each new call gives it a new value (watchdog.h: vg_pl_wd_event_begin,
+ *     _next and _event_end around an event's calls in dispatch.c;
+ *     vg_pl_wd_enter/_leave, which nest, around vg_pl_call, END blocks
+ *     and loading a script).  Only the interpreter thread writes it.
  *  2. The watchdog thread reads it every tick (a tenth of the shorter
  *     limit, 10 ms .. 500 ms).  The same odd value seen for longer than
  *     a limit is one call that long (measured from the tick that first
