@@ -47,6 +47,11 @@ typedef struct {
 	guint max_errors;	/* handler errors before stopping; 0 = no limit */
 	gboolean replay;	/* TRUE: "every" runs on event timestamps */
 	GMainContext *context;	/* live "every" timers; NULL = default */
+	/* the watchdog (perl/embed/watchdog.c): a handler call running
+	 * this long is reported (with the line it is at), and aborted
+	 * (it dies there); 0: never */
+	guint watchdog_report_ms;
+	guint watchdog_abort_ms;
 } VgPerlConfig;
 
 typedef struct VgPerl VgPerl;
@@ -99,6 +104,9 @@ typedef struct {
 	guint64 perl_ns;	/* time spent in Perl handlers (handler calls:
 				 * estimated from every 16th call) */
 	guint64 aggregated;	/* aggregation updates (in C, no Perl) */
+	guint64 watchdog_reports;	/* calls reported as running long */
+	guint64 watchdog_aborts;	/* aborts of such calls (a call that
+					 * catches the first has more) */
 } VgPerlStats;
 
 /* ---- API -------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #define MAX_FILTER_IDS	1024	/* VIGIL_FILTER_MAX_IDS */
 #define MAX_KPROBES	64	/* VIGIL_MAX_KPROBES */
 #define KNAME_MAX	64	/* VIGIL_NAME_MAX, with the NUL */
+#define WATCHDOG_MAX_MS	(24u * 3600 * 1000)
 
 static void kprobe_free(gpointer data)
 {
@@ -476,6 +477,10 @@ static const KeyDef top_keys[] = {
 	  "duration; default C<60s>; 0 = no limit" },
 	{ "max_handler_errors", K_UINT, CF(max_handler_errors), 0, G_MAXUINT32, "0",
 	  "number; default 0 = never" },
+	{ "watchdog.report_after", K_MS, CF(watchdog_report_ms), 0, WATCHDOG_MAX_MS,
+	  "5s", "duration, 0 .. 1 day; default C<5s>; 0 = never" },
+	{ "watchdog.abort_after", K_MS, CF(watchdog_abort_ms), 0, WATCHDOG_MAX_MS,
+	  "0", "duration, 0 .. 1 day; default 0 = never" },
 	{ "log_level", K_LOG_LEVEL, CF(log_level), 0, 0, "message",
 	  "C<error>, C<warning>, C<message>, C<info>, C<debug>; default C<message>" },
 	{ "control_socket", K_SOCKET, CF(control_socket), 0, 0, VGD_DEFAULT_SOCKET,
@@ -654,6 +659,38 @@ static char *listen_normalized(const char *text)
 
 #define LISTEN_HELP "is not [ADDR:]PORT (an IP address, 127.0.0.1 when " \
 	"left out, and a port 1 .. 65535: 9464, 127.0.0.1:9464, [::1]:9464)"
+
+static gboolean watchdog_ms(const char *text, guint32 *out)
+{
+	guint64 ms;
+
+	if (!vgd_parse_duration_ms(text, &ms) || ms > WATCHDOG_MAX_MS)
+		return FALSE;
+	*out = (guint32)ms;
+	return TRUE;
+}
+
+gboolean vgd_config_set_watchdog(VgdConfig *cfg, const char *text,
+				 const char *what, GError **error)
+{
+	char **parts = g_strsplit(text, ",", -1);
+	guint n = g_strv_length(parts);
+	guint32 report = 0, abort_ms = cfg->watchdog_abort_ms;
+	gboolean ok = n >= 1 && n <= 2 &&
+		watchdog_ms(g_strstrip(parts[0]), &report) &&
+		(n < 2 || watchdog_ms(g_strstrip(parts[1]), &abort_ms));
+
+	g_strfreev(parts);
+	if (!ok) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: '%s' is not REPORT[,ABORT]: durations of 0 "
+			    ".. 1 day (e.g. 5s,30s; 0 = never)", what, text);
+		return FALSE;
+	}
+	cfg->watchdog_report_ms = report;
+	cfg->watchdog_abort_ms = abort_ms;
+	return TRUE;
+}
 
 gboolean vgd_config_set_metrics(VgdConfig *cfg, const char *text,
 				const char *what, GError **error)

@@ -73,6 +73,10 @@ typedef struct {
 	guint rate_limit_s;		/* at most one dump per N s; 0 = none */
 
 	guint max_handler_errors;	/* stop after N handler errors; 0 = never */
+	/* the per-call watchdog (perl/embed/watchdog.c): report a handler
+	 * call running this long, abort it; 0 = never */
+	guint32 watchdog_report_ms;
+	guint32 watchdog_abort_ms;
 	GLogLevelFlags log_level;	/* most verbose level logged */
 	char *control_socket;
 	char *metrics_listen;		/* "ADDR:PORT" of the Prometheus
@@ -137,6 +141,10 @@ const char *vgd_source_name(VgdSource s);
  * IPv6 one in brackets, 127.0.0.1 when omitted; PORT 1 .. 65535.
  * *addr (g_free) without brackets.  FALSE: not such a text. */
 gboolean vgd_parse_listen(const char *text, char **addr, guint16 *port);
+/* --watchdog REPORT[,ABORT]: durations (watchdog.report_after,
+ * watchdog.abort_after); ABORT omitted: unchanged. */
+gboolean vgd_config_set_watchdog(VgdConfig *cfg, const char *text,
+				 const char *what, GError **error);
 /* --metrics [ADDR:]PORT; "" turns the endpoint off. */
 gboolean vgd_config_set_metrics(VgdConfig *cfg, const char *text,
 				const char *what, GError **error);

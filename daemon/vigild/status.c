@@ -178,6 +178,11 @@ char *vgd_status_text(const VgdStatusView *d)
 	g_string_append_printf(s, "events unhandled: %" G_GUINT64_FORMAT "\n",
 			       ps.unhandled);
 	g_string_append_printf(s, "time in perl: %.3f s\n", ps.perl_ns / 1e9);
+	if (ps.watchdog_reports || ps.watchdog_aborts)
+		g_string_append_printf(s, "watchdog: %" G_GUINT64_FORMAT
+				       " calls reported as long, %"
+				       G_GUINT64_FORMAT " aborts\n",
+				       ps.watchdog_reports, ps.watchdog_aborts);
 	g_string_append_printf(s, "memory (rss): %" G_GUINT64_FORMAT " KiB\n",
 			       rss_bytes() / 1024);
 	if (d->merge) {

@@ -462,6 +462,8 @@ static VgPerl *load_perl(Vigild *d, GError **error)
 	pc.scripts = strv_of(d->cfg->scripts);
 	pc.script_argv = strv_of(d->cfg->script_args);
 	pc.max_errors = d->cfg->max_handler_errors;
+	pc.watchdog_report_ms = d->cfg->watchdog_report_ms;
+	pc.watchdog_abort_ms = d->cfg->watchdog_abort_ms;
 	pc.replay = d->cfg->replay_dir != NULL;
 	pc.context = d->ctx;
 	p = vg_perl_new(&pc, error);
@@ -992,6 +994,7 @@ typedef struct {
 	char *buffers;
 	char *dump_dir;
 	char *metrics;
+	char *watchdog;
 	char *user;
 	gboolean check;
 	gboolean version;
@@ -1032,6 +1035,9 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 		cfg->dump_dir = g_strdup(o->dump_dir);
 	}
 	if (o->metrics && !vgd_config_set_metrics(cfg, o->metrics, "--metrics", error))
+		return FALSE;
+	if (o->watchdog &&
+	    !vgd_config_set_watchdog(cfg, o->watchdog, "--watchdog", error))
 		return FALSE;
 	if (o->duration < 0) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
@@ -1140,6 +1146,9 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		{ "metrics", 0, 0, G_OPTION_ARG_STRING, &o.metrics,
 		  "Serve the handlers' metrics for Prometheus on http://ADDR:PORT/metrics "
 		  "(ADDR default 127.0.0.1; \"\" for off)", "[ADDR:]PORT" },
+		{ "watchdog", 0, 0, G_OPTION_ARG_STRING, &o.watchdog,
+		  "Report a handler call running longer than REPORT (default 5s), "
+		  "abort it after ABORT (default never); 0 = never", "REPORT[,ABORT]" },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &o.check,
 		  "Print the effective configuration and exit", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version,

@@ -8,7 +8,8 @@
  * path" below: no eval scope per call, one setjmp per event).  Names are
  * resolved once per class, the first time an event of the class is seen.
  * Callbacks without an event (every, trace_begin/end) use vg_pl_call:
- * call_sv with G_EVAL.
+ * call_sv with G_EVAL.  Every call is marked for the watchdog
+ * (watchdog.h: a counter written per call, nothing else).
  */
 #define PERL_NO_GET_CONTEXT
 #include <EXTERN.h>
@@ -22,6 +23,7 @@
 #include "vg_stream.h"
 #include "vg_filter_eval.h"
 #include "embed_priv.h"
+#include "watchdog.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 guint64 vg_pl_now_ns(void)
@@ -91,6 +93,7 @@ static void vg_pl_error(VgPerl *p, const char *what, VgEvent *e)
 void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
 {
 	PerlInterpreter *my_perl = p->perl;
+	VgPlWatchSaved ws = vg_pl_wd_enter(e, what);
 
 	if (G_LIKELY(e && (++p->calls % VG_PL_TIME_EVERY) != 0)) {
 		call_sv(cv, G_VOID | G_DISCARD | G_EVAL);
@@ -101,6 +104,7 @@ void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
 		p->stats.perl_ns += (vg_pl_now_ns() - t0) *
 			(e ? VG_PL_TIME_EVERY : 1);
 	}
+	vg_pl_wd_leave(ws);
 	/* a child the handler forked never goes on as vigild */
 	VG_PERL_LEAVE_IF_FORKED();
 	if (G_UNLIKELY(SvTRUE(ERRSV)))
@@ -472,6 +476,7 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 			PUTBACK;
 		}
 		p->stats.dispatched++;
+		vg_pl_wd_next();
 		vg_pl_invoke_timed(aTHX_ p, h->cv, base);
 		if (G_UNLIKELY(p->stopped))
 			return;
@@ -488,6 +493,7 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 			PUTBACK;
 		}
 		p->stats.dispatched++;
+		vg_pl_wd_next();
 		vg_pl_invoke_timed(aTHX_ p, (SV *)cv, base);
 	}
 }
@@ -506,6 +512,9 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 	int ret;
 	dJMPENV;
 
+	/* the watchdog sees the calls from here (an event's calls run in
+	 * no other watched call: nothing to save) */
+	vg_pl_wd_event_begin(e);
 	while (!p->stopped && next < total) {
 		if (G_UNLIKELY(!in->frame))
 			vg_pl_frame_push(p, in);
@@ -534,6 +543,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 			/* exit(): every context is gone, the frame too; go
 			 * on unwinding as call_sv does */
 			in->frame = FALSE;
+			vg_pl_wd_event_end();
 			JMPENV_JUMP(ret);
 		}
 		/* A die: die_unwind popped the frame (its eval context) on
@@ -546,6 +556,7 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 		vg_pl_error(p, next - 1 < d->n_handlers ?
 			    d->handlers[next - 1].sub->where : d->perf_what, e);
 	}
+	vg_pl_wd_event_end();
 	/* a child a handler forked never goes on as vigild */
 	VG_PERL_LEAVE_IF_FORKED();
 	if (rv)

@@ -9,14 +9,20 @@
 #include <perl.h>
 #include <XSUB.h>
 
+#include <perliol.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "vg_core.h"
 #include "vg_stream.h"
 #include "embed_priv.h"
+#include "watchdog.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 #ifndef VG_PERL_LIBDIR
@@ -111,8 +117,23 @@ static void vg_pl_every_stop(VgPlEvery *ev)
 	}
 }
 
-/* Destroy an interpreter: its END blocks run when run_end. */
-static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
+/* Standard output is a pipe (or socket) nobody reads any more: `vigild
+ * ... | head` once head has its lines.  Output lost there is the
+ * reader's choice, as for any program a SIGPIPE would end quietly. */
+static gboolean vg_pl_stdout_reader_gone(void)
+{
+	struct stat st;
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	if (fstat(STDOUT_FILENO, &st) < 0 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return FALSE;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
+/* Destroy an interpreter: its END blocks run when run_end (p: where
+ * their failure is counted, or NULL). */
+static void vg_pl_interp_free(VgPerl *p, VgPlInterp *in, gboolean run_end)
 {
 	PerlInterpreter *my_perl;
 	guint i;
@@ -142,9 +163,27 @@ static void vg_pl_interp_free(VgPlInterp *in, gboolean run_end)
 		g_ptr_array_free(in->subs, TRUE);
 	if (in->everys)
 		g_ptr_array_free(in->everys, TRUE);
+	/* (the watchdog's description of a call looks for its sub here) */
+	in->subs = in->everys = NULL;
 	if (!run_end && PL_endav)
 		av_clear(PL_endav);
-	perl_destruct(my_perl);
+	/* the END blocks (and DESTROY methods) are watched calls too */
+	vg_pl_wd_interp(my_perl);
+	{
+		VgPlWatchSaved ws = vg_pl_wd_enter(NULL, NULL);
+		int status = perl_destruct(my_perl);
+
+		vg_pl_wd_leave(ws);
+		/* perl's exit status: STDOUT could not be flushed after the
+		 * END blocks (perl said why), or an END block set $? */
+		if (status && run_end && p && !vg_pl_stdout_reader_gone()) {
+			p->stats.errors++;
+			g_warning("the handler scripts end with status %d (their "
+				  "output could not be written, or an END block "
+				  "set $?)", status);
+		}
+	}
+	vg_pl_wd_interp(NULL);
 	perl_free(my_perl);
 	g_free(in);
 }
@@ -315,6 +354,24 @@ static int vg_pl_call_load(pTHX_ I32 oldscope, int *status)
 	return -1;
 }
 
+/* A handler's close(STDOUT) (or STDIN, STDERR) closes the Perl handle
+ * but not the descriptor under it: PerlIO closes a descriptor when the
+ * last of its handles goes, and vigild holds one more reference, for
+ * good.  Else the next file opened (a dump, a --record stream, a
+ * vigilctl connection) would become descriptor 1 or 2, and vigild's log
+ * and the output of a handler's system() would be written into it. */
+static void vg_pl_keep_std_fds(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		for (int fd = 0; fd <= 2; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				PerlIOUnix_refcnt_inc(fd);
+		g_once_init_leave(&once, 1);
+	}
+}
+
 /* A new interpreter with every script loaded. */
 static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 {
@@ -342,6 +399,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	my_perl = in->perl = perl_alloc();
 	PERL_SET_CONTEXT(my_perl);
 	perl_construct(my_perl);
+	vg_pl_wd_hook_interp(aTHX);
 	/* clean up fully: a reload makes interpreters one after the other */
 	PL_perl_destruct_level = 1;
 	PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
@@ -349,9 +407,10 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	    perl_run(my_perl) != 0) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "cannot start the Perl interpreter");
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		return NULL;
 	}
+	vg_pl_keep_std_fds();
 
 	/* Our modules first, whatever `use lib` lines the scripts carry:
 	 * $VIGIL_PERL_LIB, else the compiled-in directory (the build tree's
@@ -391,7 +450,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			"unless defined $ENV{PERF_EXEC_PATH};"
 			"require Perf::Trace::Core; require Perf::Trace::Util; require Perf::Trace::Context;",
 			"loading the Vigil modules", error)) {
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		return NULL;
 	}
 
@@ -409,12 +468,23 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 		PUSHMARK(SP);
 		XPUSHs(sv_2mortal(newSVpv(script, 0)));
 		PUTBACK;
-		n = vg_pl_call_load(aTHX_ oldscope, &status);
+		/* watched as well: a reload's script may loop at its top
+		 * level (the watchdog runs from vg_perl_begin on) */
+		{
+			char *what = g_strdup_printf("loading %s", script);
+			VgPlWatchSaved ws;
+
+			vg_pl_wd_interp(my_perl);
+			ws = vg_pl_wd_enter(NULL, what);
+			n = vg_pl_call_load(aTHX_ oldscope, &status);
+			vg_pl_wd_leave(ws);
+			g_free(what);
+		}
 		if (n < 0) {
 			g_set_error(error, VG_PERL_EXIT, status,
 				    "%s: exit(%d) while the script loads",
 				    script, status);
-			vg_pl_interp_free(in, FALSE);
+			vg_pl_interp_free(p, in, FALSE);
 			return NULL;
 		}
 		SPAGAIN;
@@ -428,7 +498,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 				    "%s: %s", script, m);
 			g_free(m);
-			vg_pl_interp_free(in, FALSE);
+			vg_pl_interp_free(p, in, FALSE);
 			return NULL;
 		}
 		api = POPs;
@@ -445,7 +515,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 			PUTBACK;
 			FREETMPS;
 			LEAVE;
-			vg_pl_interp_free(in, FALSE);
+			vg_pl_interp_free(p, in, FALSE);
 			return NULL;
 		}
 		if (!SvTRUE(api))
@@ -456,7 +526,7 @@ static VgPlInterp *vg_pl_interp_new(VgPerl *p, GError **error)
 	}
 	sv_setiv(get_sv("Vigil::_LOADED", GV_ADD), 1);
 	if (!vg_pl_collect(in, error)) {
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		return NULL;
 	}
 	if (in->perf_mode) {
@@ -480,6 +550,7 @@ static void vg_pl_use(VgPerl *p, VgPlInterp *in)
 		PERL_SET_CONTEXT(in->perl);
 		vg_pl_current = p;
 	}
+	vg_pl_wd_interp(in ? in->perl : NULL);
 }
 
 gboolean vg_perl_load(VgPerl *p, GError **error)
@@ -851,7 +922,34 @@ void vg_perl_begin(VgPerl *p)
 	if (p->begun)
 		return;
 	p->begun = TRUE;
+	/* (from trace_begin on) */
+	vg_pl_wd_start(p->cfg.watchdog_report_ms, p->cfg.watchdog_abort_ms);
 	vg_pl_start(p);
+}
+
+/* Output the handlers wrote to STDOUT and that is lost (a full disk, an
+ * I/O error; not a pipe whose reader has gone): an error of the run,
+ * said once (the END blocks' output is checked when perl flushes it,
+ * vg_pl_interp_free). */
+static void vg_pl_stdout_check(VgPerl *p, VgPlInterp *in)
+{
+	PerlInterpreter *my_perl = in->perl;
+	PerlIO *out = PerlIO_stdout();
+
+	/* (a STDOUT the handlers closed is theirs: not checked) */
+	if (!out || !PerlIOValid(out))
+		return;
+	{
+	int rc = PerlIO_flush(out), err = errno;
+
+	if ((rc == 0 && !PerlIO_error(out)) || vg_pl_stdout_reader_gone())
+		return;
+	p->stats.errors++;
+	g_warning("the handlers' output to STDOUT could not all be written "
+		  "(%s): some of it is lost", rc ? g_strerror(err) :
+		  "a write failed while they ran");
+	PerlIO_clearerr(out);
+	}
 }
 
 /* trace_end, END blocks, destroy. */
@@ -867,8 +965,9 @@ static void vg_pl_finish(VgPerl *p)
 	for (i = 0; i < in->everys->len; i++)
 		vg_pl_every_stop(g_ptr_array_index(in->everys, i));
 	vg_pl_call_simple(p, in->trace_end_cv, "trace_end");
+	vg_pl_stdout_check(p, in);
 	vg_pl_unbind(p);
-	vg_pl_interp_free(in, TRUE);
+	vg_pl_interp_free(p, in, TRUE);
 	vg_pl_use(p, NULL);
 }
 
@@ -878,6 +977,7 @@ void vg_perl_end(VgPerl *p)
 		return;
 	p->ended = TRUE;
 	vg_pl_finish(p);
+	vg_pl_wd_stop();
 }
 
 gboolean vg_perl_reload(VgPerl *p, GError **error)
@@ -906,7 +1006,7 @@ gboolean vg_perl_reload(VgPerl *p, GError **error)
 	if (!ok) {
 		p->in = NULL;
 		p->perl = NULL;
-		vg_pl_interp_free(in, FALSE);
+		vg_pl_interp_free(p, in, FALSE);
 		vg_pl_use(p, old);
 		return FALSE;
 	}
@@ -1033,11 +1133,12 @@ void vg_perl_free(VgPerl *p)
 {
 	if (!p)
 		return;
+	vg_pl_wd_stop();
 	if (p->in) {
 		/* not ended: no END blocks, as after a failed load */
 		PERL_SET_CONTEXT(p->in->perl);
 		vg_pl_unbind(p);
-		vg_pl_interp_free(p->in, FALSE);
+		vg_pl_interp_free(p, p->in, FALSE);
 		vg_pl_use(p, NULL);
 	}
 	vg_pl_unbind(p);

@@ -302,6 +302,10 @@ static XSPROTO(vg_pl_xs_stats)
 	vg_perl_stats_add_int(&sink, "perl_ns", (gint64)p->stats.perl_ns);
 	vg_perl_stats_add_int(&sink, "perl_aggregated",
 			      (gint64)p->stats.aggregated);
+	vg_perl_stats_add_int(&sink, "perl_watchdog_reports",
+			      (gint64)p->stats.watchdog_reports);
+	vg_perl_stats_add_int(&sink, "perl_watchdog_aborts",
+			      (gint64)p->stats.watchdog_aborts);
 	if (p->hooks.stats)
 		p->hooks.stats(&sink, p->hooks.user_data);
 	XSRETURN(1);

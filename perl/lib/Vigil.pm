@@ -298,6 +298,16 @@ line.  A C<die> in a handler is caught: it is logged with the event it
 happened on (name, timestamp, cpu, tid, pid, comm), counted, and vigild
 goes on (vigild's max_errors setting can make it stop instead).
 
+A handler call (and an C<every> callback, C<trace_begin>/C<trace_end>,
+an C<END> block) that runs longer than vigild's B<watchdog.report_after>
+(5 s by default) is reported with the line it is at; past
+B<watchdog.abort_after> (off by default) it dies there with
+C<vigild watchdog: call aborted after ...>, which is reported as any
+other handler error (vigild(8), B<--watchdog>).  The watchdog reaches
+the handler through the signal C<SIGRTMAX>: a script must not take
+C<$SIG{RTMAX}>, and a C<sleep> in a handler that runs past
+B<report_after> returns early.
+
 C<BEGIN> blocks run while the script compiles.  C<END> blocks run when
 vigild stops (SIGINT/SIGTERM, C<vigilctl stop>, C<--duration>) or when
 a replay reaches the end of the trace, after the last event.  Arguments
@@ -461,7 +471,8 @@ A hash reference with vigild's counters: the dispatcher's own
 (C<perl_events>, C<perl_dispatched>: handler calls and aggregation
 updates, C<perl_filtered>: those a C filter saved, C<perl_unhandled>,
 C<perl_aggregated>, C<perl_errors>, C<perl_ticks>, C<perl_ns>: time spent
-in Perl) and those
+in Perl, C<perl_watchdog_reports> and C<perl_watchdog_aborts>: calls the
+watchdog reported as running long and aborted) and those
 the daemon adds (events read, discarded by the kernel, ...; live,
 C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
 tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.

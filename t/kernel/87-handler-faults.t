@@ -8,7 +8,9 @@
 #  - system() and backticks work;
 #  - a handler that closes STDOUT: tracing goes on;
 #  - a reload with a broken script: the old scripts keep running (exact
-#    counts), the error names the script, and `vigilctl reload` fails.
+#    counts), the error names the script, and `vigilctl reload` fails;
+#  - a handler that loops forever: the watchdog reports it with its line
+#    and aborts the call; the events after it are all delivered.
 # The kernel's tracepoints (no module): root, like every t/kernel test.
 use strict;
 use warnings;
@@ -129,5 +131,25 @@ like($r->{err}, qr/\Q$counter\E.*(syntax error|Missing right curly)/s,
      'vigild reports the broken script and why');
 like($r->{out}, qr/^counted 4000$/m,
      'the old script kept running: it counted the 1500 calls before and the 2500 after the reload')
+    or diag $r->{out};
+# ---- a handler that loops forever (the watchdog) ---------------------------------
+my $looper = write_file("$dir/loop.pl", <<'PL');
+use Vigil;
+my $n = 0;
+on 'syscalls:sys_enter_getppid', "common_pid == $ENV{VG85_PID}" => sub {
+    $n++;
+    1 while $n == 100;    # line 5
+};
+END { print "looper n $n\n" }
+PL
+($wl, $release) = blocked_workload(getppids(2000));
+$r = live_run(scripts => [$looper], opts => ['--watchdog', '0.3s,1s'],
+              work => sub { $release->(0); 1 });
+is($r->{rc}, 3, 'a handler looping forever, live: vigild goes on, exit 3 (one handler error)') or diag $r->{err};
+like($r->{err}, qr/watchdog: handler on 'syscalls:sys_enter_getppid' \(\S*loop\.pl line \d+\) on event syscalls:sys_enter_getppid .* has been running for \d+\.\d s \(aborted at 1\.0 s\), now at \S*loop\.pl line 5\./,
+     'the watchdog reports the handler, its event and its line');
+like($r->{err}, qr/handler error 1 .*: vigild watchdog: call aborted after \d+\.\d s \(watchdog\.abort_after 1\.0 s\) at \S*loop\.pl line 5\./,
+     'and aborts the call');
+like($r->{out}, qr/^looper n 2000$/m, 'every event after the aborted call is delivered (the buffers held them)')
     or diag $r->{out};
 done_testing();

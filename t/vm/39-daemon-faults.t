@@ -9,6 +9,9 @@
 #  - SIGKILL of vigild mid-run: the module is released (its refcount
 #    drops, nothing is left running), a new vigild attaches at once and
 #    counts the next workload exactly;
+#  - a handler that loops forever: the watchdog reports it with its line
+#    and aborts the call, and the events that waited in the buffers
+#    meanwhile are all delivered (dispatched + discarded == generated);
 # and the kernel log stays clean throughout (vm_run fails on a warning,
 # and the final rmmod must succeed).
 #
@@ -35,6 +38,7 @@ my $sock = '/run/vigil-test/vigild.sock';
 my $nr_getppid = 110;    # x86_64
 my $slow_n = 20000;
 my $kill_n = 5000;
+my $loop_n = 3000;
 
 # Small buffers: 4 x 4 KiB per CPU hold a few hundred events.
 write_file("$share/small.yaml", <<"Y");
@@ -71,6 +75,17 @@ use strict;
 use Vigil;
 my $n = 0;
 on 'raw_syscalls:sys_enter' => sub { $n++ };
+END { print "dispatched $n\n" }
+PL
+
+write_file("$share/loop.pl", <<'PL');
+use strict;
+use Vigil;
+my $n = 0;
+on 'raw_syscalls:sys_enter' => sub {
+	$n++;
+	1 while $n == 10;	# line 6
+};
 END { print "dispatched $n\n" }
 PL
 
@@ -146,6 +161,19 @@ waitfile \$T/done3
 sleep 1
 kill -TERM \$V; wait \$V; echo "again \$?" >>\$S/rc
 echo end >\$T/f2; echo end >\$T/f3; wait \$W2 \$W3
+
+# ---- a handler that loops forever: the watchdog ----
+mkfifo \$T/f4
+perl \$S/wl.pl \$T/f4 $loop_n \$T/done4 &
+W4=\$!
+$vigild -f -c \$S/big.yaml --pid \$W4 --watchdog 0.5s,2s -s \$S/loop.pl >\$S/loop.out 2>\$S/loop.err &
+V=\$!
+waitsock
+echo go >\$T/f4
+waitfile \$T/done4
+sleep 4
+kill -TERM \$V; wait \$V; echo "loop \$?" >>\$S/rc
+echo end >\$T/f4; wait \$W4
 echo "refcnt_end \$(cat /sys/module/vigil/refcnt)" >>\$S/rc
 SH
 chmod 0755, "$share/run.sh";
@@ -183,6 +211,18 @@ like(slurp("$share/again.out") // '', qr/^dispatched $kill_n$/m,
      "the new vigild counted the next workload exactly ($kill_n getppid)")
     or diag(slurp("$share/again.out"), slurp("$share/again.err"));
 unlike(slurp("$share/again.err") // '', qr/corrupt|bad magic|CRITICAL/i, '... with no complaint about the buffers');
+
+# ---- the watchdog ---------------------------------------------------------------------
+$err = slurp("$share/loop.err") // '';
+is($rc{loop}, 3, 'a handler looping forever: vigild goes on, exit 3 on SIGTERM (one handler error)') or diag $err;
+like($err, qr/watchdog: handler on 'raw_syscalls:sys_enter' \(\S*loop\.pl line \d+\) on event raw_syscalls:sys_enter .* has been running for \d+\.\d s \(aborted at 2\.0 s\), now at \S*loop\.pl line 6\./,
+     'the watchdog reports the handler, its event and its line') or diag $err;
+like($err, qr/handler error 1 .*: vigild watchdog: call aborted after \d+\.\d s \(watchdog\.abort_after 2\.0 s\) at \S*loop\.pl line 6\./,
+     'and aborts the call');
+($dispatched) = (slurp("$share/loop.out") // '') =~ /^dispatched (\d+)$/m;
+($read, $discarded) = $err =~ /\ball\s+(\d+)\s+(\d+)\s/;
+is(($dispatched // 0) + ($discarded // 0), $loop_n,
+   "the events behind the stuck call are delivered: dispatched ($dispatched) + discarded ($discarded) == $loop_n");
 is($rc{refcnt_end}, 0, 'the module is free at the end');
 
 done_testing;
