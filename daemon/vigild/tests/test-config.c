@@ -658,8 +658,8 @@ static void test_manual_documents_exactly_the_keys(void)
 	GMatchInfo *mi;
 	GError *err = NULL;
 
-	tabs[0] = vgd_config_keys(FALSE, &ns[0]);
-	tabs[1] = vgd_config_keys(TRUE, &ns[1]);
+	tabs[0] = vgd_config_keys(VGD_KEYS_TOP, &ns[0]);
+	tabs[1] = vgd_config_keys(VGD_KEYS_KPROBE, &ns[1]);
 	g_assert_cmpuint(ns[0], >=, 20);
 	if (!g_file_get_contents(path, &pod, NULL, &err))
 		g_error("%s", err->message);
