@@ -614,6 +614,30 @@ out:
 	g_string_free(added, TRUE);
 }
 
+/* Every event a channel lists is one of the module's (its metadata,
+ * kprobes included): else the error names the channel and where it is
+ * defined, before anything is enabled. */
+static gboolean check_channel_events(Vigild *d, const VgMetadata *md,
+				     GError **error)
+{
+	for (guint c = 0; c < d->cfg->channels->len; c++) {
+		const VgdChannel *ch = d->cfg->channels->pdata[c];
+
+		for (guint i = 0; i < ch->events->len; i++) {
+			const char *n = ch->events->pdata[i];
+
+			if (vg_metadata_class_by_name(md, n))
+				continue;
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s:%u: channels.%s.events: '%s' is not an event of vigil.ko (vigild -l lists them)",
+				    d->cfg->source ? d->cfg->source : "configuration",
+				    ch->line, ch->name, n);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* A handler subscribed to an event of a flight channel sees it only in
  * a replay of a dump: say so once at load, naming both. */
 static void warn_flight_subscriptions(Vigild *d, const VgMetadata *md)
@@ -947,6 +971,8 @@ static gboolean start_module(Vigild *d, GError **error)
 	}
 	vg_metadata_free(md0);
 	if (!d->md)
+		return FALSE;
+	if (!check_channel_events(d, d->md, error))
 		return FALSE;
 	warn_flight_subscriptions(d, d->md);
 	events = choose_events(d, d->md, &all);

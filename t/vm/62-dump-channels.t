@@ -45,6 +45,13 @@ channels:
     events: [sched:sched_process_fork, sched:sched_process_exec, sched:sched_process_exit]
 Y
 
+write_file("$share/bad.yaml", <<"Y");
+control_socket: $sock
+channels:
+  odd:
+    events: [sched:sched_switch, sched:no_such_event]
+Y
+
 # Live: counts the syscalls it is given (none: they are in the flight
 # channel) and dumps the history when the workload (named sysloop) exits.
 write_file("$share/live.pl", <<'PL');
@@ -107,6 +114,7 @@ grep -c 'raw_syscalls:sys_enter' \$S/bt.txt >\$S/bt-enter.txt
 rm -f \$S/bt.txt
 ls "\$D" >\$S/streams.txt
 $vigild -f -c \$S/vigil.yaml --replay "\$D" -s \$S/check.pl -- "\$P" $nr_getppid >\$S/check.out 2>\$S/check.err; echo "check \$?" >>\$S/rc
+$vigild -f -c \$S/bad.yaml -s \$S/live.pl >\$S/bad.out 2>\$S/bad.err; echo "bad \$?" >>\$S/rc
 SH
 chmod 0755, "$share/run.sh";
 
@@ -149,5 +157,9 @@ is($got{getppid}, $calls, "the replayed dump holds exactly the workload's $calls
 is($got{named}, $calls, '... each under the name the workload gave itself');
 cmp_ok($got{enter} // 0, '>', $calls, '... and its other syscalls');
 ok(defined $got{exit} && $got{exit} >= $calls, '... and their exits');
+
+isnt($rc{bad}, 0, 'a channel listing an event vigil.ko does not have stops vigild');
+like(slurp("$share/bad.err") // '', qr/bad\.yaml:3: channels\.odd\.events: 'sched:no_such_event' is not an event of vigil\.ko/,
+     '... naming the file, the line of the channel, the channel and the event');
 
 done_testing;
