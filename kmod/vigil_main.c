@@ -237,12 +237,14 @@ static long vigil_chan_stats(void __user *uarg)
 		return VIGIL_INVAL("CHAN_STATS: no channel %u", st.channel);
 	out = u64_to_user_ptr(st.buf);
 	for (cpu = 0; cpu < st.ncpus && cpu < nr_cpu_ids; cpu++) {
+		struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
+
 		memset(&cs, 0, sizeof(cs));
 		if (cpu_possible(cpu)) {
 			vigil_cpu_stats_fill(st.channel, cpu, &cs);
 			if (st.channel == 0)
-				cs.annotations_dropped = READ_ONCE(
-					per_cpu_ptr(vigil_cpus, cpu)->annotations_dropped);
+				cs.annotations_dropped =
+					READ_ONCE(vc->annotations_dropped);
 		}
 		if (copy_to_user(&out[cpu], &cs, sizeof(cs)))
 			return -EFAULT;
@@ -309,6 +311,7 @@ static long vigil_stats(void __user *uarg)
 		return -EFAULT;
 	out = u64_to_user_ptr(st.buf);
 	for (cpu = 0; cpu < st.ncpus && cpu < nr_cpu_ids; cpu++) {
+		struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
 		u32 i;
 
 		/* the sum over the channels (channel 0's alone without
@@ -317,8 +320,7 @@ static long vigil_stats(void __user *uarg)
 		if (cpu_possible(cpu)) {
 			for (i = 0; i < vigil.n_chans; i++)
 				vigil_cpu_stats_fill(i, cpu, &cs);
-			cs.annotations_dropped = READ_ONCE(
-				per_cpu_ptr(vigil_cpus, cpu)->annotations_dropped);
+			cs.annotations_dropped = READ_ONCE(vc->annotations_dropped);
 		}
 		if (copy_to_user(&out[cpu], &cs, sizeof(cs)))
 			return -EFAULT;

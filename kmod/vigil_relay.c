@@ -615,6 +615,7 @@ void vigil_cpu_stats_fill(u32 chan, int cpu, struct vigil_cpu_stats *cs)
 	cs->discarded_too_big += local_read(&cc->discarded[VIGIL_DISCARD_TOO_BIG]);
 	cs->discarded_full += local_read(&cc->discarded[VIGIL_DISCARD_FULL]);
 	cs->discarded_nested += local_read(&cc->discarded[VIGIL_DISCARD_NESTED]);
+	/* pairs with the release in vigil_subbuf_start(), as in GET_POS */
 	cs->subbufs_produced += smp_load_acquire(&cc->finalized);
 	if (buf)
 		cs->subbufs_consumed += READ_ONCE(buf->subbufs_consumed);
