@@ -915,7 +915,9 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 
 /* Mixed mode: each flight channel in turn is paused (its writers stop,
  * its current sub-buffers are finished), copied and resumed; the normal
- * channels go on streaming meanwhile. */
+ * channels go on streaming meanwhile.  Once tracing has stopped (a dump
+ * still open at the end) STOP has finished every sub-buffer and nothing
+ * writes: the buffers are copied as they are. */
 GPtrArray *vgd_live_snapshot_flight(VgdLive *l, GError **error)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(
@@ -926,7 +928,7 @@ GPtrArray *vgd_live_snapshot_flight(VgdLive *l, GError **error)
 
 		if (!l->chans[ch].flight)
 			continue;
-		if (vigil_dev_chan_pause(l->dev, ch, 1) < 0) {
+		if (l->running && vigil_dev_chan_pause(l->dev, ch, 1) < 0) {
 			char *w = g_strdup_printf("VIGIL_IOC_CHAN_PAUSE (channel %s)",
 						  l->chans[ch].name);
 
@@ -936,7 +938,7 @@ GPtrArray *vgd_live_snapshot_flight(VgdLive *l, GError **error)
 			return NULL;
 		}
 		ok = snapshot_channel(l, ch, out, error);
-		if (vigil_dev_chan_pause(l->dev, ch, 0) < 0)
+		if (l->running && vigil_dev_chan_pause(l->dev, ch, 0) < 0)
 			g_critical("VIGIL_IOC_CHAN_PAUSE resume (channel %s): %s: it stays paused",
 				   l->chans[ch].name, g_strerror(errno));
 		if (!ok) {
