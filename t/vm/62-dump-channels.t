@@ -104,6 +104,7 @@ V=\$!
 waitsock
 perl \$S/workload.pl; echo "workload \$?" >>\$S/rc
 sleep 2    # the dump completes once every streamed CPU is past the exit
+$vigilctl --socket $sock dump asked by vigilctl >\$S/ctl-dump.txt 2>\$S/ctl-dump.err; echo "ctl-dump \$?" >>\$S/rc
 $vigilctl --socket $sock status >\$S/status.txt 2>&1; echo "status \$?" >>\$S/rc
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
 rm -f $sock
@@ -113,6 +114,8 @@ babeltrace2 "\$D" >\$S/bt.txt 2>\$S/bt.err; echo "babeltrace2 \$?" >>\$S/rc
 grep -c 'raw_syscalls:sys_enter' \$S/bt.txt >\$S/bt-enter.txt
 rm -f \$S/bt.txt
 ls "\$D" >\$S/streams.txt
+C=\$(cat \$S/ctl-dump.txt)
+babeltrace2 "\$C" 2>/dev/null | grep -c 'raw_syscalls:sys_enter' >\$S/ctl-enter.txt
 $vigild -f -c \$S/vigil.yaml --replay "\$D" -s \$S/check.pl -- "\$P" $nr_getppid >\$S/check.out 2>\$S/check.err; echo "check \$?" >>\$S/rc
 $vigild -f -c \$S/bad.yaml -s \$S/live.pl >\$S/bad.out 2>\$S/bad.err; echo "bad \$?" >>\$S/rc
 SH
@@ -137,8 +140,8 @@ my $st = slurp("$share/status.txt") // '';
 like($st, qr/^vigild \d+: live, mixed mode/m, 'vigilctl status says mixed mode') or diag $st;
 like($st, qr/^channel default: normal, 8 x 65536 bytes per CPU, switch 100 ms; kernel: \d+ events written/m,
      'vigilctl status shows the default channel');
-like($st, qr/^channel busy: flight, 16 x 262144 bytes per CPU, switch 100 ms; kernel: (\d+) events written, \d+ discarded; read: \d+ packets, \d+ bytes in 1 snapshots$/m,
-     'vigilctl status shows the flight channel and its one snapshot');
+like($st, qr/^channel busy: flight, 16 x 262144 bytes per CPU, switch 100 ms; kernel: (\d+) events written, \d+ discarded; read: \d+ packets, \d+ bytes in 2 snapshots$/m,
+     'vigilctl status shows the flight channel and its two snapshots (the handler\'s dump, vigilctl\'s)');
 my ($busy) = $st =~ /^channel busy: .*?kernel: (\d+) events written/m;
 cmp_ok($busy // 0, '>=', 2 * $calls, '... which recorded the workload\'s entries and exits');
 like($st, qr/^channel quiet: normal, 8 x 65536 bytes per CPU, switch 100 ms; kernel: [1-9]\d* events written/m,
@@ -149,6 +152,9 @@ like($s->{source} // '', qr/mixed mode/, 'the summary says the dump is of mixed 
 my @streams = grep { /^stream_(\d+)$/ } split /\n/, slurp("$share/streams.txt") // '';
 cmp_ok(scalar @streams, '>', 1, 'the dump has the streams of several channels (' . join(' ', @streams) . ')');
 is($rc{babeltrace2}, 0, 'babeltrace2 reads the dump') or diag(slurp("$share/bt.err"));
+is($rc{'ctl-dump'}, 0, 'vigilctl dump works in mixed mode') or diag(slurp("$share/ctl-dump.err"));
+cmp_ok((slurp("$share/ctl-enter.txt") // 0) + 0, '>=', $calls,
+       '... and its dump holds the flight channel\'s syscalls too');
 cmp_ok((slurp("$share/bt-enter.txt") // 0) + 0, '>=', $calls, '... and its syscall entries');
 
 is($rc{check}, 0, 'vigild --replay reads the dump') or diag(slurp("$share/check.err"));
