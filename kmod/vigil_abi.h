@@ -25,6 +25,9 @@
  * 2: the buffers and the metadata are file descriptors handed out by
  *    VIGIL_IOC_BUFFER_FD and VIGIL_IOC_METADATA_FD (no debugfs files);
  *    struct vigil_cpu_stats counts discards by cause.
+ *    Channels (VIGIL_IOC_ADD_CHANNEL and the VIGIL_IOC_CHAN_* ioctls)
+ *    were added without a new version: a session that uses none is
+ *    the same as before, and a module without them answers -ENOTTY.
  */
 #define VIGIL_ABI_VERSION	2
 
@@ -45,7 +48,8 @@ struct vigil_packet_header {
 	__u32 magic;			/* VIGIL_CTF_MAGIC */
 	__u8  uuid[16];			/* trace uuid, also in metadata */
 	__u32 stream_id;		/* always 0: one stream class */
-	__u64 stream_instance_id;	/* = cpu id */
+	__u64 stream_instance_id;	/* lane: channel * nr_cpu_ids
+					 * + cpu (= cpu in channel 0) */
 } __attribute__((packed));
 
 struct vigil_packet_context {
@@ -223,5 +227,102 @@ struct vigil_buffer_req {
  * the first CONFIGURE the uuid is all zeros.
  */
 #define VIGIL_IOC_METADATA_FD	_IO(VIGIL_IOC_MAGIC, 15)
+
+/* ---- channels ------------------------------------------------------ */
+
+/*
+ * A channel is a set of per-CPU relay buffers with its own sub-buffer
+ * size and count, switch interval and mode.  CONFIGURE makes channel 0,
+ * the default, from struct vigil_config (and drops every other
+ * channel); every event goes to channel 0 unless EVENT_CHANNEL sent it
+ * elsewhere.  A session that adds no channel is exactly the one
+ * channel of ABI 2, and the ioctls without a channel argument (GET_POS,
+ * CONSUME, BUFFER_FD, STATS' per-CPU counters summed over channels)
+ * keep meaning channel 0.
+ *
+ * The packets of channel c on cpu carry stream_instance_id
+ * c * nr_cpu_ids + cpu (their lane) and cpu_id cpu, so a reader merging
+ * several channels keeps one queue per (channel, cpu).
+ */
+#define VIGIL_MAX_CHANNELS	8
+
+/*
+ * VIGIL_IOC_ADD_CHANNEL (owner, configured, not running): one more
+ * channel with its own buffers, allocated now; its number is returned
+ * in .channel (1 .. VIGIL_MAX_CHANNELS - 1).  The fields are checked
+ * as CONFIGURE checks them (the same ranges; all channels' buffers
+ * together may take at most half of the RAM); -EINVAL names the field
+ * in the kernel log, -ENOSPC: VIGIL_MAX_CHANNELS channels exist.
+ * Nothing changes on an error.
+ */
+struct vigil_channel_config {
+	__u32 abi_version;		/* VIGIL_ABI_VERSION */
+	__u32 mode;			/* VIGIL_MODE_* */
+	__u32 subbuf_size;		/* power of 2, 4 KiB .. 64 MiB */
+	__u32 n_subbufs;		/* 2 .. 4096 */
+	__u32 switch_interval_ms;	/* 0 .. 60000 */
+	__u32 channel;			/* out: the new channel's number */
+	__u64 reserved[2];		/* must be zero */
+};
+
+/*
+ * VIGIL_IOC_EVENT_CHANNEL (owner, configured, not running): the
+ * records of event @name (as in EVENT; a kprobe must exist) go to
+ * @channel from the next START on.  -ENOENT: no such event; -EINVAL
+ * (named in the kernel log): no such channel, reserved not zero.
+ */
+struct vigil_event_channel {
+	char  name[VIGIL_NAME_MAX];
+	__u32 channel;
+	__u32 reserved;			/* must be zero */
+};
+
+/* BUFFER_FD, GET_POS and CONSUME of any channel: the same semantics as
+ * the channel 0 ioctls, with the channel named. */
+struct vigil_chan_buffer_req {
+	__u32 channel;
+	__u32 cpu;
+	__u64 reserved;			/* must be zero */
+};
+
+struct vigil_chan_pos {
+	__u32 channel;
+	__u32 cpu;
+	__u64 produced;			/* out */
+	__u64 consumed;			/* in for CONSUME, out for GET_POS */
+	__u64 reserved;			/* must be zero */
+};
+
+/*
+ * VIGIL_IOC_CHAN_PAUSE (owner, running): pause (1) or resume (0) one
+ * channel, as PAUSE and RESUME do for all of them: its writers stop
+ * (their events count as discarded, paused) and its current
+ * sub-buffers are finished; the other channels go on.  A snapshot of
+ * a flight channel while normal channels stream.  -EBUSY: already in
+ * that state (or not running).
+ */
+struct vigil_chan_req {
+	__u32 channel;
+	__u32 pause;			/* 1 = pause, 0 = resume */
+	__u64 reserved;			/* must be zero */
+};
+
+/* VIGIL_IOC_CHAN_STATS (any fd): STATS' per-CPU counters of one
+ * channel (discards whose event was not known yet, nested ones, are
+ * channel 0's). */
+struct vigil_chan_stats {
+	__u32 channel;			/* in */
+	__u32 ncpus;			/* in: room in buf; out: nr_cpu_ids */
+	__u64 buf;			/* user pointer to vigil_cpu_stats[ncpus] */
+	__u64 reserved;			/* must be zero */
+};
+
+#define VIGIL_IOC_ADD_CHANNEL	_IOWR(VIGIL_IOC_MAGIC, 16, struct vigil_channel_config)
+#define VIGIL_IOC_EVENT_CHANNEL	_IOW(VIGIL_IOC_MAGIC, 17, struct vigil_event_channel)
+#define VIGIL_IOC_CHAN_BUFFER_FD _IOW(VIGIL_IOC_MAGIC, 18, struct vigil_chan_buffer_req)
+#define VIGIL_IOC_CHAN_GET_POS	_IOWR(VIGIL_IOC_MAGIC, 19, struct vigil_chan_pos)
+#define VIGIL_IOC_CHAN_CONSUME	_IOW(VIGIL_IOC_MAGIC, 20, struct vigil_chan_pos)
+#define VIGIL_IOC_CHAN_PAUSE	_IOW(VIGIL_IOC_MAGIC, 21, struct vigil_chan_req)
+#define VIGIL_IOC_CHAN_STATS	_IOWR(VIGIL_IOC_MAGIC, 22, struct vigil_chan_stats)
 
 #endif /* _VIGIL_ABI_H */

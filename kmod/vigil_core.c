@@ -77,11 +77,20 @@ static __always_inline bool vigil_event_on(unsigned int id)
 
 /*
  * Reserve a record of @size bytes (event header included) in this
- * CPU's current sub-buffer and write the header.  Interrupts are off and
- * the nesting guard (vigil_enter()) is held.  Returns where the payload
- * goes, or NULL when the event is discarded, counted by cause (see
- * enum vigil_discard_cause); the next finalized packet reports the
- * running total in events_discarded.
+ * CPU's current sub-buffer of the event's channel and write the header.
+ * Interrupts are off and the nesting guard (vigil_enter()) is held.
+ * Returns where the payload goes, or NULL when the event is discarded,
+ * counted by cause (see enum vigil_discard_cause) in the channel's
+ * counters; the channel's next finalized packet reports the running
+ * total in events_discarded.
+ *
+ * The event's channel comes from vigil.event_chan[], which changes only
+ * while no writer runs (EVENT_CHANNEL refuses while running; START
+ * attaches the probes after it, and tracepoint or kprobe registration
+ * publishes what was written before it to the probe).  A channel's
+ * rchan is set at CONFIGURE/ADD_CHANNEL, also before any writer runs,
+ * and cleared only once writers are gone; 'paused' may change under us
+ * (PAUSE waits with synchronize_rcu() for writers that missed it).
  *
  * This is relay_reserve() with two checks it lacks: a CPU may have no
  * buffer (relay could not allocate one when it came online), and a
@@ -92,28 +101,30 @@ static __always_inline bool vigil_event_on(unsigned int id)
 notrace char *vigil_reserve(struct vigil_cpu *vc, size_t size, u16 id)
 {
 	struct vigil_event_header h;
-	struct rchan *chan = READ_ONCE(vigil.chan);
+	struct vigil_channel *ch = &vigil.chans[vigil.event_chan[id]];
+	struct vigil_chan_cpu *cc = &vc->ch[ch->index];
+	struct rchan *chan = READ_ONCE(ch->rchan);
 	struct rchan_buf *buf;
 	char *p;
 
-	if (unlikely(READ_ONCE(vigil_paused) || !chan)) {
-		vigil_discard(vc, VIGIL_DISCARD_PAUSED);
+	if (unlikely(READ_ONCE(ch->paused) || !chan)) {
+		vigil_discard(cc, VIGIL_DISCARD_PAUSED);
 		return NULL;
 	}
 	if (unlikely(size > chan->subbuf_size - VIGIL_PACKET_HDR_SIZE)) {
-		vigil_discard(vc, VIGIL_DISCARD_TOO_BIG);
+		vigil_discard(cc, VIGIL_DISCARD_TOO_BIG);
 		return NULL;
 	}
 	buf = *this_cpu_ptr(chan->buf);
 	if (unlikely(!buf)) {
-		vigil_discard(vc, VIGIL_DISCARD_FULL);
+		vigil_discard(cc, VIGIL_DISCARD_FULL);
 		return NULL;
 	}
 	if (unlikely(buf->offset + size > chan->subbuf_size)) {
 		/* Calls vigil_subbuf_start() (finalize + new packet
 		 * header); 0 when no sub-buffer is free (normal mode). */
 		if (!relay_switch_subbuf(buf, size)) {
-			vigil_discard(vc, VIGIL_DISCARD_FULL);
+			vigil_discard(cc, VIGIL_DISCARD_FULL);
 			return NULL;
 		}
 	}
@@ -123,8 +134,8 @@ notrace char *vigil_reserve(struct vigil_cpu *vc, size_t size, u16 id)
 	h.timestamp = ktime_get_mono_fast_ns();
 	h.tid = current->pid;
 	memcpy(p, &h, sizeof(h));
-	local_inc(&vc->written);
-	vc->has_events = true;
+	local_inc(&cc->written);
+	cc->has_events = true;
 	return p + sizeof(h);
 }
 
@@ -673,29 +684,6 @@ static struct {
 	char *buf;		/* PATH_MAX, the executable path */
 } vigil_sd;
 
-/*
- * Normal mode: may a record of @size bytes be written on this CPU now
- * without being discarded for lack of room?  Yes if it fits in the
- * current sub-buffer or relay can start a new one (relay_buf_full() is
- * then false after the switch increments subbufs_produced).  Flight
- * mode overwrites, so always yes.  Interrupts are off.
- */
-static bool vigil_statedump_room(size_t size)
-{
-	struct rchan *chan = READ_ONCE(vigil.chan);
-	struct rchan_buf *buf;
-
-	if (vigil.cfg.mode != VIGIL_MODE_NORMAL || !chan)
-		return true;
-	buf = *this_cpu_ptr(chan->buf);
-	if (!buf)
-		return true;
-	if (buf->offset + size <= chan->subbuf_size)
-		return true;
-	return buf->subbufs_produced + 1 - READ_ONCE(buf->subbufs_consumed) <
-	       chan->n_subbufs;
-}
-
 enum vigil_sd_result { VIGIL_SD_WRITTEN, VIGIL_SD_REAPED, VIGIL_SD_STOPPED };
 
 /*
@@ -721,7 +709,8 @@ static enum vigil_sd_result vigil_statedump_emit(struct task_struct *t,
 		if (!READ_ONCE(vigil_active))
 			return VIGIL_SD_STOPPED;
 		local_irq_save(flags);
-		room = vigil_statedump_room(size);
+		room = vigil_statedump_room(size,
+					    VIGIL_EV_statedump_process);
 		if (room) {
 			rcu_read_lock();
 			if (pid_alive(t)) {

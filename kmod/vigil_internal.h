@@ -47,10 +47,10 @@ enum vigil_discard_cause {
 };
 
 /*
- * Per-CPU state.  Everything but the counters and 'finalized' is
- * touched only by its own CPU with interrupts disabled (writers, the
- * switch timer, flush IPIs, the relay subbuf_start callback), or by the
- * DEAD hotplug callback once the CPU is gone.
+ * One CPU's part of one channel.  Everything but the counters and
+ * 'finalized' is touched only by its own CPU with interrupts disabled
+ * (writers, the switch timer, flush IPIs, the relay subbuf_start
+ * callback), or by the DEAD hotplug callback once the CPU is gone.
  *
  * The counters are local_t: they are incremented on their own CPU
  * only, but also by writers that interrupts-off does not keep out (an
@@ -59,10 +59,9 @@ enum vigil_discard_cause {
  * an NMI increments in between) and costs no more than '++'; other CPUs
  * (STATS, the DEAD callback) read them with local_read().
  */
-struct vigil_cpu {
+struct vigil_chan_cpu {
 	local_t written;	/* events reserved (and written) */
 	local_t discarded[VIGIL_NR_DISCARD];	/* by cause */
-	u64 annotations_dropped;	/* this_cpu_inc(): irq-safe */
 	/*
 	 * Number of sub-buffers whose packet context has been finalized;
 	 * published with smp_store_release() after the context is complete
@@ -70,46 +69,71 @@ struct vigil_cpu {
 	 * incremented before our subbuf_start callback finalizes).
 	 */
 	u64 finalized;
-	unsigned int nest;	/* recursion guard (kprobes in our path) */
 	bool has_events;	/* current sub-buffer holds events */
 	bool timer_on;
+	u8 chan;		/* its channel's index (the timer's) */
+	struct timer_list timer;	/* this channel's switch, this CPU */
+};
+
+/* Per-CPU state: the channels' parts and what all channels share. */
+struct vigil_cpu {
+	struct vigil_chan_cpu ch[VIGIL_MAX_CHANNELS];
+	u64 annotations_dropped;	/* this_cpu_inc(): irq-safe */
+	unsigned int nest;	/* recursion guard (kprobes in our path) */
 	int cpu;
-	struct timer_list timer;
 	char path[VIGIL_PATH_MAX];	/* sys_enter path scratch */
 	char argv[VIGIL_ARGV_MAX];	/* exec argv scratch */
 };
 
-static __always_inline void vigil_discard(struct vigil_cpu *vc,
+static __always_inline void vigil_discard(struct vigil_chan_cpu *cc,
 					  enum vigil_discard_cause why)
 {
-	local_inc(&vc->discarded[why]);
+	local_inc(&cc->discarded[why]);
 }
 
-/* The running total the packets carry in events_discarded. */
-static inline u64 vigil_discarded_total(struct vigil_cpu *vc)
+/* The running total the packets of a channel carry in events_discarded. */
+static inline u64 vigil_discarded_total(struct vigil_chan_cpu *cc)
 {
 	u64 sum = 0;
 	int i;
 
 	for (i = 0; i < VIGIL_NR_DISCARD; i++)
-		sum += local_read(&vc->discarded[i]);
+		sum += local_read(&cc->discarded[i]);
 	return sum;
 }
 
 /*
  * The writer's nesting guard, interrupts off.  False: this CPU is
  * already inside a record (an NMI or a kprobe in the writer's path);
- * the event is counted as discarded (nested).
+ * the event is counted as discarded (nested) in channel 0, since which
+ * channel it would have gone to is decided later (vigil_reserve()).
  */
 static __always_inline bool vigil_enter(struct vigil_cpu *vc)
 {
 	if (unlikely(vc->nest)) {
-		vigil_discard(vc, VIGIL_DISCARD_NESTED);
+		vigil_discard(&vc->ch[0], VIGIL_DISCARD_NESTED);
 		return false;
 	}
 	vc->nest = 1;
 	return true;
 }
+
+/*
+ * A channel: its relay buffers and their configuration.  Index 0 is the
+ * default channel (CONFIGURE).  Everything here but 'paused' is written
+ * under vigil.lock while no writer can run (not running: see
+ * vigil_channel_add()); 'paused' is set by PAUSE / CHAN_PAUSE and read
+ * locklessly by writers.
+ */
+struct vigil_channel {
+	struct rchan *rchan;
+	u32 index;
+	u32 mode;			/* VIGIL_MODE_* */
+	u32 subbuf_size;
+	u32 n_subbufs;
+	u32 switch_interval_ms;
+	int paused;
+};
 
 /* An RCU-published, sorted set of ids (pid / tgid filters). */
 struct vigil_idset {
@@ -148,7 +172,11 @@ struct vigil_state {
 	struct vigil_config cfg;
 	u8 uuid[16];
 	s64 clock_offset;		/* realtime - monotonic, ns */
-	struct rchan *chan;
+	struct vigil_channel chans[VIGIL_MAX_CHANNELS];
+	u32 n_chans;			/* chans[0 .. n_chans - 1] exist */
+	/* event id -> channel index; written under vigil.lock while not
+	 * running, read by writers (vigil_reserve()) */
+	u8 event_chan[VIGIL_ALL_IDS];
 	int cpuhp_state;		/* >0 while switch timers exist */
 	int cpuhp_dead_state;		/* >0 while tracing: DEAD callback */
 	unsigned long enabled[BITS_TO_LONGS(VIGIL_ALL_IDS)];
@@ -285,7 +313,17 @@ char *vigil_reserve(struct vigil_cpu *vc, size_t size, u16 id);
 
 /* vigil_relay.c */
 int vigil_relay_setup(void);
+int vigil_channel_check(const char *what, u32 mode, u32 subbuf_size,
+			u32 n_subbufs, u32 switch_interval_ms);
+int vigil_channel_add(struct vigil_channel_config *cc);
+void vigil_channel_remove_last(void);
 void vigil_relay_teardown(void);
+bool vigil_statedump_room(size_t size, u16 id);
+int vigil_chan_get_pos(struct vigil_chan_pos *pos);
+int vigil_chan_consume(const struct vigil_chan_pos *pos);
+int vigil_chan_buffer_fd(const struct vigil_chan_buffer_req *req);
+int vigil_chan_pause(const struct vigil_chan_req *req);
+void vigil_cpu_stats_fill(u32 chan, int cpu, struct vigil_cpu_stats *cs);
 int vigil_timers_start(void);
 void vigil_timers_stop(void);
 void vigil_flush_all(void);

@@ -48,7 +48,8 @@ static void vigil_do_stop(void)
 	/* 4. make the last partial packets visible: once per CPU (the
 	 *    timers' removal does not switch) */
 	vigil_flush_all();
-	WRITE_ONCE(vigil_paused, 0);
+	/* no writer left: every channel unpaused for the next START */
+	vigil_resume();
 	vigil.running = false;
 }
 
@@ -68,7 +69,6 @@ static void vigil_do_reset(void)
 static int vigil_configure(struct file *file, void __user *uarg)
 {
 	struct vigil_config cfg;
-	u64 total;
 	int i, ret;
 
 	if (copy_from_user(&cfg, uarg, sizeof(cfg)))
@@ -76,19 +76,10 @@ static int vigil_configure(struct file *file, void __user *uarg)
 	if (cfg.abi_version != VIGIL_ABI_VERSION)
 		return VIGIL_INVAL("CONFIGURE: abi_version %u, this module speaks %u",
 				   cfg.abi_version, VIGIL_ABI_VERSION);
-	if (cfg.mode > VIGIL_MODE_FLIGHT)
-		return VIGIL_INVAL("CONFIGURE: mode %u is not 0 (normal) or 1 (flight)",
-				   cfg.mode);
-	if (cfg.subbuf_size < 4096 || cfg.subbuf_size > (64U << 20) ||
-	    !is_power_of_2(cfg.subbuf_size))
-		return VIGIL_INVAL("CONFIGURE: subbuf_size %u is not a power of 2 in 4096..67108864",
-				   cfg.subbuf_size);
-	if (cfg.n_subbufs < 2 || cfg.n_subbufs > 4096)
-		return VIGIL_INVAL("CONFIGURE: n_subbufs %u is not in 2..4096",
-				   cfg.n_subbufs);
-	if (cfg.switch_interval_ms > 60000)
-		return VIGIL_INVAL("CONFIGURE: switch_interval_ms %u is over 60000",
-				   cfg.switch_interval_ms);
+	ret = vigil_channel_check("CONFIGURE", cfg.mode, cfg.subbuf_size,
+				  cfg.n_subbufs, cfg.switch_interval_ms);
+	if (ret)
+		return ret;
 	if (cfg.flags & ~VIGIL_CFG_KERNEL_ADDRS)
 		return VIGIL_INVAL("CONFIGURE: unknown flags %#x", cfg.flags);
 	for (i = 0; i < ARRAY_SIZE(cfg.reserved); i++)
@@ -96,14 +87,6 @@ static int vigil_configure(struct file *file, void __user *uarg)
 			return VIGIL_INVAL("CONFIGURE: reserved[%d] is not zero", i);
 	if ((cfg.flags & VIGIL_CFG_KERNEL_ADDRS) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	/* All CPUs' buffers together may take at most half of the RAM. */
-	total = (u64)cfg.subbuf_size * cfg.n_subbufs * num_possible_cpus();
-	if (total > ((u64)totalram_pages() << PAGE_SHIFT) / 2) {
-		pr_info("vigil: %u sub-buffers of %u bytes on %u CPUs (%llu MiB) exceed half of the RAM\n",
-			cfg.n_subbufs, cfg.subbuf_size, num_possible_cpus(),
-			total >> 20);
-		return -ENOMEM;
-	}
 	if (vigil.owner && vigil.owner != file)
 		return -EBUSY;
 	if (vigil.running)
@@ -195,6 +178,83 @@ static int vigil_event(void __user *uarg)
 	return 0;
 }
 
+/*
+ * EVENT_CHANNEL: not while running (writers read vigil.event_chan[]
+ * without a lock: see vigil_reserve()).  The name is resolved as EVENT
+ * resolves it; "all" is not accepted (channel 0 is where all go).
+ */
+static int vigil_event_channel(void __user *uarg)
+{
+	struct vigil_event_channel req;
+	int id, i;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (strnlen(req.name, sizeof(req.name)) == sizeof(req.name))
+		return VIGIL_INVAL("EVENT_CHANNEL: name is not NUL-terminated within %d bytes",
+				   VIGIL_NAME_MAX);
+	if (req.reserved)
+		return VIGIL_INVAL("EVENT_CHANNEL %s: reserved %u is not zero",
+				   req.name, req.reserved);
+	if (req.channel >= vigil.n_chans)
+		return VIGIL_INVAL("EVENT_CHANNEL %s: no channel %u (%u exist)",
+				   req.name, req.channel, vigil.n_chans);
+	if (vigil.running)
+		return -EBUSY;
+	id = vigil_find_event(req.name);
+	if (id < 0) {
+		for (i = 0; i < VIGIL_MAX_KPROBES; i++) {
+			struct vigil_kprobe *k = &vigil.kprobes[i];
+
+			if (k->used && !strncmp(req.name, "kprobes:", 8) &&
+			    !strcmp(req.name + 8, k->name)) {
+				id = k->id;
+				break;
+			}
+		}
+	}
+	if (id < 0) {
+		pr_info_ratelimited("vigil: EVENT_CHANNEL: no event named '%s'\n",
+				    req.name);
+		return -ENOENT;
+	}
+	vigil.event_chan[id] = req.channel;
+	return 0;
+}
+
+static long vigil_chan_stats(void __user *uarg)
+{
+	struct vigil_chan_stats st;
+	struct vigil_cpu_stats cs;
+	struct vigil_cpu_stats __user *out;
+	u32 cpu;
+
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	if (st.reserved)
+		return VIGIL_INVAL("CHAN_STATS: reserved is not zero");
+	if (st.channel >= vigil.n_chans)
+		return VIGIL_INVAL("CHAN_STATS: no channel %u", st.channel);
+	out = u64_to_user_ptr(st.buf);
+	for (cpu = 0; cpu < st.ncpus && cpu < nr_cpu_ids; cpu++) {
+		struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
+
+		memset(&cs, 0, sizeof(cs));
+		if (cpu_possible(cpu)) {
+			vigil_cpu_stats_fill(st.channel, cpu, &cs);
+			if (st.channel == 0)
+				cs.annotations_dropped =
+					READ_ONCE(vc->annotations_dropped);
+		}
+		if (copy_to_user(&out[cpu], &cs, sizeof(cs)))
+			return -EFAULT;
+	}
+	st.ncpus = nr_cpu_ids;
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
 static int vigil_filter(void __user *uarg)
 {
 	struct vigil_filter f;
@@ -229,7 +289,7 @@ static int vigil_start(void)
 	 * statedump itself runs in a work item after START returned, while
 	 * the consumer reads (see vigil_statedump_start()).
 	 */
-	WRITE_ONCE(vigil_paused, 0);
+	vigil_resume();
 	WRITE_ONCE(vigil_active, 1);
 	vigil.running = true;
 	ret = vigil_attach_enabled();
@@ -252,26 +312,15 @@ static long vigil_stats(void __user *uarg)
 	out = u64_to_user_ptr(st.buf);
 	for (cpu = 0; cpu < st.ncpus && cpu < nr_cpu_ids; cpu++) {
 		struct vigil_cpu *vc = per_cpu_ptr(vigil_cpus, cpu);
-		struct rchan_buf *buf = NULL;
+		u32 i;
 
+		/* the sum over the channels (channel 0's alone without
+		 * ADD_CHANNEL) */
 		memset(&cs, 0, sizeof(cs));
 		if (cpu_possible(cpu)) {
-			cs.events_written = local_read(&vc->written);
-			cs.events_discarded = vigil_discarded_total(vc);
-			cs.discarded_too_big =
-				local_read(&vc->discarded[VIGIL_DISCARD_TOO_BIG]);
-			cs.discarded_full =
-				local_read(&vc->discarded[VIGIL_DISCARD_FULL]);
-			cs.discarded_nested =
-				local_read(&vc->discarded[VIGIL_DISCARD_NESTED]);
-			cs.subbufs_produced = smp_load_acquire(&vc->finalized);
-			cs.annotations_dropped =
-				READ_ONCE(vc->annotations_dropped);
-			if (vigil.chan)
-				buf = *per_cpu_ptr(vigil.chan->buf, cpu);
-			if (buf)
-				cs.subbufs_consumed =
-					READ_ONCE(buf->subbufs_consumed);
+			for (i = 0; i < vigil.n_chans; i++)
+				vigil_cpu_stats_fill(i, cpu, &cs);
+			cs.annotations_dropped = READ_ONCE(vc->annotations_dropped);
 		}
 		if (copy_to_user(&out[cpu], &cs, sizeof(cs)))
 			return -EFAULT;
@@ -289,6 +338,10 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 	struct vigil_kprobe_req kreq;
 	struct vigil_buffer_req breq;
 	struct vigil_cpu_pos pos;
+	struct vigil_channel_config ccfg;
+	struct vigil_chan_buffer_req cbreq;
+	struct vigil_chan_pos cpos;
+	struct vigil_chan_req creq;
 	int ret;
 
 	switch (cmd) {
@@ -298,6 +351,8 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 		return vigil_stats(uarg);
 	case VIGIL_IOC_METADATA_FD:
 		return vigil_metadata_fd();
+	case VIGIL_IOC_CHAN_STATS:
+		return vigil_chan_stats(uarg);
 	}
 
 	/* Everything else needs a configured session owned by this fd. */
@@ -314,6 +369,12 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 	case VIGIL_IOC_PAUSE:
 	case VIGIL_IOC_RESUME:
 	case VIGIL_IOC_BUFFER_FD:
+	case VIGIL_IOC_ADD_CHANNEL:
+	case VIGIL_IOC_EVENT_CHANNEL:
+	case VIGIL_IOC_CHAN_BUFFER_FD:
+	case VIGIL_IOC_CHAN_GET_POS:
+	case VIGIL_IOC_CHAN_CONSUME:
+	case VIGIL_IOC_CHAN_PAUSE:
 		break;
 	default:
 		return -ENOTTY;
@@ -380,6 +441,45 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 		if (copy_from_user(&breq, uarg, sizeof(breq)))
 			return -EFAULT;
 		return vigil_buffer_fd(&breq);
+	case VIGIL_IOC_ADD_CHANNEL:
+		if (vigil.running)
+			return -EBUSY;
+		if (copy_from_user(&ccfg, uarg, sizeof(ccfg)))
+			return -EFAULT;
+		ret = vigil_channel_add(&ccfg);
+		if (ret)
+			return ret;
+		if (copy_to_user(uarg, &ccfg, sizeof(ccfg))) {
+			/* nothing changes on an error */
+			vigil_channel_remove_last();
+			return -EFAULT;
+		}
+		return 0;
+	case VIGIL_IOC_EVENT_CHANNEL:
+		return vigil_event_channel(uarg);
+	case VIGIL_IOC_CHAN_BUFFER_FD:
+		if (copy_from_user(&cbreq, uarg, sizeof(cbreq)))
+			return -EFAULT;
+		return vigil_chan_buffer_fd(&cbreq);
+	case VIGIL_IOC_CHAN_GET_POS:
+		if (copy_from_user(&cpos, uarg, sizeof(cpos)))
+			return -EFAULT;
+		ret = vigil_chan_get_pos(&cpos);
+		if (ret)
+			return ret;
+		if (copy_to_user(uarg, &cpos, sizeof(cpos)))
+			return -EFAULT;
+		return 0;
+	case VIGIL_IOC_CHAN_CONSUME:
+		if (copy_from_user(&cpos, uarg, sizeof(cpos)))
+			return -EFAULT;
+		return vigil_chan_consume(&cpos);
+	case VIGIL_IOC_CHAN_PAUSE:
+		if (copy_from_user(&creq, uarg, sizeof(creq)))
+			return -EFAULT;
+		if (!vigil.running)
+			return -EBUSY;
+		return vigil_chan_pause(&creq);
 	}
 	return -ENOTTY;
 }

@@ -34,13 +34,18 @@ struct vigil_dev *vigil_dev_open(void)
 
 static void unmap_all(struct vigil_dev *d)
 {
-	for (unsigned int i = 0; d->cpus && i < d->ncpus; i++) {
-		if (d->cpus[i].map)
-			munmap((void *)d->cpus[i].map, d->map_size);
-		if (d->cpus[i].fd >= 0)
-			close(d->cpus[i].fd);
+	for (unsigned int c = 0; c < VIGIL_MAX_CHANNELS; c++) {
+		struct vigil_dev_chan *ch = &d->chans[c];
+
+		for (unsigned int i = 0; ch->cpus && i < d->ncpus; i++) {
+			if (ch->cpus[i].map)
+				munmap((void *)ch->cpus[i].map, ch->map_size);
+			if (ch->cpus[i].fd >= 0)
+				close(ch->cpus[i].fd);
+		}
+		free(ch->cpus);
+		ch->cpus = NULL;
 	}
-	free(d->cpus);
 	d->cpus = NULL;
 }
 
@@ -100,7 +105,71 @@ int vigil_dev_configure(struct vigil_dev *d, const struct vigil_config *cfg)
 	d->cfg = c;
 	d->ncpus = n;
 	d->map_size = (size_t)c.subbuf_size * c.n_subbufs;
+	memset(d->chans, 0, sizeof(d->chans));
+	d->chans[0].cfg.abi_version = c.abi_version;
+	d->chans[0].cfg.mode = c.mode;
+	d->chans[0].cfg.subbuf_size = c.subbuf_size;
+	d->chans[0].cfg.n_subbufs = c.n_subbufs;
+	d->chans[0].cfg.switch_interval_ms = c.switch_interval_ms;
+	d->chans[0].map_size = d->map_size;
+	d->nchans = 1;
 	return 0;
+}
+
+int vigil_dev_add_channel(struct vigil_dev *d,
+			  const struct vigil_channel_config *cfg)
+{
+	struct vigil_channel_config c = *cfg;
+
+	c.abi_version = VIGIL_ABI_VERSION;
+	c.channel = 0;
+	if (ioctl(d->fd, VIGIL_IOC_ADD_CHANNEL, &c) < 0)
+		return -1;
+	if (c.channel >= VIGIL_MAX_CHANNELS) {
+		errno = ERANGE;
+		return -1;
+	}
+	d->chans[c.channel].cfg = c;
+	d->chans[c.channel].map_size = (size_t)c.subbuf_size * c.n_subbufs;
+	if (c.channel + 1 > d->nchans)
+		d->nchans = c.channel + 1;
+	return (int)c.channel;
+}
+
+int vigil_dev_event_channel(struct vigil_dev *d, const char *name,
+			    unsigned int ch)
+{
+	struct vigil_event_channel r;
+
+	memset(&r, 0, sizeof(r));
+	if (strlen(name) >= sizeof(r.name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(r.name, name);
+	r.channel = ch;
+	return ioctl(d->fd, VIGIL_IOC_EVENT_CHANNEL, &r) < 0 ? -1 : 0;
+}
+
+int vigil_dev_chan_pause(struct vigil_dev *d, unsigned int ch, int pause)
+{
+	struct vigil_chan_req r = { .channel = ch, .pause = pause ? 1 : 0 };
+
+	return ioctl(d->fd, VIGIL_IOC_CHAN_PAUSE, &r) < 0 ? -1 : 0;
+}
+
+int vigil_dev_chan_stats(struct vigil_dev *d, unsigned int ch,
+			 struct vigil_cpu_stats *cs, unsigned int n)
+{
+	struct vigil_chan_stats st = {
+		.channel = ch,
+		.ncpus = n,
+		.buf = (uintptr_t)cs,
+	};
+
+	if (ch == 0 && d->nchans <= 1)
+		return vigil_dev_stats(d, cs, n, NULL, NULL);
+	return ioctl(d->fd, VIGIL_IOC_CHAN_STATS, &st) < 0 ? -1 : 0;
 }
 
 int vigil_dev_event(struct vigil_dev *d, const char *name, int enable)
@@ -204,34 +273,106 @@ fail:
 	}
 }
 
+/* Channel 0 through BUFFER_FD (a module without channels has only
+ * that), the others through CHAN_BUFFER_FD. */
+static int buffer_fd(struct vigil_dev *d, unsigned int ch, unsigned int cpu)
+{
+	if (ch == 0) {
+		struct vigil_buffer_req req = { .cpu = cpu };
+
+		return ioctl(d->fd, VIGIL_IOC_BUFFER_FD, &req);
+	} else {
+		struct vigil_chan_buffer_req req = { .channel = ch, .cpu = cpu };
+
+		return ioctl(d->fd, VIGIL_IOC_CHAN_BUFFER_FD, &req);
+	}
+}
+
 int vigil_dev_map(struct vigil_dev *d, unsigned int *failed_cpu)
 {
 	unmap_all(d);
-	d->cpus = calloc(d->ncpus ? d->ncpus : 1, sizeof(*d->cpus));
-	if (!d->cpus)
-		return -1;
-	for (unsigned int i = 0; i < d->ncpus; i++)
-		d->cpus[i].fd = -1;
-	for (unsigned int i = 0; i < d->ncpus; i++) {
-		struct vigil_buffer_req req = { .cpu = i };
-		void *m;
-		int fd = ioctl(d->fd, VIGIL_IOC_BUFFER_FD, &req);
+	for (unsigned int c = 0; c < d->nchans; c++) {
+		struct vigil_dev_chan *ch = &d->chans[c];
 
-		if (fd < 0) {
-			if (errno == ENODEV)
-				continue;	/* no buffer for that CPU */
-			goto fail;
-		}
-		d->cpus[i].fd = fd;
-		m = mmap(NULL, d->map_size, PROT_READ, MAP_SHARED, fd, 0);
-		if (m == MAP_FAILED)
-			goto fail;
-		d->cpus[i].map = m;
-		continue;
+		ch->cpus = calloc(d->ncpus ? d->ncpus : 1, sizeof(*ch->cpus));
+		if (!ch->cpus)
+			return -1;
+		for (unsigned int i = 0; i < d->ncpus; i++)
+			ch->cpus[i].fd = -1;
+	}
+	d->cpus = d->chans[0].cpus;
+	for (unsigned int c = 0; c < d->nchans; c++) {
+		struct vigil_dev_chan *ch = &d->chans[c];
+
+		for (unsigned int i = 0; i < d->ncpus; i++) {
+			void *m;
+			int fd = buffer_fd(d, c, i);
+
+			if (fd < 0) {
+				if (errno == ENODEV)
+					continue;	/* no buffer for that CPU */
+				goto fail;
+			}
+			ch->cpus[i].fd = fd;
+			m = mmap(NULL, ch->map_size, PROT_READ, MAP_SHARED, fd, 0);
+			if (m == MAP_FAILED)
+				goto fail;
+			ch->cpus[i].map = m;
+			continue;
 fail:
-		if (failed_cpu)
-			*failed_cpu = i;
+			if (failed_cpu)
+				*failed_cpu = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const unsigned char *vigil_dev_chan_packet(const struct vigil_dev *d,
+					   unsigned int ch, unsigned int cpu,
+					   uint64_t seq)
+{
+	const struct vigil_dev_chan *c = &d->chans[ch];
+
+	return c->cpus[cpu].map +
+		(size_t)(seq % c->cfg.n_subbufs) * c->cfg.subbuf_size;
+}
+
+int vigil_dev_chan_get_pos(struct vigil_dev *d, unsigned int ch,
+			   unsigned int cpu, struct vigil_cpu_pos *pos)
+{
+	struct vigil_chan_pos p = { .channel = ch, .cpu = cpu };
+
+	if (ch == 0)
+		return vigil_dev_get_pos(d, cpu, pos);
+	memset(pos, 0, sizeof(*pos));
+	pos->cpu = cpu;
+	if (ioctl(d->fd, VIGIL_IOC_CHAN_GET_POS, &p) < 0)
 		return -1;
+	pos->produced = p.produced;
+	pos->consumed = p.consumed;
+	return 0;
+}
+
+int vigil_dev_chan_consume(struct vigil_dev *d, unsigned int ch,
+			   unsigned int cpu, uint64_t from, uint64_t to)
+{
+	struct vigil_chan_pos p = { .channel = ch, .cpu = cpu, .consumed = from };
+
+	if (ch == 0)
+		return vigil_dev_consume(d, cpu, from, to);
+	if (to < from) {
+		p.consumed = to;
+		return ioctl(d->fd, VIGIL_IOC_CHAN_CONSUME, &p) < 0 ? -1 : 0;
+	}
+	while (p.consumed < to) {
+		uint64_t step = to - p.consumed;
+
+		if (step > d->chans[ch].cfg.n_subbufs)
+			step = d->chans[ch].cfg.n_subbufs;
+		p.consumed += step;
+		if (ioctl(d->fd, VIGIL_IOC_CHAN_CONSUME, &p) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -27,12 +27,21 @@ struct vigil_dev_cpu {
 	const unsigned char *map;	/* read-only mapping, or NULL */
 };
 
+/* One channel (vigil_abi.h): channel 0 is the one CONFIGURE makes. */
+struct vigil_dev_chan {
+	struct vigil_channel_config cfg;	/* as configured */
+	size_t map_size;		/* subbuf_size * n_subbufs */
+	struct vigil_dev_cpu *cpus;	/* [ncpus], filled by vigil_dev_map() */
+};
+
 struct vigil_dev {
 	int fd;				/* /dev/vigil */
 	struct vigil_config cfg;	/* as configured */
 	unsigned int ncpus;		/* nr_cpu_ids, known after configure */
-	size_t map_size;		/* subbuf_size * n_subbufs */
-	struct vigil_dev_cpu *cpus;	/* [ncpus], filled by vigil_dev_map() */
+	size_t map_size;		/* channel 0's subbuf_size * n_subbufs */
+	struct vigil_dev_cpu *cpus;	/* channel 0's (= chans[0].cpus) */
+	unsigned int nchans;		/* channels configured, >= 1 */
+	struct vigil_dev_chan chans[VIGIL_MAX_CHANNELS];
 };
 
 /* Open /dev/vigil read-write (close-on-exec).  NULL with errno ENOENT,
@@ -84,11 +93,40 @@ int vigil_dev_stats(struct vigil_dev *d, struct vigil_cpu_stats *cs,
  * fd, configured or not.  NULL with errno on failure. */
 char *vigil_dev_metadata(struct vigil_dev *d, size_t *len);
 
-/* After configure: get every CPU's buffer fd (BUFFER_FD) and map it
- * read-only.  A CPU without a buffer (not online at CONFIGURE) gets fd
+/* After configure: get every channel's and CPU's buffer fd (BUFFER_FD,
+ * CHAN_BUFFER_FD) and map it read-only.  A CPU without a buffer (not online at CONFIGURE) gets fd
  * -1 and no mapping.  On failure *failed_cpu (may be NULL) names the
  * CPU and what is mapped so far stays (vigil_dev_close() frees it). */
 int vigil_dev_map(struct vigil_dev *d, unsigned int *failed_cpu);
+
+/* ADD_CHANNEL (after configure, before start): one more channel with
+ * cfg's mode, sizes and switch interval; returns its number (>= 1) or
+ * -1 with errno (ENOTTY: a module without channels; ENOSPC: too many;
+ * EINVAL: a field, named in the kernel log). */
+int vigil_dev_add_channel(struct vigil_dev *d,
+			  const struct vigil_channel_config *cfg);
+
+/* EVENT_CHANNEL: the records of "subsys:name" go to channel ch. */
+int vigil_dev_event_channel(struct vigil_dev *d, const char *name,
+			    unsigned int ch);
+
+/* CHAN_PAUSE: pause (1) or resume (0) one channel (channel 0 included:
+ * the others go on). */
+int vigil_dev_chan_pause(struct vigil_dev *d, unsigned int ch, int pause);
+
+/* CHAN_STATS: up to n CPUs' counters of channel ch (STATS for 0 with a
+ * module without channels). */
+int vigil_dev_chan_stats(struct vigil_dev *d, unsigned int ch,
+			 struct vigil_cpu_stats *cs, unsigned int n);
+
+/* Channel ch's forms of the three below (0: the same). */
+const unsigned char *vigil_dev_chan_packet(const struct vigil_dev *d,
+					   unsigned int ch, unsigned int cpu,
+					   uint64_t seq);
+int vigil_dev_chan_get_pos(struct vigil_dev *d, unsigned int ch,
+			   unsigned int cpu, struct vigil_cpu_pos *pos);
+int vigil_dev_chan_consume(struct vigil_dev *d, unsigned int ch,
+			   unsigned int cpu, uint64_t from, uint64_t to);
 
 /* Where packet seq of cpu lies in its mapping (cpu must be mapped). */
 const unsigned char *vigil_dev_packet(const struct vigil_dev *d,

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "vg_core.h"
+#include "vg_events_gen.h"	/* the task table's events, by role */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +32,15 @@ static void kprobe_free(gpointer data)
 	g_free(k);
 }
 
+static void channel_free(gpointer data)
+{
+	VgdChannel *ch = data;
+
+	g_free(ch->name);
+	g_ptr_array_unref(ch->events);
+	g_free(ch);
+}
+
 static void set_config_defaults(VgdConfig *cfg);
 
 VgdConfig *vgd_config_new(void)
@@ -46,6 +56,7 @@ VgdConfig *vgd_config_new(void)
 	c->filter_syscall_names = g_ptr_array_new_with_free_func(g_free);
 	c->filter_comms = g_ptr_array_new_with_free_func(g_free);
 	c->kprobes = g_ptr_array_new_with_free_func(kprobe_free);
+	c->channels = g_ptr_array_new_with_free_func(channel_free);
 	set_config_defaults(c);
 	return c;
 }
@@ -63,6 +74,7 @@ void vgd_config_free(VgdConfig *c)
 	g_ptr_array_unref(c->filter_syscall_names);
 	g_ptr_array_unref(c->filter_comms);
 	g_ptr_array_unref(c->kprobes);
+	g_ptr_array_unref(c->channels);
 	g_free(c->dump_dir);
 	g_free(c->control_socket);
 	g_free(c->metrics_listen);
@@ -170,6 +182,7 @@ typedef struct {
 	VgdConfig *cfg;
 	GError **error;
 	VgdKprobe *kp;		/* the kprobes[] entry being read */
+	VgdChannel *ch;		/* the channels: entry being read */
 } Ctx;
 
 static guint node_line(yaml_node_t *n)
@@ -428,12 +441,16 @@ typedef enum {
 	K_KNAME,	/* char *: a kprobe's event name, unique */
 	K_KSYMBOL,	/* char *: a kernel symbol */
 	K_LISTEN,	/* char *: [ADDR:]PORT, normalized; "" = NULL, off */
+	K_CHANNELS,	/* GPtrArray * of VgdChannel *, keys in channel_keys */
+	K_CMODE,	/* VgdMode of a channel: normal or flight */
+	K_CEVENTS,	/* a channel's events: in no other channel */
 } KeyType;
 
 typedef VgdConfigKey KeyDef;	/* config.h */
 
 #define CF(f)	G_STRUCT_OFFSET(VgdConfig, f)
 #define KP(f)	G_STRUCT_OFFSET(VgdKprobe, f)
+#define CH(f)	G_STRUCT_OFFSET(VgdChannel, f)
 
 /* In the order vgd_config_to_string() prints them. */
 static const KeyDef top_keys[] = {
@@ -493,6 +510,8 @@ static const KeyDef top_keys[] = {
 	  "group name; default the user's primary group" },
 	{ "kprobes", K_KPROBES, CF(kprobes), 0, 0, NULL,
 	  "list of probes; default none" },
+	{ "channels", K_CHANNELS, CF(channels), 0, 0, NULL,
+	  "mapping of channel names to channels; default none: one channel" },
 	{ "metrics.listen", K_LISTEN, CF(metrics_listen), 0, 0, NULL,
 	  "[I<ADDR>B<:>]I<PORT>; default none: off" },
 };
@@ -507,10 +526,65 @@ static const KeyDef kprobe_keys[] = {
 	  "boolean; default false" },
 };
 
-const VgdConfigKey *vgd_config_keys(gboolean kprobe, guint *n)
+/* The keys of one channels: entry (vigil.yaml(5), CHANNELS).  The
+ * buffer's keys have the top level's names, and the names of the
+ * example in the design (subbuf_size, n_subbufs) as well. */
+static const KeyDef channel_keys[] = {
+	{ "mode", K_CMODE, CH(mode), 0, 0, "normal",
+	  "C<normal> or C<flight>; default C<normal>" },
+	{ "events", K_CEVENTS, CH(events), 0, 0, NULL,
+	  "list, or a comma-separated string; required" },
+	{ "buffer.size", K_BUFSIZE, CH(buffer_size), MIN_SUBBUF, MAX_SUBBUF, NULL,
+	  "size; default the top-level buffer.size" },
+	{ "buffer.subbuf_size", K_BUFSIZE, CH(buffer_size), MIN_SUBBUF, MAX_SUBBUF,
+	  NULL, "another name of buffer.size" },
+	{ "buffer.count", K_UINT, CH(buffer_count), MIN_NSUBBUF, MAX_NSUBBUF, NULL,
+	  "2 .. 4096; default the top-level buffer.count" },
+	{ "buffer.n_subbufs", K_UINT, CH(buffer_count), MIN_NSUBBUF, MAX_NSUBBUF,
+	  NULL, "another name of buffer.count" },
+	{ "switch_interval", K_MS, CH(switch_interval_ms), 0, 60000, NULL,
+	  "duration, 0 .. 60s; default the top-level switch_interval" },
+};
+
+const VgdConfigKey *vgd_config_keys(VgdKeyTable table, guint *n)
 {
-	*n = kprobe ? G_N_ELEMENTS(kprobe_keys) : G_N_ELEMENTS(top_keys);
-	return (const VgdConfigKey *)(kprobe ? kprobe_keys : top_keys);
+	switch (table) {
+	case VGD_KEYS_KPROBE:
+		*n = G_N_ELEMENTS(kprobe_keys);
+		return kprobe_keys;
+	case VGD_KEYS_CHANNEL:
+		*n = G_N_ELEMENTS(channel_keys);
+		return channel_keys;
+	case VGD_KEYS_TOP:
+		break;
+	}
+	*n = G_N_ELEMENTS(top_keys);
+	return top_keys;
+}
+
+const VgdChannel *vgd_config_channel_by_name(const VgdConfig *cfg,
+					     const char *name)
+{
+	for (guint i = 0; i < cfg->channels->len; i++) {
+		const VgdChannel *ch = cfg->channels->pdata[i];
+
+		if (strcmp(ch->name, name) == 0)
+			return ch;
+	}
+	return NULL;
+}
+
+const VgdChannel *vgd_config_channel_of(const VgdConfig *cfg,
+					const char *event)
+{
+	for (guint i = 0; i < cfg->channels->len; i++) {
+		const VgdChannel *ch = cfg->channels->pdata[i];
+
+		for (guint j = 0; j < ch->events->len; j++)
+			if (strcmp(ch->events->pdata[j], event) == 0)
+				return ch;
+	}
+	return NULL;
 }
 
 #define AT(base, d, type)	((type *)((char *)(base) + (d)->off))
@@ -818,6 +892,139 @@ static const char *group_problem(const char *name, char **why)
 	return NULL;
 }
 
+static gboolean channel_name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 31)
+		return FALSE;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && *s != '_' && *s != '-')
+			return FALSE;
+	return TRUE;
+}
+
+/* The events the task table lives on (forks, execs, exits, renames, the
+ * statedump): never in a flight channel, or names go stale. */
+static gboolean task_event(const char *name)
+{
+	static const char *const need[] = {
+#define VGD_TASK_EVENT(role, name, always) name,
+		VG_EVENT_ROLES(VGD_TASK_EVENT)
+#undef VGD_TASK_EVENT
+	};
+	static const gboolean always[] = {
+#define VGD_TASK_EVENT(role, name, always) always,
+		VG_EVENT_ROLES(VGD_TASK_EVENT)
+#undef VGD_TASK_EVENT
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(need); i++)
+		if ((always[i] || strcmp(need[i], VG_EV_STATEDUMP) == 0 ||
+		     strcmp(need[i], VG_EV_STATEDUMP_END) == 0) &&
+		    strcmp(need[i], name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* channels: { NAME: { mode:, events:, buffer: {...}, switch_interval: } } */
+static gboolean get_channels(Ctx *x, yaml_node_t *v, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	g_ptr_array_set_size(x->cfg->channels, 0);
+	if (v->type == YAML_SCALAR_NODE && !v->data.scalar.length)
+		return TRUE;
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(x, v, key, "expected a mapping of channel names to channels, found %s",
+			    node_kind(v));
+	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+		yaml_node_t *e = yaml_document_get_node(x->doc, p->value);
+		const char *name;
+		VgdChannel *ch;
+		char *full;
+		gboolean ok;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(x, k, key, "a channel name must be a plain name, found %s",
+				    node_kind(k));
+		name = (const char *)k->data.scalar.value;
+		full = g_strdup_printf("%s.%s", key, name);
+		if (!channel_name_ok(name))
+			ok = fail(x, k, full, "'%s' is not a channel name (letters, digits, _ and -, at most 31)",
+				  name);
+		else if (strcmp(name, "default") == 0)
+			ok = fail(x, k, full, "the default channel is set by the top-level buffer: and switch_interval: (its events are those in no channel)");
+		else if (vgd_config_channel_by_name(x->cfg, name))
+			ok = fail(x, k, full, "given twice");
+		else if (x->cfg->channels->len >= VGD_MAX_CHANNELS)
+			ok = fail(x, k, full, "more than %d channels besides the default one",
+				  VGD_MAX_CHANNELS);
+		else
+			ok = TRUE;
+		if (!ok) {
+			g_free(full);
+			return FALSE;
+		}
+		ch = g_new0(VgdChannel, 1);
+		ch->name = g_strdup(name);
+		ch->events = g_ptr_array_new_with_free_func(g_free);
+		ch->switch_interval_ms = G_MAXUINT32;
+		ch->line = node_line(k);
+		g_ptr_array_add(x->cfg->channels, ch);
+		set_defaults(x->cfg, channel_keys, G_N_ELEMENTS(channel_keys), ch);
+		x->ch = ch;
+		ok = walk_mapping(x, e, full, channel_keys,
+				  G_N_ELEMENTS(channel_keys), ch);
+		x->ch = NULL;
+		if (ok && !ch->events->len)
+			ok = fail(x, e, full, "no events: list the events this channel records");
+		g_free(full);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* A channel's events: each in no other channel; the task table's never
+ * in a flight channel. */
+static gboolean get_channel_events(Ctx *x, yaml_node_t *v, const char *key,
+				   GPtrArray *ev)
+{
+	if (!get_events(x, v, key, ev))
+		return FALSE;
+	for (guint i = 0; i < ev->len; i++) {
+		const char *name = ev->pdata[i];
+		yaml_node_t *e = v->type == YAML_SEQUENCE_NODE ?
+			yaml_document_get_node(x->doc, v->data.sequence.items.start[i]) : v;
+		char *k = v->type == YAML_SEQUENCE_NODE ?
+			g_strdup_printf("%s[%u]", key, i) : g_strdup(key);
+		gboolean ok = TRUE;
+
+		if (strcmp(name, "all") == 0)
+			ok = fail(x, e, k, "'all' is not for a channel: list its events (those in no channel go to the default one)");
+		for (guint j = 0; ok && j < i; j++)
+			if (strcmp(ev->pdata[j], name) == 0)
+				ok = fail(x, e, k, "'%s' is listed twice", name);
+		for (guint c = 0; ok && c < x->cfg->channels->len; c++) {
+			VgdChannel *o = x->cfg->channels->pdata[c];
+
+			if (o == x->ch)
+				continue;
+			for (guint j = 0; ok && j < o->events->len; j++)
+				if (strcmp(o->events->pdata[j], name) == 0)
+					ok = fail(x, e, k, "'%s' is in two channels, '%s' (line %u) and '%s': an event goes to one channel",
+						  name, o->name, o->line, x->ch->name);
+		}
+		if (ok && x->ch->mode == VGD_MODE_FLIGHT && task_event(name))
+			ok = fail(x, e, k, "'%s' cannot be in flight channel '%s': the task table needs it live (leave it out: it goes to the default channel)",
+				  name, x->ch->name);
+		g_free(k);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* Set the key of row d (in the struct at base) from node v. */
 static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 			yaml_node_t *v, const char *key)
@@ -838,6 +1045,20 @@ static gboolean set_key(Ctx *x, const KeyDef *d, gpointer base,
 			       x->cfg->filter_syscall_names);
 	case K_KPROBES:
 		return get_kprobes(x, v, key);
+	case K_CHANNELS:
+		return get_channels(x, v, key);
+	case K_CEVENTS:
+		return get_channel_events(x, v, key, *AT(base, d, GPtrArray *));
+	case K_CMODE:
+		if (!want_scalar(x, v, key, &s))
+			return FALSE;
+		if (strcmp(s, "normal") == 0)
+			*AT(base, d, VgdMode) = VGD_MODE_NORMAL;
+		else if (strcmp(s, "flight") == 0)
+			*AT(base, d, VgdMode) = VGD_MODE_FLIGHT;
+		else
+			return fail(x, v, key, "'%s' is not a channel mode (normal or flight)", s);
+		return TRUE;
 	case K_MODE:
 		if (!want_scalar(x, v, key, &s))
 			return FALSE;
@@ -978,13 +1199,19 @@ static gboolean walk_mapping(Ctx *x, yaml_node_t *n, const char *prefix,
 	yaml_node_pair_t *p;
 	GHashTable *seen;
 	gboolean ok = TRUE;
-	/* row names below a top-level kprobes[i] are not dotted */
-	gboolean dotted = defs == top_keys;
+	guint base_len = 0;
+	/* row names below a top-level kprobes[i] are not dotted; a
+	 * channel's are, from the channel (buffer.size) */
+	gboolean dotted = defs == top_keys || defs == channel_keys;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(x, n, prefix ? prefix : "(top level)",
 			    "expected a mapping of keys, found %s",
 			    node_kind(n));
+	/* a channel's rows are named from the channel: "channels.busy.
+	 * buffer.size" is the row buffer.size */
+	if (defs == channel_keys && x->ch)
+		base_len = strlen("channels.") + strlen(x->ch->name) + 1;
 	seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (p = n->data.mapping.pairs.start;
 	     ok && p < n->data.mapping.pairs.top; p++) {
@@ -1003,7 +1230,7 @@ static gboolean walk_mapping(Ctx *x, yaml_node_t *n, const char *prefix,
 		name = (const char *)k->data.scalar.value;
 		full = prefix ? g_strdup_printf("%s.%s", prefix, name)
 			      : g_strdup(name);
-		row = dotted ? full : name;
+		row = dotted ? full + base_len : name;
 		group = g_strconcat(row, ".", NULL);
 		glen = strlen(group);
 		for (i = 0; i < n_defs; i++)
@@ -1035,7 +1262,7 @@ static void set_defaults(VgdConfig *cfg, const VgdConfigKey *defs,
 			 guint n_defs, gpointer base)
 {
 	GError *err = NULL;
-	Ctx x = { NULL, "the defaults", cfg, &err, NULL };
+	Ctx x = { NULL, "the defaults", cfg, &err, NULL, NULL };
 	guint i;
 
 	for (i = 0; i < n_defs; i++) {
@@ -1062,7 +1289,7 @@ gboolean vgd_config_load_data(VgdConfig *cfg, const char *data, gsize len,
 	yaml_document_t doc;
 	yaml_node_t *root;
 	gboolean ok;
-	Ctx x = { &doc, origin, cfg, error, NULL };
+	Ctx x = { &doc, origin, cfg, error, NULL, NULL };
 
 	if (!yaml_parser_initialize(&parser)) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
@@ -1319,8 +1546,34 @@ void vgd_config_resolve_mode(VgdConfig *cfg)
 {
 	if (cfg->mode != VGD_MODE_AUTO)
 		return;
-	cfg->mode = cfg->scripts->len || cfg->record_dir || cfg->replay_dir ?
-		    VGD_MODE_NORMAL : VGD_MODE_FLIGHT;
+	/* channels: mixed mode, which streams the default channel */
+	cfg->mode = cfg->scripts->len || cfg->record_dir || cfg->replay_dir ||
+		    cfg->channels->len ? VGD_MODE_NORMAL : VGD_MODE_FLIGHT;
+}
+
+guint32 vgd_channel_buffer_size(const VgdConfig *cfg, const VgdChannel *ch)
+{
+	return ch->buffer_size ? ch->buffer_size : cfg->buffer_size;
+}
+
+guint32 vgd_channel_buffer_count(const VgdConfig *cfg, const VgdChannel *ch)
+{
+	return ch->buffer_count ? ch->buffer_count : cfg->buffer_count;
+}
+
+guint32 vgd_channel_switch_ms(const VgdConfig *cfg, const VgdChannel *ch)
+{
+	return ch->switch_interval_ms != G_MAXUINT32 ? ch->switch_interval_ms
+						    : cfg->switch_interval_ms;
+}
+
+gboolean vgd_config_mixed(const VgdConfig *cfg)
+{
+	for (guint i = 0; i < cfg->channels->len; i++)
+		if (((VgdChannel *)cfg->channels->pdata[i])->mode ==
+		    VGD_MODE_FLIGHT)
+			return TRUE;
+	return FALSE;
 }
 
 gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
@@ -1328,7 +1581,7 @@ gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
 	const char *where = cfg->source ? cfg->source : "configuration";
 
 	if (cfg->scripts->len == 0 && cfg->mode == VGD_MODE_NORMAL &&
-	    !cfg->replay_dir && !cfg->record_dir) {
+	    !cfg->replay_dir && !cfg->record_dir && !cfg->channels->len) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "%s: no handler script (give -s SCRIPT or 'scripts:'), "
 			    "no --record DIR and not in flight mode: nothing to do",
@@ -1344,6 +1597,23 @@ gboolean vgd_config_check(const VgdConfig *cfg, GError **error)
 	if (cfg->replay_dir && cfg->record_dir) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
 			    "--record cannot be combined with --replay");
+		return FALSE;
+	}
+	if (cfg->channels->len && !cfg->replay_dir &&
+	    cfg->mode == VGD_MODE_FLIGHT) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: channels: in flight mode every event stays in the "
+			    "kernel; channels need mode normal (or auto), where "
+			    "normal channels stream and flight channels are "
+			    "snapshot on a dump", where);
+		return FALSE;
+	}
+	if (cfg->channels->len && !cfg->replay_dir &&
+	    cfg->event_source == VGD_SOURCE_KERNEL) {
+		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+			    "%s: channels are vigil.ko's, and source kernel reads "
+			    "the kernel's tracepoints: use --source module (or "
+			    "auto) or remove channels:", where);
 		return FALSE;
 	}
 	if (cfg->kprobes->len && cfg->event_source == VGD_SOURCE_KERNEL &&
@@ -1493,6 +1763,28 @@ char *vgd_config_to_string(const VgdConfig *c)
 			}
 			g_string_append(s, "]\n");
 			break;
+		case K_CHANNELS:
+			g_string_append_printf(s, "%s: {", k);
+			for (j = 0; j < c->channels->len; j++) {
+				VgdChannel *ch = c->channels->pdata[j];
+
+				g_string_append_printf(s, "%s%s: {mode: %s, events: [",
+						       j ? ", " : "", ch->name,
+						       ch->mode == VGD_MODE_FLIGHT ?
+						       "flight" : "normal");
+				for (guint e = 0; e < ch->events->len; e++)
+					g_string_append_printf(s, "%s%s", e ? ", " : "",
+							       (char *)ch->events->pdata[e]);
+				g_string_append_printf(s, "], buffer: {size: %u, count: %u}, switch_interval: %ums}",
+						       vgd_channel_buffer_size(c, ch),
+						       vgd_channel_buffer_count(c, ch),
+						       vgd_channel_switch_ms(c, ch));
+			}
+			g_string_append(s, "}\n");
+			break;
+		case K_CMODE:
+		case K_CEVENTS:
+			break;	/* (channel keys) */
 		}
 	}
 	return g_string_free(s, FALSE);

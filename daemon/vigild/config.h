@@ -43,6 +43,23 @@ typedef struct {
 	gboolean option;		/* added by --kprobe (not the file) */
 } VgdKprobe;
 
+/*
+ * A channel of vigil.ko (channels: in vigil.yaml): the events it
+ * records, its mode and its buffers.  Events in no channel go to the
+ * default channel (channel 0: the top-level mode, buffer.* and
+ * switch_interval).  docs/design.md, "Channels".
+ */
+#define VGD_MAX_CHANNELS	7	/* besides the default one */
+typedef struct {
+	char *name;
+	VgdMode mode;			/* VGD_MODE_NORMAL or VGD_MODE_FLIGHT */
+	GPtrArray *events;		/* char * */
+	guint32 buffer_size;		/* 0: the top-level buffer.size */
+	guint32 buffer_count;		/* 0: the top-level buffer.count */
+	guint32 switch_interval_ms;	/* G_MAXUINT32: the top-level one */
+	guint line;			/* where it was defined */
+} VgdChannel;
+
 typedef struct {
 	/* handlers */
 	GPtrArray *scripts;		/* char *, in load order */
@@ -56,6 +73,7 @@ typedef struct {
 	GPtrArray *filter_syscall_names;/* char *, resolved when tracing starts */
 	GPtrArray *filter_comms;	/* char *, globs; applied in the daemon */
 	GPtrArray *kprobes;		/* VgdKprobe * */
+	GPtrArray *channels;		/* VgdChannel *, besides the default */
 
 	VgdMode mode;
 	VgdSource event_source;		/* source: (--source) */
@@ -113,8 +131,26 @@ typedef struct {
 				 * NULL: no summary */
 } VgdConfigKey;
 
-/* The keys (kprobe: those of one kprobes[] entry), n of them. */
-const VgdConfigKey *vgd_config_keys(gboolean kprobe, guint *n);
+/* The keys of one table, n of them. */
+typedef enum {
+	VGD_KEYS_TOP,		/* the top level */
+	VGD_KEYS_KPROBE,	/* one kprobes[] entry */
+	VGD_KEYS_CHANNEL,	/* one channels: entry */
+} VgdKeyTable;
+const VgdConfigKey *vgd_config_keys(VgdKeyTable table, guint *n);
+
+const VgdChannel *vgd_config_channel_by_name(const VgdConfig *cfg,
+					     const char *name);
+/* A channel's buffer and switch interval (the top level's if not set). */
+guint32 vgd_channel_buffer_size(const VgdConfig *cfg, const VgdChannel *ch);
+guint32 vgd_channel_buffer_count(const VgdConfig *cfg, const VgdChannel *ch);
+guint32 vgd_channel_switch_ms(const VgdConfig *cfg, const VgdChannel *ch);
+/* Mixed mode: some channel is a flight channel (the default one streams). */
+gboolean vgd_config_mixed(const VgdConfig *cfg);
+
+/* The channel event name is assigned to, or NULL: the default one. */
+const VgdChannel *vgd_config_channel_of(const VgdConfig *cfg,
+					const char *event);
 
 VgdConfig *vgd_config_new(void);	/* the defaults */
 void vgd_config_free(VgdConfig *cfg);

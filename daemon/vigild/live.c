@@ -5,6 +5,13 @@
  * them back to the kernel and push them into the merge.  No debugfs:
  * buffers and metadata are file descriptors from /dev/vigil.
  *
+ * Channels (config channels:, docs/design.md): channel 0 is the default
+ * one, the others are added after CONFIGURE.  Each channel has a lane
+ * per CPU (channel * n_cpus + cpu, as in its packets); the reader reads
+ * the normal channels only.  A flight channel's lanes get nothing live
+ * (the merge is told so from the start) and are copied out by
+ * vgd_live_snapshot_flight() when a dump is written.
+ *
  * A reader thread does the copying and gives the sub-buffers back, so
  * the kernel's buffers keep being emptied while the main loop is busy
  * (a slow handler, a reload compiling new scripts).  It queues the
@@ -33,16 +40,31 @@
 typedef struct {
 	VgdLive *live;
 	guint cpu;
-	gboolean mapped;	/* has a buffer (dev->cpus[cpu].map) */
+	guint chan;		/* its channel */
+	guint lane;		/* chan * n_cpus + cpu */
+	gboolean mapped;	/* has a buffer (dev->chans[chan].cpus[cpu].map) */
 	guint64 next_seq;	/* sequence number expected next */
 	VgdLiveCpuStats st;
 } LiveCpu;
+
+/* One channel as vigild set it up. */
+typedef struct {
+	char *name;		/* "default" for channel 0 */
+	gboolean flight;	/* kept in the kernel, read on a dump */
+	guint32 subbuf_size;
+	guint32 n_subbufs;
+	guint32 switch_ms;
+	guint64 snapshots;	/* vgd_live_snapshot_flight() of it */
+} LiveChan;
 
 struct VgdLive {
 	struct vigil_dev *dev;
 	struct vigil_config kcfg;
 	guint n_cpus;
-	LiveCpu *cpus;
+	guint n_chans;
+	LiveChan *chans;
+	guint n_lanes;		/* n_chans * n_cpus */
+	LiveCpu *cpus;		/* [n_lanes], by lane */
 	VgMerge *merge;
 	guint8 uuid[16];
 	gboolean have_uuid;
@@ -139,13 +161,99 @@ VgdLive *vgd_live_open(const VgdConfig *cfg, GError **error)
 		return NULL;
 	}
 	l->n_cpus = dev->ncpus;
-	l->cpus = g_new0(LiveCpu, l->n_cpus);
+	l->n_chans = 1 + cfg->channels->len;
+	l->chans = g_new0(LiveChan, l->n_chans);
+	l->chans[0].name = g_strdup("default");
+	l->chans[0].flight = l->flight;
+	l->chans[0].subbuf_size = l->kcfg.subbuf_size;
+	l->chans[0].n_subbufs = l->kcfg.n_subbufs;
+	l->chans[0].switch_ms = l->kcfg.switch_interval_ms;
+	for (guint i = 0; i < cfg->channels->len; i++) {
+		const VgdChannel *ch = cfg->channels->pdata[i];
+		struct vigil_channel_config cc = {
+			.mode = ch->mode == VGD_MODE_FLIGHT ? VIGIL_MODE_FLIGHT
+							    : VIGIL_MODE_NORMAL,
+			.subbuf_size = vgd_channel_buffer_size(cfg, ch),
+			.n_subbufs = vgd_channel_buffer_count(cfg, ch),
+			.switch_interval_ms = vgd_channel_switch_ms(cfg, ch),
+		};
+		int n = vigil_dev_add_channel(dev, &cc);
+		LiveChan *lc = &l->chans[i + 1];
+
+		if (n != (int)i + 1) {
+			int e = errno;
+
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "%s: channels.%s (%s, %u sub-buffers of %u bytes, switch %u ms): %s",
+				    cfg->source ? cfg->source : "configuration",
+				    ch->name, cc.mode ? "flight" : "normal",
+				    cc.n_subbufs, cc.subbuf_size,
+				    cc.switch_interval_ms,
+				    n >= 0 ? "vigil.ko numbered it differently" :
+				    e == ENOTTY ? "this vigil.ko has no channels (VIGIL_IOC_ADD_CHANNEL)" :
+				    e == ENOMEM ? "not enough memory (all channels' buffers may take at most half of the RAM)" :
+				    g_strerror(e));
+			vgd_live_free(l);
+			return NULL;
+		}
+		lc->name = g_strdup(ch->name);
+		lc->flight = cc.mode == VIGIL_MODE_FLIGHT;
+		lc->subbuf_size = cc.subbuf_size;
+		lc->n_subbufs = cc.n_subbufs;
+		lc->switch_ms = cc.switch_interval_ms;
+	}
+	l->n_lanes = l->n_chans * l->n_cpus;
+	l->cpus = g_new0(LiveCpu, l->n_lanes);
 	l->pub = g_new0(VgdLiveCpuStats, l->n_cpus);
-	for (guint i = 0; i < l->n_cpus; i++) {
+	for (guint i = 0; i < l->n_lanes; i++) {
 		l->cpus[i].live = l;
-		l->cpus[i].cpu = i;
+		l->cpus[i].cpu = i % l->n_cpus;
+		l->cpus[i].chan = i / l->n_cpus;
+		l->cpus[i].lane = i;
 	}
 	return l;
+}
+
+gboolean vgd_live_route_events(VgdLive *l, const VgdConfig *cfg,
+			       GError **error)
+{
+	for (guint i = 0; i < cfg->channels->len; i++) {
+		const VgdChannel *ch = cfg->channels->pdata[i];
+
+		for (guint j = 0; j < ch->events->len; j++) {
+			const char *n = ch->events->pdata[j];
+
+			if (vigil_dev_event_channel(l->dev, n, i + 1) == 0)
+				continue;
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "%s: channels.%s.events: %s: %s",
+				    cfg->source ? cfg->source : "configuration",
+				    ch->name, n, errno == ENOENT ?
+				    "no such event in vigil.ko" : g_strerror(errno));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+guint vgd_live_n_lanes(const VgdLive *l)
+{
+	return l->n_lanes;
+}
+
+gboolean vgd_live_lane_streamed(const VgdLive *l, guint lane)
+{
+	return lane < l->n_lanes && !l->chans[lane / l->n_cpus].flight;
+}
+
+gboolean vgd_live_mixed(const VgdLive *l)
+{
+	if (l->flight)
+		return FALSE;
+	for (guint i = 1; i < l->n_chans; i++)
+		if (l->chans[i].flight)
+			return TRUE;
+	return FALSE;
 }
 
 gboolean vgd_live_usable(GError **error)
@@ -371,10 +479,13 @@ gboolean vgd_live_map(VgdLive *l, GError **error)
 		g_free(w);
 		return FALSE;
 	}
-	for (guint i = 0; i < l->n_cpus; i++) {
-		l->cpus[i].mapped = l->dev->cpus[i].map != NULL;
-		if (!l->cpus[i].mapped)
-			g_debug("cpu %u: no buffer (CPU not online at start)", i);
+	for (guint i = 0; i < l->n_lanes; i++) {
+		LiveCpu *c = &l->cpus[i];
+
+		c->mapped = l->dev->chans[c->chan].cpus[c->cpu].map != NULL;
+		if (!c->mapped && c->chan == 0)
+			g_debug("cpu %u: no buffer (CPU not online at start)",
+				c->cpu);
 	}
 	return TRUE;
 }
@@ -421,8 +532,9 @@ void vgd_live_set_record(VgdLive *l, VgdRecordOut *r)
 static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
 			     GError **error)
 {
-	const guint8 *pkt = vigil_dev_packet(l->dev, c->cpu, seq);
-	gsize off = (gsize)(seq % l->kcfg.n_subbufs) * l->kcfg.subbuf_size;
+	const LiveChan *ch = &l->chans[c->chan];
+	const guint8 *pkt = vigil_dev_chan_packet(l->dev, c->chan, c->cpu, seq);
+	gsize off = (gsize)(seq % ch->n_subbufs) * ch->subbuf_size;
 	const guint8 *uuid = l->have_uuid ? l->uuid : NULL;
 	const gsize psize_at = sizeof(struct vigil_packet_header) +
 		G_STRUCT_OFFSET(struct vigil_packet_context, packet_size);
@@ -432,9 +544,13 @@ static VgPacket *copy_packet(VgdLive *l, LiveCpu *c, guint64 seq,
 	guint8 *copy;
 	guint64 bits;
 
-	g_snprintf(origin, sizeof(origin), "cpu%u seq %" G_GUINT64_FORMAT,
-		   c->cpu, seq);
-	if (!vg_packet_check(pkt, l->kcfg.subbuf_size, uuid, origin,
+	if (c->chan)
+		g_snprintf(origin, sizeof(origin), "channel %s cpu%u seq %"
+			   G_GUINT64_FORMAT, ch->name, c->cpu, seq);
+	else
+		g_snprintf(origin, sizeof(origin), "cpu%u seq %" G_GUINT64_FORMAT,
+			   c->cpu, seq);
+	if (!vg_packet_check(pkt, ch->subbuf_size, uuid, origin,
 			     off, &hdr, error))
 		return NULL;
 	copy = g_malloc(hdr.content_size);
@@ -457,9 +573,11 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 	guint n = 0;
 	guint64 seq;
 
-	if (!c->mapped)
+	guint32 n_subbufs = l->chans[c->chan].n_subbufs;
+
+	if (!c->mapped || l->chans[c->chan].flight)
 		return 0;
-	if (vigil_dev_get_pos(l->dev, c->cpu, &pos) < 0) {
+	if (vigil_dev_chan_get_pos(l->dev, c->chan, c->cpu, &pos) < 0) {
 		g_warning("VIGIL_IOC_GET_POS cpu %u: %s", c->cpu,
 			  g_strerror(errno));
 		return 0;
@@ -467,17 +585,17 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 	if (pos.produced <= pos.consumed)
 		return 0;
 	seq = pos.consumed;
-	if (pos.produced - seq > l->kcfg.n_subbufs) {
+	if (pos.produced - seq > n_subbufs) {
 		/* cannot happen in normal mode (the kernel drops new events
 		 * instead); count rather than read overwritten slots */
-		guint64 lost = pos.produced - l->kcfg.n_subbufs - seq;
+		guint64 lost = pos.produced - n_subbufs - seq;
 
 		g_warning("cpu %u: %" G_GUINT64_FORMAT " sub-buffers overwritten before they were read",
 			  c->cpu, lost);
 		g_mutex_lock(&l->lock);
 		c->st.lost_packets += lost;
 		g_mutex_unlock(&l->lock);
-		seq = pos.produced - l->kcfg.n_subbufs;
+		seq = pos.produced - n_subbufs;
 	}
 	for (; seq < pos.produced; seq++) {
 		GError *err = NULL;
@@ -506,7 +624,8 @@ static guint read_cpu(VgdLive *l, LiveCpu *c)
 				  c->cpu, seq, p->seq);
 		n++;
 	}
-	if (vigil_dev_consume(l->dev, c->cpu, pos.consumed, pos.produced) < 0)
+	if (vigil_dev_chan_consume(l->dev, c->chan, c->cpu, pos.consumed,
+				   pos.produced) < 0)
 		g_warning("VIGIL_IOC_CONSUME cpu %u: %s", c->cpu,
 			  g_strerror(errno));
 	return n;
@@ -530,19 +649,26 @@ static void mark_quiet_cpus(VgdLive *l, gint64 now)
 	if (!l->merge || l->flight)
 		return;
 	if (!l->last_arrival) {
-		l->last_arrival = g_new(gint64, l->n_cpus);
-		l->idle = g_new0(gboolean, l->n_cpus);
-		for (guint i = 0; i < l->n_cpus; i++)
+		l->last_arrival = g_new(gint64, l->n_lanes);
+		l->idle = g_new0(gboolean, l->n_lanes);
+		for (guint i = 0; i < l->n_lanes; i++)
 			l->last_arrival[i] = now;
 	}
-	for (guint i = 0; i < l->n_cpus; i++) {
+	for (guint i = 0; i < l->n_lanes; i++) {
+		const LiveCpu *c = &l->cpus[i];
+		const LiveChan *ch = &l->chans[c->chan];
+		gint64 lim = MAX((gint64)ch->switch_ms * 10 * 1000, limit);
+
 		if (l->idle[i])
 			continue;
-		if (l->cpus[i].mapped && (l->kcfg.switch_interval_ms == 0 ||
-					   now - l->last_arrival[i] < limit))
+		/* a flight channel's lanes never deliver live */
+		if (c->mapped && !ch->flight &&
+		    (ch->switch_ms == 0 || now - l->last_arrival[i] < lim))
 			continue;
-		g_debug("cpu %u: %s; it no longer holds other CPUs back", i,
-			!l->cpus[i].mapped ? "no buffer" : "no packet for a while");
+		if (!ch->flight)
+			g_debug("cpu %u (channel %s): %s; it no longer holds other CPUs back",
+				c->cpu, ch->name, !c->mapped ? "no buffer" :
+				"no packet for a while");
 		vg_merge_set_lane_idle(l->merge, i);
 		l->idle[i] = TRUE;
 	}
@@ -567,9 +693,9 @@ static guint take_queue(VgdLive *l)
 	while ((p = g_queue_pop_head(&q))) {
 		if (l->record)
 			vgd_record_out_add(l->record, p);
-		if (l->last_arrival && p->cpu < l->n_cpus) {
-			l->last_arrival[p->cpu] = now;
-			l->idle[p->cpu] = FALSE;
+		if (l->last_arrival && p->lane < l->n_lanes) {
+			l->last_arrival[p->lane] = now;
+			l->idle[p->lane] = FALSE;
 		}
 		if (l->merge)
 			vg_merge_push(l->merge, p);
@@ -587,7 +713,7 @@ static guint take_queue(VgdLive *l)
 guint vgd_live_poll(VgdLive *l)
 {
 	if (!l->thread)
-		for (guint i = 0; i < l->n_cpus; i++)
+		for (guint i = 0; i < l->n_lanes; i++)
 			read_cpu(l, &l->cpus[i]);
 	return take_queue(l);
 }
@@ -606,13 +732,15 @@ static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
 static gpointer reader(gpointer data)
 {
 	VgdLive *l = data;
-	struct pollfd *pfd = g_new0(struct pollfd, l->n_cpus + 1);
+	struct pollfd *pfd = g_new0(struct pollfd, l->n_lanes + 1);
 	guint nfd = 0;
 
-	for (guint i = 0; i < l->n_cpus; i++) {
-		if (!l->cpus[i].mapped)
+	for (guint i = 0; i < l->n_lanes; i++) {
+		const LiveCpu *c = &l->cpus[i];
+
+		if (!c->mapped || l->chans[c->chan].flight)
 			continue;
-		pfd[nfd].fd = l->dev->cpus[i].fd;
+		pfd[nfd].fd = l->dev->chans[c->chan].cpus[c->cpu].fd;
 		pfd[nfd].events = POLLIN;
 		nfd++;
 	}
@@ -645,7 +773,7 @@ static gpointer reader(gpointer data)
 		}
 		if (pfd[nfd].revents & POLLIN)
 			continue;	/* stop requested: checked above */
-		for (guint i = 0; i < l->n_cpus; i++)
+		for (guint i = 0; i < l->n_lanes; i++)
 			n += read_cpu(l, &l->cpus[i]);
 		if (n) {
 			guint64 one = 1;
@@ -721,29 +849,22 @@ void vgd_live_stop(VgdLive *l)
 		;
 }
 
-GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
+/* Copy the newest n_subbufs - 1 finished packets of every CPU of
+ * channel ch (paused: nothing is written into them meanwhile) into out. */
+static gboolean snapshot_channel(VgdLive *l, guint ch, GPtrArray *out,
+				 GError **error)
 {
-	GPtrArray *out;
-	guint keep = l->kcfg.n_subbufs - 1;
+	guint keep = l->chans[ch].n_subbufs - 1;
 
-	if (vigil_dev_pause(l->dev) < 0) {
-		kerr(error, "VIGIL_IOC_PAUSE");
-		return NULL;
-	}
-	out = g_ptr_array_new_with_free_func((GDestroyNotify)vg_packet_unref);
 	for (guint i = 0; i < l->n_cpus; i++) {
-		LiveCpu *c = &l->cpus[i];
+		LiveCpu *c = &l->cpus[ch * l->n_cpus + i];
 		struct vigil_cpu_pos pos;
 		guint64 seq;
 
 		if (!c->mapped)
 			continue;
-		if (vigil_dev_get_pos(l->dev, i, &pos) < 0) {
-			kerr(error, "VIGIL_IOC_GET_POS");
-			g_ptr_array_unref(out);
-			out = NULL;
-			break;
-		}
+		if (vigil_dev_chan_get_pos(l->dev, ch, i, &pos) < 0)
+			return kerr(error, "VIGIL_IOC_GET_POS");
 		seq = pos.produced > keep ? pos.produced - keep : 0;
 		for (; seq < pos.produced; seq++) {
 			GError *err = NULL;
@@ -765,6 +886,23 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 			g_ptr_array_add(out, p);
 		}
 	}
+	l->chans[ch].snapshots++;
+	return TRUE;
+}
+
+GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
+{
+	GPtrArray *out;
+
+	if (vigil_dev_pause(l->dev) < 0) {
+		kerr(error, "VIGIL_IOC_PAUSE");
+		return NULL;
+	}
+	out = g_ptr_array_new_with_free_func((GDestroyNotify)vg_packet_unref);
+	if (!snapshot_channel(l, 0, out, error)) {
+		g_ptr_array_unref(out);
+		out = NULL;
+	}
 	if (vigil_dev_resume(l->dev) < 0) {
 		GError *e = NULL;
 
@@ -773,6 +911,82 @@ GPtrArray *vgd_live_snapshot(VgdLive *l, GError **error)
 		g_error_free(e);
 	}
 	return out;
+}
+
+/* Mixed mode: each flight channel in turn is paused (its writers stop,
+ * its current sub-buffers are finished), copied and resumed; the normal
+ * channels go on streaming meanwhile.  Once tracing has stopped (a dump
+ * still open at the end) STOP has finished every sub-buffer and nothing
+ * writes: the buffers are copied as they are. */
+GPtrArray *vgd_live_snapshot_flight(VgdLive *l, GError **error)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)vg_packet_unref);
+
+	for (guint ch = 1; ch < l->n_chans; ch++) {
+		gboolean ok;
+
+		if (!l->chans[ch].flight)
+			continue;
+		if (l->running && vigil_dev_chan_pause(l->dev, ch, 1) < 0) {
+			char *w = g_strdup_printf("VIGIL_IOC_CHAN_PAUSE (channel %s)",
+						  l->chans[ch].name);
+
+			kerr(error, w);
+			g_free(w);
+			g_ptr_array_unref(out);
+			return NULL;
+		}
+		ok = snapshot_channel(l, ch, out, error);
+		if (l->running && vigil_dev_chan_pause(l->dev, ch, 0) < 0)
+			g_critical("VIGIL_IOC_CHAN_PAUSE resume (channel %s): %s: it stays paused",
+				   l->chans[ch].name, g_strerror(errno));
+		if (!ok) {
+			g_ptr_array_unref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+void vgd_live_append_channels(VgdLive *l, GString *s)
+{
+	guint n = l->n_cpus;
+	struct vigil_cpu_stats *cs = g_new0(struct vigil_cpu_stats, n);
+
+	if (l->n_chans < 2)
+		goto out;
+	for (guint ch = 0; ch < l->n_chans; ch++) {
+		const LiveChan *c = &l->chans[ch];
+		guint64 written = 0, discarded = 0, packets = 0, bytes = 0;
+
+		memset(cs, 0, sizeof(*cs) * n);
+		if (vigil_dev_chan_stats(l->dev, ch, cs, n) == 0)
+			for (guint i = 0; i < n; i++) {
+				written += cs[i].events_written;
+				discarded += cs[i].events_discarded;
+			}
+		g_mutex_lock(&l->lock);
+		for (guint i = 0; i < n; i++) {
+			packets += l->cpus[ch * n + i].st.packets;
+			bytes += l->cpus[ch * n + i].st.bytes;
+		}
+		g_mutex_unlock(&l->lock);
+		g_string_append_printf(s, "channel %s: %s, %u x %u bytes per CPU, "
+				       "switch %u ms; kernel: %" G_GUINT64_FORMAT
+				       " events written, %" G_GUINT64_FORMAT
+				       " discarded; read: %" G_GUINT64_FORMAT
+				       " packets, %" G_GUINT64_FORMAT " bytes",
+				       c->name, c->flight ? "flight" : "normal",
+				       c->n_subbufs, c->subbuf_size, c->switch_ms,
+				       written, discarded, packets, bytes);
+		if (c->flight)
+			g_string_append_printf(s, " in %" G_GUINT64_FORMAT
+					       " snapshots", c->snapshots);
+		g_string_append_c(s, '\n');
+	}
+out:
+	g_free(cs);
 }
 
 gboolean vgd_live_update_stats(VgdLive *l, GError **error)
@@ -787,6 +1001,8 @@ gboolean vgd_live_update_stats(VgdLive *l, GError **error)
 	n = MIN(n, l->n_cpus);
 	g_mutex_lock(&l->lock);
 	for (guint i = 0; i < n; i++) {
+		/* the kernel's counters: the sum over the channels, kept
+		 * with channel 0's lane of the CPU */
 		VgdLiveCpuStats *s = &l->cpus[i].st;
 
 		s->k_events_written = cs[i].events_written;
@@ -798,8 +1014,17 @@ gboolean vgd_live_update_stats(VgdLive *l, GError **error)
 		s->k_discarded_full = cs[i].discarded_full;
 		s->k_discarded_nested = cs[i].discarded_nested;
 	}
-	for (guint i = 0; i < l->n_cpus; i++)
+	for (guint i = 0; i < l->n_cpus; i++) {
 		l->pub[i] = l->cpus[i].st;
+		for (guint ch = 1; ch < l->n_chans; ch++) {
+			const VgdLiveCpuStats *o = &l->cpus[ch * l->n_cpus + i].st;
+
+			l->pub[i].packets += o->packets;
+			l->pub[i].bytes += o->bytes;
+			l->pub[i].bad_packets += o->bad_packets;
+			l->pub[i].lost_packets += o->lost_packets;
+		}
+	}
 	g_mutex_unlock(&l->lock);
 	g_free(cs);
 	return TRUE;
@@ -834,6 +1059,9 @@ void vgd_live_free(VgdLive *l)
 	g_free(l->last_arrival);
 	g_free(l->idle);
 	g_free(l->cpus);
+	for (guint i = 0; l->chans && i < l->n_chans; i++)
+		g_free(l->chans[i].name);
+	g_free(l->chans);
 	vigil_dev_close(l->dev);
 	g_free(l);
 }

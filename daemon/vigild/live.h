@@ -53,6 +53,25 @@ gboolean vgd_live_usable(GError **error);
 /* FALSE with "vigil.ko is not loaded (no /dev/vigil)" when it is not. */
 gboolean vgd_live_check_module(GError **error);
 
+/* Channels (cfg->channels): each event listed goes to its channel
+ * (channel i + 1 for cfg->channels->pdata[i]).  After the events were
+ * enabled and the kprobes added.  Errors name the channel and event. */
+gboolean vgd_live_route_events(VgdLive *l, const VgdConfig *cfg,
+			       GError **error);
+/* Lanes of the module: a channel's per CPU, channel * n_cpus + cpu. */
+guint vgd_live_n_lanes(const VgdLive *l);
+/* Whether lane's packets are read live (a normal channel's). */
+gboolean vgd_live_lane_streamed(const VgdLive *l, guint lane);
+/* Mixed mode: the default channel streams and some channel is a flight
+ * one. */
+gboolean vgd_live_mixed(const VgdLive *l);
+/* Mixed mode snapshot: each flight channel paused (CHAN_PAUSE), its
+ * newest n_subbufs - 1 packets of every CPU copied, resumed; the normal
+ * channels stream on.  A GPtrArray of VgPacket, or NULL with the error. */
+GPtrArray *vgd_live_snapshot_flight(VgdLive *l, GError **error);
+/* vigilctl status: one line a channel (nothing with one channel). */
+void vgd_live_append_channels(VgdLive *l, GString *s);
+
 /* Enable events by name ("all" = every built-in event).  Errors name the
  * event the module refused. */
 gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names,

@@ -22,7 +22,10 @@
  * A complete request is handed to the dump writer (dump.h), then
  * retention runs (dumpdir.h).  Pure flight mode keeps no history: a
  * request snapshots the kernel buffers (the snapshot function vigild
- * gave) when its after window has passed.
+ * gave) when its after window has passed.  Mixed mode (flight channels
+ * beside the streamed default one) keeps the history of what streams
+ * and, once a request is complete, snapshots the flight channels and
+ * adds their packets of the window: one dump, every lane.
  */
 #define G_LOG_DOMAIN "vigild"
 
@@ -74,6 +77,7 @@ struct VgdRecorder {
 	VgMerge *merge;		/* NULL in pure flight mode */
 	VgTasks *tasks;
 	VgdSnapshotFunc snapshot;
+	VgdSnapshotFunc flight_channels;	/* mixed mode */
 	gpointer snapshot_data;
 	gboolean replay;
 	gboolean flight;	/* pure flight mode: snapshots, no history */
@@ -146,12 +150,46 @@ static void request_free(Request *q)
 	g_free(q);
 }
 
+/* Mixed mode: the flight channels' packets of the window.  A failed
+ * snapshot leaves a dump of the streamed history, saying so. */
+static void add_flight_channels(VgdRecorder *r, Request *q)
+{
+	GError *err = NULL;
+	GPtrArray *pk;
+	guint n = 0;
+
+	if (!r->flight_channels || q->snapshot)
+		return;
+	pk = r->flight_channels(r->snapshot_data, &err);
+	if (!pk) {
+		g_warning("dump %s: the flight channels' snapshot failed: %s; "
+			  "the dump holds the streamed events only", q->path,
+			  err->message);
+		g_free(q->cut);
+		q->cut = g_strdup_printf("the flight channels' snapshot failed: %s",
+					 err->message);
+		g_error_free(err);
+		return;
+	}
+	for (guint i = 0; i < pk->len; i++) {
+		VgPacket *p = pk->pdata[i];
+
+		if (p->ts_begin <= q->hi && p->ts_end >= q->lo) {
+			g_ptr_array_add(q->packets, vg_packet_ref(p));
+			n++;
+		}
+	}
+	g_debug("dump %s: %u packets of the flight channels", q->path, n);
+	g_ptr_array_unref(pk);
+}
+
 /* Write it, account, notify, free. */
 static void request_complete(VgdRecorder *r, Request *q)
 {
 	GError *err = NULL;
 
 	r->open = g_list_remove(r->open, q);
+	add_flight_channels(r, q);
 	if (write_request(r, q, &err)) {
 		r->st.written++;
 		r->st.removed += vgd_dumpdir_apply_retention(r->cfg, q->path);
@@ -495,6 +533,8 @@ char *vgd_recorder_request(VgdRecorder *r, const char *reason, double before,
 	q->snapshot = r->flight;
 	q->source = r->flight ? g_strdup("kernel buffers (flight mode snapshot)")
 		    : r->replay ? g_strdup_printf("replay of %s", r->cfg->replay_dir)
+		    : r->flight_channels ?
+		      g_strdup("live history and the flight channels' kernel buffers (mixed mode)")
 		    : g_strdup("live history");
 	path = vgd_dumpdir_new_name(r->cfg->dump_dir, (gint64)trigger +
 				    (r->md ? vg_metadata_clock_offset(r->md) : 0),
@@ -556,6 +596,7 @@ VgdRecorder *vgd_recorder_new(const VgdRecorderSetup *s)
 	r->merge = s->merge;
 	r->tasks = s->tasks;
 	r->snapshot = s->snapshot;
+	r->flight_channels = s->flight_channels;
 	r->snapshot_data = s->snapshot_data;
 	r->replay = cfg->replay_dir != NULL;
 	r->flight = !r->replay && cfg->mode == VGD_MODE_FLIGHT;

@@ -44,7 +44,11 @@ typedef struct {
 	VgTasks *tasks;		/* who a dump's tids are (its statedump);
 				 * NULL in pure flight mode */
 	VgdSnapshotFunc snapshot;	/* pure flight mode */
-	gpointer snapshot_data;
+	/* mixed mode (channels: some flight, the default one streamed):
+	 * the flight channels' newest packets, taken when a dump of the
+	 * history is complete and added for the same window */
+	VgdSnapshotFunc flight_channels;
+	gpointer snapshot_data;		/* of either */
 } VgdRecorderSetup;
 
 /* Completion of one dump request: path and error NULL-or-not as it

@@ -52,7 +52,8 @@ char *vgd_status_text(const VgdStatusView *d)
 	g_string_append_printf(s, "vigild %d: %s, %s mode, uptime %.1f s%s%s\n",
 			       (int)getpid(),
 			       d->replay ? "replay" : "live",
-			       d->cfg->mode == VGD_MODE_FLIGHT ? "flight" : "normal",
+			       d->cfg->mode == VGD_MODE_FLIGHT ? "flight" :
+			       d->live && vgd_live_mixed(d->live) ? "mixed" : "normal",
 			       up, d->stopping ? ", stopping: " : "",
 			       d->stopping ? d->stop_reason : "");
 	if (!d->replay)
@@ -91,14 +92,22 @@ char *vgd_status_text(const VgdStatusView *d)
 			       "filtered_out", "packets");
 	for (guint i = 0; i < d->n_cpus; i++) {
 		const VgLaneStats *ms = d->merge ? vg_merge_lane_stats(d->merge, i) : NULL;
+		guint mod_lanes = d->live ? vgd_live_n_lanes(d->live) : d->n_cpus;
 		/* beside vigil.ko, the tracepoints' lane of the CPU */
 		const VgLaneStats *ms2 = d->merge && d->live && d->tp ?
-			vg_merge_lane_stats(d->merge, d->n_cpus + i) : NULL;
+			vg_merge_lane_stats(d->merge, mod_lanes + i) : NULL;
+		guint64 more = 0;
 		const VgdLiveCpuStats *ls = d->live ? vgd_live_cpu_stats(d->live, i) : NULL;
 		const VgdTpCpuStats *ts = d->tp ? vgd_tp_cpu_stats(d->tp, i) : NULL;
 		guint64 v[6];
 
-		v[0] = (ms ? ms->events : 0) + (ms2 ? ms2->events : 0);
+		/* the CPU's lanes of the other channels (streamed ones) */
+		for (guint l = d->n_cpus + i; d->merge && l < mod_lanes; l += d->n_cpus) {
+			const VgLaneStats *o = vg_merge_lane_stats(d->merge, l);
+
+			more += o ? o->events : 0;
+		}
+		v[0] = (ms ? ms->events : 0) + (ms2 ? ms2->events : 0) + more;
 		/* the kernels' own counters when live (they count drops even
 		 * before a packet reports them), else the packets' */
 		v[1] = ls || ts ? (ls ? ls->k_events_discarded : 0) +
@@ -147,6 +156,7 @@ char *vgd_status_text(const VgdStatusView *d)
 		if (!d->tp)
 			g_string_append_printf(s, "own events dropped: %"
 					       G_GUINT64_FORMAT "\n", self);
+		vgd_live_append_channels(d->live, s);
 	}
 	if (d->tp) {
 		guint64 bad = 0, reordered = 0, lost = 0;

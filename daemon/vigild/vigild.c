@@ -496,7 +496,8 @@ static void make_merge(Vigild *d)
 	 * vigil.ko one more per CPU after the module's: every lane exists
 	 * from the start, so that none is passed over before its first
 	 * packet */
-	guint lanes = d->n_cpus + (d->live && d->tp ? vgd_tp_n_cpus(d->tp) : 0);
+	guint lanes = (d->live ? vgd_live_n_lanes(d->live) : d->n_cpus) +
+		      (d->live && d->tp ? vgd_tp_n_cpus(d->tp) : 0);
 
 	d->cc = g_new0(VgdCpuCounters, d->n_cpus);
 	d->merge = vg_merge_new(d->md, lanes, d->tasks, deliver, d);
@@ -583,6 +584,84 @@ out:
 	g_string_free(added, TRUE);
 }
 
+/* channels: the events the channels list are recorded whatever the
+ * handlers subscribe to (a flight channel's are what a dump is for),
+ * and, once a list is chosen, the task table's too. */
+static void add_channel_events(Vigild *d, const VgMetadata *md)
+{
+	GPtrArray *events = d->cfg->events;
+	GString *added = g_string_new(NULL);
+
+	if (!d->cfg->channels->len)
+		goto out;
+	add_task_events(d, md);
+	for (guint c = 0; c < d->cfg->channels->len; c++) {
+		const VgdChannel *ch = d->cfg->channels->pdata[c];
+
+		for (guint i = 0; i < ch->events->len; i++) {
+			const char *n = ch->events->pdata[i];
+			gboolean listed = FALSE;
+
+			for (guint k = 0; k < events->len && !listed; k++)
+				listed = strcmp(events->pdata[k], n) == 0;
+			if (listed)
+				continue;
+			g_ptr_array_add(events, g_strdup(n));
+			g_string_append_printf(added, "%s%s", added->len ? "," : "", n);
+		}
+	}
+	if (added->len)
+		g_message("events the channels record, added: %s", added->str);
+out:
+	g_string_free(added, TRUE);
+}
+
+/* Every event a channel lists is one of the module's (its metadata,
+ * kprobes included): else the error names the channel and where it is
+ * defined, before anything is enabled. */
+static gboolean check_channel_events(Vigild *d, const VgMetadata *md,
+				     GError **error)
+{
+	for (guint c = 0; c < d->cfg->channels->len; c++) {
+		const VgdChannel *ch = d->cfg->channels->pdata[c];
+
+		for (guint i = 0; i < ch->events->len; i++) {
+			const char *n = ch->events->pdata[i];
+
+			if (vg_metadata_class_by_name(md, n))
+				continue;
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s:%u: channels.%s.events: '%s' is not an event of vigil.ko (vigild -l lists them)",
+				    d->cfg->source ? d->cfg->source : "configuration",
+				    ch->line, ch->name, n);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* A handler subscribed to an event of a flight channel sees it only in
+ * a replay of a dump: say so once at load, naming both. */
+static void warn_flight_subscriptions(Vigild *d, const VgMetadata *md)
+{
+	GPtrArray *want;
+
+	if (!d->perl || !d->cfg->channels->len)
+		return;
+	want = vg_perl_wanted_events(d->perl, md);
+	for (guint i = 0; want && i < want->len; i++) {
+		const VgdChannel *ch = vgd_config_channel_of(d->cfg, want->pdata[i]);
+
+		if (ch && ch->mode == VGD_MODE_FLIGHT)
+			g_warning("a handler subscribes to %s, which is in flight channel '%s' (%s:%u): it is kept in the kernel and not seen live, only in a replay of a dump",
+				  (char *)want->pdata[i], ch->name,
+				  d->cfg->source ? d->cfg->source : "configuration",
+				  ch->line);
+	}
+	if (want)
+		g_ptr_array_unref(want);
+}
+
 /* Neither --events nor 'events:': what the handlers subscribe to (the
  * status and the log then list it), or all when they take anything
  * (trace_unhandled, '*'), or without handlers.  *all is set (and
@@ -615,6 +694,8 @@ static GPtrArray *choose_events(Vigild *d, const VgMetadata *md,
 		*all = g_ptr_array_new();
 		g_ptr_array_add(*all, (gpointer)"all");
 		events = *all;
+	} else {
+		add_channel_events(d, md);
 	}
 	return events;
 }
@@ -893,9 +974,13 @@ static gboolean start_module(Vigild *d, GError **error)
 	vg_metadata_free(md0);
 	if (!d->md)
 		return FALSE;
+	if (!check_channel_events(d, d->md, error))
+		return FALSE;
+	warn_flight_subscriptions(d, d->md);
 	events = choose_events(d, d->md, &all);
 	mod_events = d->tp ? module_events(d, events) : g_ptr_array_ref(events);
 	if (!vgd_live_enable_events(d->live, mod_events, error) ||
+	    !vgd_live_route_events(d->live, d->cfg, error) ||
 	    !vgd_live_set_filters(d->live, d->cfg, d->syscalls, error) ||
 	    !vgd_live_map(d->live, error)) {
 		g_ptr_array_unref(mod_events);
@@ -924,8 +1009,8 @@ static gboolean start_module(Vigild *d, GError **error)
 		vgd_live_set_after_read(d->live, live_read, d);
 	}
 	if (d->tp) {
-		/* its lanes after the module's */
-		vgd_tp_set_lane_base(d->tp, d->n_cpus);
+		/* its lanes after the module's (all its channels') */
+		vgd_tp_set_lane_base(d->tp, vgd_live_n_lanes(d->live));
 		vgd_tp_set_merge(d->tp, d->merge);
 		vgd_tp_set_after_read(d->tp, live_read, d);
 	}
@@ -1315,6 +1400,11 @@ static GPtrArray *snapshot_live(gpointer live, GError **error)
 	return vgd_live_snapshot(live, error);
 }
 
+static GPtrArray *snapshot_flight_channels(gpointer live, GError **error)
+{
+	return vgd_live_snapshot_flight(live, error);
+}
+
 /* The Prometheus endpoint of the handlers' metrics. */
 static gboolean start_metrics(Vigild *d, GError **error)
 {
@@ -1383,7 +1473,11 @@ static gboolean start(Vigild *d)
 	rs.md = d->md;
 	rs.merge = d->merge;
 	rs.tasks = d->tasks;
-	if (d->live) {
+	if (d->live && vgd_live_mixed(d->live)) {
+		/* mixed mode: the history plus the flight channels' buffers */
+		rs.flight_channels = snapshot_flight_channels;
+		rs.snapshot_data = d->live;
+	} else if (d->live) {
 		rs.snapshot = snapshot_live;
 		rs.snapshot_data = d->live;
 	}

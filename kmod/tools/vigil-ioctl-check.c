@@ -395,6 +395,135 @@ static void consume_cases(int fd)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/*
+ * Channels (configured, not running): ADD_CHANNEL's checks, the limit
+ * of VIGIL_MAX_CHANNELS with nothing left of a refused one,
+ * EVENT_CHANNEL, and the per-channel BUFFER_FD, GET_POS and STATS.
+ */
+static void channel_cases(int fd, int fd2)
+{
+	struct vigil_channel_config cc;
+	struct vigil_event_channel ec;
+	struct vigil_chan_pos cp;
+	struct vigil_chan_buffer_req cb;
+	struct vigil_chan_req cr;
+	struct vigil_chan_stats cs;
+	struct vigil_cpu_stats st[64];
+	int n = 0, bfd;
+
+#define CC_GOOD() do { memset(&cc, 0, sizeof(cc)); \
+	cc.abi_version = VIGIL_ABI_VERSION; cc.mode = VIGIL_MODE_FLIGHT; \
+	cc.subbuf_size = 4096; cc.n_subbufs = 4; cc.switch_interval_ms = 100; \
+	} while (0)
+	CC_GOOD(); cc.abi_version = 99;
+	IOC("addchan_abi_version", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.mode = 2;
+	IOC("addchan_mode", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.subbuf_size = 12288;
+	IOC("addchan_subbuf_not_pow2", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.n_subbufs = 1;
+	IOC("addchan_nsubbufs_1", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.switch_interval_ms = 60001;
+	IOC("addchan_switch", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.reserved[1] = 1;
+	IOC("addchan_reserved", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.channel = 3;
+	IOC("addchan_channel_set", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD(); cc.subbuf_size = 64 << 20; cc.n_subbufs = 4096;
+	IOC("addchan_too_much_memory", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	CC_GOOD();
+	IOC("addchan_other_fd", fd2, VIGIL_IOC_ADD_CHANNEL, &cc);
+	IOC("addchan_bad_pointer", fd, VIGIL_IOC_ADD_CHANNEL, (void *)16);
+	CC_GOOD();
+	IOC("addchan_good", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	printf("addchan_first %u\n", cc.channel);
+	for (;;) {
+		CC_GOOD();
+		if (ioctl(fd, VIGIL_IOC_ADD_CHANNEL, &cc) < 0)
+			break;
+		n++;
+	}
+	report("addchan_too_many", -1);
+	printf("addchan_more %d\n", n);
+
+	memset(&ec, 0, sizeof(ec));
+	strcpy(ec.name, "sched:sched_process_fork");
+	ec.channel = 99;
+	IOC("evchan_no_channel", fd, VIGIL_IOC_EVENT_CHANNEL, &ec);
+	ec.channel = 1; ec.reserved = 1;
+	IOC("evchan_reserved", fd, VIGIL_IOC_EVENT_CHANNEL, &ec);
+	ec.reserved = 0;
+	strcpy(ec.name, "sched:no_such_event");
+	IOC("evchan_unknown", fd, VIGIL_IOC_EVENT_CHANNEL, &ec);
+	memset(ec.name, 'x', sizeof(ec.name));
+	IOC("evchan_unterminated", fd, VIGIL_IOC_EVENT_CHANNEL, &ec);
+	memset(&ec, 0, sizeof(ec));
+	strcpy(ec.name, "sched:sched_process_fork");
+	ec.channel = 1;
+	IOC("evchan_other_fd", fd2, VIGIL_IOC_EVENT_CHANNEL, &ec);
+	IOC("evchan_good", fd, VIGIL_IOC_EVENT_CHANNEL, &ec);
+
+	memset(&cp, 0, sizeof(cp)); cp.channel = 99;
+	IOC("chanpos_no_channel", fd, VIGIL_IOC_CHAN_GET_POS, &cp);
+	cp.channel = 1; cp.reserved = 1;
+	IOC("chanpos_reserved", fd, VIGIL_IOC_CHAN_GET_POS, &cp);
+	cp.reserved = 0;
+	IOC("chanpos_good", fd, VIGIL_IOC_CHAN_GET_POS, &cp);
+	cp.consumed = cp.produced + 1;
+	IOC("chanconsume_beyond", fd, VIGIL_IOC_CHAN_CONSUME, &cp);
+
+	memset(&cb, 0, sizeof(cb)); cb.channel = 99;
+	IOC("chanbuf_no_channel", fd, VIGIL_IOC_CHAN_BUFFER_FD, &cb);
+	cb.channel = 1; cb.reserved = 1;
+	IOC("chanbuf_reserved", fd, VIGIL_IOC_CHAN_BUFFER_FD, &cb);
+	cb.reserved = 0;
+	bfd = ioctl(fd, VIGIL_IOC_CHAN_BUFFER_FD, &cb);
+	report("chanbuf_good", bfd);
+	if (bfd >= 0) {
+		void *m = mmap(NULL, 4 * 4096, PROT_READ, MAP_SHARED, bfd, 0);
+
+		/* a flight channel's packets carry its lane */
+		printf("chanbuf_map %s\n", m == MAP_FAILED ? "failed" : "ok");
+		if (m != MAP_FAILED)
+			munmap(m, 4 * 4096);
+		close(bfd);
+	}
+
+	memset(&cr, 0, sizeof(cr)); cr.channel = 1; cr.pause = 1;
+	IOC("chanpause_not_running", fd, VIGIL_IOC_CHAN_PAUSE, &cr);
+
+	memset(&cs, 0, sizeof(cs)); cs.channel = 99; cs.ncpus = 64;
+	cs.buf = (uintptr_t)st;
+	IOC("chanstats_no_channel", fd2, VIGIL_IOC_CHAN_STATS, &cs);
+	cs.channel = 1;
+	IOC("chanstats_other_fd", fd2, VIGIL_IOC_CHAN_STATS, &cs);
+}
+
+/* Channels while running: the map and the channels are fixed; one
+ * channel pauses and resumes alone. */
+static void channel_running_cases(int fd)
+{
+	struct vigil_channel_config cc;
+	struct vigil_event_channel ec;
+	struct vigil_chan_req cr;
+
+	CC_GOOD();
+	IOC("addchan_while_running", fd, VIGIL_IOC_ADD_CHANNEL, &cc);
+	memset(&ec, 0, sizeof(ec));
+	strcpy(ec.name, "sched:sched_process_fork");
+	IOC("evchan_while_running", fd, VIGIL_IOC_EVENT_CHANNEL, &ec);
+	memset(&cr, 0, sizeof(cr)); cr.channel = 1; cr.pause = 2;
+	IOC("chanpause_bad_value", fd, VIGIL_IOC_CHAN_PAUSE, &cr);
+	cr.pause = 0;
+	IOC("chanresume_not_paused", fd, VIGIL_IOC_CHAN_PAUSE, &cr);
+	cr.pause = 1;
+	IOC("chanpause_good", fd, VIGIL_IOC_CHAN_PAUSE, &cr);
+	IOC("chanpause_twice", fd, VIGIL_IOC_CHAN_PAUSE, &cr);
+	cr.pause = 0;
+	IOC("chanresume_good", fd, VIGIL_IOC_CHAN_PAUSE, &cr);
+#undef CC_GOOD
+}
+
 int main(int argc, char **argv)
 {
 	int fd, fd2, afd, i, cycles = 0, ok = 0, bad = 0;
@@ -521,6 +650,8 @@ int main(int argc, char **argv)
 	IOC("kprobe_after_del", fd, VIGIL_IOC_ADD_KPROBE, &k);
 	printf("kprobe_id_after_del %u\n", k.id);
 
+	channel_cases(fd, fd2);
+
 	/* positions and stats */
 	memset(&pos, 0, sizeof(pos)); pos.cpu = 9999;
 	IOC("getpos_bad_cpu", fd, VIGIL_IOC_GET_POS, &pos);
@@ -548,6 +679,7 @@ int main(int argc, char **argv)
 	c = good_cfg();
 	IOC("cfg_while_running", fd, VIGIL_IOC_CONFIGURE, &c);
 	IOC("resume_not_paused", fd, VIGIL_IOC_RESUME, 0);
+	channel_running_cases(fd);
 	{
 		/* events while paused are counted as discarded */
 		unsigned long long before = 0, after = 0;

@@ -115,4 +115,16 @@ ok(!exists $r->{'probe-vigil'}{ratio}, 'no ratio against a cost that is not ther
 `$root/scripts/bench/probe --report 4202 x 6067 2>&1`;
 is($? >> 8, 2, 'probe --report refuses what is not a number');
 
+# ---- scripts/bench/channels: the report of given figures (the
+# measuring needs the VM) ----
+$out = `$root/scripts/bench/channels --report 200000 5120 400012 80 0 2>&1`;
+is($? >> 8, 0, 'bench/channels --report runs') or diag $out;
+$r = check_rows('channels', $out,
+	['channels-streamed', qw(cpu_ms ns_per_call events)],
+	['channels-flight', qw(cpu_ms ns_per_call events ratio)]);
+is($r->{'channels-flight'}{ratio}, '0.016', 'channels: flight CPU time as a ratio to streamed');
+is($r->{'channels-streamed'}{ns_per_call}, 25600, 'channels: CPU time per call');
+`$root/scripts/bench/channels --report 200000 x 1 2 3 2>&1`;
+is($? >> 8, 2, 'channels --report refuses what is not a number');
+
 done_testing;

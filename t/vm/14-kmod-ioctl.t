@@ -68,6 +68,41 @@ my @expect = (
     [kprobe_del_twice        => ENOENT => 'DEL_KPROBE of an already deleted kprobe is -ENOENT'],
     [kprobe_name_reuse_same_buffers => EEXIST => 'a deleted kprobe\'s name is not reused while its records may be in the buffers'],
     [kprobe_after_del        => 0      => 'a new kprobe can be added after a delete'],
+    [addchan_abi_version     => EINVAL => 'ADD_CHANNEL rejects an unknown abi_version'],
+    [addchan_mode            => EINVAL => 'ADD_CHANNEL rejects an unknown mode'],
+    [addchan_subbuf_not_pow2 => EINVAL => 'ADD_CHANNEL rejects a sub-buffer size that is not a power of 2'],
+    [addchan_nsubbufs_1      => EINVAL => 'ADD_CHANNEL rejects fewer than 2 sub-buffers'],
+    [addchan_switch          => EINVAL => 'ADD_CHANNEL rejects a switch interval over 60 s'],
+    [addchan_reserved        => EINVAL => 'ADD_CHANNEL rejects non-zero reserved fields'],
+    [addchan_channel_set     => EINVAL => 'ADD_CHANNEL rejects a channel number given in (it is an output)'],
+    [addchan_too_much_memory => ENOMEM => 'ADD_CHANNEL refuses buffers that would take more than half of the RAM with the others'],
+    [addchan_other_fd        => EBUSY  => 'another fd cannot add a channel to the owner\'s session'],
+    [addchan_bad_pointer     => EFAULT => 'ADD_CHANNEL with an unmapped argument is -EFAULT'],
+    [addchan_good            => 0      => 'ADD_CHANNEL adds a flight channel'],
+    [addchan_too_many        => ENOSPC => 'ADD_CHANNEL beyond VIGIL_MAX_CHANNELS is -ENOSPC'],
+    [evchan_no_channel       => EINVAL => 'EVENT_CHANNEL rejects a channel that does not exist'],
+    [evchan_reserved         => EINVAL => 'EVENT_CHANNEL rejects non-zero reserved'],
+    [evchan_unknown          => ENOENT => 'EVENT_CHANNEL on an unknown event is -ENOENT'],
+    [evchan_unterminated     => EINVAL => 'EVENT_CHANNEL rejects a name without NUL'],
+    [evchan_other_fd         => EBUSY  => 'another fd cannot route the owner\'s events'],
+    [evchan_good             => 0      => 'EVENT_CHANNEL routes sched_process_fork to channel 1'],
+    [chanpos_no_channel      => EINVAL => 'CHAN_GET_POS rejects a channel that does not exist'],
+    [chanpos_reserved        => EINVAL => 'CHAN_GET_POS rejects non-zero reserved'],
+    [chanpos_good            => 0      => 'CHAN_GET_POS of channel 1, CPU 0 succeeds'],
+    [chanconsume_beyond      => EINVAL => 'CHAN_CONSUME beyond the produced count is -EINVAL'],
+    [chanbuf_no_channel      => EINVAL => 'CHAN_BUFFER_FD rejects a channel that does not exist'],
+    [chanbuf_reserved        => EINVAL => 'CHAN_BUFFER_FD rejects non-zero reserved'],
+    [chanbuf_good            => 0      => 'CHAN_BUFFER_FD hands out channel 1\'s buffer of CPU 0'],
+    [chanpause_not_running   => EBUSY  => 'CHAN_PAUSE when not running is refused (state)'],
+    [chanstats_no_channel    => EINVAL => 'CHAN_STATS rejects a channel that does not exist'],
+    [chanstats_other_fd      => 0      => 'CHAN_STATS works from any fd'],
+    [addchan_while_running   => EBUSY  => 'ADD_CHANNEL while running is refused (state)'],
+    [evchan_while_running    => EBUSY  => 'EVENT_CHANNEL while running is refused (the writers read the map)'],
+    [chanpause_bad_value     => EINVAL => 'CHAN_PAUSE rejects pause values other than 0/1'],
+    [chanresume_not_paused   => EBUSY  => 'CHAN_PAUSE 0 of a channel not paused is refused (state)'],
+    [chanpause_good          => 0      => 'CHAN_PAUSE pauses one channel while running'],
+    [chanpause_twice         => EBUSY  => 'a second CHAN_PAUSE is refused (state)'],
+    [chanresume_good         => 0      => 'CHAN_PAUSE 0 resumes it'],
     [getpos_bad_cpu          => EINVAL => 'GET_POS rejects a CPU number beyond nr_cpu_ids'],
     [getpos_reserved         => EINVAL => 'GET_POS rejects non-zero reserved'],
     [getpos_bad_pointer      => EFAULT => 'GET_POS with an unmapped argument is -EFAULT'],
@@ -123,6 +158,9 @@ for my $e (@expect) {
 }
 my %known = map { $_->[0] => 1 } @expect;
 is_deeply([grep { !$known{$_} } sort keys %got], [], 'every case the tool ran has an expectation');
+like($r->{output}, qr/^addchan_first 1$/m, 'the first channel added is channel 1 (0 is the default one)');
+like($r->{output}, qr/^addchan_more 6$/m, 'six more channels fit: VIGIL_MAX_CHANNELS (8) in all');
+like($r->{output}, qr/^chanbuf_map ok$/m, 'the channel\'s buffer fd maps read-only');
 like($r->{output}, qr/^kprobe_id 1024$/m, 'the first kprobe gets id VIGIL_KPROBE_ID_BASE (1024)');
 like($r->{output}, qr/^kprobe_id_after_del 1025$/m, 'a deleted kprobe\'s id is not reused in the same buffers');
 my ($pd) = $r->{output} =~ /^pause_discarded_delta (\d+)$/m;
@@ -145,6 +183,12 @@ for my $msg ('CONFIGURE: abi_version 99, this module speaks 2',
              'GET_POS: cpu 9999 has no buffer',
              'BUFFER_FD: cpu 9999 is not a possible CPU',
              'BUFFER_FD: flags 0x1 and reserved 0 must be zero',
+             'ADD_CHANNEL: abi_version 99, this module speaks 2',
+             'ADD_CHANNEL: subbuf_size 12288 is not a power of 2 in 4096..67108864',
+             'ADD_CHANNEL: reserved[1] is not zero',
+             'EVENT_CHANNEL sched:sched_process_fork: no channel 99 (8 exist)',
+             'GET_POS: no channel 99',
+             'CHAN_PAUSE: pause 2 (0 or 1), reserved 0 (0)',
              'kprobe nosuch: unknown symbol vigil_no_such_symbol_xyz') {
     like($r->{kernel_log}, qr/vigil: \Q$msg\E/, "the kernel log explains: $msg");
 }

@@ -570,6 +570,133 @@ static void test_error_bad_kprobes(void)
 		     "vigil.yaml:1: kprobes: expected a list of probes, found a scalar");
 }
 
+/* channels: the issue's example loads; each channel's keys, the
+ * defaults it takes from the top level, and where an event goes. */
+static void test_channels(void)
+{
+	VgdConfig *c = load_ok(
+		"buffer:\n  size: 256KiB\n  count: 8\n"
+		"channels:\n"
+		"  busy:\n"
+		"    mode: flight\n"
+		"    events: [raw_syscalls:sys_enter, raw_syscalls:sys_exit, sched:sched_switch]\n"
+		"    buffer: { subbuf_size: 1M, n_subbufs: 16 }\n"
+		"  quiet:\n"
+		"    mode: normal\n"
+		"    events: [sched:sched_process_fork, sched:sched_process_exec, sched:sched_process_exit]\n"
+		"  slow:\n"
+		"    events: block:block_rq_issue,block:block_rq_complete\n"
+		"    buffer: { size: 8KiB, count: 2 }\n"
+		"    switch_interval: 1s\n");
+	const VgdChannel *busy, *quiet, *slow;
+	GError *err = NULL;
+	char *text;
+
+	g_assert_cmpuint(c->channels->len, ==, 3);
+	busy = c->channels->pdata[0];
+	quiet = c->channels->pdata[1];
+	slow = c->channels->pdata[2];
+	g_assert_cmpstr(busy->name, ==, "busy");
+	g_assert_cmpint(busy->mode, ==, VGD_MODE_FLIGHT);
+	g_assert_cmpuint(busy->events->len, ==, 3);
+	g_assert_cmpuint(busy->line, ==, 5);
+	g_assert_cmpuint(vgd_channel_buffer_size(c, busy), ==, 1u << 20);
+	g_assert_cmpuint(vgd_channel_buffer_count(c, busy), ==, 16);
+	g_assert_cmpuint(vgd_channel_switch_ms(c, busy), ==, 100);
+	/* mode normal by default; buffer and switch from the top level */
+	g_assert_cmpint(quiet->mode, ==, VGD_MODE_NORMAL);
+	g_assert_cmpuint(vgd_channel_buffer_size(c, quiet), ==, 256u << 10);
+	g_assert_cmpuint(vgd_channel_buffer_count(c, quiet), ==, 8);
+	g_assert_cmpint(slow->mode, ==, VGD_MODE_NORMAL);
+	g_assert_cmpuint(slow->events->len, ==, 2);
+	g_assert_cmpuint(vgd_channel_buffer_size(c, slow), ==, 8192);
+	g_assert_cmpuint(vgd_channel_buffer_count(c, slow), ==, 2);
+	g_assert_cmpuint(vgd_channel_switch_ms(c, slow), ==, 1000);
+	/* where events go: their channel, else the default one (NULL) */
+	g_assert_true(vgd_config_channel_of(c, "sched:sched_switch") == busy);
+	g_assert_true(vgd_config_channel_of(c, "sched:sched_process_exec") == quiet);
+	g_assert_null(vgd_config_channel_of(c, "irq:irq_handler_entry"));
+	g_assert_true(vgd_config_mixed(c));
+	/* mode auto with channels is normal (mixed), even without scripts */
+	vgd_config_resolve_mode(c);
+	g_assert_cmpint(c->mode, ==, VGD_MODE_NORMAL);
+	g_assert_true(vgd_config_check(c, &err));
+	text = vgd_config_to_string(c);
+	g_assert_nonnull(strstr(text, "channels: {busy: {mode: flight, events: [raw_syscalls:sys_enter, raw_syscalls:sys_exit, sched:sched_switch], buffer: {size: 1048576, count: 16}, switch_interval: 100ms}, quiet: {mode: normal, "));
+	g_free(text);
+	vgd_config_free(c);
+
+	/* only normal channels: not mixed */
+	c = load_ok("channels:\n  q:\n    events: [sched:sched_process_exit]\n");
+	g_assert_false(vgd_config_mixed(c));
+	vgd_config_free(c);
+	/* no channels: one channel, as before */
+	c = load_ok("mode: normal\n");
+	g_assert_cmpuint(c->channels->len, ==, 0);
+	g_assert_false(vgd_config_mixed(c));
+	vgd_config_free(c);
+}
+
+static void test_error_bad_channels(void)
+{
+	VgdConfig *c;
+	GError *err = NULL;
+
+	/* an event in two channels: both named, with file and line */
+	expect_error("channels:\n"
+		     "  busy:\n"
+		     "    mode: flight\n"
+		     "    events: [raw_syscalls:sys_enter, sched:sched_switch]\n"
+		     "  quiet:\n"
+		     "    events:\n"
+		     "      - sched:sched_wakeup\n"
+		     "      - sched:sched_switch\n",
+		     "vigil.yaml:8: channels.quiet.events[1]: 'sched:sched_switch' is in two channels, 'busy' (line 2) and 'quiet': an event goes to one channel");
+	expect_error("channels:\n  a:\n    events: [irq:irq_handler_entry, irq:irq_handler_entry]\n",
+		     "vigil.yaml:3: channels.a.events[1]: 'irq:irq_handler_entry' is listed twice");
+	/* the task table's events stream */
+	expect_error("channels:\n  busy:\n    mode: flight\n    events: [sched:sched_process_exec]\n",
+		     "vigil.yaml:4: channels.busy.events[0]: 'sched:sched_process_exec' cannot be in flight channel 'busy': the task table needs it live (leave it out: it goes to the default channel)");
+	expect_error("channels:\n  a:\n    events: all\n",
+		     "vigil.yaml:3: channels.a.events: 'all' is not for a channel: list its events (those in no channel go to the default one)");
+	expect_error("channels:\n  a:\n    mode: flight\n",
+		     "vigil.yaml:3: channels.a: no events: list the events this channel records");
+	expect_error("channels:\n  a:\n    mode: auto\n    events: [x:y]\n",
+		     "vigil.yaml:3: channels.a.mode: 'auto' is not a channel mode (normal or flight)");
+	expect_error("channels:\n  a:\n    events: [x:y]\n    buffer: { subbuf_size: 3000 }\n",
+		     "vigil.yaml:4: channels.a.buffer.subbuf_size: '3000' must be a power of 2 from 4KiB to 64MiB");
+	expect_error("channels:\n  a:\n    events: [x:y]\n    buffer: { n_subbufs: 1 }\n",
+		     "vigil.yaml:4: channels.a.buffer.n_subbufs: 1 is out of range (2 .. 4096)");
+	expect_error("channels:\n  a:\n    events: [x:y]\n    size: 1M\n",
+		     "vigil.yaml:4: channels.a.size: unknown key");
+	expect_error("channels:\n  default:\n    events: [x:y]\n",
+		     "vigil.yaml:2: channels.default: the default channel is set by the top-level buffer: and switch_interval: (its events are those in no channel)");
+	expect_error("channels:\n  'a b':\n    events: [x:y]\n",
+		     "vigil.yaml:2: channels.a b: 'a b' is not a channel name (letters, digits, _ and -, at most 31)");
+	expect_error("channels:\n  a:\n    events: [x:y]\n  a:\n    events: [x:z]\n",
+		     "vigil.yaml:4: channels.a: given twice");
+	expect_error("channels: [busy]\n",
+		     "vigil.yaml:1: channels: expected a mapping of channel names to channels, found a list");
+	expect_error("channels:\n  a:\n    events: [nocolon]\n",
+		     "vigil.yaml:3: channels.a.events[0]: 'nocolon' is not an event name (use subsystem:event, e.g. sched:sched_switch, or all)");
+	expect_error("channels:\n  a: {events: [a:b]}\n  b: {events: [a:c]}\n  c: {events: [a:d]}\n"
+		     "  d: {events: [a:e]}\n  e: {events: [a:f]}\n  f: {events: [a:g]}\n"
+		     "  g: {events: [a:h]}\n  h: {events: [a:i]}\n",
+		     "vigil.yaml:9: channels.h: more than 7 channels besides the default one");
+	/* pure flight mode and the kernel's tracepoints have no channels */
+	c = load_ok("mode: flight\nchannels:\n  a:\n    events: [x:y]\n");
+	g_assert_false(vgd_config_check(c, &err));
+	g_assert_nonnull(strstr(err->message, "vigil.yaml: channels: in flight mode every event stays in the kernel"));
+	g_clear_error(&err);
+	vgd_config_free(c);
+	c = load_ok("source: kernel\nchannels:\n  a:\n    events: [x:y]\n");
+	vgd_config_resolve_mode(c);
+	g_assert_false(vgd_config_check(c, &err));
+	g_assert_nonnull(strstr(err->message, "vigil.yaml: channels are vigil.ko's"));
+	g_clear_error(&err);
+	vgd_config_free(c);
+}
+
 /* user:, group:, control_group: name a user and groups of this system
  * (nobody and nogroup on Debian); empty: none; root is no user to become. */
 static void test_user_and_groups(void)
@@ -643,27 +770,22 @@ out:
 	vgd_config_free(d);
 }
 
-/* vigil.yaml(5) documents exactly the loader's keys: one
- * "=item B<KEY> (SUMMARY)" in its KEYS section per row of the table in
- * config.c (the kprobes[] entry's keys too), with the row's summary, and
- * no item the table lacks. */
-static void test_manual_documents_exactly_the_keys(void)
+/* One section of vigil.yaml(5) ("=head1 HEAD") documents exactly the
+ * keys of the tables given: one "=item B<KEY> (SUMMARY)" per row, with
+ * the row's summary, and no item the tables lack. */
+static void check_pod_section(const char *pod_in, const char *head,
+			      const VgdConfigKey **tabs, const guint *ns,
+			      guint ntabs)
 {
-	const char *path = VIGIL_SRCDIR "/../docs/vigil.yaml.5.pod";
-	const VgdConfigKey *tabs[2];
-	guint ns[2], t, i;
 	GHashTable *found = g_hash_table_new(g_str_hash, g_str_equal);
-	char *pod, *sec, *end;
+	char *pod = g_strdup(pod_in), *sec, *end, *h;
 	GRegex *re, *ws;
 	GMatchInfo *mi;
-	GError *err = NULL;
+	guint t, i;
 
-	tabs[0] = vgd_config_keys(FALSE, &ns[0]);
-	tabs[1] = vgd_config_keys(TRUE, &ns[1]);
-	g_assert_cmpuint(ns[0], >=, 20);
-	if (!g_file_get_contents(path, &pod, NULL, &err))
-		g_error("%s", err->message);
-	sec = strstr(pod, "\n=head1 KEYS\n");
+	h = g_strdup_printf("\n=head1 %s\n", head);
+	sec = strstr(pod, h);
+	g_free(h);
 	g_assert_nonnull(sec);
 	end = strstr(sec + 1, "\n=head1 ");
 	if (end)
@@ -679,13 +801,13 @@ static void test_manual_documents_exactly_the_keys(void)
 		const VgdConfigKey *k = NULL;
 		char *want;
 
-		for (t = 0; !k && t < 2; t++)
+		for (t = 0; !k && t < ntabs; t++)
 			for (i = 0; !k && i < ns[t]; i++)
 				if (strcmp(tabs[t][i].name, name) == 0)
 					k = &tabs[t][i];
 		if (!k) {
-			g_test_fail_printf("vigil.yaml(5) documents %s, which config.c's table lacks",
-					   name);
+			g_test_fail_printf("vigil.yaml(5) %s documents %s, which config.c's table lacks",
+					   head, name);
 		} else {
 			want = k->doc ? g_strdup_printf("(%s)", k->doc) : g_strdup("");
 			if (strcmp(flat, want) != 0)
@@ -698,15 +820,36 @@ static void test_manual_documents_exactly_the_keys(void)
 		g_free(rest);
 		g_free(name);
 	}
-	for (t = 0; t < 2; t++)
+	for (t = 0; t < ntabs; t++)
 		for (i = 0; i < ns[t]; i++)
 			if (!g_hash_table_contains(found, tabs[t][i].name))
-				g_test_fail_printf("vigil.yaml(5) does not document %s",
-						   tabs[t][i].name);
+				g_test_fail_printf("vigil.yaml(5) %s does not document %s",
+						   head, tabs[t][i].name);
 	g_match_info_free(mi);
 	g_regex_unref(re);
 	g_regex_unref(ws);
 	g_hash_table_unref(found);
+	g_free(pod);
+}
+
+/* vigil.yaml(5) documents exactly the loader's keys: KEYS those of the
+ * top level and of a kprobes[] entry, CHANNELS those of a channel. */
+static void test_manual_documents_exactly_the_keys(void)
+{
+	const char *path = VIGIL_SRCDIR "/../docs/vigil.yaml.5.pod";
+	const VgdConfigKey *tabs[2];
+	guint ns[2];
+	GError *err = NULL;
+	char *pod;
+
+	tabs[0] = vgd_config_keys(VGD_KEYS_TOP, &ns[0]);
+	tabs[1] = vgd_config_keys(VGD_KEYS_KPROBE, &ns[1]);
+	g_assert_cmpuint(ns[0], >=, 20);
+	if (!g_file_get_contents(path, &pod, NULL, &err))
+		g_error("%s", err->message);
+	check_pod_section(pod, "KEYS", tabs, ns, 2);
+	tabs[0] = vgd_config_keys(VGD_KEYS_CHANNEL, &ns[0]);
+	check_pod_section(pod, "CHANNELS", tabs, ns, 1);
 	g_free(pod);
 }
 
@@ -767,6 +910,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/error/message-names-the-file-path",
 			test_error_message_uses_the_file_path);
 	g_test_add_func("/config/kprobes", test_kprobes);
+	g_test_add_func("/config/channels", test_channels);
+	g_test_add_func("/config/error/bad-channels", test_error_bad_channels);
 	g_test_add_func("/config/error/bad-kprobes", test_error_bad_kprobes);
 	g_test_add_func("/config/metrics-listen", test_metrics_listen);
 	g_test_add_func("/config/error/bad-metrics-listen",
