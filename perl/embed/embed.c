@@ -171,7 +171,15 @@ static void vg_pl_interp_free(VgPerl *p, VgPlInterp *in, gboolean run_end)
 	vg_pl_wd_interp(my_perl);
 	{
 		VgPlWatchSaved ws = vg_pl_wd_enter(NULL, NULL);
-		int status = perl_destruct(my_perl);
+		int status;
+
+		/* A script ends as perl's own exit(0) would: $? = 0 before
+		 * the END blocks, so a $? left by the handlers' last
+		 * system() or waitpid() is not taken for the scripts' exit
+		 * status; an END block may still set one. */
+		if (run_end)
+			STATUS_ALL_SUCCESS;
+		status = perl_destruct(my_perl);
 
 		vg_pl_wd_leave(ws);
 		/* perl's exit status: STDOUT could not be flushed after the

@@ -55,4 +55,25 @@ my $nticks = int(($x->{last_ts} - $x->{first_ts}) / 10_000_000);
 like($r->{out}, qr/^ticks $nticks errors 1$/m, 'the periodic callback goes on being called, the error is counted');
 like($r->{err}, qr/every 0\.01 s at .*every-die\.pl line 3\): tick failed/, 'its error is logged with where it was registered');
 
+# The scripts' exit status is what a perl script's would be: a $? left by
+# a handler's system() or waitpid() is no error (perl's exit sets $? = 0
+# before END), while an END block that sets $? makes one.
+my $sys = write_file("$d/system-false.pl", <<'EOS');
+use Vigil;
+my $n = 0;
+on 'raw_syscalls:sys_exit' => sub { system('false') if ++$n == 1 };
+END { print "status after system ", $? >> 8, "\n" }
+EOS
+$r = run_vigild(trace => $trace, scripts => [$sys]);
+is($r->{rc}, 0, 'a handler that ran a failing command: exit 0') or diag $r->{err};
+like($r->{out}, qr/^status after system 0$/m, '... and END sees $? = 0, as in perl');
+my $endq = write_file("$d/end-status.pl", <<'EOS');
+use Vigil;
+on 'raw_syscalls:sys_exit' => sub {};
+END { $? = 2 }
+EOS
+$r = run_vigild(trace => $trace, scripts => [$endq]);
+is($r->{rc}, 3, 'an END block that sets $?: exit 3');
+like($r->{err}, qr/handler scripts end with status 2\b/, '... and the log says so');
+
 done_testing;
