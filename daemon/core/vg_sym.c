@@ -1,0 +1,328 @@
+/*
+ * vg_sym.c - callchain addresses to symbols: /proc/kallsyms for the
+ * kernel, elfutils' libdwfl for processes.  See vg_sym.h.
+ */
+#define _GNU_SOURCE
+#include "vg_sym.h"
+#include "vg_stream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <elfutils/libdwfl.h>
+
+/* caches are dropped whole beyond these (a busy machine's many
+ * short-lived processes must not grow vigild without bound) */
+#define MAX_PROCS	256
+#define MAX_FRAMES	(64 * 1024)
+
+typedef struct {
+	guint64 addr;
+	const char *name;	/* interned */
+	const char *dso;	/* interned */
+	guint8 binding;
+} KSym;
+
+typedef struct {
+	Dwfl *dwfl;		/* NULL: the process could not be read */
+	gint64 reported;	/* g_get_monotonic_time() of the report */
+} Proc;
+
+typedef struct {
+	gint32 pid;
+	guint64 ip;
+} FrameKey;
+
+static struct {
+	gboolean init;
+	gboolean disabled;
+	gboolean kernel_tried;
+	GArray *ksyms;		/* KSym, sorted by addr */
+	GHashTable *procs;	/* pid -> Proc * */
+	GHashTable *frames;	/* FrameKey * -> VgFrame * */
+	char boot_id[40];
+} S;
+
+static guint frame_hash(gconstpointer p)
+{
+	const FrameKey *k = p;
+
+	return (guint)(k->ip ^ (k->ip >> 32)) * 31u + (guint)k->pid;
+}
+
+static gboolean frame_eq(gconstpointer a, gconstpointer b)
+{
+	const FrameKey *x = a, *y = b;
+
+	return x->pid == y->pid && x->ip == y->ip;
+}
+
+static void proc_free(gpointer p)
+{
+	Proc *pr = p;
+
+	if (pr->dwfl)
+		dwfl_end(pr->dwfl);
+	g_free(pr);
+}
+
+static void init(void)
+{
+	if (S.init)
+		return;
+	S.init = TRUE;
+	S.procs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					proc_free);
+	S.frames = g_hash_table_new_full(frame_hash, frame_eq, g_free, g_free);
+}
+
+void vg_sym_set_enabled(gboolean on)
+{
+	S.disabled = !on;
+}
+
+gboolean vg_sym_enabled(void)
+{
+	return !S.disabled;
+}
+
+/* ---- kernel ----------------------------------------------------------- */
+
+static gint ksym_cmp(gconstpointer a, gconstpointer b)
+{
+	const KSym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+guint vg_sym_load_kernel(const char *path, GError **error)
+{
+	FILE *f;
+	char line[512];
+	GArray *a;
+	gboolean nonzero = FALSE;
+	const char *kdso = g_intern_static_string("[kernel.kallsyms]");
+
+	init();
+	S.kernel_tried = TRUE;
+	if (!path)
+		path = "/proc/kallsyms";
+	f = fopen(path, "re");
+	if (!f) {
+		g_set_error(error, VG_ERROR, VG_ERROR_IO,
+			    "kernel symbols: cannot open %s: %s", path,
+			    g_strerror(errno));
+		return 0;
+	}
+	a = g_array_new(FALSE, FALSE, sizeof(KSym));
+	while (fgets(line, sizeof(line), f)) {
+		char *end, *name, *mod;
+		KSym k;
+		char type;
+
+		k.addr = g_ascii_strtoull(line, &end, 16);
+		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
+			continue;
+		type = end[1];
+		/* text symbols only: a callchain holds code addresses */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		name = end + 3;
+		name[strcspn(name, "\n")] = '\0';
+		mod = strchr(name, '\t');
+		if (mod) {
+			*mod++ = '\0';
+			k.dso = g_intern_string(mod);	/* "[ext4]" */
+		} else {
+			k.dso = kdso;
+		}
+		k.name = g_intern_string(name);
+		k.binding = type == 'T' ? 1 : (type == 'w' || type == 'W') ? 2 : 0;
+		nonzero |= k.addr != 0;
+		g_array_append_val(a, k);
+	}
+	fclose(f);
+	if (!nonzero) {
+		g_array_unref(a);
+		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+			    "kernel symbols: %s shows no addresses (kernel.kptr_restrict, "
+			    "or read without CAP_SYSLOG): kernel frames keep their "
+			    "addresses only", path);
+		return 0;
+	}
+	g_array_sort(a, ksym_cmp);
+	if (S.ksyms)
+		g_array_unref(S.ksyms);
+	S.ksyms = a;
+	return a->len;
+}
+
+static void kernel_frame(guint64 ip, VgFrame *out)
+{
+	const KSym *k;
+	guint lo = 0, hi;
+
+	if (!S.kernel_tried) {
+		GError *err = NULL;
+
+		if (!vg_sym_load_kernel(NULL, &err)) {
+			g_warning("%s", err->message);
+			g_error_free(err);
+		}
+	}
+	if (!S.ksyms || !S.ksyms->len)
+		return;
+	k = (const KSym *)S.ksyms->data;
+	hi = S.ksyms->len;
+	if (ip < k[0].addr)
+		return;
+	/* the last symbol at or below ip */
+	while (hi - lo > 1) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (k[mid].addr <= ip)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	out->sym = k[lo].name;
+	out->dso = k[lo].dso;
+	out->start = k[lo].addr;
+	out->end = lo + 1 < S.ksyms->len ? k[lo + 1].addr : k[lo].addr + 1;
+	out->binding = k[lo].binding;
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+static void report(Proc *pr, gint32 pid)
+{
+	if (pr->dwfl)
+		dwfl_end(pr->dwfl);
+	pr->dwfl = dwfl_begin(&proc_callbacks);
+	pr->reported = g_get_monotonic_time();
+	if (!pr->dwfl)
+		return;
+	dwfl_report_begin(pr->dwfl);
+	if (dwfl_linux_proc_report(pr->dwfl, pid) != 0 ||
+	    dwfl_report_end(pr->dwfl, NULL, NULL) != 0) {
+		dwfl_end(pr->dwfl);
+		pr->dwfl = NULL;
+	}
+}
+
+static void user_frame(gint32 pid, guint64 ip, VgFrame *out)
+{
+	Proc *pr = g_hash_table_lookup(S.procs, GINT_TO_POINTER(pid));
+	Dwfl_Module *m;
+	const char *name, *mname;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	if (pid <= 0)
+		return;
+	if (!pr) {
+		if (g_hash_table_size(S.procs) >= MAX_PROCS)
+			g_hash_table_remove_all(S.procs);
+		pr = g_new0(Proc, 1);
+		g_hash_table_insert(S.procs, GINT_TO_POINTER(pid), pr);
+		report(pr, pid);
+	}
+	m = pr->dwfl ? dwfl_addrmodule(pr->dwfl, ip) : NULL;
+	if (!m && g_get_monotonic_time() - pr->reported > G_USEC_PER_SEC) {
+		/* mapped since (dlopen), or the process was gone */
+		report(pr, pid);
+		m = pr->dwfl ? dwfl_addrmodule(pr->dwfl, ip) : NULL;
+	}
+	if (!m)
+		return;
+	mname = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (mname)
+		out->dso = g_intern_string(mname);
+	memset(&sym, 0, sizeof(sym));
+	name = dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL);
+	if (name && *name) {
+		out->sym = g_intern_string(name);
+		out->start = ip - off;
+		out->end = out->start + (sym.st_size ? sym.st_size : 1);
+		out->binding = GELF_ST_BIND(sym.st_info);
+	}
+}
+
+void vg_sym_forget(gint32 pid)
+{
+	if (!S.init)
+		return;
+	g_hash_table_remove(S.procs, GINT_TO_POINTER(pid));
+	/* its frames stay until the frame cache is dropped whole: looked
+	 * up by (pid, ip), a new process of that pid gets them only if the
+	 * same code is at the same address */
+}
+
+void vg_sym_frame(gint32 pid, guint64 ip, VgFrame *out)
+{
+	gboolean kernel = (ip >> 63) != 0;
+	FrameKey key = { kernel ? 0 : pid, ip };
+	VgFrame *hit;
+
+	memset(out, 0, sizeof(*out));
+	out->ip = ip;
+	if (S.disabled)
+		return;
+	init();
+	hit = g_hash_table_lookup(S.frames, &key);
+	if (hit) {
+		*out = *hit;
+		return;
+	}
+	if (kernel)
+		kernel_frame(ip, out);
+	else
+		user_frame(pid, ip, out);
+	if (g_hash_table_size(S.frames) >= MAX_FRAMES)
+		g_hash_table_remove_all(S.frames);
+	g_hash_table_insert(S.frames, g_memdup2(&key, sizeof(key)),
+			    g_memdup2(out, sizeof(*out)));
+}
+
+/* ---- boots and text --------------------------------------------------- */
+
+const char *vg_sym_boot_id(void)
+{
+	if (!S.boot_id[0]) {
+		char *t = NULL;
+
+		if (g_file_get_contents("/proc/sys/kernel/random/boot_id", &t,
+					NULL, NULL))
+			g_strlcpy(S.boot_id, g_strstrip(t), sizeof(S.boot_id));
+		g_free(t);
+	}
+	return S.boot_id;
+}
+
+gboolean vg_sym_trace_is_local(const VgMetadata *md)
+{
+	const char *b = vg_metadata_env(md, "vigil_boot_id");
+	const char *mine = vg_sym_boot_id();
+
+	return b && *mine && strcmp(b, mine) == 0;
+}
+
+char *vg_frame_text(const VgFrame *f)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s, "%" G_GINT64_MODIFIER "x ", f->ip);
+	if (f->sym)
+		g_string_append_printf(s, "%s+0x%" G_GINT64_MODIFIER "x", f->sym,
+				       f->ip - f->start);
+	else
+		g_string_append(s, "[unknown]");
+	g_string_append_printf(s, " (%s)", f->dso ? f->dso : "[unknown]");
+	return g_string_free(s, FALSE);
+}
