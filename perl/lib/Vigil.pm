@@ -32,7 +32,8 @@ unless (defined &Vigil::_in_vigild) {
 #   @_EVERY = ([seconds, code, file, line], ...)
 #   @_AGGR  = ([name, filter, Vigil::Aggr, [by fields] or undef, tuple,
 #               type, value field or undef, file, line], ...)
-our (@_ON, @_EVERY, @_AGGR);
+#   @_STACKS = ([name, file, line], ...)  (Vigil::stacks)
+our (@_ON, @_EVERY, @_AGGR, @_STACKS);
 our $_LOADED = 0;	# set by vigild when every script is loaded
 our $_API_USED = 0;	# on/every calls of the script being loaded
 
@@ -105,6 +106,41 @@ sub every {
 	push @_EVERY, [$secs + 0, $code, $file, $line];
 	$_API_USED++;
 	return;
+}
+
+# stacks NAME, ...: these events carry their callchain
+# ($e->{common_callchain}); vigild asks the source for it.
+sub stacks {
+	croak "stacks: usage: Vigil::stacks('subsystem:event', ...)" unless @_;
+	croak "stacks: the scripts are loaded; call stacks() while the "
+	    . "script loads" if $_LOADED;
+	my (undef, $file, $line) = caller;
+	for my $name (@_) {
+		croak "stacks: bad event name '"
+		    . (defined $name ? $name : 'undef')
+		    . "' (want 'subsystem:event', no globs)"
+		    unless defined $name && !ref $name
+		    && $name =~ /^[A-Za-z0-9_]+:[A-Za-z0-9_]+$/;
+		push @_STACKS, [$name, $file, $line];
+	}
+	return;
+}
+
+# The printable form of a callchain (an array of {ip, sym, dso}), one
+# frame a line as perf script prints them.
+sub callchain_text {
+	my ($cc, $indent) = @_;
+	$indent = "\t" unless defined $indent;
+	return '' unless ref $cc eq 'ARRAY';
+	my $s = '';
+	for my $f (@$cc) {
+		my $sym = $f->{sym}
+		    ? sprintf('%s+0x%x', $f->{sym}{name}, $f->{ip} - $f->{sym}{start})
+		    : '[unknown]';
+		$s .= sprintf("%s%16x %s (%s)\n", $indent, $f->{ip}, $sym,
+			      defined $f->{dso} ? $f->{dso} : '[unknown]');
+	}
+	return $s;
 }
 
 # aggregate NAME [, FILTER], by => FIELDS, TYPE => ... : Vigil::Aggr
@@ -239,6 +275,9 @@ sub pid  { $_[0]{common_pid} }
 sub tid  { $_[0]{common_tid} }
 sub ppid { $_[0]{common_ppid} }
 sub comm { $_[0]{common_comm} }
+
+# $e->stack: the callchain as text ('' for events without one).
+sub stack { Vigil::callchain_text($_[0]{common_callchain}, $_[1]) }
 
 # $e->enter on a syscalls:sys_exit_NAME event: the fields of the
 # syscalls:sys_enter_NAME that began it (same thread), or undef.
