@@ -806,6 +806,8 @@ vg_pl_tr__open(class, dir, syscalls)
 		XSRETURN_UNDEF;
 	}
 	t->md = vg_replay_metadata(t->replay);
+	/* callchains: symbols only for a trace of this boot (vg_sym.h) */
+	vg_sym_set_enabled(vg_sym_trace_is_local(t->md));
 	t->tasks = vg_tasks_new(t->md, FALSE);
 	t->merge = vg_merge_new(t->md, vg_replay_n_lanes(t->replay), t->tasks,
 				vg_pl_trace_deliver, t);
