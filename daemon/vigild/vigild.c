@@ -503,6 +503,9 @@ static void make_merge(Vigild *d)
 	vg_merge_set_error_func(d->merge, merge_error, d);
 }
 
+static GPtrArray *stack_events(Vigild *d, const VgMetadata *md,
+			       GError **error);
+
 static gboolean start_replay(Vigild *d, GError **error)
 {
 	d->replay = vg_replay_open(d->cfg->replay_dir, error);
@@ -515,6 +518,15 @@ static gboolean start_replay(Vigild *d, GError **error)
 	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
 			!vg_perl_check_events(d->perl, d->md, error)))
 		return FALSE;
+	/* stacks named must be the trace's events (it has their callchains
+	 * or not) */
+	{
+		GPtrArray *stacks = stack_events(d, d->md, error);
+
+		if (!stacks)
+			return FALSE;
+		g_ptr_array_unref(stacks);
+	}
 	/* A trace recorded by a vigild whose module could not exclude it
 	 * (env vigild_pid) holds vigild's own events; they were not
 	 * delivered live, so they are not on replay either. */
