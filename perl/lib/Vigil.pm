@@ -505,6 +505,21 @@ the daemon adds (events read, discarded by the kernel, ...; live,
 C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
 tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.
 
+=item Vigil::stacks(EVENT, ...)
+
+Record these events (exact C<subsystem:event> names, no globs) with
+their callchain, as B<stacks> in vigil.yaml(5) does: they then carry
+C<common_callchain> (see L</THE EVENT OBJECT>).  Call it while the
+script loads.  A name that is not an event of the trace makes vigild
+fail, naming the script and line.
+
+=item Vigil::callchain_text(CALLCHAIN [, INDENT])
+
+A callchain (C<< $e->{common_callchain} >>, perf-style
+C<$common_callchain>) as text, one frame a line as B<perf script> prints
+them: INDENT (default a tab), the address, C<symbol+0xOFFSET> or
+C<[unknown]>, and the object in parentheses.  '' for anything else.
+
 =item Vigil::live()
 
 True when vigild traces live; false on C<--replay> (and outside vigild).
@@ -579,6 +594,14 @@ the statedump at start and fork/exec/exit events since)
 
 the task's command name
 
+=item common_callchain
+
+only on events recorded with their callchain (C<Vigil::stacks>,
+B<stacks> in vigil.yaml(5)): an array of frames, innermost first, as
+B<perf script> gives Perl handlers:
+C<< { ip => ADDR, sym => { name, start, end, binding }, dso => NAME } >>,
+C<sym> and C<dso> only when known.  C<< $e->stack >> is the same as text.
+
 =back
 
 Array fields (C<raw_syscalls:sys_enter>'s C<args>) are array
@@ -586,7 +609,7 @@ references; C<char[N]> and string fields are strings; integers are
 numbers.
 
 Methods: C<name> (C<"sched:sched_switch">), C<ts>, C<cpu>, C<pid>,
-C<tid>, C<ppid>, C<comm>, C<fields> (the field names in order,
+C<tid>, C<ppid>, C<comm>, C<stack> (the callchain as text, '' without one), C<fields> (the field names in order,
 without the common fields), C<hex_fields> (those the trace declares
 hexadecimal: addresses, and the pointer arguments of the per-syscall
 events; C<print.pl> shows them as C<0x...>) and C<enter>:
@@ -636,8 +659,9 @@ arguments
     $common_pid, $common_comm, $common_callchain, FIELDS...
 
 where C<$event_name> is C<"subsystem::event_name">, C<$common_pid> is
-the thread id (as in perf), C<$common_callchain> is a reference to an
-empty array, and the fields follow in the order of vigil-handlers(7)
+the thread id (as in perf), C<$common_callchain> is a reference to
+the event's callchain as perf gives it (see C<common_callchain>; an
+empty array for events recorded without one), and the fields follow in the order of vigil-handlers(7)
 (the kernel's order; vigil's extra fields come last, so perf handlers
 that name fewer arguments are unaffected).  C<raw_syscalls::sys_enter>
 gets C<$id, $args> with C<$args> a reference to the 6 arguments;
