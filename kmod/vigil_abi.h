@@ -224,4 +224,26 @@ struct vigil_buffer_req {
  */
 #define VIGIL_IOC_METADATA_FD	_IO(VIGIL_IOC_MAGIC, 15)
 
+/*
+ * VIGIL_IOC_STACK (owner, configured, not running: else -EBUSY): record
+ * the kernel stack (stack_trace_save) of one built-in event ("sched:
+ * sched_switch") after its fields, at most depth addresses (1 ..
+ * VIGIL_MAX_STACK_DEPTH; 0 = none, the default).  The event's metadata
+ * then ends with the callchain sequence
+ *   uint16_t vigil_callchain_depth;
+ *   uint64_hex_t vigil_callchain[vigil_callchain_depth];
+ * innermost first (the tracepoint's caller, or __traceiter_NAME); the
+ * other events' records do not change.  CONFIGURE resets every event to
+ * 0.  -ENOENT: no such built-in event (kprobes have no stacks); -EINVAL
+ * (named in the kernel log): depth out of range, reserved not zero, name
+ * not NUL-terminated.
+ */
+#define VIGIL_MAX_STACK_DEPTH	127
+struct vigil_stack_req {
+	char  name[VIGIL_NAME_MAX];
+	__u32 depth;
+	__u32 reserved;			/* must be zero */
+};
+#define VIGIL_IOC_STACK		_IOW(VIGIL_IOC_MAGIC, 16, struct vigil_stack_req)
+
 #endif /* _VIGIL_ABI_H */
