@@ -929,7 +929,8 @@ static gboolean start_module(Vigild *d, GError **error)
 {
 	GPtrArray *events = d->cfg->events;
 	GPtrArray *mod_events;
-	GPtrArray *all = NULL;
+	GPtrArray *all = NULL, *stacks;
+	guint n_stacks;
 
 	VgMetadata *md0;
 
@@ -944,10 +945,20 @@ static gboolean start_module(Vigild *d, GError **error)
 		vg_metadata_free(md0);
 		return FALSE;
 	}
+	/* stacks: checked against the module's events, set before the
+	 * metadata is read (it then has their callchains) */
+	stacks = stack_events(d, md0, error);
+	if (!stacks) {
+		vg_metadata_free(md0);
+		return FALSE;
+	}
 	d->live = vgd_live_open(d->cfg, error);
 	/* kprobes first: the metadata read next then has their classes */
-	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
+	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error) &&
+	    vgd_live_set_stacks(d->live, stacks, d->cfg->stack_depth, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
+	n_stacks = stacks->len;
+	g_ptr_array_unref(stacks);
 	if (d->md && !join_kernel_tracepoints(d, error)) {
 		vg_metadata_free(md0);
 		return FALSE;
@@ -961,24 +972,7 @@ static gboolean start_module(Vigild *d, GError **error)
 	vg_metadata_free(md0);
 	if (!d->md)
 		return FALSE;
-	{
-		GPtrArray *stacks = stack_events(d, d->md, error);
-
-		if (!stacks)
-			return FALSE;
-		if (stacks->len) {
-			/* not yet: vigil.ko records no callchain */
-			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
-				    "stacks (%s%s): vigil.ko does not record "
-				    "callchains; the kernel's tracepoints do "
-				    "(--source kernel)", (char *)stacks->pdata[0],
-				    stacks->len > 1 ? ", ..." : "");
-			g_ptr_array_unref(stacks);
-			return FALSE;
-		}
-		g_ptr_array_unref(stacks);
-		stacks_ready(d, 0);
-	}
+	stacks_ready(d, n_stacks);
 	events = choose_events(d, d->md, &all);
 	mod_events = d->tp ? module_events(d, events) : g_ptr_array_ref(events);
 	if (!vgd_live_enable_events(d->live, mod_events, error) ||
