@@ -234,7 +234,9 @@ struct vigil_buffer_req {
  *   uint64_hex_t vigil_callchain[vigil_callchain_depth];
  * innermost first (the tracepoint's caller, or __traceiter_NAME); the
  * other events' records do not change.  CONFIGURE resets every event to
- * 0.  -ENOENT: no such built-in event (kprobes have no stacks); -EINVAL
+ * 0.  Stacks are kernel addresses: a depth needs CAP_SYS_ADMIN, as
+ * VIGIL_CFG_KERNEL_ADDRS does (-EPERM).
+ * -ENOENT: no such built-in event (kprobes have no stacks); -EINVAL
  * (named in the kernel log): depth out of range, reserved not zero, name
  * not NUL-terminated.
  */

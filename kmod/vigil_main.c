@@ -213,6 +213,9 @@ static int vigil_stack(void __user *uarg)
 		return -EBUSY;
 	if (req.reserved)
 		return VIGIL_INVAL("STACK: reserved is not zero");
+	/* stacks are kernel addresses, as VIGIL_CFG_KERNEL_ADDRS gives */
+	if (req.depth && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (!memchr(req.name, '\0', sizeof(req.name)))
 		return VIGIL_INVAL("STACK: name is not NUL-terminated");
 	if (req.depth > VIGIL_MAX_STACK_DEPTH)
