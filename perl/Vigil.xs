@@ -520,7 +520,7 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 		vg_pl_set_comm(aTHX_ a[6], e->task->comm);
 	else
 		sv_setpvs(a[6], "<unknown>");
-	if (G_UNLIKELY(pc->chain || pc->derived)) {
+	if (G_UNLIKELY(pc->chain)) {
 		vg_pl_set_callchain(aTHX_ a[7], e);
 	} else if (SvROK(a[7]) && SvTYPE(SvRV(a[7])) == SVt_PVAV) {
 		if (AvFILLp((AV *)SvRV(a[7])) >= 0)

@@ -50,6 +50,11 @@ on 'raw_syscalls:sys_enter', 'id == $nr && common_comm == "stackwl"' => sub {
     \$user //= (\$u[0]{sym} ? \$u[0]{sym}{name} : '?') . ' in ' . (\$u[0]{dso} // '?');
     \$first //= \$e->stack;
 };
+my \$derived;
+on 'syscalls:sys_enter_getppid', 'common_comm == "stackwl"' => sub {
+    \$derived //= Vigil::callchain_text(\$_[0]{common_callchain}) eq \$_[0]->stack
+        && \$_[0]->stack =~ /^\\t *[0-9a-f]+ [A-Za-z_]+\\+0x/ ? 'yes' : 'no';
+};
 on 'sched:sched_process_exec' => sub {
     \$exec_chain = exists \$_[0]{common_callchain} ? 'yes' : 'no'
         if \$_[0]{common_comm} eq 'stackwl';
@@ -57,6 +62,7 @@ on 'sched:sched_process_exec' => sub {
 END {
     print "n \$n bad ", \$bad // 0, "\\n";
     print "kernel \$kern\\nuser \$user\\nexec chain ", \$exec_chain // 'unseen', "\\n";
+    print "derived ", \$derived // 'unseen', "\\n";
     print "text\\n\$first" if \$first;
 }
 PL
@@ -99,6 +105,7 @@ like($r->{out}, qr/^kernel \S*(?:do_syscall_64|el0_svc)\S*$/m,
 like($r->{out}, qr{^user getppid in \S*/libc\.so\.6$}m,
      'the innermost user frame is libc\'s getppid (libdwfl)');
 like($r->{out}, qr/^exec chain no$/m, 'an event nobody asked stacks for has no common_callchain');
+like($r->{out}, qr/^derived yes$/m, 'syscalls:sys_enter_getppid carries the callchain of its raw_syscalls event');
 like($r->{out}, qr/^text\n(\t *[0-9a-f]+ \S+\+0x[0-9a-f]+ \(\[kernel\.kallsyms\]\)\n)+(\t +[0-9a-f]+ \S+ \([^)]+\)\n)+/m,
      '$e->stack: one line a frame, as perf script prints them');
 like($r->{out}, qr/^perf 1000 bad 0$/m, "perf-style handlers get the same as \$common_callchain");
