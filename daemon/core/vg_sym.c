@@ -27,10 +27,15 @@ typedef struct {
 typedef struct {
 	Dwfl *dwfl;		/* NULL: the process could not be read */
 	gint64 reported;	/* g_get_monotonic_time() of the report */
+	guint32 gen;		/* this process' frames in the cache */
 } Proc;
 
+/* A frame cached: kernel ones under pid 0, gen 0; a process' under its
+ * Proc's gen, so that a process forgotten (exec, exit) and seen again
+ * under the same pid does not get the old one's frames. */
 typedef struct {
 	gint32 pid;
+	guint32 gen;
 	guint64 ip;
 } FrameKey;
 
@@ -41,6 +46,7 @@ static struct {
 	GArray *ksyms;		/* KSym, sorted by addr */
 	GHashTable *procs;	/* pid -> Proc * */
 	GHashTable *frames;	/* FrameKey * -> VgFrame * */
+	guint32 next_gen;
 	char boot_id[40];
 } S;
 
@@ -48,14 +54,14 @@ static guint frame_hash(gconstpointer p)
 {
 	const FrameKey *k = p;
 
-	return (guint)(k->ip ^ (k->ip >> 32)) * 31u + (guint)k->pid;
+	return ((guint)(k->ip ^ (k->ip >> 32)) * 31u + (guint)k->pid) * 31u + k->gen;
 }
 
 static gboolean frame_eq(gconstpointer a, gconstpointer b)
 {
 	const FrameKey *x = a, *y = b;
 
-	return x->pid == y->pid && x->ip == y->ip;
+	return x->pid == y->pid && x->gen == y->gen && x->ip == y->ip;
 }
 
 static void proc_free(gpointer p)
@@ -216,23 +222,29 @@ static void report(Proc *pr, gint32 pid)
 	}
 }
 
-static void user_frame(gint32 pid, guint64 ip, VgFrame *out)
+/* The process' modules, reported from /proc when first asked for. */
+static Proc *proc_of(gint32 pid)
 {
 	Proc *pr = g_hash_table_lookup(S.procs, GINT_TO_POINTER(pid));
+
+	if (!pr) {
+		if (g_hash_table_size(S.procs) >= MAX_PROCS)
+			g_hash_table_remove_all(S.procs);
+		pr = g_new0(Proc, 1);
+		pr->gen = ++S.next_gen;
+		g_hash_table_insert(S.procs, GINT_TO_POINTER(pid), pr);
+		report(pr, pid);
+	}
+	return pr;
+}
+
+static void user_frame(Proc *pr, gint32 pid, guint64 ip, VgFrame *out)
+{
 	Dwfl_Module *m;
 	const char *name, *mname;
 	GElf_Off off = 0;
 	GElf_Sym sym;
 
-	if (pid <= 0)
-		return;
-	if (!pr) {
-		if (g_hash_table_size(S.procs) >= MAX_PROCS)
-			g_hash_table_remove_all(S.procs);
-		pr = g_new0(Proc, 1);
-		g_hash_table_insert(S.procs, GINT_TO_POINTER(pid), pr);
-		report(pr, pid);
-	}
 	m = pr->dwfl ? dwfl_addrmodule(pr->dwfl, ip) : NULL;
 	if (!m && g_get_monotonic_time() - pr->reported > G_USEC_PER_SEC) {
 		/* mapped since (dlopen), or the process was gone */
@@ -258,23 +270,28 @@ void vg_sym_forget(gint32 pid)
 {
 	if (!S.init)
 		return;
+	/* its frames stay in the cache until it is dropped whole, under a
+	 * gen nobody looks up again */
 	g_hash_table_remove(S.procs, GINT_TO_POINTER(pid));
-	/* its frames stay until the frame cache is dropped whole: looked
-	 * up by (pid, ip), a new process of that pid gets them only if the
-	 * same code is at the same address */
 }
 
 void vg_sym_frame(gint32 pid, guint64 ip, VgFrame *out)
 {
 	gboolean kernel = (ip >> 63) != 0;
-	FrameKey key = { kernel ? 0 : pid, ip };
+	FrameKey key = { 0, 0, ip };
+	Proc *pr = NULL;
 	VgFrame *hit;
 
 	memset(out, 0, sizeof(*out));
 	out->ip = ip;
-	if (S.disabled)
+	if (S.disabled || (!kernel && pid <= 0))
 		return;
 	init();
+	if (!kernel) {
+		pr = proc_of(pid);
+		key.pid = pid;
+		key.gen = pr->gen;
+	}
 	hit = g_hash_table_lookup(S.frames, &key);
 	if (hit) {
 		*out = *hit;
@@ -283,7 +300,7 @@ void vg_sym_frame(gint32 pid, guint64 ip, VgFrame *out)
 	if (kernel)
 		kernel_frame(ip, out);
 	else
-		user_frame(pid, ip, out);
+		user_frame(pr, pid, ip, out);
 	if (g_hash_table_size(S.frames) >= MAX_FRAMES)
 		g_hash_table_remove_all(S.frames);
 	g_hash_table_insert(S.frames, g_memdup2(&key, sizeof(key)),

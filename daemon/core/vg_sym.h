@@ -44,8 +44,9 @@ gboolean vg_sym_enabled(void);
  * symbols; 0 with *error saying why (kptr_restrict, no file). */
 guint vg_sym_load_kernel(const char *path, GError **error);
 
-/* A process ended: its cached modules and frames go (its pid may be
- * reused). */
+/* A process ended or exec'd: its cached modules and frames go (its pid
+ * may be reused, its image was replaced).  The task table calls it
+ * (vg_tasks.c). */
 void vg_sym_forget(gint32 pid);
 
 /* This boot's id (/proc/sys/kernel/random/boot_id), or "" if unknown. */

@@ -10,6 +10,7 @@
 #include "vg_sym.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <linux/perf_event.h>
 
@@ -617,6 +618,28 @@ static void test_kallsyms_frames(void)
 	g_free(dir);
 }
 
+/* A user address of this very process: libdwfl finds the library and
+ * the symbol; after vg_sym_forget (exec, exit) the process is read
+ * again; a pid that does not exist gives the address alone. */
+static void test_user_frames(void)
+{
+	guint64 ip = (guint64)(guintptr)&getppid + 1;
+	VgFrame f;
+
+	vg_sym_frame(getpid(), ip, &f);
+	g_assert_cmpstr(f.sym, ==, "getppid");
+	g_assert_nonnull(f.dso);
+	g_assert_nonnull(strstr(f.dso, "libc.so"));
+	g_assert_cmphex(f.start, ==, ip - 1);
+	g_assert_cmphex(f.end, >, f.start);
+	vg_sym_forget(getpid());
+	vg_sym_frame(getpid(), ip, &f);
+	g_assert_cmpstr(f.sym, ==, "getppid");
+	vg_sym_frame(0x7fffffff, ip, &f);	/* no such process */
+	g_assert_null(f.sym);
+	g_assert_null(f.dso);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -630,5 +653,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/tp/other_sequences_refused", test_other_sequences_refused);
 	g_test_add_func("/tp/perf_callchain_record", test_perf_callchain_record);
 	g_test_add_func("/tp/kallsyms_frames", test_kallsyms_frames);
+	g_test_add_func("/tp/user_frames", test_user_frames);
 	return g_test_run();
 }
