@@ -929,8 +929,8 @@ static gboolean start_module(Vigild *d, GError **error)
 {
 	GPtrArray *events = d->cfg->events;
 	GPtrArray *mod_events;
-	GPtrArray *all = NULL, *stacks;
-	guint n_stacks;
+	GPtrArray *all = NULL;
+	g_autoptr(GPtrArray) stacks = NULL;
 
 	VgMetadata *md0;
 
@@ -957,8 +957,6 @@ static gboolean start_module(Vigild *d, GError **error)
 	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error) &&
 	    vgd_live_set_stacks(d->live, stacks, d->cfg->stack_depth, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
-	n_stacks = stacks->len;
-	g_ptr_array_unref(stacks);
 	if (d->md && !join_kernel_tracepoints(d, error)) {
 		vg_metadata_free(md0);
 		return FALSE;
@@ -972,8 +970,19 @@ static gboolean start_module(Vigild *d, GError **error)
 	vg_metadata_free(md0);
 	if (!d->md)
 		return FALSE;
-	stacks_ready(d, n_stacks);
+	stacks_ready(d, stacks->len);
 	events = choose_events(d, d->md, &all);
+	/* an event with stacks is recorded whatever the handlers take
+	 * (latency-watch --stacks: the switches in its dumps) */
+	for (guint i = 0; !all && i < stacks->len; i++) {
+		gboolean listed = FALSE;
+
+		for (guint k = 0; k < events->len && !listed; k++)
+			listed = strcmp(events->pdata[k], stacks->pdata[i]) == 0 ||
+				 strcmp(events->pdata[k], "all") == 0;
+		if (!listed)
+			g_ptr_array_add(events, g_strdup(stacks->pdata[i]));
+	}
 	mod_events = d->tp ? module_events(d, events) : g_ptr_array_ref(events);
 	if (!vgd_live_enable_events(d->live, mod_events, error) ||
 	    !vgd_live_set_filters(d->live, d->cfg, d->syscalls, error) ||

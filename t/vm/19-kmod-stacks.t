@@ -2,8 +2,10 @@
 # vigil.ko records kernel stacks for the events asked for
 # (VIGIL_IOC_STACK, through vigild's Vigil::stacks): 500 getppid of the
 # workload, each with its kernel stack named from kallsyms (the syscall
-# entry path); other events carry none; the recording's metadata has the
-# callchain sequence for that event only and babeltrace2 reads it; a
+# entry path); other events carry none; --stacks sched:sched_switch
+# records the switches with theirs though no handler takes them; the
+# recording's metadata has the callchain sequence for those events only
+# and babeltrace2 reads it; a
 # stack_depth above the module's limit is refused.  vm_run fails on any
 # kernel warning.
 use strict;
@@ -40,7 +42,7 @@ $script =~ s/'/'\\''/g;
 my $cmd = join "\n",
     "cd $root || exit 1",
     "printf '%s' '$script' > /tmp/stacks.pl",
-    "VIGIL_PERL_LIB=$root/perl/lib $vigild -f --source module --record /tmp/rec -s /tmp/stacks.pl 2> /tmp/vigild.err &",
+    "VIGIL_PERL_LIB=$root/perl/lib $vigild -f --source module --record /tmp/rec --stacks sched:sched_switch -s /tmp/stacks.pl 2> /tmp/vigild.err &",
     'V=$!',
     # (vigild starts in seconds, minutes on the debug kernel; it stops
     # once the workload's events are in)
@@ -50,6 +52,7 @@ my $cmd = join "\n",
     'grep -E "recorded with its kernel stack|error" /tmp/vigild.err',
     'grep -c "uint64_hex_t vigil_callchain\\[vigil_callchain_depth\\];" /tmp/rec/metadata | sed "s/^/SEQ=/"',
     'babeltrace2 /tmp/rec > /tmp/bt.txt; echo "BT-EXIT=$?"',
+    'grep -c "sched:sched_switch: .*vigil_callchain_depth = [1-9][0-9]*, vigil_callchain = \\[ \\[0\\] = 0xFFFF" /tmp/bt.txt | sed "s/^/BT-SWITCH-STACKS=/"',
     'grep -c "raw_syscalls:sys_enter: .*{ id = 110, .*vigil_callchain_depth = [1-9][0-9]*, vigil_callchain = \\[ \\[0\\] = 0xFFFF" /tmp/bt.txt | sed "s/^/BT-STACKS=/"',
     "printf 'stack_depth: 128\\n' > /tmp/deep.yaml; $vigild -c /tmp/deep.yaml -f --source module --duration 1 --stacks sched:sched_switch 2>&1 | grep -m1 stack_depth | sed 's/^/DEEP: /'",
     'true';
@@ -63,8 +66,10 @@ like($out, qr/^N=500 BAD=0$/m, '500 getppid, each with kernel frames only, all n
     or diag($out);
 like($out, qr/^KERN=.*do_syscall_64/m, '... the syscall entry path');
 like($out, qr/^EXIT-CHAIN=no$/m, 'sys_exit, not asked for, carries no callchain');
-like($out, qr/^SEQ=1$/m, 'the metadata has the callchain sequence for that event only');
+like($out, qr/^SEQ=2$/m, 'the metadata has the callchain sequence for those two events only');
 like($out, qr/^BT-EXIT=0$/m, 'babeltrace2 reads the recording');
 like($out, qr/^BT-STACKS=([5-9]\d\d|\d{4,})$/m, '... the getppid entries with their kernel stacks');
+like($out, qr/^BT-SWITCH-STACKS=[1-9]\d*$/m,
+     '... and the switches (--stacks), recorded though no handler takes them');
 like($out, qr/^DEEP: .*stack_depth.*128/m, 'a stack_depth over 127 is refused, naming it');
 done_testing();
