@@ -807,7 +807,7 @@ vg_pl_tr__open(class, dir, syscalls)
 	}
 	t->md = vg_replay_metadata(t->replay);
 	/* callchains: symbols only for a trace of this boot (vg_sym.h) */
-	vg_sym_set_enabled(vg_sym_trace_is_local(t->md));
+	(void)vg_sym_setup_replay(t->dir, t->md);
 	t->tasks = vg_tasks_new(t->md, FALSE);
 	t->merge = vg_merge_new(t->md, vg_replay_n_lanes(t->replay), t->tasks,
 				vg_pl_trace_deliver, t);

@@ -42,6 +42,7 @@ typedef struct {
 static struct {
 	gboolean init;
 	gboolean disabled;
+	GHashTable *table;	/* ip -> VgFrame *: a trace's stored symbols */
 	gboolean kernel_tried;
 	GArray *ksyms;		/* KSym, sorted by addr */
 	GHashTable *procs;	/* pid -> Proc * */
@@ -286,6 +287,13 @@ void vg_sym_frame(gint32 pid, guint64 ip, VgFrame *out)
 	out->ip = ip;
 	if (S.disabled || (!kernel && pid <= 0))
 		return;
+	if (S.table) {
+		const VgFrame *t = g_hash_table_lookup(S.table, &ip);
+
+		if (t)
+			*out = *t;
+		return;
+	}
 	init();
 	if (!kernel) {
 		pr = proc_of(pid);
@@ -305,6 +313,109 @@ void vg_sym_frame(gint32 pid, guint64 ip, VgFrame *out)
 		g_hash_table_remove_all(S.frames);
 	g_hash_table_insert(S.frames, g_memdup2(&key, sizeof(key)),
 			    g_memdup2(out, sizeof(*out)));
+}
+
+/* ---- symbols stored with a trace -------------------------------------- */
+
+char *vg_sym_table_text(const guint64 *ips, guint n)
+{
+	GString *s = g_string_new(NULL);
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+
+	for (guint i = 0; i < n; i++) {
+		VgFrame f;
+
+		if (!(ips[i] >> 63) || g_hash_table_contains(seen, &ips[i]))
+			continue;
+		g_hash_table_add(seen, (gpointer)&ips[i]);
+		vg_sym_frame(0, ips[i], &f);
+		if (!f.sym)
+			continue;
+		g_string_append_printf(s, "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER
+				       "x %" G_GINT64_MODIFIER "x %u %s %s\n",
+				       f.ip, f.start, f.end, f.binding, f.sym,
+				       f.dso ? f.dso : "[unknown]");
+	}
+	g_hash_table_unref(seen);
+	return g_string_free(s, FALSE);
+}
+
+gboolean vg_sym_use_table(const char *path, GError **error)
+{
+	char *text;
+	char **lines;
+	GHashTable *t;
+	gboolean ok = TRUE;
+
+	if (!path) {
+		if (S.table)
+			g_hash_table_unref(S.table);
+		S.table = NULL;
+		return TRUE;
+	}
+	if (!g_file_get_contents(path, &text, NULL, error))
+		return FALSE;
+	t = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; ok && lines[i]; i++) {
+		char **f;
+		VgFrame *fr;
+
+		if (!*lines[i])
+			continue;
+		f = g_strsplit(lines[i], " ", 6);
+		if (g_strv_length(f) != 6) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s:%u: expected 'IP START END BINDING NAME DSO'",
+				    path, i + 1);
+			ok = FALSE;
+		} else {
+			fr = g_new0(VgFrame, 1);
+			fr->ip = g_ascii_strtoull(f[0], NULL, 16);
+			fr->start = g_ascii_strtoull(f[1], NULL, 16);
+			fr->end = g_ascii_strtoull(f[2], NULL, 16);
+			fr->binding = (guint)g_ascii_strtoull(f[3], NULL, 10);
+			fr->sym = g_intern_string(f[4]);
+			fr->dso = g_intern_string(f[5]);
+			g_hash_table_replace(t, &fr->ip, fr);
+		}
+		g_strfreev(f);
+	}
+	g_strfreev(lines);
+	g_free(text);
+	if (!ok) {
+		g_hash_table_unref(t);
+		return FALSE;
+	}
+	if (S.table)
+		g_hash_table_unref(S.table);
+	S.table = t;
+	S.disabled = FALSE;
+	return TRUE;
+}
+
+const char *vg_sym_setup_replay(const char *dir, const VgMetadata *md)
+{
+	char *path;
+	GError *err = NULL;
+	const char *how = "none";
+
+	if (vg_sym_trace_is_local(md)) {
+		vg_sym_set_enabled(TRUE);
+		return "local";
+	}
+	vg_sym_set_enabled(FALSE);
+	path = g_build_filename(dir, VG_SYM_TABLE_NAME, NULL);
+	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		if (vg_sym_use_table(path, &err)) {
+			how = "table";
+		} else {
+			g_warning("%s", err->message);
+			g_error_free(err);
+		}
+	}
+	g_free(path);
+	return how;
 }
 
 /* ---- boots and text --------------------------------------------------- */

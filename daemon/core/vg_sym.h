@@ -56,6 +56,26 @@ const char *vg_sym_boot_id(void);
  * this machine's. */
 gboolean vg_sym_trace_is_local(const VgMetadata *md);
 
+/* Kernel symbols stored with a trace (a dump: VG_SYM_TABLE_NAME in its
+ * directory, a hidden file CTF readers skip), so that it is read with
+ * names on another boot or machine.  One line per address:
+ * "IP START END BINDING NAME DSO" (hex, hex, hex, decimal, text, text).
+ * vg_sym_table_text(): the lines for the kernel addresses of ips (n of
+ * them, other addresses skipped) that this boot's symbols name; g_free()
+ * it.  vg_sym_use_table(): frames are then named from the table alone
+ * (kernel addresses it lists; nothing else), and symbolizing is on;
+ * FALSE with the error naming file and line.  path NULL: no table any
+ * more (this machine's symbols again). */
+#define VG_SYM_TABLE_NAME	".vigil-symbols"
+char *vg_sym_table_text(const guint64 *ips, guint n);
+gboolean vg_sym_use_table(const char *path, GError **error);
+
+/* For a trace directory being replayed: symbolize when it is of this
+ * boot (md), else name kernel frames from its stored table when it has
+ * one, else give addresses only.  Returns what it chose: "local",
+ * "table", "none". */
+const char *vg_sym_setup_replay(const char *dir, const VgMetadata *md);
+
 /* The printable form of a frame, as perf script prints a callchain
  * line: "ffffffff81234567 do_sys_openat2+0x7f ([kernel.kallsyms])".
  * g_free() it. */

@@ -604,6 +604,37 @@ static void test_kallsyms_frames(void)
 	t = vg_frame_text(&f);
 	g_assert_cmpstr(t, ==, "ffffffff80000000 [unknown] ([unknown])");
 	g_free(t);
+	/* stored with a trace: the named kernel addresses, once each */
+	{
+		const guint64 ips[] = { 0xffffffff81000180ULL, 0x7f0000001000ULL,
+					0xffffffff81000180ULL, 0xffffffff80000000ULL,
+					0xffffffffc0001004ULL };
+		char *tab = vg_sym_table_text(ips, G_N_ELEMENTS(ips));
+		char *tpath = g_build_filename(dir, "table", NULL);
+
+		g_assert_cmpstr(tab, ==,
+			"ffffffff81000180 ffffffff81000100 ffffffff81000300 0 local_fn [kernel.kallsyms]\n"
+			"ffffffffc0001004 ffffffffc0001000 ffffffffc0001001 0 ext4_thing [ext4]\n");
+		g_assert_true(g_file_set_contents(tpath, tab, -1, NULL));
+		vg_sym_set_enabled(FALSE);
+		g_assert_true(vg_sym_use_table(tpath, &err));
+		g_assert_true(vg_sym_enabled());
+		vg_sym_frame(1, 0xffffffffc0001004ULL, &f);
+		g_assert_cmpstr(f.sym, ==, "ext4_thing");
+		g_assert_cmpstr(f.dso, ==, "[ext4]");
+		vg_sym_frame(1, 0xffffffff81000000ULL, &f);	/* not in it */
+		g_assert_null(f.sym);
+		g_assert_true(g_file_set_contents(tpath, "ffff 1 2\n", -1, NULL));
+		g_assert_false(vg_sym_use_table(tpath, &err));
+		g_assert_nonnull(strstr(err->message, "table:1: expected 'IP START END BINDING NAME DSO'"));
+		g_clear_error(&err);
+		g_assert_true(vg_sym_use_table(NULL, NULL));
+		vg_sym_frame(1, 0xffffffff81000000ULL, &f);
+		g_assert_cmpstr(f.sym, ==, "_stext");
+		g_unlink(tpath);
+		g_free(tpath);
+		g_free(tab);
+	}
 	/* disabled (a trace of another boot): addresses only */
 	vg_sym_set_enabled(FALSE);
 	vg_sym_frame(1, 0xffffffff81000180ULL, &f);

@@ -513,8 +513,9 @@ static gboolean start_replay(Vigild *d, GError **error)
 		return FALSE;
 	d->md = vg_replay_metadata(d->replay);
 	/* callchains are symbolized only on the machine and boot that
-	 * recorded them (vg_sym.h) */
-	vg_sym_set_enabled(vg_sym_trace_is_local(d->md));
+	 * recorded them, else from the symbols a dump stores (vg_sym.h) */
+	g_debug("callchain symbols: %s",
+		vg_sym_setup_replay(d->cfg->replay_dir, d->md));
 	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
 			!vg_perl_check_events(d->perl, d->md, error)))
 		return FALSE;

@@ -56,4 +56,29 @@ ok(@blocks, 'print.pl shows the reader\'s switches with their frames') or diag $
 ok((grep { /\t *[0-9a-f]+ \w*pipe_read\+0x[0-9a-f]+ \(\[kernel\.kallsyms\]\)\n/ && /schedule/ } @blocks),
    '... one of them where it slept: the scheduler called from pipe_read')
     or diag join "\n", @blocks;
+
+# the dump stores the kernel symbols of its callchains: read as if on
+# another boot, print.pl names the kernel frames from them; without
+# them, addresses only
+ok(-s "$dump/.vigil-symbols", 'the dump stores its callchains\' kernel symbols (.vigil-symbols)');
+for my $with (1, 0) {
+    my $other = "$dir/other$with";
+    mkdir $other or die "mkdir: $!";
+    (my $md = slurp("$dump/metadata") // '') =~
+        s/vigil_boot_id = "[^"]*"/vigil_boot_id = "00000000-0000-0000-0000-000000000000"/;
+    write_file("$other/metadata", $md);
+    system('cp', glob("$dump/stream_*"), $other) == 0 or die "cp: $?";
+    system('cp', "$dump/.vigil-symbols", $other) == 0 or die "cp: $?" if $with;
+    $rp = run_vigild(trace => $other, scripts => ['print'],
+                     args => ['--events', 'sched:sched_switch', '--comm', 'slowread']);
+    is($rp->{rc}, 0, "print.pl on the dump as on another boot, " . ($with ? 'with' : 'without') . ' its symbols: exit 0')
+        or diag $rp->{err};
+    my @b = $rp->{out} =~ /^ +slowread +$wpid .*: sched:sched_switch: prev_comm=slowread prev_pid=$wpid .*\n((?:\t.*\n)+)/mg;
+    if ($with) {
+        ok((grep { /\t *[0-9a-f]+ \w*pipe_read\+0x[0-9a-f]+ \(\[kernel\.kallsyms\]\)\n/ } @b),
+           '... the kernel frames named from the stored symbols') or diag join "\n", @b;
+    } else {
+        ok(@b && !grep({ /\+0x/ } @b), '... addresses only') or diag join "\n", @b;
+    }
+}
 done_testing();
