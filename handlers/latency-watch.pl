@@ -11,6 +11,7 @@ my $threshold_ms = 100;
 my (@comm, @only, $ignore);
 my ($before, $after, $max_dumps) = (5, 1, 0);
 my ($no_syscalls, $no_wakeups) = (0, 0);
+my $stacks;
 GetOptionsFromArray(\@ARGV,
 	'threshold-ms|t=f' => \$threshold_ms,
 	'comm|c=s'         => \@comm,
@@ -21,6 +22,7 @@ GetOptionsFromArray(\@ARGV,
 	'max-dumps=i'      => \$max_dumps,
 	'no-syscalls'      => \$no_syscalls,
 	'no-wakeups'       => \$no_wakeups,
+	'stacks:s'         => \$stacks,
 	'help|h'           => sub { print usage(); exit 0 },
 ) or die usage();
 die "latency-watch.pl: unexpected argument '$ARGV[0]'\n" . usage() if @ARGV;
@@ -38,7 +40,15 @@ for (@comm) {
 sub usage {
 	return "usage: vigild -f -s handlers/latency-watch.pl [-- [--threshold-ms MS] [--comm NAME]... "
 	     . "[--syscall NAME]... [--ignore LIST] [--before S] [--after S] [--max-dumps N] "
-	     . "[--no-syscalls] [--no-wakeups]]\n";
+	     . "[--no-syscalls] [--no-wakeups] [--stacks[=EVENTS]]]\n";
+}
+
+# The dumps carry stacks: by default where each thread was when it left
+# the CPU (sched_switch is about the task switched out), the kernel path
+# of a slow call that slept.
+if (defined $stacks) {
+	my @ev = grep { length } split /,/, ($stacks eq '' ? 'sched:sched_switch' : $stacks);
+	Vigil::stacks(@ev);
 }
 
 # Calls that wait by design; slow ones are not a problem.
@@ -209,6 +219,16 @@ Stop vigild (cleanly) after N dumps.  Default 0: never.
 =item --no-syscalls, --no-wakeups
 
 Watch only wakeups, or only syscalls.
+
+=item --stacks[=EVENT,...]
+
+The dumps carry stack traces (C<Vigil::stacks>): by default those of
+C<sched:sched_switch>, the kernel path (and, from the kernel's
+tracepoints, the user path) of each thread as it leaves the CPU, which
+shows where a slow call slept; or those of the events named.
+C<vigild --replay DUMP -s handlers/print.pl> prints them under their
+events.  vigild then asks the source for these events' callchains
+(B<stacks> in vigil.yaml(5)); on a replay, the trace has them or not.
 
 =back
 

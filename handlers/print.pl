@@ -60,6 +60,9 @@ sub print_event {
 	for my $f ($e->fields) {
 		$line .= " $f=" . value_text($e->{$f}, $hex{$f});
 	}
+	# a callchain (events asked for with stacks: / Vigil::stacks), one
+	# frame a line beneath, as perf script prints it
+	$line .= "\n" . $e->stack if $e->{common_callchain};
 	print $line, "\n" or output_gone();
 }
 
@@ -108,7 +111,12 @@ C<sa_handler>, C<sa_flags>, and pointer arguments of the per-syscall
 events: C<$e-E<gt>hex_fields>), which print as C<0x...>; text without
 spaces as it is, other text in double quotes with C<\">, C<\\> and
 C<\xNN> escapes; arrays (such as the six C<args> of
-raw_syscalls:sys_enter) print as C<[a, b, ...]>.  The output carries no
+raw_syscalls:sys_enter) print as C<[a, b, ...]>.  An event that carries
+its callchain (B<stacks> in vigil.yaml(5), C<Vigil::stacks>) is followed
+by one line per frame, innermost first, as B<perf script> prints them:
+a tab, the address, C<symbol+0xOFFSET> (or C<[unknown]>) and the
+object in parentheses (C<[kernel.kallsyms]>, a module C<[ext4]>, a
+library's path).  The output carries no
 terminal control codes.  When the reader of the output goes away (C<|
 head>), vigild stops quietly with status 0.
 

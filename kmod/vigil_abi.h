@@ -325,4 +325,30 @@ struct vigil_chan_stats {
 #define VIGIL_IOC_CHAN_PAUSE	_IOW(VIGIL_IOC_MAGIC, 21, struct vigil_chan_req)
 #define VIGIL_IOC_CHAN_STATS	_IOWR(VIGIL_IOC_MAGIC, 22, struct vigil_chan_stats)
 
+/* ---- stacks -------------------------------------------------------- */
+
+/*
+ * VIGIL_IOC_STACK (owner, configured, not running: else -EBUSY): record
+ * the kernel stack (stack_trace_save) of one built-in event ("sched:
+ * sched_switch") after its fields, at most depth addresses (1 ..
+ * VIGIL_MAX_STACK_DEPTH; 0 = none, the default).  The event's metadata
+ * then ends with the callchain sequence
+ *   uint16_t vigil_callchain_depth;
+ *   uint64_hex_t vigil_callchain[vigil_callchain_depth];
+ * innermost first (the tracepoint's caller, or __traceiter_NAME); the
+ * other events' records do not change.  CONFIGURE resets every event to
+ * 0.  Stacks are kernel addresses: a depth needs CAP_SYS_ADMIN, as
+ * VIGIL_CFG_KERNEL_ADDRS does (-EPERM).
+ * -ENOENT: no such built-in event (kprobes have no stacks); -EINVAL
+ * (named in the kernel log): depth out of range, reserved not zero, name
+ * not NUL-terminated.
+ */
+#define VIGIL_MAX_STACK_DEPTH	127
+struct vigil_stack_req {
+	char  name[VIGIL_NAME_MAX];
+	__u32 depth;
+	__u32 reserved;			/* must be zero */
+};
+#define VIGIL_IOC_STACK		_IOW(VIGIL_IOC_MAGIC, 23, struct vigil_stack_req)
+
 #endif /* _VIGIL_ABI_H */

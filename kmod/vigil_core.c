@@ -41,6 +41,7 @@
 #include <linux/signal.h>
 #include <linux/compat.h>
 #include <linux/workqueue.h>
+#include <linux/stacktrace.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 
@@ -185,6 +186,37 @@ static __always_inline char *vigil_put_chars(char *dst, const char *src,
 	memcpy(dst, src, n);
 	memset(dst + n, 0, len - n);
 	return dst + len;
+}
+
+/*
+ * The kernel stack of an event whose VIGIL_IOC_STACK depth is not 0, into
+ * this CPU's scratch (the nesting guard makes it ours), before the record
+ * is sized.  Skips the probe itself: the innermost address is its caller
+ * (the tracepoint's, or __traceiter_NAME).
+ */
+static __always_inline unsigned int vigil_save_stack(struct vigil_cpu *vc,
+						     unsigned int depth)
+{
+	return stack_trace_save(vc->stack, depth, 1);
+}
+
+/* The callchain sequence after the fields: u16 count, then u64 addresses. */
+static __always_inline char *vigil_put_stack(char *dst,
+					     const unsigned long *ips,
+					     unsigned int n)
+{
+	u16 cnt = n;
+	unsigned int i;
+
+	memcpy(dst, &cnt, sizeof(cnt));
+	dst += sizeof(cnt);
+	for (i = 0; i < n; i++) {
+		u64 ip = ips[i];
+
+		memcpy(dst, &ip, sizeof(ip));
+		dst += sizeof(ip);
+	}
+	return dst;
 }
 
 /* sched_switch prev_state as the kernel's tracepoint reports it. */
@@ -450,6 +482,7 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 	size_t vg_sz = sizeof(struct vigil_event_header);		\
 	size_t vg_slen[4] __maybe_unused; /* <= 4 VF_STRING per event */	\
 	unsigned int vg_si __maybe_unused;				\
+	unsigned int vg_depth, vg_nstack = 0;				\
 	char *vg_p = NULL;						\
 	int vg_phase;							\
 	locals								\
@@ -473,6 +506,12 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 			goto vg_out;					\
 	}								\
 	prep								\
+	/* Set only while not running (VIGIL_IOC_STACK, under the	\
+	 * control lock, before START attached this probe): a plain	\
+	 * read.  0 for the events that did not ask: one test. */	\
+	vg_depth = vigil.stack_depth[VIGIL_EV_##cname];			\
+	if (unlikely(vg_depth))						\
+		vg_nstack = vigil_save_stack(vc, vg_depth);		\
 	for (vg_phase = 0; vg_phase < 2; vg_phase++) {			\
 		vg_si = 0;						\
 		if (vg_phase) {						\
@@ -481,6 +520,14 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 				break;					\
 		}							\
 		fields							\
+		if (unlikely(vg_depth)) {				\
+			if (!vg_phase)					\
+				vg_sz += sizeof(u16) +			\
+					 vg_nstack * sizeof(u64);	\
+			else						\
+				vg_p = vigil_put_stack(vg_p, vc->stack,	\
+						       vg_nstack);	\
+		}							\
 	}								\
 vg_out: __maybe_unused;							\
 	vc->nest = 0;							\

@@ -83,6 +83,7 @@ struct vigil_cpu {
 	int cpu;
 	char path[VIGIL_PATH_MAX];	/* sys_enter path scratch */
 	char argv[VIGIL_ARGV_MAX];	/* exec argv scratch */
+	unsigned long stack[VIGIL_MAX_STACK_DEPTH];	/* stack scratch */
 };
 
 static __always_inline void vigil_discard(struct vigil_chan_cpu *cc,
@@ -180,6 +181,10 @@ struct vigil_state {
 	int cpuhp_state;		/* >0 while switch timers exist */
 	int cpuhp_dead_state;		/* >0 while tracing: DEAD callback */
 	unsigned long enabled[BITS_TO_LONGS(VIGIL_ALL_IDS)];
+	/* VIGIL_IOC_STACK: addresses of kernel stack recorded per built-in
+	 * event, 0 = none.  Changed only while not running (under lock),
+	 * read by the probes while running. */
+	u8 stack_depth[VIGIL_NR_EVENTS];
 	struct vigil_kprobe kprobes[VIGIL_MAX_KPROBES];
 };
 

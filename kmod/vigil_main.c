@@ -94,6 +94,7 @@ static int vigil_configure(struct file *file, void __user *uarg)
 
 	vigil_relay_teardown();
 	vigil_kprobe_forget_retired();
+	memset(vigil.stack_depth, 0, sizeof(vigil.stack_depth));
 	vigil.cfg = cfg;
 	generate_random_uuid(vigil.uuid);
 	vigil.clock_offset = ktime_get_real_ns() - ktime_get_mono_fast_ns();
@@ -255,6 +256,41 @@ static long vigil_chan_stats(void __user *uarg)
 	return 0;
 }
 
+/*
+ * VIGIL_IOC_STACK: only while not running, so a probe reads its event's
+ * depth as a plain load: START publishes it with the attach
+ * (tracepoint_probe_register() orders our stores before the probe can
+ * run), STOP unregisters and waits before a new depth can be set.
+ */
+static int vigil_stack(void __user *uarg)
+{
+	struct vigil_stack_req req;
+	int id;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (vigil.running)
+		return -EBUSY;
+	if (req.reserved)
+		return VIGIL_INVAL("STACK: reserved is not zero");
+	/* stacks are kernel addresses, as VIGIL_CFG_KERNEL_ADDRS gives */
+	if (req.depth && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!memchr(req.name, '\0', sizeof(req.name)))
+		return VIGIL_INVAL("STACK: name is not NUL-terminated");
+	if (req.depth > VIGIL_MAX_STACK_DEPTH)
+		return VIGIL_INVAL("STACK: depth %u is over %d", req.depth,
+				   VIGIL_MAX_STACK_DEPTH);
+	id = vigil_find_event(req.name);
+	if (id < 0) {
+		pr_info_ratelimited("vigil: STACK: no built-in event named '%s'\n",
+				    req.name);
+		return -ENOENT;
+	}
+	vigil.stack_depth[id] = req.depth;
+	return 0;
+}
+
 static int vigil_filter(void __user *uarg)
 {
 	struct vigil_filter f;
@@ -358,6 +394,7 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 	/* Everything else needs a configured session owned by this fd. */
 	switch (cmd) {
 	case VIGIL_IOC_EVENT:
+	case VIGIL_IOC_STACK:
 	case VIGIL_IOC_FILTER:
 	case VIGIL_IOC_START:
 	case VIGIL_IOC_STOP:
@@ -385,6 +422,8 @@ static long vigil_ioctl_locked(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case VIGIL_IOC_EVENT:
 		return vigil_event(uarg);
+	case VIGIL_IOC_STACK:
+		return vigil_stack(uarg);
 	case VIGIL_IOC_FILTER:
 		return vigil_filter(uarg);
 	case VIGIL_IOC_START:

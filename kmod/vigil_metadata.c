@@ -71,8 +71,11 @@ static void vigil_metadata_write(struct seq_buf *m)
 	for (i = 0; i < VIGIL_NR_EVENTS; i++) {
 		const struct vigil_event_desc *e = &vigil_event_table[i];
 
-		seq_buf_printf(m, "event {\n\tname = \"%s:%s\";\n\tid = %d;\n\tstream_id = 0;\n\tfields := struct {\n%s\t};\n};\n\n",
-			   e->subsys, e->name, i, e->fields_tsdl);
+		seq_buf_printf(m, "event {\n\tname = \"%s:%s\";\n\tid = %d;\n\tstream_id = 0;\n\tfields := struct {\n%s%s\t};\n};\n\n",
+			   e->subsys, e->name, i, e->fields_tsdl,
+			   vigil.stack_depth[i] ?
+			   "\t\tuint16_t vigil_callchain_depth;\n"
+			   "\t\tuint64_hex_t vigil_callchain[vigil_callchain_depth];\n" : "");
 	}
 
 	for (i = 0; i < VIGIL_MAX_KPROBES; i++) {

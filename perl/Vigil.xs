@@ -19,6 +19,7 @@
 #include "vg_core.h"
 #include "vg_stream.h"
 #include "vg_pl_xs.h"
+#include "vg_sym.h"
 
 static const char *const vg_pl_common_names[VG_PL_N_COMMON] = {
 	"common_ts", "common_cpu", "common_tid", "common_pid",
@@ -82,8 +83,9 @@ VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
 
 	pc->cls = cls;
 	pc->derived = cls->id >= VG_SYSCALL_ENTER_ID_BASE;
-	pc->n_keys = VG_PL_N_COMMON + cls->n_fields;
-	pc->check_refs = pc->derived;
+	pc->chain = cls->callchain;
+	pc->n_keys = VG_PL_N_COMMON + cls->n_fields + (pc->chain ? 1 : 0);
+	pc->check_refs = pc->derived || pc->chain;
 	for (i = 0; i < cls->n_fields; i++)
 		if (vg_pl_is_array(cls->fields[i].kind))
 			pc->check_refs = TRUE;
@@ -95,7 +97,8 @@ VgPlClass *vg_pl_class_new(pTHX_ const VgEventClass *cls)
 	pc->hashes = g_new0(U32, pc->n_keys);
 	for (i = 0; i < pc->n_keys; i++) {
 		const char *name = i < VG_PL_N_COMMON ? vg_pl_common_names[i] :
-			cls->fields[i - VG_PL_N_COMMON].name;
+			i - VG_PL_N_COMMON < cls->n_fields ?
+			cls->fields[i - VG_PL_N_COMMON].name : "common_callchain";
 
 		pc->keys[i] = newSVpvn_share(name, (I32)strlen(name), 0);
 		pc->hashes[i] = SvSHARED_HASH(pc->keys[i]);
@@ -175,7 +178,8 @@ static HV *vg_pl_hash_new(pTHX_ VgPlClass *pc, SV **vals)
 		SV *v;
 
 		if (i >= VG_PL_N_COMMON &&
-		    vg_pl_is_array(pc->cls->fields[i - VG_PL_N_COMMON].kind))
+		    (i - VG_PL_N_COMMON >= pc->cls->n_fields ||
+		     vg_pl_is_array(pc->cls->fields[i - VG_PL_N_COMMON].kind)))
 			v = newRV_noinc((SV *)newAV());
 		else
 			v = newSV(0);
@@ -243,6 +247,48 @@ static void vg_pl_set_field(pTHX_ VgPlClass *pc, SV *v, VgEvent *e, guint idx)
 	case VG_FIELD_UINT_ARRAY:
 		vg_pl_set_array(aTHX_ v, e, f, idx);
 		break;
+	}
+}
+
+/* v (an array ref) = e's callchain as perf gives it to Perl handlers:
+ * [{ ip => N, sym => { start, end, binding, name }, dso => "..." }, ...],
+ * sym and dso only when known (vg_sym.h).  The array is refilled in
+ * place; the hashes are new each time. */
+static void vg_pl_set_callchain(pTHX_ SV *v, VgEvent *e)
+{
+	const guint8 *ips;
+	guint n = vg_event_callchain(e, &ips), i;
+	gint32 pid = e->task ? e->task->pid : e->tid;
+	AV *av;
+
+	if (!SvROK(v) || SvTYPE(SvRV(v)) != SVt_PVAV)
+		vg_pl_set_new_av(aTHX_ v);
+	av = (AV *)SvRV(v);
+	if (AvFILLp(av) >= 0)
+		av_clear(av);
+	if (!n)
+		return;
+	av_extend(av, n - 1);
+	for (i = 0; i < n; i++) {
+		HV *fr = newHV();
+		guint64 ip;
+		VgFrame f;
+
+		memcpy(&ip, ips + (gsize)i * 8, 8);
+		vg_sym_frame(pid, ip, &f);
+		(void)hv_stores(fr, "ip", newSVuv((UV)ip));
+		if (f.sym) {
+			HV *sym = newHV();
+
+			(void)hv_stores(sym, "start", newSVuv((UV)f.start));
+			(void)hv_stores(sym, "end", newSVuv((UV)f.end));
+			(void)hv_stores(sym, "binding", newSVuv(f.binding));
+			(void)hv_stores(sym, "name", newSVpv(f.sym, 0));
+			(void)hv_stores(fr, "sym", newRV_noinc((SV *)sym));
+		}
+		if (f.dso)
+			(void)hv_stores(fr, "dso", newSVpv(f.dso, 0));
+		av_push(av, newRV_noinc((SV *)fr));
 	}
 }
 
@@ -364,6 +410,8 @@ SV *vg_pl_event_fill(pTHX_ VgPlClass *pc, VgEvent *e)
 			vg_pl_set_field(aTHX_ pc, pc->vals[VG_PL_N_COMMON + i],
 					e, i);
 	}
+	if (G_UNLIKELY(pc->chain))
+		vg_pl_set_callchain(aTHX_ pc->vals[pc->n_keys - 1], e);
 	return pc->rv;
 }
 
@@ -413,6 +461,8 @@ SV *vg_pl_event_new(pTHX_ VgPlClass *pc, VgEvent *e)
 	vg_pl_set_common(aTHX_ vals, e);
 	for (i = 0; i < pc->cls->n_fields; i++)
 		vg_pl_set_field(aTHX_ pc, vals[VG_PL_N_COMMON + i], e, i);
+	if (pc->chain)
+		vg_pl_set_callchain(aTHX_ vals[pc->n_keys - 1], e);
 	for (i = 0; i < pc->n_keys; i++)
 		SvREFCNT_dec(vals[i]);
 	rv = newRV_noinc((SV *)hv);
@@ -470,7 +520,9 @@ SV **vg_pl_perf_push(pTHX_ VgPlClass *pc, VgEvent *e, SV **sp)
 		vg_pl_set_comm(aTHX_ a[6], e->task->comm);
 	else
 		sv_setpvs(a[6], "<unknown>");
-	if (SvROK(a[7]) && SvTYPE(SvRV(a[7])) == SVt_PVAV) {
+	if (G_UNLIKELY(pc->chain)) {
+		vg_pl_set_callchain(aTHX_ a[7], e);
+	} else if (SvROK(a[7]) && SvTYPE(SvRV(a[7])) == SVt_PVAV) {
 		if (AvFILLp((AV *)SvRV(a[7])) >= 0)
 			av_clear((AV *)SvRV(a[7]));
 	} else {
@@ -754,6 +806,8 @@ vg_pl_tr__open(class, dir, syscalls)
 		XSRETURN_UNDEF;
 	}
 	t->md = vg_replay_metadata(t->replay);
+	/* callchains: symbols only for a trace of this boot (vg_sym.h) */
+	(void)vg_sym_setup_replay(t->dir, t->md);
 	t->tasks = vg_tasks_new(t->md, FALSE);
 	t->merge = vg_merge_new(t->md, vg_replay_n_lanes(t->replay), t->tasks,
 				vg_pl_trace_deliver, t);

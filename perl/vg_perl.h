@@ -198,6 +198,13 @@ GPtrArray *vg_perl_absent_events(VgPerl *p, const VgMetadata *md);
  * the result. */
 GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md);
 
+/* The events the scripts ask callchains for (Vigil::stacks), each
+ * once.  With md, a name that is none of md's events is an error naming
+ * the script and line.  NULL only on that error; g_ptr_array_unref the
+ * result. */
+GPtrArray *vg_perl_stack_events(VgPerl *p, const VgMetadata *md,
+				GError **error);
+
 /* The metrics the scripts publish (Vigil::metric_counter, _gauge,
  * _aggr; perl/lib/Vigil/Metrics.pm) in the Prometheus text exposition
  * format 0.0.4, rendered now in one call: every value as the last

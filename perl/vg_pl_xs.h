@@ -35,7 +35,9 @@ enum {
 typedef struct VgPlClass {
 	const VgEventClass *cls;
 	gboolean derived;	/* syscalls:* (field kinds vary per event) */
-	guint n_keys;		/* VG_PL_N_COMMON + n_fields */
+	guint n_keys;		/* VG_PL_N_COMMON + n_fields (+ 1: chain) */
+	gboolean chain;		/* its records carry a callchain: the last
+				 * key is common_callchain */
 	gboolean check_refs;	/* some field is an array ref (see event_done) */
 	guint32 *fixed_off;	/* per field: its offset when at the same place
 				 * in every record (vg_class_fixed_offset),

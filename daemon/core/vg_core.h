@@ -59,7 +59,14 @@ typedef struct VgEventClass {
 	/* Set by the core: VG_CLASS_* flags, and its private layout data. */
 	guint32 flags;
 	gpointer priv;
+	/* Its records end with a callchain (not one of the fields):
+	 * `uint16_t vigil_callchain_depth; uint64_hex_t
+	 * vigil_callchain[vigil_callchain_depth];` (docs/design.md). */
+	gboolean callchain;
 } VgEventClass;
+
+#define VG_CALLCHAIN_DEPTH_FIELD	"vigil_callchain_depth"
+#define VG_CALLCHAIN_FIELD		"vigil_callchain"
 
 #define VG_CLASS_SYSCALL_ENTER	(1u << 0)	/* derived syscalls:sys_enter_NAME */
 #define VG_CLASS_SYSCALL_EXIT	(1u << 1)	/* derived syscalls:sys_exit_NAME */
@@ -113,6 +120,13 @@ typedef struct {
 gint64 vg_event_int(VgEvent *e, guint field);	/* INT and UINT */
 const char *vg_event_str(VgEvent *e, guint field, gsize *len); /* CHARS, STRING */
 gint64 vg_event_array_int(VgEvent *e, guint field, guint idx);
+
+/* The callchain of e (a class with cls->callchain, or a syscalls:*
+ * event derived from one): its number of addresses, and *ips at the
+ * first (little-endian 64-bit, unaligned: read with memcpy).  0 (and
+ * *ips NULL) for other events or a corrupt record.  The innermost call
+ * comes first; kernel addresses (top bit set) before user ones. */
+guint vg_event_callchain(VgEvent *e, const guint8 **ips);
 
 /* Where field i of cls lies when it has the same place in every record
  * of the class (a field before the first string, of a class of the

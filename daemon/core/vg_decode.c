@@ -108,7 +108,39 @@ gsize vg_event_payload_end(VgEvent *e)
 	off = vg_event_field_offset(e, e->cls->n_fields);
 	if (off > e->payload_len)
 		return G_MAXSIZE;
+	if (L->callchain) {
+		guint16 depth;
+
+		if (e->payload_len - off < 2)
+			return G_MAXSIZE;
+		memcpy(&depth, e->payload + off, 2);
+		off += 2 + (gsize)depth * 8;
+		if (off > e->payload_len)
+			return G_MAXSIZE;
+	}
 	return off;
+}
+
+guint vg_event_callchain(VgEvent *e, const guint8 **ips)
+{
+	const VgClassLayout *L;
+	gsize off;
+	guint16 depth;
+
+	*ips = NULL;
+	if (e->cls->flags)
+		return e->priv_raw ? vg_event_callchain((VgEvent *)e->priv_raw, ips) : 0;
+	L = e->cls->priv;
+	if (!L || !L->callchain)
+		return 0;
+	off = vg_event_field_offset(e, e->cls->n_fields);
+	if (off > e->payload_len || e->payload_len - off < 2)
+		return 0;
+	memcpy(&depth, e->payload + off, 2);
+	if ((gsize)depth * 8 > e->payload_len - off - 2)
+		return 0;
+	*ips = e->payload + off + 2;
+	return depth;
 }
 
 gsize vg_event_payload_size(VgEvent *e)

@@ -27,7 +27,8 @@ enum {
 
 typedef struct {
 	guint n_fixed;		/* fields 0..n_fixed have fixed offsets */
-	gboolean has_var;	/* a STRING field exists */
+	gboolean has_var;	/* a STRING field or a callchain exists */
+	gboolean callchain;	/* the record ends with a callchain */
 	guint32 fixed_size;	/* payload size when !has_var */
 	guint32 *off;		/* n_fields + 1 entries; valid up to n_fixed */
 	guint32 *size;		/* bytes of each field (0 for STRING) */

@@ -126,8 +126,11 @@ void vg_class_layout(VgEventClass *cls)
 	}
 	if (!var)
 		L->off[cls->n_fields] = off;
-	L->has_var = var;
-	L->fixed_size = var ? 0 : off;
+	/* a callchain after the fields: their offsets stay fixed, the
+	 * record's size does not */
+	L->callchain = cls->callchain;
+	L->has_var = var || cls->callchain;
+	L->fixed_size = L->has_var ? 0 : off;
 	L->sc_id = L->sc_args = L->sc_path_arg = L->sc_path_status = -1;
 	L->sc_path = L->sc_ret = -1;
 	L->t_tid = L->t_pid = L->t_ppid = L->t_comm = L->t_uid = L->t_exe = -1;

@@ -436,6 +436,7 @@ static void derive_class(VgMetadata *md, guint nr, const char *spec)
 	const char *types[6];
 	guint nargs = 0, i;
 	VgEventClass *enter, *exit_cls;
+	const VgEventClass *raw;
 	VgClassLayout *L;
 	const VgEventClass *old;
 
@@ -510,6 +511,9 @@ static void derive_class(VgMetadata *md, guint nr, const char *spec)
 		L->rd[i] = (guint8)ss;	/* derived_int: 4 sign-extends */
 	}
 	enter->flags = VG_CLASS_SYSCALL_ENTER;
+	/* the raw event's callchain is this one's (vg_event_callchain) */
+	raw = vg_metadata_class_by_name(md, "raw_syscalls:sys_enter");
+	enter->callchain = raw && raw->callchain;
 	L->nr = nr;
 	L->n_args = nargs;
 	enter->priv = L;
@@ -524,6 +528,8 @@ static void derive_class(VgMetadata *md, guint nr, const char *spec)
 	exit_cls->fields[0].length = 1;
 	exit_cls->fields[0].base = 10;
 	exit_cls->flags = VG_CLASS_SYSCALL_EXIT;
+	raw = vg_metadata_class_by_name(md, "raw_syscalls:sys_exit");
+	exit_cls->callchain = raw && raw->callchain;
 	L = g_new0(VgClassLayout, 1);
 	L->off = g_new0(guint32, 2);
 	L->size = g_new0(guint32, 2);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "vg_internal.h"
+#include "vg_sym.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,8 @@ void vg_tasks_before(VgTasks *ts, VgEvent *e)
 		break;
 	case VG_ROLE_EXEC:
 		apply_exec(ts, e, L);
+		/* a new image: the old one's callchain symbols go */
+		vg_sym_forget(task_get(ts, e->tid)->pid);
 		break;
 	case VG_ROLE_SWITCH:
 		apply_switch(ts, e, L);
@@ -347,4 +350,6 @@ void vg_tasks_after(VgTasks *ts, VgEvent *e)
 	tid = fint(e, L->t_pid, e->tid);
 	if (g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid)))
 		ts->f.gen++;
+	/* a process' leader: its callchain symbols go (vg_sym.h) */
+	vg_sym_forget(tid);
 }

@@ -464,6 +464,10 @@ static void put_events(GString *s, GPtrArray *formats)
 			}
 			g_string_append(s, ";\n");
 		}
+		if (f->callchain)
+			g_string_append(s, "\t\tuint16_t " VG_CALLCHAIN_DEPTH_FIELD ";\n"
+					"\t\tuint64_hex_t " VG_CALLCHAIN_FIELD "["
+					VG_CALLCHAIN_DEPTH_FIELD "];\n");
 		g_string_append(s, "\t};\n};\n\n");
 	}
 }
@@ -615,6 +619,15 @@ gboolean vg_tp_write_record(VgPacketWriter *w, const VgTpFormat *f,
 			    guint64 ts, gint32 tid, const guint8 *raw,
 			    gsize raw_len, GError **error)
 {
+	return vg_tp_write_record_chain(w, f, ts, tid, raw, raw_len, NULL, 0,
+					error);
+}
+
+gboolean vg_tp_write_record_chain(VgPacketWriter *w, const VgTpFormat *f,
+				  guint64 ts, gint32 tid, const guint8 *raw,
+				  gsize raw_len, const guint8 *chain, guint64 n,
+				  GError **error)
+{
 	/* strings are checked before anything is written */
 	const char *str[64];
 	gsize slen[64];
@@ -668,6 +681,26 @@ gboolean vg_tp_write_record(VgPacketWriter *w, const VgTpFormat *f,
 			vg_pw_put(w, raw + fl->offset, fl->size);
 		}
 	}
+	if (f->callchain) {
+		/* perf's context markers (PERF_CONTEXT_KERNEL, _USER, ...:
+		 * the last 4095 values) are left out: an address's top bit
+		 * says whose it is */
+		guint16 depth = 0, put = 0;
+		guint64 i, ip;
+
+		for (i = 0; i < n && depth < G_MAXUINT16; i++) {
+			memcpy(&ip, chain + i * 8, 8);
+			depth += ip < (guint64)PERF_CONTEXT_MAX;
+		}
+		vg_pw_u16(w, depth);
+		for (i = 0; i < n && put < depth; i++) {
+			memcpy(&ip, chain + i * 8, 8);
+			if (ip >= (guint64)PERF_CONTEXT_MAX)
+				continue;
+			vg_pw_u64(w, ip);
+			put++;
+		}
+	}
 	return TRUE;
 }
 
@@ -681,8 +714,27 @@ gint32 vg_tp_raw_type(const guint8 *raw, gsize len)
 	return t;
 }
 
+gboolean vg_tp_record_ident(const guint8 *rec, gsize len, guint64 *id)
+{
+	struct perf_event_header h;
+
+	if (len < sizeof(h) + 8)
+		return FALSE;
+	memcpy(&h, rec, sizeof(h));
+	if (h.type != PERF_RECORD_SAMPLE)
+		return FALSE;
+	memcpy(id, rec + sizeof(h), 8);
+	return TRUE;
+}
+
 gboolean vg_tp_parse_record(const guint8 *rec, gsize len, VgTpRecord *out,
 			    GError **error)
+{
+	return vg_tp_parse_record_as(rec, len, 0, out, error);
+}
+
+gboolean vg_tp_parse_record_as(const guint8 *rec, gsize len, guint flags,
+			       VgTpRecord *out, GError **error)
 {
 	struct perf_event_header h;
 	const guint8 *p, *end;
@@ -723,6 +775,13 @@ gboolean vg_tp_parse_record(const guint8 *rec, gsize len, VgTpRecord *out,
 		TAKE(&out->time, 8);		/* TIME */
 		TAKE(&out->cpu, 4);		/* CPU */
 		TAKE(&res, 4);
+		if (flags & VG_TP_REC_CALLCHAIN) {
+			TAKE(&out->chain_nr, 8);	/* CALLCHAIN */
+			if ((guint64)(end - p) / 8 < out->chain_nr)
+				goto short_rec;
+			out->chain = p;
+			p += out->chain_nr * 8;
+		}
 		TAKE(&out->raw_size, 4);	/* RAW */
 		if ((gsize)(end - p) < out->raw_size)
 			goto short_rec;

@@ -56,6 +56,9 @@ typedef struct {
 	guint n_fields;		/* fields handed on (common_* excluded) */
 	VgTpField *fields;
 	guint min_size;		/* raw bytes every field needs */
+	gboolean callchain;	/* sampled with its callchain: the event's
+				 * metadata and records end with it
+				 * (VG_CALLCHAIN_DEPTH_FIELD, VG_CALLCHAIN_FIELD) */
 } VgTpFormat;
 
 /* Parse the text of events/SYSTEM/EVENT/format.  Errors name origin and
@@ -108,6 +111,14 @@ char *vg_tp_tsdl_events(GPtrArray *formats);
 gboolean vg_tp_write_record(VgPacketWriter *w, const VgTpFormat *f,
 			    guint64 ts, gint32 tid, const guint8 *raw,
 			    gsize raw_len, GError **error);
+/* The same for a format with f->callchain, followed by the callchain:
+ * chain (n addresses, perf's PERF_SAMPLE_CALLCHAIN order, unaligned)
+ * without perf's context markers (PERF_CONTEXT_KERNEL, _USER, ...),
+ * at most G_MAXUINT16 addresses. */
+gboolean vg_tp_write_record_chain(VgPacketWriter *w, const VgTpFormat *f,
+				  guint64 ts, gint32 tid, const guint8 *raw,
+				  gsize raw_len, const guint8 *chain, guint64 n,
+				  GError **error);
 
 /* expr, a handler's filter (vg_filter syntax), as a tracepoint filter
  * the kernel applies before it writes a sample
@@ -121,6 +132,10 @@ char *vg_tp_kernel_filter(const VgTpFormat *f, const char *expr);
 /* One perf ring-buffer record, as read with the sample type
  * VG_TP_SAMPLE_TYPE. */
 #define VG_TP_SAMPLE_TYPE_BITS "IDENTIFIER|TID|TIME|CPU|RAW"
+/* ... and "IDENTIFIER|TID|TIME|CPU|CALLCHAIN|RAW" for the events sampled
+ * with their callchain (parse them with VG_TP_REC_CALLCHAIN: the
+ * IDENTIFIER, vg_tp_record_ident(), says which event a record is of) */
+#define VG_TP_REC_CALLCHAIN	(1u << 0)
 typedef struct {
 	guint32 type;		/* PERF_RECORD_* */
 	guint64 id;		/* SAMPLE: the perf event's id; LOST: id */
@@ -130,6 +145,8 @@ typedef struct {
 	const guint8 *raw;	/* SAMPLE: the tracepoint's data */
 	guint32 raw_size;
 	guint64 lost;		/* LOST: samples lost */
+	const guint8 *chain;	/* CALLCHAIN: chain_nr u64 (unaligned) */
+	guint64 chain_nr;
 } VgTpRecord;
 
 /* Parse the record at rec (len bytes: the whole record, header
@@ -138,6 +155,12 @@ typedef struct {
  * an error for a malformed one. */
 gboolean vg_tp_parse_record(const guint8 *rec, gsize len, VgTpRecord *out,
 			    GError **error);
+/* The same with the sample layout flags (VG_TP_REC_*) of its event. */
+gboolean vg_tp_parse_record_as(const guint8 *rec, gsize len, guint flags,
+			       VgTpRecord *out, GError **error);
+/* The IDENTIFIER of a PERF_RECORD_SAMPLE at rec (FALSE: another type, or
+ * too short), to choose the flags before parsing it. */
+gboolean vg_tp_record_ident(const guint8 *rec, gsize len, guint64 *id);
 /* The common_type (tracepoint id) at the start of raw data, or -1. */
 gint32 vg_tp_raw_type(const guint8 *raw, gsize len);
 

@@ -34,6 +34,7 @@ typedef struct {
 	Type *type;
 	guint array_len;	/* 0: not an array */
 	gboolean is_array;
+	char *seq_len;		/* a sequence NAME[LEN]: the length field's name */
 } Member;
 
 struct Type {
@@ -73,6 +74,7 @@ static void member_free(gpointer p)
 	Member *m = p;
 
 	g_free(m->name);
+	g_free(m->seq_len);
 	g_free(m);
 }
 
@@ -537,6 +539,15 @@ static Type *parse_struct_body(Parser *P)
 
 			next(P);
 			lt = next(P);
+			if (lt->type == TK_IDENT) {
+				/* a sequence: only vigil's callchain
+				 * (class_from_struct checks it) */
+				m->seq_len = g_strdup(lt->s[0] == '_' && lt->s[1] ?
+						      lt->s + 1 : lt->s);
+				if (!expect(P, "]", "after sequence length"))
+					return NULL;
+				goto member_end;
+			}
 			if (lt->type != TK_INT)
 				return perr(P, lt, "expected an array length for field '%s', got %s",
 					    m->name, tok_desc(lt, buf, sizeof(buf))), NULL;
@@ -548,6 +559,7 @@ static Type *parse_struct_body(Parser *P)
 			if (!expect(P, "]", "after array length"))
 				return NULL;
 		}
+member_end:
 		if (!is_punct(peek(P), ";")) {
 			Token *t = peek(P);
 
@@ -671,7 +683,7 @@ static gboolean check_struct(Parser *P, const Token *at, const char *what,
 
 		if (strcmp(m->name, want[i].name) != 0 ||
 		    m->type->kind != TY_INT || m->type->size != want[i].bits ||
-		    m->array_len != want[i].array)
+		    m->array_len != want[i].array || m->seq_len)
 			goto bad;
 	}
 	return TRUE;
@@ -702,9 +714,36 @@ static VgEventClass *class_from_struct(Parser *P, const Token *at, guint32 id,
 	if (ty->kind != TY_STRUCT)
 		return perr(P, at, "event '%s': fields must be a struct", name), NULL;
 	guint64 off = 0;	/* of the field in a record without strings */
+	guint n = ty->members->len;
+	gboolean chain = FALSE;
 
-	cls = vg_class_new(id, name, ty->members->len);
-	for (i = 0; i < ty->members->len; i++) {
+	/* Sequences: only vigil's callchain, the last two fields
+	 * (docs/design.md), which are not fields of the class. */
+	for (i = 0; i < n; i++) {
+		Member *m = g_ptr_array_index(ty->members, i);
+		Member *d = i ? g_ptr_array_index(ty->members, i - 1) : NULL;
+
+		if (!m->seq_len)
+			continue;
+		if (i != n - 1 || strcmp(m->name, VG_CALLCHAIN_FIELD) != 0 ||
+		    strcmp(m->seq_len, VG_CALLCHAIN_DEPTH_FIELD) != 0 ||
+		    m->type->kind != TY_INT || m->type->size != 64 ||
+		    m->type->is_signed || !d ||
+		    strcmp(d->name, VG_CALLCHAIN_DEPTH_FIELD) != 0 ||
+		    d->type->kind != TY_INT || d->type->size != 16 ||
+		    d->type->is_signed || d->is_array || d->seq_len)
+			return perr(P, at, "event '%s': field '%s[%s]': the only "
+				    "sequence vigil reads is its callchain, the last "
+				    "fields 'uint16_t %s; uint64_hex_t %s[%s];'",
+				    name, m->name, m->seq_len,
+				    VG_CALLCHAIN_DEPTH_FIELD, VG_CALLCHAIN_FIELD,
+				    VG_CALLCHAIN_DEPTH_FIELD), NULL;
+		chain = TRUE;
+		n -= 2;
+	}
+	cls = vg_class_new(id, name, n);
+	cls->callchain = chain;
+	for (i = 0; i < n; i++) {
 		Member *m = g_ptr_array_index(ty->members, i);
 		VgField *f = &cls->fields[i];
 
@@ -1318,7 +1357,8 @@ gboolean vg_metadata_update(VgMetadata *md, const char *tsdl, gsize len,
 		old = vg_metadata_class(md, c->id);
 		if (!old)
 			continue;
-		if (strcmp(old->name, c->name) != 0 || old->n_fields != c->n_fields)
+		if (strcmp(old->name, c->name) != 0 || old->n_fields != c->n_fields ||
+		    old->callchain != c->callchain)
 			goto changed;
 		for (j = 0; j < c->n_fields; j++)
 			if (strcmp(old->fields[j].name, c->fields[j].name) ||

@@ -186,6 +186,20 @@ int vigil_dev_event(struct vigil_dev *d, const char *name, int enable)
 	return ioctl(d->fd, VIGIL_IOC_EVENT, &r) < 0 ? -1 : 0;
 }
 
+int vigil_dev_stack(struct vigil_dev *d, const char *name, unsigned int depth)
+{
+	struct vigil_stack_req r;
+
+	memset(&r, 0, sizeof(r));
+	if (strlen(name) >= sizeof(r.name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(r.name, name);
+	r.depth = depth;
+	return ioctl(d->fd, VIGIL_IOC_STACK, &r) < 0 ? -1 : 0;
+}
+
 int vigil_dev_filter(struct vigil_dev *d, uint32_t type, const int32_t *ids,
 		     uint32_t count)
 {

@@ -65,6 +65,12 @@ int vigil_dev_configure(struct vigil_dev *d, const struct vigil_config *cfg);
  * ENOENT: no such event in the module (or kernel). */
 int vigil_dev_event(struct vigil_dev *d, const char *name, int enable);
 
+/* STACK: record the kernel stack of built-in event "subsys:name", at most
+ * depth addresses (0: none), before START.  ENOENT: no such built-in
+ * event; ENOTTY: a module without stacks (older than this ioctl);
+ * EBUSY: running. */
+int vigil_dev_stack(struct vigil_dev *d, const char *name, unsigned int depth);
+
 /* FILTER: replace filter set type (VIGIL_FILTER_*) with count ids
  * (count 0 clears it). */
 int vigil_dev_filter(struct vigil_dev *d, uint32_t type, const int32_t *ids,

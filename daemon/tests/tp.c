@@ -7,8 +7,11 @@
  */
 #include "vg_testlib.h"
 #include "vg_tp.h"
+#include "vg_sym.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <linux/perf_event.h>
 
 static const char switch_fmt[] =
@@ -384,6 +387,290 @@ static void test_perf_records(void)
 	g_assert_no_error(err);
 }
 
+/* An event sampled with its callchain: the metadata ends its fields with
+ * the sequence, the parser makes it no field of the class, records carry
+ * the addresses without perf's context markers, and the record after it
+ * is found (the record's size counts the chain). */
+static void test_callchain_records(void)
+{
+	VgTpFormat *sw = parse(switch_fmt, "sched");
+	VgTpFormat *odd = parse(odd_fmt, "test");
+	GPtrArray *fs = g_ptr_array_new();
+	guint8 sraw[64] = { 0 }, raw[80] = { 0 };
+	guint32 loc = (1u << 16) | 60;	/* "" at 60 */
+	guint64 chain[6] = {
+		(guint64)PERF_CONTEXT_KERNEL, 0xffffffff81000010ULL,
+		0xffffffff81000020ULL, (guint64)PERF_CONTEXT_USER,
+		0x7f0000001234ULL, 0x400500ULL,
+	};
+	const guint8 *ips;
+	guint64 ip;
+	VgPacketWriter w;
+	VgRecordIter it;
+	VgMetadata *md;
+	VgPacket *p;
+	VgEvent e;
+	GError *err = NULL;
+	char *tsdl;
+
+	sw->callchain = TRUE;
+	g_ptr_array_add(fs, sw);
+	g_ptr_array_add(fs, odd);
+	tsdl = vg_tp_tsdl(fs, vgt_uuid, 0);
+	g_ptr_array_unref(fs);
+	g_assert_nonnull(strstr(tsdl, "int32_t next_prio;\n\t\tuint16_t vigil_callchain_depth;\n"
+				"\t\tuint64_hex_t vigil_callchain[vigil_callchain_depth];\n\t};"));
+	/* only the event that asked */
+	g_assert_null(strstr(strstr(tsdl, "test:odd_event"), "vigil_callchain"));
+	md = vg_metadata_parse(tsdl, strlen(tsdl), "generated", &err);
+	g_assert_no_error(err);
+	g_free(tsdl);
+	g_assert_true(vg_metadata_class_by_name(md, "sched:sched_switch")->callchain);
+	g_assert_cmpuint(vg_metadata_class_by_name(md, "sched:sched_switch")->n_fields, ==, 7);
+	g_assert_false(vg_metadata_class_by_name(md, "test:odd_event")->callchain);
+
+	memcpy(sraw + 24, &(gint32){ 4242 }, 4);
+	memcpy(sraw + 60, &(gint32){ 120 }, 4);
+	memcpy(raw + 8, &loc, 4);
+	vg_pw_begin(&w, vgt_uuid, 0, 0, 0);
+	g_assert_true(vg_tp_write_record_chain(&w, sw, 1000, 1, sraw, sizeof(sraw),
+					       (const guint8 *)chain, 6, &err));
+	g_assert_true(vg_tp_write_record_chain(&w, sw, 1500, 1, sraw, sizeof(sraw),
+					       NULL, 0, &err));
+	g_assert_true(vg_tp_write_record(&w, odd, 2000, 2, raw, sizeof(raw), &err));
+	g_assert_no_error(err);
+	p = vg_pw_finish(&w, 0, 0, 0, "test", &err);
+	g_assert_no_error(err);
+
+	vg_record_iter_init(&it, md, p);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_cmpint(vg_event_int(&e, 6), ==, 120);	/* next_prio: fields unmoved */
+	g_assert_cmpuint(vg_event_callchain(&e, &ips), ==, 4);
+	memcpy(&ip, ips, 8);
+	g_assert_cmphex(ip, ==, 0xffffffff81000010ULL);
+	memcpy(&ip, ips + 16, 8);
+	g_assert_cmphex(ip, ==, 0x7f0000001234ULL);
+	memcpy(&ip, ips + 24, 8);
+	g_assert_cmphex(ip, ==, 0x400500ULL);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_cmpuint(e.ts, ==, 1500);
+	g_assert_cmpuint(vg_event_callchain(&e, &ips), ==, 0);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_cmpstr(e.cls->name, ==, "test:odd_event");
+	g_assert_cmpuint(e.ts, ==, 2000);
+	g_assert_cmpuint(vg_event_callchain(&e, &ips), ==, 0);
+	g_assert_null(ips);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 0);
+	g_assert_no_error(err);
+	vg_packet_unref(p);
+
+	/* a chain running past the content is an error naming the event */
+	vg_pw_begin(&w, vgt_uuid, 0, 0, 0);
+	vg_pw_record(&w, (guint16)sw->class_id, 1000, 1);
+	vg_pw_put(&w, sraw + 8, 56);
+	vg_pw_u16(&w, 9);
+	vg_pw_u64(&w, 1);
+	p = vg_pw_finish(&w, 0, 0, 0, "test", &err);
+	vg_record_iter_init(&it, md, p);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, 1);
+	g_assert_cmpuint(vg_event_callchain(&e, &ips), ==, 0);
+	g_assert_cmpint(vg_record_iter_next(&it, &e, &err), ==, -1);
+	g_assert_nonnull(strstr(err->message, "record of sched:sched_switch runs past the content end"));
+	g_clear_error(&err);
+	vg_packet_unref(p);
+	vg_metadata_free(md);
+	vg_tp_format_free(sw);
+	vg_tp_format_free(odd);
+}
+
+/* Sequences other than the callchain are refused, naming the field. */
+static void test_other_sequences_refused(void)
+{
+	static const char *const bad[] = {
+		"uint16_t n; uint64_hex_t ips[n];",
+		"uint16_t vigil_callchain_depth; uint64_hex_t vigil_callchain[vigil_callchain_depth]; uint8_t after;",
+		"uint32_t vigil_callchain_depth; uint64_hex_t vigil_callchain[vigil_callchain_depth];",
+		"uint16_t vigil_callchain_depth; uint32_t vigil_callchain[vigil_callchain_depth];",
+	};
+
+	VgTpFormat *sw = parse(switch_fmt, "sched");
+	GPtrArray *fs = g_ptr_array_new();
+	char *good;
+
+	g_ptr_array_add(fs, sw);
+	good = vg_tp_tsdl(fs, vgt_uuid, 0);
+	g_ptr_array_unref(fs);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		const char *at = strstr(good, "int32_t next_prio;");
+		char *t = g_strdup_printf("%.*s%s%s", (int)(at - good), good, bad[i],
+					  at + strlen("int32_t next_prio;"));
+		GError *err = NULL;
+		VgMetadata *md = vg_metadata_parse(t, strlen(t), "bad", &err);
+
+		g_assert_null(md);
+		g_assert_error(err, VG_ERROR, VG_ERROR_PARSE);
+		g_assert_nonnull(strstr(err->message, "the only sequence vigil reads is its callchain"));
+		g_clear_error(&err);
+		g_free(t);
+	}
+	g_free(good);
+	vg_tp_format_free(sw);
+}
+
+/* A perf sample with PERF_SAMPLE_CALLCHAIN between CPU and RAW. */
+static void test_perf_callchain_record(void)
+{
+	guint8 buf[160] = { 0 };
+	struct perf_event_header h = { PERF_RECORD_SAMPLE, 0, 0 };
+	guint8 *p = buf + sizeof(h);
+	guint64 id = 5, time = 1, nr = 3, ips[3] = { (guint64)PERF_CONTEXT_KERNEL, 0xffffffff81000000ULL, 42 };
+	guint32 pid = 1, tid = 2, cpu = 0, res = 0, rsize = 4;
+	guint16 type = 372;
+	VgTpRecord r;
+	GError *err = NULL;
+
+	memcpy(p, &id, 8); p += 8;
+	memcpy(p, &pid, 4); p += 4;
+	memcpy(p, &tid, 4); p += 4;
+	memcpy(p, &time, 8); p += 8;
+	memcpy(p, &cpu, 4); p += 4;
+	memcpy(p, &res, 4); p += 4;
+	memcpy(p, &nr, 8); p += 8;
+	memcpy(p, ips, 24); p += 24;
+	memcpy(p, &rsize, 4); p += 4;
+	memcpy(p, &type, 2); p += 4;
+	h.size = p - buf;
+	memcpy(buf, &h, sizeof(h));
+	g_assert_true(vg_tp_record_ident(buf, h.size, &id));
+	g_assert_cmpuint(id, ==, 5);
+	g_assert_true(vg_tp_parse_record_as(buf, h.size, VG_TP_REC_CALLCHAIN, &r, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(r.chain_nr, ==, 3);
+	g_assert_true(r.chain == buf + sizeof(h) + 40);
+	g_assert_cmpint(vg_tp_raw_type(r.raw, r.raw_size), ==, 372);
+	/* a chain longer than the record */
+	nr = 1000;
+	memcpy(buf + sizeof(h) + 32, &nr, 8);
+	g_assert_false(vg_tp_parse_record_as(buf, h.size, VG_TP_REC_CALLCHAIN, &r, &err));
+	g_assert_nonnull(strstr(err->message, "too short for its fields"));
+	g_clear_error(&err);
+}
+
+/* kallsyms text to frames: the symbol at or below the address, its end
+ * at the next one, module names as perf gives them, binding from the
+ * type letter; a file of zeros (kptr_restrict) is an error saying so. */
+static void test_kallsyms_frames(void)
+{
+	char *dir = g_dir_make_tmp("vgsym-XXXXXX", NULL);
+	char *ks = g_build_filename(dir, "kallsyms", NULL);
+	char *zero = g_build_filename(dir, "zeros", NULL);
+	GError *err = NULL;
+	VgFrame f;
+	char *t;
+
+	g_assert_true(g_file_set_contents(ks,
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81000100 t local_fn\n"
+		"ffffffff81000200 D some_data\n"
+		"ffffffff81000300 W weak_fn\n"
+		"ffffffffc0001000 t ext4_thing\t[ext4]\n", -1, NULL));
+	g_assert_true(g_file_set_contents(zero,
+		"0000000000000000 T _stext\n0000000000000000 t x\n", -1, NULL));
+	g_assert_cmpuint(vg_sym_load_kernel(zero, &err), ==, 0);
+	g_assert_nonnull(strstr(err->message, "kptr_restrict"));
+	g_clear_error(&err);
+	g_assert_cmpuint(vg_sym_load_kernel(ks, &err), ==, 4);
+	g_assert_no_error(err);
+	vg_sym_frame(1, 0xffffffff81000180ULL, &f);
+	g_assert_cmpstr(f.sym, ==, "local_fn");
+	g_assert_cmpuint(f.binding, ==, 0);
+	g_assert_cmphex(f.start, ==, 0xffffffff81000100ULL);
+	g_assert_cmphex(f.end, ==, 0xffffffff81000300ULL);	/* data left out */
+	g_assert_cmpstr(f.dso, ==, "[kernel.kallsyms]");
+	t = vg_frame_text(&f);
+	g_assert_cmpstr(t, ==, "ffffffff81000180 local_fn+0x80 ([kernel.kallsyms])");
+	g_free(t);
+	vg_sym_frame(1, 0xffffffff81000000ULL, &f);
+	g_assert_cmpstr(f.sym, ==, "_stext");
+	g_assert_cmpuint(f.binding, ==, 1);
+	vg_sym_frame(1, 0xffffffff81000310ULL, &f);
+	g_assert_cmpuint(f.binding, ==, 2);
+	vg_sym_frame(1, 0xffffffffc0001004ULL, &f);
+	g_assert_cmpstr(f.sym, ==, "ext4_thing");
+	g_assert_cmpstr(f.dso, ==, "[ext4]");
+	/* below every symbol: the address alone */
+	vg_sym_frame(1, 0xffffffff80000000ULL, &f);
+	g_assert_null(f.sym);
+	t = vg_frame_text(&f);
+	g_assert_cmpstr(t, ==, "ffffffff80000000 [unknown] ([unknown])");
+	g_free(t);
+	/* stored with a trace: the named kernel addresses, once each */
+	{
+		const guint64 ips[] = { 0xffffffff81000180ULL, 0x7f0000001000ULL,
+					0xffffffff81000180ULL, 0xffffffff80000000ULL,
+					0xffffffffc0001004ULL };
+		char *tab = vg_sym_table_text(ips, G_N_ELEMENTS(ips));
+		char *tpath = g_build_filename(dir, "table", NULL);
+
+		g_assert_cmpstr(tab, ==,
+			"ffffffff81000180 ffffffff81000100 ffffffff81000300 0 local_fn [kernel.kallsyms]\n"
+			"ffffffffc0001004 ffffffffc0001000 ffffffffc0001001 0 ext4_thing [ext4]\n");
+		g_assert_true(g_file_set_contents(tpath, tab, -1, NULL));
+		vg_sym_set_enabled(FALSE);
+		g_assert_true(vg_sym_use_table(tpath, &err));
+		g_assert_true(vg_sym_enabled());
+		vg_sym_frame(1, 0xffffffffc0001004ULL, &f);
+		g_assert_cmpstr(f.sym, ==, "ext4_thing");
+		g_assert_cmpstr(f.dso, ==, "[ext4]");
+		vg_sym_frame(1, 0xffffffff81000000ULL, &f);	/* not in it */
+		g_assert_null(f.sym);
+		g_assert_true(g_file_set_contents(tpath, "ffff 1 2\n", -1, NULL));
+		g_assert_false(vg_sym_use_table(tpath, &err));
+		g_assert_nonnull(strstr(err->message, "table:1: expected 'IP START END BINDING NAME DSO'"));
+		g_clear_error(&err);
+		g_assert_true(vg_sym_use_table(NULL, NULL));
+		vg_sym_frame(1, 0xffffffff81000000ULL, &f);
+		g_assert_cmpstr(f.sym, ==, "_stext");
+		g_unlink(tpath);
+		g_free(tpath);
+		g_free(tab);
+	}
+	/* disabled (a trace of another boot): addresses only */
+	vg_sym_set_enabled(FALSE);
+	vg_sym_frame(1, 0xffffffff81000180ULL, &f);
+	g_assert_null(f.sym);
+	g_assert_cmphex(f.ip, ==, 0xffffffff81000180ULL);
+	vg_sym_set_enabled(TRUE);
+	g_unlink(ks);
+	g_unlink(zero);
+	g_rmdir(dir);
+	g_free(ks);
+	g_free(zero);
+	g_free(dir);
+}
+
+/* A user address of this very process: libdwfl finds the library and
+ * the symbol; after vg_sym_forget (exec, exit) the process is read
+ * again; a pid that does not exist gives the address alone. */
+static void test_user_frames(void)
+{
+	guint64 ip = (guint64)(guintptr)&getppid + 1;
+	VgFrame f;
+
+	vg_sym_frame(getpid(), ip, &f);
+	g_assert_cmpstr(f.sym, ==, "getppid");
+	g_assert_nonnull(f.dso);
+	g_assert_nonnull(strstr(f.dso, "libc.so"));
+	g_assert_cmphex(f.start, ==, ip - 1);
+	g_assert_cmphex(f.end, >, f.start);
+	vg_sym_forget(getpid());
+	vg_sym_frame(getpid(), ip, &f);
+	g_assert_cmpstr(f.sym, ==, "getppid");
+	vg_sym_frame(0x7fffffff, ip, &f);	/* no such process */
+	g_assert_null(f.sym);
+	g_assert_null(f.dso);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -393,5 +680,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/tp/bad_names_refused", test_names_refused);
 	g_test_add_func("/tp/perf_records", test_perf_records);
 	g_test_add_func("/tp/kernel_filters", test_kernel_filters);
+	g_test_add_func("/tp/callchain_records", test_callchain_records);
+	g_test_add_func("/tp/other_sequences_refused", test_other_sequences_refused);
+	g_test_add_func("/tp/perf_callchain_record", test_perf_callchain_record);
+	g_test_add_func("/tp/kallsyms_frames", test_kallsyms_frames);
+	g_test_add_func("/tp/user_frames", test_user_frames);
 	return g_test_run();
 }

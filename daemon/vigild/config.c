@@ -50,6 +50,7 @@ VgdConfig *vgd_config_new(void)
 	c->scripts = g_ptr_array_new_with_free_func(g_free);
 	c->script_args = g_ptr_array_new_with_free_func(g_free);
 	c->events = g_ptr_array_new_with_free_func(g_free);
+	c->stacks = g_ptr_array_new_with_free_func(g_free);
 	c->filter_pids = g_array_new(FALSE, FALSE, sizeof(gint32));
 	c->filter_tgids = g_array_new(FALSE, FALSE, sizeof(gint32));
 	c->filter_syscalls = g_array_new(FALSE, FALSE, sizeof(gint32));
@@ -68,6 +69,7 @@ void vgd_config_free(VgdConfig *c)
 	g_ptr_array_unref(c->scripts);
 	g_ptr_array_unref(c->script_args);
 	g_ptr_array_unref(c->events);
+	g_ptr_array_unref(c->stacks);
 	g_array_unref(c->filter_pids);
 	g_array_unref(c->filter_tgids);
 	g_array_unref(c->filter_syscalls);
@@ -460,6 +462,10 @@ static const KeyDef top_keys[] = {
 	  "list; default none" },
 	{ "events", K_EVENTS, CF(events), 0, 0, NULL,
 	  "list, or a comma-separated string; default: what the handlers subscribe to" },
+	{ "stacks", K_EVENTS, CF(stacks), 0, 0, NULL,
+	  "list of event names, or a comma-separated string; default none" },
+	{ "stack_depth", K_UINT, CF(stack_depth), 1, VGD_MAX_STACK_DEPTH, "32",
+	  "1 .. 127; default 32" },
 	{ "filters.pids", K_IDS, CF(filter_pids), 0, 0, NULL,
 	  "list of thread ids" },
 	{ "filters.tgids", K_IDS, CF(filter_tgids), 0, 0, NULL,
@@ -1408,7 +1414,22 @@ gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
 	return TRUE;
 }
 
+static gboolean set_event_list(GPtrArray *dst, const char *list,
+			       const char *what, GError **error);
+
 gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
+			       const char *what, GError **error)
+{
+	return set_event_list(cfg->events, list, what, error);
+}
+
+gboolean vgd_config_set_stacks(VgdConfig *cfg, const char *list,
+			       const char *what, GError **error)
+{
+	return set_event_list(cfg->stacks, list, what, error);
+}
+
+static gboolean set_event_list(GPtrArray *dst, const char *list,
 			       const char *what, GError **error)
 {
 	char **parts = g_strsplit(list, ",", -1);
@@ -1434,9 +1455,9 @@ gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
 		g_ptr_array_add(ev, g_strdup(s));
 	}
 	g_strfreev(parts);
-	g_ptr_array_set_size(cfg->events, 0);
+	g_ptr_array_set_size(dst, 0);
 	for (i = 0; i < ev->len; i++)
-		g_ptr_array_add(cfg->events, g_strdup(ev->pdata[i]));
+		g_ptr_array_add(dst, g_strdup(ev->pdata[i]));
 	g_ptr_array_unref(ev);
 	return TRUE;
 }

@@ -60,12 +60,18 @@ typedef struct {
 	guint line;			/* where it was defined */
 } VgdChannel;
 
+/* the deepest callchain: perf's default kernel.perf_event_max_stack */
+#define VGD_MAX_STACK_DEPTH	127
+
 typedef struct {
 	/* handlers */
 	GPtrArray *scripts;		/* char *, in load order */
 	GPtrArray *script_args;		/* char *, the scripts' @ARGV */
 	GPtrArray *events;		/* char *; empty = what the handlers
 					 * subscribe to, else all */
+	GPtrArray *stacks;		/* char *: events that carry their
+					 * callchain (and Vigil::stacks') */
+	guint stack_depth;		/* most addresses of a callchain */
 	/* in-kernel filters (empty = no filtering) */
 	GArray *filter_pids;		/* gint32 thread ids */
 	GArray *filter_tgids;		/* gint32 process ids */
@@ -190,6 +196,10 @@ gboolean vgd_config_set_buffer_count(VgdConfig *cfg, const char *text,
 				     const char *what, GError **error);
 /* "a,b,c" replaces the event list. */
 gboolean vgd_config_set_events(VgdConfig *cfg, const char *list,
+			       const char *what, GError **error);
+/* --stacks LIST: the events that carry their callchain (no "all"
+ * check: vigild checks the names against the trace's events). */
+gboolean vgd_config_set_stacks(VgdConfig *cfg, const char *list,
 			       const char *what, GError **error);
 /* --kprobe SYMBOL[%return]: adds a probe to the file's kprobes, named
  * SYMBOL (SYMBOL_ret for a return probe) as a kprobes[] entry without

@@ -8,6 +8,7 @@
 #include "dumpdir.h"
 #include "statedump.h"
 #include "summary.h"
+#include "vg_sym.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,52 @@ static gint cmp_packet(gconstpointer a, gconstpointer b)
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
 	return 0;
+}
+
+/*
+ * The kernel symbols of the dump's callchains, stored with it
+ * (VG_SYM_TABLE_NAME): another machine or boot names its kernel frames
+ * from them.  Only when some event class has a callchain.
+ */
+static gboolean write_symbols(VgdDump *q, const char *staging, GError **error)
+{
+	GPtrArray *classes = vg_metadata_classes(q->md);
+	GArray *ips;
+	gboolean any = FALSE, ok = TRUE;
+	char *text, *path;
+
+	for (guint i = 0; i < classes->len && !any; i++)
+		any = ((const VgEventClass *)classes->pdata[i])->callchain;
+	if (!any)
+		return TRUE;
+	ips = g_array_new(FALSE, FALSE, sizeof(guint64));
+	for (guint i = 0; i < q->packets->len; i++) {
+		VgRecordIter it;
+		VgEvent e;
+
+		vg_record_iter_init(&it, q->md, q->packets->pdata[i]);
+		while (vg_record_iter_next(&it, &e, NULL) == 1) {
+			const guint8 *p;
+			guint n = e.cls->callchain ? vg_event_callchain(&e, &p) : 0;
+
+			for (guint k = 0; k < n; k++) {
+				guint64 ip;
+
+				memcpy(&ip, p + (gsize)k * 8, 8);
+				if (ip >> 63)
+					g_array_append_val(ips, ip);
+			}
+		}
+	}
+	text = vg_sym_table_text((const guint64 *)ips->data, ips->len);
+	g_array_unref(ips);
+	if (*text) {
+		path = g_build_filename(staging, VG_SYM_TABLE_NAME, NULL);
+		ok = vgd_write_file_synced(path, text, error);
+		g_free(path);
+	}
+	g_free(text);
+	return ok;
 }
 
 gboolean vgd_dump_write(VgdDump *q, GError **error)
@@ -72,7 +119,8 @@ gboolean vgd_dump_write(VgdDump *q, GError **error)
 		goto out;
 	text = vgd_dump_summary_text(q, &s);
 	sumpath = g_build_filename(staging, VGD_DUMP_SUMMARY_NAME, NULL);
-	if (!vgd_write_file_synced(sumpath, text, &err))
+	if (!vgd_write_file_synced(sumpath, text, &err) ||
+	    !write_symbols(q, staging, &err))
 		goto out;
 	vgd_fsync_dir(staging);
 	if (chmod(staging, 0700) < 0) {

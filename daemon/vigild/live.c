@@ -347,6 +347,29 @@ gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names, GError **error)
 	return TRUE;
 }
 
+gboolean vgd_live_set_stacks(VgdLive *l, GPtrArray *names, guint depth,
+			     GError **error)
+{
+	for (guint i = 0; names && i < names->len; i++) {
+		const char *n = names->pdata[i];
+
+		if (vigil_dev_stack(l->dev, n, depth) < 0) {
+			int e = errno;
+
+			g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+				    "stacks of %s: %s", n,
+				    e == ENOENT ? "no such built-in event in vigil.ko "
+				    "(kprobes and the kernel's other tracepoints have none with it)" :
+				    e == ENOTTY ? "this vigil.ko records no stacks (older than VIGIL_IOC_STACK)" :
+				    g_strerror(e));
+			return FALSE;
+		}
+		g_message("%s: recorded with its kernel stack (at most %u addresses)",
+			  n, depth);
+	}
+	return TRUE;
+}
+
 gboolean vgd_live_add_kprobes(VgdLive *l, const VgdConfig *cfg,
 			      GError **error)
 {

@@ -74,6 +74,11 @@ void vgd_live_append_channels(VgdLive *l, GString *s);
 
 /* Enable events by name ("all" = every built-in event).  Errors name the
  * event the module refused. */
+/* The kernel stacks of these built-in events (VIGIL_IOC_STACK), at most
+ * depth addresses each; after vgd_live_open(), before the metadata is
+ * read (it then has their callchain sequences). */
+gboolean vgd_live_set_stacks(VgdLive *l, GPtrArray *names, guint depth,
+			     GError **error);
 gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names,
 				GError **error);
 /* Add cfg's kprobes (events kprobes:NAME, recorded from now on); the

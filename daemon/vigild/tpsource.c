@@ -99,6 +99,11 @@ struct VgdTp {
 	guint32 packet_bytes;	/* a packet is finished beyond this */
 	guint interval_ms;
 	char *filter;		/* for every event, or NULL */
+	guint stack_depth;	/* sample_max_stack of the events with
+				 * f->callchain */
+	GHashTable *chain_ids;	/* perf ids of those events (per CPU), or
+				 * NULL when no event has one: their
+				 * samples are laid out differently */
 	char *sc_filter;	/* for raw_syscalls:*, or NULL */
 	GHashTable *ev_filters;	/* event name -> its handlers' filter */
 
@@ -120,8 +125,11 @@ static int perf_open(struct perf_event_attr *a, int cpu)
 			    PERF_FLAG_FD_CLOEXEC);
 }
 
-static void attr_for(struct perf_event_attr *a, guint32 id)
+static void attr_for(struct perf_event_attr *a, const VgTpFormat *f,
+		     guint depth)
 {
+	guint32 id = f->id;
+
 	memset(a, 0, sizeof(*a));
 	a->type = PERF_TYPE_TRACEPOINT;
 	a->size = sizeof(*a);
@@ -132,6 +140,11 @@ static void attr_for(struct perf_event_attr *a, guint32 id)
 	a->disabled = 1;
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
+	if (f->callchain) {
+		/* kernel and user frames (exclude_callchain_* left 0) */
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+		a->sample_max_stack = (guint16)depth;
+	}
 }
 
 /* What perf_event_open's errno means here. */
@@ -150,6 +163,8 @@ static const char *perf_why(int e)
 		return "the kernel has no perf_event_open (CONFIG_PERF_EVENTS)";
 	case EMFILE:
 		return "too many open files (raise the limit: ulimit -n)";
+	case EOVERFLOW:
+		return "stack_depth is above the kernel's kernel.perf_event_max_stack";
 	default:
 		return g_strerror(e);
 	}
@@ -392,6 +407,40 @@ gboolean vgd_tp_enable_events(VgdTp *tp, GPtrArray *names, GError **error)
 		g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
 			    "none of the events asked for is a tracepoint of this kernel");
 		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean vgd_tp_set_stacks(VgdTp *tp, GPtrArray *names, guint depth,
+			   GError **error)
+{
+	tp->stack_depth = depth;
+	for (guint i = 0; names && i < names->len; i++) {
+		const char *n = names->pdata[i];
+		gboolean found = FALSE;
+
+		if (g_str_has_prefix(n, "vigil:statedump")) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "stacks: %s is written by vigild, it has no callchain", n);
+			return FALSE;
+		}
+		if (!enable_one(tp, n, FALSE, error))
+			return FALSE;
+		for (guint k = 0; k < tp->formats->len; k++) {
+			VgTpFormat *f = tp->formats->pdata[k];
+
+			if (strcmp(f->name, n) == 0) {
+				f->callchain = TRUE;
+				found = TRUE;
+			}
+		}
+		if (found && !tp->chain_ids)
+			tp->chain_ids = g_hash_table_new_full(g_int64_hash,
+							      g_int64_equal,
+							      g_free, NULL);
+		if (found)
+			g_message("%s: sampled with its callchain (at most %u addresses)",
+				  n, depth);
 	}
 	return TRUE;
 }
@@ -740,6 +789,18 @@ static gboolean own_event(VgdTp *tp, const TpEvent *ev, const VgTpRecord *r)
 	return FALSE;
 }
 
+/* The layout of the sample at rec: the events with callchains have
+ * theirs (only then is the record's perf id looked up). */
+static inline guint record_flags(VgdTp *tp, const guint8 *rec, gsize len)
+{
+	guint64 id;
+
+	if (G_LIKELY(!tp->chain_ids))
+		return 0;
+	return vg_tp_record_ident(rec, len, &id) &&
+	       g_hash_table_contains(tp->chain_ids, &id) ? VG_TP_REC_CALLCHAIN : 0;
+}
+
 /* Read one CPU's ring into packets; returns samples. */
 static guint read_ring(VgdTp *tp, TpCpu *c)
 {
@@ -795,7 +856,8 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 			rec = tp->tmp;
 		}
 		tail += h.size;
-		if (!vg_tp_parse_record(rec, h.size, &r, &err)) {
+		if (!vg_tp_parse_record_as(rec, h.size, record_flags(tp, rec, h.size),
+					   &r, &err)) {
 			if (err) {
 				bad_record(tp, c, err->message);
 				g_error_free(err);
@@ -841,8 +903,9 @@ static guint read_ring(VgdTp *tp, TpCpu *c)
 				r.time = c->last_ts;
 				c->st.reordered++;
 			}
-			if (!vg_tp_write_record(&w, f, r.time, (gint32)r.tid,
-						r.raw, r.raw_size, &err)) {
+			if (!vg_tp_write_record_chain(&w, f, r.time, (gint32)r.tid,
+						      r.raw, r.raw_size, r.chain,
+						      r.chain_nr, &err)) {
 				bad_record(tp, c, err->message);
 				g_error_free(err);
 				continue;
@@ -992,7 +1055,7 @@ static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 		char *both = NULL;
 		int fd;
 
-		attr_for(&a, f->id);
+		attr_for(&a, f, tp->stack_depth);
 		if (k == 0) {
 			a.watermark = 1;
 			a.wakeup_watermark = (guint32)(tp->ring_bytes / 2);
@@ -1012,6 +1075,19 @@ static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 			return FALSE;
 		}
 		g_array_append_val(c->fds, fd);
+		if (f->callchain) {
+			guint64 pid_;
+
+			if (ioctl(fd, PERF_EVENT_IOC_ID, &pid_) < 0) {
+				int e = errno;
+
+				g_set_error(error, VG_ERROR, VG_ERROR_KERNEL,
+					    "PERF_EVENT_IOC_ID of %s on cpu %u: %s",
+					    f->name, c->cpu, g_strerror(e));
+				return FALSE;
+			}
+			g_hash_table_add(tp->chain_ids, g_memdup2(&pid_, 8));
+		}
 		if (k == 0) {
 			c->map_size = page + tp->ring_bytes;
 			c->map = mmap(NULL, c->map_size, PROT_READ | PROT_WRITE,
@@ -1266,6 +1342,8 @@ void vgd_tp_free(VgdTp *tp)
 	g_ptr_array_unref(tp->events);
 	g_hash_table_unref(tp->self_tids);
 	g_hash_table_unref(tp->ev_filters);
+	if (tp->chain_ids)
+		g_hash_table_unref(tp->chain_ids);
 	g_ptr_array_unref(tp->formats);
 	g_ptr_array_unref(tp->names);
 	g_free(tp->events_dir);

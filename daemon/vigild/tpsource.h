@@ -49,6 +49,13 @@ VgMetadata *vgd_tp_catalog(VgdTp *tp, VgSyscallTable **syscalls,
  * vigil.ko's events, those this kernel has).  An unknown name is an
  * error naming it. */
 gboolean vgd_tp_enable_events(VgdTp *tp, GPtrArray *names, GError **error);
+/* The events of names (enabled now if they were not) are sampled with
+ * their callchain, kernel and user frames, at most depth addresses
+ * (PERF_SAMPLE_CALLCHAIN, sample_max_stack): their metadata and records
+ * end with it.  The other events' samples stay as they were.  After
+ * vgd_tp_enable_events(), before vgd_tp_metadata(). */
+gboolean vgd_tp_set_stacks(VgdTp *tp, GPtrArray *names, guint depth,
+			   GError **error);
 /* pid/tgid/syscall filters of cfg, as tracepoint filters in the kernel
  * (PERF_EVENT_IOC_SET_FILTER); tgids are taken as the threads they have
  * when tracing starts. */

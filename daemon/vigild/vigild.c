@@ -36,6 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "privdrop.h"
+#include "vg_sym.h"
 #include "quick.h"
 #include "recorder.h"
 #include "status.h"
@@ -505,15 +506,31 @@ static void make_merge(Vigild *d)
 	vg_merge_set_error_func(d->merge, merge_error, d);
 }
 
+static GPtrArray *stack_events(Vigild *d, const VgMetadata *md,
+			       GError **error);
+
 static gboolean start_replay(Vigild *d, GError **error)
 {
 	d->replay = vg_replay_open(d->cfg->replay_dir, error);
 	if (!d->replay)
 		return FALSE;
 	d->md = vg_replay_metadata(d->replay);
+	/* callchains are symbolized only on the machine and boot that
+	 * recorded them, else from the symbols a dump stores (vg_sym.h) */
+	g_debug("callchain symbols: %s",
+		vg_sym_setup_replay(d->cfg->replay_dir, d->md));
 	if (d->perl && (!vg_perl_set_metadata_checked(d->perl, d->md, error) ||
 			!vg_perl_check_events(d->perl, d->md, error)))
 		return FALSE;
+	/* stacks named must be the trace's events (it has their callchains
+	 * or not) */
+	{
+		GPtrArray *stacks = stack_events(d, d->md, error);
+
+		if (!stacks)
+			return FALSE;
+		g_ptr_array_unref(stacks);
+	}
 	/* A trace recorded by a vigild whose module could not exclude it
 	 * (env vigild_pid) holds vigild's own events; they were not
 	 * delivered live, so they are not on replay either. */
@@ -731,11 +748,59 @@ static void push_filters(Vigild *d)
 	g_ptr_array_unref(names);
 }
 
+/* The events that carry their callchain: stacks: (--stacks) and the
+ * scripts' Vigil::stacks, checked against md. */
+static GPtrArray *stack_events(Vigild *d, const VgMetadata *md,
+			       GError **error)
+{
+	GPtrArray *out = d->perl ? vg_perl_stack_events(d->perl, md, error) :
+		g_ptr_array_new_with_free_func(g_free);
+
+	if (!out)
+		return NULL;
+	for (guint i = 0; i < d->cfg->stacks->len; i++) {
+		const char *n = d->cfg->stacks->pdata[i];
+		gboolean dup = FALSE;
+
+		if (!vg_metadata_class_by_name(md, n)) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "stacks: no event %s in this trace (vigild -l lists them)",
+				    n);
+			g_ptr_array_unref(out);
+			return NULL;
+		}
+		for (guint k = 0; k < out->len && !dup; k++)
+			dup = strcmp(out->pdata[k], n) == 0;
+		if (!dup)
+			g_ptr_array_add(out, g_strdup(n));
+	}
+	return out;
+}
+
+/* Callchains are symbolized by vigild (vg_sym.h): the kernel's symbols
+ * are read now, while vigild may still read their addresses; a trace
+ * it writes names this boot, so that a replay elsewhere does not take
+ * another machine's symbols for its own. */
+static void stacks_ready(Vigild *d, guint n_stacks)
+{
+	vg_metadata_set_env(d->md, "vigil_boot_id", vg_sym_boot_id());
+	if (n_stacks) {
+		GError *err = NULL;
+		guint n = vg_sym_load_kernel(NULL, &err);
+
+		if (n)
+			g_debug("%u kernel symbols read for callchains", n);
+		else
+			g_warning("%s", err->message);
+		g_clear_error(&err);
+	}
+}
+
 /* --source kernel: the kernel's tracepoints through perf_event_open
  * (tpsource.c), everything after them as with vigil.ko. */
 static gboolean start_kernel(Vigild *d, GError **error)
 {
-	GPtrArray *events, *all = NULL;
+	GPtrArray *events, *all = NULL, *stacks;
 	VgMetadata *cat;
 	gboolean ok;
 
@@ -775,9 +840,15 @@ static gboolean start_kernel(Vigild *d, GError **error)
 		return FALSE;
 	}
 	events = choose_events(d, cat, &all);
-	ok = vgd_tp_enable_events(d->tp, events, error) &&
+	stacks = stack_events(d, cat, error);
+	ok = stacks && vgd_tp_enable_events(d->tp, events, error) &&
+	     vgd_tp_set_stacks(d->tp, stacks, d->cfg->stack_depth, error) &&
 	     vgd_tp_set_filters(d->tp, d->cfg, d->syscalls, error) &&
 	     (d->md = vgd_tp_metadata(d->tp, d->syscalls, error)) != NULL;
+	if (ok)
+		stacks_ready(d, stacks->len);
+	if (stacks)
+		g_ptr_array_unref(stacks);
 	if (all)
 		g_ptr_array_unref(all);
 	if (ok && d->perl)
@@ -943,6 +1014,7 @@ static gboolean start_module(Vigild *d, GError **error)
 	GPtrArray *events = d->cfg->events;
 	GPtrArray *mod_events;
 	GPtrArray *all = NULL;
+	g_autoptr(GPtrArray) stacks = NULL;
 
 	VgMetadata *md0;
 
@@ -957,9 +1029,17 @@ static gboolean start_module(Vigild *d, GError **error)
 		vg_metadata_free(md0);
 		return FALSE;
 	}
+	/* stacks: checked against the module's events, set before the
+	 * metadata is read (it then has their callchains) */
+	stacks = stack_events(d, md0, error);
+	if (!stacks) {
+		vg_metadata_free(md0);
+		return FALSE;
+	}
 	d->live = vgd_live_open(d->cfg, error);
 	/* kprobes first: the metadata read next then has their classes */
-	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error))
+	if (d->live && vgd_live_add_kprobes(d->live, d->cfg, error) &&
+	    vgd_live_set_stacks(d->live, stacks, d->cfg->stack_depth, error))
 		d->md = vgd_live_read_metadata(&d->syscalls, error);
 	if (d->md && !join_kernel_tracepoints(d, error)) {
 		vg_metadata_free(md0);
@@ -977,7 +1057,19 @@ static gboolean start_module(Vigild *d, GError **error)
 	if (!check_channel_events(d, d->md, error))
 		return FALSE;
 	warn_flight_subscriptions(d, d->md);
+	stacks_ready(d, stacks->len);
 	events = choose_events(d, d->md, &all);
+	/* an event with stacks is recorded whatever the handlers take
+	 * (latency-watch --stacks: the switches in its dumps) */
+	for (guint i = 0; !all && i < stacks->len; i++) {
+		gboolean listed = FALSE;
+
+		for (guint k = 0; k < events->len && !listed; k++)
+			listed = strcmp(events->pdata[k], stacks->pdata[i]) == 0 ||
+				 strcmp(events->pdata[k], "all") == 0;
+		if (!listed)
+			g_ptr_array_add(events, g_strdup(stacks->pdata[i]));
+	}
 	mod_events = d->tp ? module_events(d, events) : g_ptr_array_ref(events);
 	if (!vgd_live_enable_events(d->live, mod_events, error) ||
 	    !vgd_live_route_events(d->live, d->cfg, error) ||
@@ -1073,6 +1165,7 @@ typedef struct {
 	char *record;
 	gint duration;
 	char *events;
+	char *stacks;
 	char *mode;
 	char *source;
 	char *buffer_size;
@@ -1102,6 +1195,8 @@ static gboolean apply_options(VgdConfig *cfg, Options *o, char **script_args,
 			g_ptr_array_add(cfg->script_args, g_strdup(*a));
 	}
 	if (o->events && !vgd_config_set_events(cfg, o->events, "--events", error))
+		return FALSE;
+	if (o->stacks && !vgd_config_set_stacks(cfg, o->stacks, "--stacks", error))
 		return FALSE;
 	if (o->mode && !vgd_config_set_mode(cfg, o->mode, "--mode", error))
 		return FALSE;
@@ -1155,6 +1250,7 @@ static void options_clear(Options *o)
 	g_free(o->replay);
 	g_free(o->record);
 	g_free(o->events);
+	g_free(o->stacks);
 	g_free(o->mode);
 	g_free(o->source);
 	g_free(o->buffer_size);
@@ -1214,6 +1310,8 @@ static VgdConfig *configure(int argc, char **argv, int *rc)
 		  "Stop after SECONDS", "SECONDS" },
 		{ "events", 0, 0, G_OPTION_ARG_STRING, &o.events,
 		  "Events to enable (comma-separated, or all)", "LIST" },
+		{ "stacks", 0, 0, G_OPTION_ARG_STRING, &o.stacks,
+		  "Events that carry their callchain (comma-separated)", "LIST" },
 		{ "mode", 0, 0, G_OPTION_ARG_STRING, &o.mode,
 		  "auto (default), normal or flight", "MODE" },
 		{ "source", 0, 0, G_OPTION_ARG_STRING, &o.source,

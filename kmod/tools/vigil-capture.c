@@ -167,6 +167,15 @@ static void set_event(const char *name, int enable)
 		    errno == ENAMETOOLONG ? "name too long" : strerror(errno));
 }
 
+static void set_stack(const char *name)
+{
+	if (vigil_dev_stack(dev, name, 32) < 0)
+		die("--stacks %s: %s", name,
+		    errno == ENOENT ? "no such built-in event" :
+		    errno == ENOTTY ? "this vigil.ko records no stacks" :
+		    strerror(errno));
+}
+
 static void write_all(int fd, const void *buf, size_t len, const char *what)
 {
 	const char *p = buf;
@@ -309,6 +318,7 @@ static void usage(void)
 		"  --n-subbufs N            sub-buffers per CPU (8)\n"
 		"  --switch-ms MS           periodic switch interval, 0 = off (100)\n"
 		"  --events LIST|all        events to enable (all)\n"
+		"  --stacks LIST            events recorded with their kernel stack (32 deep)\n"
 		"  --pid LIST --tgid LIST --syscall LIST   in-kernel filters\n"
 		"  --exclude-tgid LIST      processes never recorded\n"
 		"  --kprobe NAME:SYMBOL[+OFF][:NARGS]  --kretprobe NAME:SYMBOL[+OFF]\n"
@@ -321,6 +331,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	char *events = NULL, *pids = NULL, *tgids = NULL, *sys = NULL;
+	char *stacks = NULL;
 	char *xtgids = NULL;
 	char *kprobes[MAX_ITEMS], *kretprobes[MAX_ITEMS];
 	int nkp = 0, nkrp = 0, i;
@@ -369,6 +380,8 @@ int main(int argc, char **argv)
 			cfg.switch_interval_ms = parse_num(a, v, UINT32_MAX);
 		else if (!strcmp(a, "--events"))
 			events = argv[i];
+		else if (!strcmp(a, "--stacks"))
+			stacks = argv[i];
 		else if (!strcmp(a, "--pid"))
 			pids = argv[i];
 		else if (!strcmp(a, "--tgid"))
@@ -414,6 +427,13 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < n; i++)
 			set_event(items[i], 1);
+	}
+	if (stacks) {
+		char *items[256];
+		int n = split_list(stacks, items, 256, "--stacks");
+
+		for (i = 0; i < n; i++)
+			set_stack(items[i]);
 	}
 	for (i = 0; i < nkp; i++)
 		add_kprobe(kprobes[i], 0);

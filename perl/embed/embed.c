@@ -1048,6 +1048,45 @@ static void vg_pl_want(GPtrArray *out, const char *name)
 	g_ptr_array_add(out, g_strdup(name));
 }
 
+GPtrArray *vg_perl_stack_events(VgPerl *p, const VgMetadata *md,
+				GError **error)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	PerlInterpreter *my_perl;
+	AV *list;
+	SSize_t i;
+
+	if (!p->in)
+		return out;
+	my_perl = p->in->perl;
+	list = get_av("Vigil::_STACKS", GV_ADD);
+	for (i = 0; i <= av_top_index(list); i++) {
+		SV **e = av_fetch(list, i, 0);
+		SV **name, **file, **line;
+		AV *r;
+
+		if (!e || !SvROK(*e) || SvTYPE(SvRV(*e)) != SVt_PVAV)
+			continue;
+		r = (AV *)SvRV(*e);
+		name = av_fetch(r, 0, 0);
+		file = av_fetch(r, 1, 0);
+		line = av_fetch(r, 2, 0);
+		if (!name || !file || !line)
+			continue;
+		if (md && !vg_metadata_class_by_name(md, SvPV_nolen(*name))) {
+			g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
+				    "%s line %" IVdf ": Vigil::stacks: no event %s "
+				    "in this trace (vigild -l lists them)",
+				    SvPV_nolen(*file), SvIV(*line),
+				    SvPV_nolen(*name));
+			g_ptr_array_unref(out);
+			return NULL;
+		}
+		vg_pl_want(out, SvPV_nolen(*name));
+	}
+	return out;
+}
+
 GPtrArray *vg_perl_wanted_events(VgPerl *p, const VgMetadata *md)
 {
 	/* the events vigild always enables: the task table lives on them */

@@ -32,7 +32,8 @@ unless (defined &Vigil::_in_vigild) {
 #   @_EVERY = ([seconds, code, file, line], ...)
 #   @_AGGR  = ([name, filter, Vigil::Aggr, [by fields] or undef, tuple,
 #               type, value field or undef, file, line], ...)
-our (@_ON, @_EVERY, @_AGGR);
+#   @_STACKS = ([name, file, line], ...)  (Vigil::stacks)
+our (@_ON, @_EVERY, @_AGGR, @_STACKS);
 our $_LOADED = 0;	# set by vigild when every script is loaded
 our $_API_USED = 0;	# on/every calls of the script being loaded
 
@@ -105,6 +106,41 @@ sub every {
 	push @_EVERY, [$secs + 0, $code, $file, $line];
 	$_API_USED++;
 	return;
+}
+
+# stacks NAME, ...: these events carry their callchain
+# ($e->{common_callchain}); vigild asks the source for it.
+sub stacks {
+	croak "stacks: usage: Vigil::stacks('subsystem:event', ...)" unless @_;
+	croak "stacks: the scripts are loaded; call stacks() while the "
+	    . "script loads" if $_LOADED;
+	my (undef, $file, $line) = caller;
+	for my $name (@_) {
+		croak "stacks: bad event name '"
+		    . (defined $name ? $name : 'undef')
+		    . "' (want 'subsystem:event', no globs)"
+		    unless defined $name && !ref $name
+		    && $name =~ /^[A-Za-z0-9_]+:[A-Za-z0-9_]+$/;
+		push @_STACKS, [$name, $file, $line];
+	}
+	return;
+}
+
+# The printable form of a callchain (an array of {ip, sym, dso}), one
+# frame a line as perf script prints them.
+sub callchain_text {
+	my ($cc, $indent) = @_;
+	$indent = "\t" unless defined $indent;
+	return '' unless ref $cc eq 'ARRAY';
+	my $s = '';
+	for my $f (@$cc) {
+		my $sym = $f->{sym}
+		    ? sprintf('%s+0x%x', $f->{sym}{name}, $f->{ip} - $f->{sym}{start})
+		    : '[unknown]';
+		$s .= sprintf("%s%16x %s (%s)\n", $indent, $f->{ip}, $sym,
+			      defined $f->{dso} ? $f->{dso} : '[unknown]');
+	}
+	return $s;
 }
 
 # aggregate NAME [, FILTER], by => FIELDS, TYPE => ... : Vigil::Aggr
@@ -239,6 +275,9 @@ sub pid  { $_[0]{common_pid} }
 sub tid  { $_[0]{common_tid} }
 sub ppid { $_[0]{common_ppid} }
 sub comm { $_[0]{common_comm} }
+
+# $e->stack: the callchain as text ('' for events without one).
+sub stack { Vigil::callchain_text($_[0]{common_callchain}, $_[1]) }
 
 # $e->enter on a syscalls:sys_exit_NAME event: the fields of the
 # syscalls:sys_enter_NAME that began it (same thread), or undef.
@@ -477,6 +516,21 @@ the daemon adds (events read, discarded by the kernel, ...; live,
 C<event_source> is C<module> for vigil.ko or C<kernel> for the kernel's
 tracepoints, see vigild(8) B<--source>).  Outside vigild it is empty.
 
+=item Vigil::stacks(EVENT, ...)
+
+Record these events (exact C<subsystem:event> names, no globs) with
+their callchain, as B<stacks> in vigil.yaml(5) does: they then carry
+C<common_callchain> (see L</THE EVENT OBJECT>).  Call it while the
+script loads.  A name that is not an event of the trace makes vigild
+fail, naming the script and line.
+
+=item Vigil::callchain_text(CALLCHAIN [, INDENT])
+
+A callchain (C<< $e->{common_callchain} >>, perf-style
+C<$common_callchain>) as text, one frame a line as B<perf script> prints
+them: INDENT (default a tab), the address, C<symbol+0xOFFSET> or
+C<[unknown]>, and the object in parentheses.  '' for anything else.
+
 =item Vigil::live()
 
 True when vigild traces live; false on C<--replay> (and outside vigild).
@@ -551,6 +605,14 @@ the statedump at start and fork/exec/exit events since)
 
 the task's command name
 
+=item common_callchain
+
+only on events recorded with their callchain (C<Vigil::stacks>,
+B<stacks> in vigil.yaml(5)): an array of frames, innermost first, as
+B<perf script> gives Perl handlers:
+C<< { ip => ADDR, sym => { name, start, end, binding }, dso => NAME } >>,
+C<sym> and C<dso> only when known.  C<< $e->stack >> is the same as text.
+
 =back
 
 Array fields (C<raw_syscalls:sys_enter>'s C<args>) are array
@@ -558,7 +620,7 @@ references; C<char[N]> and string fields are strings; integers are
 numbers.
 
 Methods: C<name> (C<"sched:sched_switch">), C<ts>, C<cpu>, C<pid>,
-C<tid>, C<ppid>, C<comm>, C<fields> (the field names in order,
+C<tid>, C<ppid>, C<comm>, C<stack> (the callchain as text, '' without one), C<fields> (the field names in order,
 without the common fields), C<hex_fields> (those the trace declares
 hexadecimal: addresses, and the pointer arguments of the per-syscall
 events; C<print.pl> shows them as C<0x...>) and C<enter>:
@@ -608,8 +670,9 @@ arguments
     $common_pid, $common_comm, $common_callchain, FIELDS...
 
 where C<$event_name> is C<"subsystem::event_name">, C<$common_pid> is
-the thread id (as in perf), C<$common_callchain> is a reference to an
-empty array, and the fields follow in the order of vigil-handlers(7)
+the thread id (as in perf), C<$common_callchain> is a reference to
+the event's callchain as perf gives it (see C<common_callchain>; an
+empty array for events recorded without one), and the fields follow in the order of vigil-handlers(7)
 (the kernel's order; vigil's extra fields come last, so perf handlers
 that name fewer arguments are unaffected).  C<raw_syscalls::sys_enter>
 gets C<$id, $args> with C<$args> a reference to the 6 arguments;

@@ -114,6 +114,29 @@ $r = check_rows('probe without perf, ftrace adding nothing', $out,
 ok(!exists $r->{'probe-vigil'}{ratio}, 'no ratio against a cost that is not there');
 `$root/scripts/bench/probe --report 4202 x 6067 2>&1`;
 is($? >> 8, 2, 'probe --report refuses what is not a number');
+$out = `$root/scripts/bench/probe --report 4202 7566 6067 57092 9000 2>&1`;
+$r = check_rows('probe with stacks', $out,
+	['probe-untraced', 'ns_per_call'],
+	['probe-vigil', qw(ns_per_call added_ns ratio)],
+	['probe-ftrace', qw(ns_per_call added_ns)],
+	['probe-perf-record', qw(ns_per_call added_ns ratio)],
+	['probe-vigil-stacks', qw(ns_per_call added_ns ratio)]);
+is($r->{'probe-vigil-stacks'}{added_ns}, 9000 - 4202, 'probe: the cost vigil adds with stacks');
+
+# ---- scripts/bench/stacks on the host's tracepoints (root) ----
+SKIP: {
+	skip 'bench/stacks needs root (perf_event_open of tracepoints)', 1 if $> != 0;
+	$out = `BENCH_REPEAT=1 $root/scripts/bench/stacks --calls 3000 2>&1`;
+	is($? >> 8, 0, 'bench/stacks runs') or diag $out;
+	$r = check_rows('stacks', $out,
+		['stacks-probe-untraced', 'ns_per_call'],
+		['stacks-probe-off', qw(ns_per_call added_ns)],
+		['stacks-probe-on', qw(ns_per_call added_ns)],
+		['stacks-dispatch-off', qw(events cpu_s ns_per_event)],
+		['stacks-dispatch-on', qw(events cpu_s ns_per_event ratio)]);
+	cmp_ok($r->{'stacks-dispatch-on'}{events} // 0, '>=', 3000,
+	       'stacks: the replay with stacks handled the workload\'s calls');
+}
 
 # ---- scripts/bench/channels: the report of given figures (the
 # measuring needs the VM) ----

@@ -65,7 +65,7 @@ SKIP: {
     chomp(my $ccopts = `perl -MExtUtils::Embed -e ccopts`);
     chomp(my $ldopts = `perl -MExtUtils::Embed -e ldopts`);
     chomp(my $glib = `pkg-config --cflags glib-2.0`);
-    chomp(my $libs = `pkg-config --libs glib-2.0 yaml-0.1 libsoup-3.0`);	# vigild's link line
+    chomp(my $libs = `pkg-config --libs glib-2.0 yaml-0.1 libdw libsoup-3.0`);	# vigild's link line
     my $missing = "$dir/gone/perl/lib";
     my $cc = "cc -O2 -Wall -I$root/daemon/core -I$root/daemon/build/gen -I$root/kmod -I$root/perl -I$root/perl/embed $glib $ccopts "
            . "-DVG_PERL_LIBDIR='\"$missing\"' -c -o $dir/embed.o $root/perl/embed/embed.c";

@@ -99,4 +99,15 @@ for my $exits (1, 0) {
 isnt($st, 0, 'a zero threshold makes vigild fail');
 like($err, qr/--threshold-ms must be > 0, not 0/, 'and says why');
 
+# --stacks asks for callchains (Vigil::stacks); a replayed trace has them
+# or not (this one has none): the same triggers.  Live, with callchains:
+# t/kernel/66-latency-watch-stacks.t (host), t/vm/51 (vigil.ko).
+my ($plain) = run_handler($dir, 'latency-watch.pl', '--no-wakeups');
+($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--no-wakeups', '--stacks');
+is($st, 0, '--stacks on a replay: exit status 0') or diag($err);
+is([ triggers($out) ]->[0], [ triggers($plain) ]->[0], '... the same triggers');
+($out, $err, $st) = run_handler($dir, 'latency-watch.pl', '--stacks=sched:no_such');
+isnt($st, 0, '--stacks naming an event the trace lacks makes vigild fail');
+like($err, qr/Vigil::stacks: no event sched:no_such/, 'and says which');
+
 done_testing();
