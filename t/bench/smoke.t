@@ -165,4 +165,16 @@ $out = `$root/scripts/bench/probe --report $fig 2>&1`;
 isnt($? >> 8, 0, 'probe --report refuses what is not a number');
 like($out, qr/\Q$fig\E line 2: 'x' is not a number of ns/, '... naming the file and the line');
 
+# ---- scripts/bench/live boots the VM: only its argument check here ----
+$out = `$root/scripts/bench/live 2x 2>&1`;
+is($? >> 8, 2, 'bench/live refuses a step length that is not a number of seconds');
+like($out, qr/'2x' is not a number of seconds/, '... saying which');
+
+# ---- scripts/plot-soak: a malformed table is refused before gnuplot ----
+my $soak = figures('soak', "   t/s  rss/KiB  fds  events_read  discarded\n    60  25452 11 856750 0\n   120 27036 x 1814294 0\n");
+$out = `$root/scripts/plot-soak $soak $dir/out.svg 2>&1`;
+isnt($? >> 8, 0, 'plot-soak refuses a malformed table');
+like($out, qr/\Q$soak\E line 3: not 't\/s rss\/KiB fds events_read discarded'/, '... naming the file and the line');
+ok(!-e "$dir/out.svg", '... and draws nothing');
+
 done_testing;
