@@ -98,30 +98,87 @@ check_rows('core', $out, map { ["core-cpus$_", qw(events_per_s ns_per_event rati
 
 # ---- scripts/bench/probe: the report of given figures (the measuring
 # needs the VM) ----
-$out = `$root/scripts/bench/probe --report 4202 7566 6067 57092 2>&1`;
+use File::Temp qw(tempdir);
+my $dir = tempdir('smoke-probe-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+sub figures {
+	my ($name, $text) = @_;
+	open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
+	print $fh $text;
+	close $fh;
+	return "$dir/$name";
+}
+my $fig = figures('all', <<'F');
+calls 100000
+repeat 3
+syscall untraced 4202
+syscall vigil 7566
+syscall ftrace 6067
+syscall perf-record 57092
+syscall lttng 8000
+syscall vigil-stacks 9000
+path untraced 9000
+path vigil 14000
+path ftrace 11000
+path perf-record 60000
+path lttng 13000
+event sys_enter untraced 4200
+event sys_enter vigil 5900 1.002
+event sys_enter ftrace 5100 1.001
+event sched_switch untraced 40000
+event sched_switch vigil 44000 2.5
+event sched_switch ftrace 43000 2.5
+F
+$out = `$root/scripts/bench/probe --report $fig 2>&1`;
 is($? >> 8, 0, 'bench/probe --report runs') or diag $out;
-$r = check_rows('probe', $out,
-	['probe-untraced', 'ns_per_call'],
-	['probe-vigil', qw(ns_per_call added_ns ratio)],
-	['probe-ftrace', qw(ns_per_call added_ns)],
-	['probe-perf-record', qw(ns_per_call added_ns ratio)]);
+my @p = map { my $pre = $_; (
+	["$pre-untraced", 'ns_per_call'],
+	["$pre-vigil", qw(ns_per_call added_ns ratio lttng_ratio perf_ratio)],
+	["$pre-ftrace", qw(ns_per_call added_ns)],
+	["$pre-perf-record", qw(ns_per_call added_ns ratio)],
+	["$pre-lttng", qw(ns_per_call added_ns ratio)]) } qw(probe probe-path);
+push @p, ['probe-vigil-stacks', qw(ns_per_call added_ns ratio)];
+my @ev = qw(ns_per_event ns_per_op untraced_ns_per_op events_per_op);
+$r = check_rows('probe', $out, @p,
+	(map { (["event-$_", @ev, 'ratio'], ["event-$_-ftrace", @ev]) } qw(sys_enter sched_switch)));
 is($r->{'probe-vigil'}{added_ns}, 7566 - 4202, 'probe: the cost vigil adds');
 is($r->{'probe-vigil'}{ratio}, '1.80', 'probe: as a ratio to the cost ftrace adds');
-$out = `$root/scripts/bench/probe --report 4202 7566 4100 2>&1`;
-$r = check_rows('probe without perf, ftrace adding nothing', $out,
+is($r->{'probe-vigil'}{lttng_ratio}, '0.89', '... and to the cost LTTng adds');
+is($r->{'probe-vigil-stacks'}{added_ns}, 9000 - 4202, 'probe: the cost vigil adds with kernel stacks');
+is($r->{'probe-path-vigil'}{ratio}, '2.50', 'probe-path: the same with a path');
+is($r->{'event-sched_switch'}{ns_per_event}, 1600, 'event: the added cost over the events per operation');
+is($r->{'event-sched_switch'}{ratio}, '1.33', '... against ftrace\'s for the same event');
+like($out, qr/^LTTng 2\.13 .*\s3798\s/m, 'the table shows LTTng\'s added cost');
+
+$fig = figures('no-peers', <<'F');
+syscall untraced 4202
+syscall vigil 7566
+syscall ftrace 4100
+missing lttng its modules could not be built
+F
+$out = `$root/scripts/bench/probe --report $fig 2>&1`;
+is($? >> 8, 0, 'bench/probe --report without perf and LTTng runs') or diag $out;
+$r = check_rows('probe without perf and LTTng, ftrace adding nothing', $out,
 	['probe-untraced', 'ns_per_call'], ['probe-vigil', qw(ns_per_call added_ns)],
 	['probe-ftrace', qw(ns_per_call added_ns)]);
 ok(!exists $r->{'probe-vigil'}{ratio}, 'no ratio against a cost that is not there');
-`$root/scripts/bench/probe --report 4202 x 6067 2>&1`;
-is($? >> 8, 2, 'probe --report refuses what is not a number');
-$out = `$root/scripts/bench/probe --report 4202 7566 6067 57092 9000 2>&1`;
-$r = check_rows('probe with stacks', $out,
-	['probe-untraced', 'ns_per_call'],
-	['probe-vigil', qw(ns_per_call added_ns ratio)],
-	['probe-ftrace', qw(ns_per_call added_ns)],
-	['probe-perf-record', qw(ns_per_call added_ns ratio)],
-	['probe-vigil-stacks', qw(ns_per_call added_ns ratio)]);
-is($r->{'probe-vigil-stacks'}{added_ns}, 9000 - 4202, 'probe: the cost vigil adds with stacks');
+like($out, qr/^LTTng.*not measured: its modules could not be built$/m, 'a peer not measured says why');
+
+$fig = figures('bad', "syscall untraced 4202\nsyscall vigil x\n");
+$out = `$root/scripts/bench/probe --report $fig 2>&1`;
+isnt($? >> 8, 0, 'probe --report refuses what is not a number');
+like($out, qr/\Q$fig\E line 2: 'x' is not a number of ns/, '... naming the file and the line');
+
+# ---- scripts/bench/live boots the VM: only its argument check here ----
+$out = `$root/scripts/bench/live 2x 2>&1`;
+is($? >> 8, 2, 'bench/live refuses a step length that is not a number of seconds');
+like($out, qr/'2x' is not a number of seconds/, '... saying which');
+
+# ---- scripts/plot-soak: a malformed table is refused before gnuplot ----
+my $soak = figures('soak', "   t/s  rss/KiB  fds  events_read  discarded\n    60  25452 11 856750 0\n   120 27036 x 1814294 0\n");
+$out = `$root/scripts/plot-soak $soak $dir/out.svg 2>&1`;
+isnt($? >> 8, 0, 'plot-soak refuses a malformed table');
+like($out, qr/\Q$soak\E line 3: not 't\/s rss\/KiB fds events_read discarded'/, '... naming the file and the line');
+ok(!-e "$dir/out.svg", '... and draws nothing');
 
 # ---- scripts/bench/stacks on the host's tracepoints (root) ----
 SKIP: {

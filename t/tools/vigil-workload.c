@@ -2,8 +2,8 @@
 /*
  * vigil-workload - a known set of syscalls for the kernel module tests.
  *
- *   vigil-workload [--sleep-ms MS] [--efault-opens N] GETPPID_COUNT
- *                  OPEN_COUNT OPEN_PATH [EXEC ARGS...]
+ *   vigil-workload [--sleep-ms MS] [--efault-opens N] [--report-ns]
+ *                  GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]
  *
  * Prints "pid=<pid>" first, sleeps MS milliseconds (default 0) so the
  * tracer sees a quiet start, calls getppid GETPPID_COUNT times, then
@@ -11,6 +11,10 @@
  * a success is an error, exit 2), then N openat() calls whose path
  * pointer is unmapped (-EFAULT; the tracer cannot read the path), then
  * execv()s EXEC with ARGS if given.
+ * With --report-ns it then prints "getppid_ns=<T1> open_ns=<T2>": the
+ * monotonic time its getppid and its open loops took (scripts/bench/probe
+ * times the traced program's own loops that way, without process
+ * start-up or a tracer's own set-up).
  * Raw syscall() is used so libc caching cannot hide a call.
  */
 #define _GNU_SOURCE
@@ -23,6 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static long num(const char *s, const char *what)
 {
@@ -40,10 +52,16 @@ static long num(const char *s, const char *what)
 int main(int argc, char **argv)
 {
 	long n_getppid, n_open, i, sleep_ms = 0, n_efault = 0;
+	long long t0, t1, t2;
 	const char *path;
-	int a = 1;
+	int a = 1, report_ns = 0;
 
 	while (argc - a > 1 && argv[a][0] == '-' && argv[a][1] == '-') {
+		if (!strcmp(argv[a], "--report-ns")) {
+			report_ns = 1;
+			a++;
+			continue;
+		}
 		if (!strcmp(argv[a], "--sleep-ms"))
 			sleep_ms = num(argv[a + 1], "--sleep-ms");
 		else if (!strcmp(argv[a], "--efault-opens"))
@@ -53,7 +71,7 @@ int main(int argc, char **argv)
 		a += 2;
 	}
 	if (argc - a < 3) {
-		fprintf(stderr, "usage: vigil-workload [--sleep-ms MS] [--efault-opens N] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]\n");
+		fprintf(stderr, "usage: vigil-workload [--sleep-ms MS] [--efault-opens N] [--report-ns] GETPPID_COUNT OPEN_COUNT OPEN_PATH [EXEC ARGS...]\n");
 		return 1;
 	}
 	n_getppid = num(argv[a], "GETPPID_COUNT");
@@ -66,8 +84,10 @@ int main(int argc, char **argv)
 
 		nanosleep(&ts, NULL);
 	}
+	t0 = now_ns();
 	for (i = 0; i < n_getppid; i++)
 		syscall(SYS_getppid);
+	t1 = now_ns();
 	for (i = 0; i < n_open; i++) {
 		long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
 
@@ -76,6 +96,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	t2 = now_ns();
 	for (i = 0; i < n_efault; i++) {
 		volatile uintptr_t bad = 16;
 		long fd = syscall(SYS_openat, AT_FDCWD, (const char *)bad, O_RDONLY);
@@ -84,6 +105,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vigil-workload: open of an unmapped path did not fail with EFAULT\n");
 			return 2;
 		}
+	}
+	if (report_ns) {
+		printf("getppid_ns=%lld open_ns=%lld\n", t1 - t0, t2 - t1);
+		fflush(stdout);
 	}
 	if (argc - a > 3) {
 		execv(argv[a + 3], &argv[a + 3]);
