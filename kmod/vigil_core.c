@@ -41,6 +41,7 @@
 #include <linux/signal.h>
 #include <linux/compat.h>
 #include <linux/workqueue.h>
+#include <linux/cgroup.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 
@@ -214,6 +215,28 @@ static notrace u32 vigil_task_uid(struct task_struct *p)
 	uid = from_kuid_munged(&init_user_ns, task_uid(p));
 	rcu_read_unlock();
 	return uid;
+}
+
+/*
+ * The id of @t's cgroup v2 directory (its kernfs node id: the inode
+ * number user space sees under the cgroup2 mount), as
+ * cgroup_id(task_dfl_cgroup()) gives it.  t->cgroups is replaced on a
+ * migration and the old css_set freed after an RCU grace period, so it
+ * is read under rcu_read_lock().  Without CONFIG_CGROUPS every task is
+ * in the root, id 1.
+ */
+static notrace u64 vigil_task_cgroup_id(struct task_struct *t)
+{
+#ifdef CONFIG_CGROUPS
+	u64 id;
+
+	rcu_read_lock();
+	id = cgroup_id(task_dfl_cgroup(t));
+	rcu_read_unlock();
+	return id;
+#else
+	return 1;
+#endif
 }
 
 static __always_inline int vigil_siginfo_errno(struct kernel_siginfo *info)
@@ -710,7 +733,8 @@ enum vigil_sd_result { VIGIL_SD_WRITTEN, VIGIL_SD_REAPED, VIGIL_SD_STOPPED };
 static enum vigil_sd_result vigil_statedump_emit(struct task_struct *t,
 						 const char *exe)
 {
-	/* event header, fixed fields and the exe string (cut at 4095) */
+	/* event header, fixed fields (40 bytes) and the exe string (cut
+	 * at 4095) */
 	size_t size = sizeof(struct vigil_event_header) + 64 +
 		      min_t(size_t, strlen(exe), VIGIL_STR_MAX - 1) + 1;
 	enum vigil_sd_result res;

@@ -24,6 +24,7 @@
 #include <trace/events/block.h>
 #include <trace/events/net.h>
 #include <trace/events/task.h>
+#include <trace/events/cgroup.h>
 #include <asm/trace/exceptions.h>
 
 #include "vigil_internal.h"
