@@ -264,6 +264,15 @@ void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,
  * call (its string walk is reused to find the next record). */
 int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error);
 
+/* ---- cgroup v2 ---------------------------------------------------------- */
+
+/* The cgroup2 mount point from /proc/self/mountinfo (g_free), or NULL. */
+char *vg_cgroup2_mount(void);
+/* The id of the cgroup directory path ("/..." below mount): its inode. */
+gboolean vg_cgroup2_id(const char *mount, const char *path, guint64 *id);
+/* The v2 path of /proc/TID/cgroup ("0::/PATH"), g_free; NULL if none. */
+char *vg_cgroup_of_tid(gint32 tid);
+
 /* ---- task table ------------------------------------------------------ */
 
 typedef struct VgTasks VgTasks;

@@ -40,6 +40,7 @@ static void fork_ev(VgtPkt *b, guint64 ts, gint32 parent, const char *pcomm,
 	vg_pw_chars(b, pcomm, 16);
 	vg_pw_u32(b, child);
 	vg_pw_u32(b, child_tgid);
+	vg_pw_u64(b, 1);	/* child_cgroup_id */
 }
 
 static void exec_ev(VgtPkt *b, guint64 ts, gint32 tid, const char *file,
