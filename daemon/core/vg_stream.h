@@ -236,6 +236,18 @@ VgPacket *vg_pw_finish(VgPacketWriter *w, gsize packet_size,
 /* Drop an unfinished packet. */
 void vg_pw_abort(VgPacketWriter *w);
 
+/* One record of class cls with its fields given by name (vg_sdwrite.c:
+ * the statedumps vigild writes): integers from num, CHARS and STRING
+ * fields from str (NULL: empty); a field of cls not in f is 0 / empty,
+ * a name in f that cls lacks is left out. */
+typedef struct {
+	const char *name;
+	guint64 num;
+	const char *str;
+} VgPwField;
+void vg_pw_fields(VgPacketWriter *w, const VgEventClass *cls, guint64 ts,
+		  gint32 tid, const VgPwField *f, guint n);
+
 /* Iterate over the records of a packet.  The event handed out has
  * cls, ts, cpu, tid, payload (payload_len = bytes up to the end of
  * content: an upper bound); task is NULL (the merge fills it).  Field
