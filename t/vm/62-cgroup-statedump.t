@@ -1,0 +1,105 @@
+#!/usr/bin/perl
+# With vigil.ko (the module source), in the VM:
+# 1. common_cgroup: a shell moves itself into cgroup A, runs a program
+#    (a fork: vigil.ko's sched_process_fork says the child's cgroup)
+#    that moves itself into B halfway (cgroup:cgroup_attach_task); the
+#    program's getppid calls name A, then B.
+# 2. The dump vigilctl asks for then starts with a statedump that holds
+#    the cgroup paths, the interrupt lines (vigil:statedump_irq) and the
+#    processes' executable maps (vigil:statedump_mmap); babeltrace2
+#    reads it, and a replay of it names the same cgroups.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use File::Temp qw(tempdir);
+use Test::More;
+use VigilVM;
+use VigildRun qw(need_progs write_file slurp sh_waitsock);
+
+vm_skip_unless_available('cgroup and statedump test');
+my ($vigild, $vigilctl) = need_progs('vigild', 'vigilctl');
+
+my $share = tempdir('vigil-cg-vm-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{VIGIL_KEEP_TEST_DIR});
+chmod 0755, $share;
+my $sock = '/run/vigil-cg-test/vigild.sock';
+my $nr_getppid = 110;    # x86_64
+write_file("$share/vigil.yaml", <<"Y");
+control_socket: $sock
+switch_interval: 100ms
+dump:
+  dir: $share/dumps
+  rate_limit: 0
+Y
+write_file("$share/cg.pl", <<PL);
+use Vigil;
+\$| = 1;
+on 'raw_syscalls:sys_enter', 'id == $nr_getppid' => sub {
+    my (\$e) = \@_;
+    print "\$e->{common_pid} \$e->{common_comm} \$e->{common_cgroup}\\n";
+};
+PL
+write_file("$share/mover.pl", <<PL);
+syscall($nr_getppid) for 1 .. 5;
+open my \$f, '>', '/sys/fs/cgroup/vgB/cgroup.procs' or die \$!;
+print \$f "\$\$\\n";
+close \$f or die \$!;
+syscall($nr_getppid) for 1 .. 7;
+print "pid \$\$\\n";
+PL
+write_file("$share/run.sh", <<SH);
+#!/bin/sh
+S=$share
+@{[ sh_waitsock($sock) ]}
+mkdir -p /run/vigil-cg-test
+grep cgroup2 /proc/mounts >\$S/mounts.txt
+mkdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB; echo "mkdir \$?" >>\$S/rc
+$vigild -f -c \$S/vigil.yaml --source module -s \$S/cg.pl >\$S/live.out 2>\$S/live.err &
+V=\$!
+waitsock
+sh -c 'echo \$\$ >/sys/fs/cgroup/vgA/cgroup.procs && exec perl \$0' \$S/mover.pl >\$S/mover.txt; echo "mover \$?" >>\$S/rc
+sleep 0.5
+$vigilctl --socket $sock dump cgroup test >\$S/dump.txt 2>\$S/dump.err; echo "dump \$?" >>\$S/rc
+kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
+D=\$(cat \$S/dump.txt)
+rmdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB
+babeltrace2 "\$D" >\$S/bt.txt 2>\$S/bt.err; echo "babeltrace2 \$?" >>\$S/rc
+grep -c ' vigil:statedump_irq: ' \$S/bt.txt >\$S/bt-irq.txt
+grep -c ' vigil:statedump_mmap: ' \$S/bt.txt >\$S/bt-mmap.txt
+grep ' vigil:statedump_cgroup: ' \$S/bt.txt >\$S/bt-cgroup.txt
+grep ' vigil:statedump_mmap: ' \$S/bt.txt | grep -m1 'perl' >\$S/bt-perl-map.txt
+$vigild -f -c \$S/vigil.yaml --replay "\$D" -s \$S/cg.pl >\$S/replay.out 2>\$S/replay.err; echo "replay \$?" >>\$S/rc
+SH
+chmod 0755, "$share/run.sh";
+
+my $r = vm_run(cmd => "sh $share/run.sh", rw_share => $share, timeout => 600);
+is($r->{exit}, 0, 'the VM run finished cleanly (module unloaded, no kernel warnings)')
+    or diag($r->{output}, $r->{stderr});
+my %rc = (slurp("$share/rc") // '') =~ /^(\S+) (\d+)$/mg;
+is($rc{mkdir}, 0, 'two cgroups made') or diag(slurp("$share/mounts.txt"));
+is($rc{mover}, 0, 'the workload ran');
+is($rc{live}, 0, 'vigild exits 0') or diag(slurp("$share/live.err"));
+my ($pid) = (slurp("$share/mover.txt") // '') =~ /^pid (\d+)$/m;
+ok($pid, 'the workload said its pid');
+sub cgroups_of {
+    my ($out) = @_;
+    return [ map { (split / /)[2] } grep { /^$pid / } split /\n/, $out // '' ];
+}
+is_deeply(cgroups_of(slurp("$share/live.out")), [ ('/vgA') x 5, ('/vgB') x 7 ],
+          'live: the forked program\'s calls name cgroup A, then B after its move')
+    or diag(slurp("$share/live.out"), slurp("$share/live.err"));
+
+is($rc{dump}, 0, 'vigilctl dump succeeds') or diag(slurp("$share/dump.err"));
+is($rc{babeltrace2}, 0, 'babeltrace2 reads the dump') or diag(slurp("$share/bt.err"));
+cmp_ok(0 + (slurp("$share/bt-irq.txt") // 0), '>', 0, 'the dump lists interrupt lines (vigil:statedump_irq)');
+cmp_ok(0 + (slurp("$share/bt-mmap.txt") // 0), '>', 0, 'the dump lists executable maps (vigil:statedump_mmap)');
+like(slurp("$share/bt-perl-map.txt") // '', qr/start = 0x[0-9a-f]+, end = 0x[0-9a-f]+, offset = 0x[0-9a-f]+, path = "\/\S*perl/,
+     '... with start, end, offset and path');
+like(slurp("$share/bt-cgroup.txt") // '', qr/path = "\/vgB"/, 'the dump names the cgroups by path (vigil:statedump_cgroup)')
+    or diag(slurp("$share/bt-cgroup.txt"));
+is($rc{replay}, 0, 'the dump replays') or diag(slurp("$share/replay.err"));
+my $rp = cgroups_of(slurp("$share/replay.out"));
+ok(@$rp && !grep({ $_ ne '/vgB' && $_ ne '/vgA' } @$rp) && $rp->[-1] eq '/vgB',
+   'replay (the directories removed): the same cgroup names')
+    or diag(slurp("$share/replay.out"));
+done_testing();
