@@ -57,7 +57,7 @@ mkdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB; echo "mkdir \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml --source module -s \$S/cg.pl >\$S/live.out 2>\$S/live.err &
 V=\$!
 waitsock
-sh -c 'echo \$\$ >/sys/fs/cgroup/vgA/cgroup.procs && exec perl \$0' \$S/mover.pl >\$S/mover.txt; echo "mover \$?" >>\$S/rc
+sh -c 'echo \$\$ >/sys/fs/cgroup/vgA/cgroup.procs && perl \$0; true' \$S/mover.pl >\$S/mover.txt; echo "mover \$?" >>\$S/rc
 sleep 0.5
 $vigilctl --socket $sock dump cgroup test >\$S/dump.txt 2>\$S/dump.err; echo "dump \$?" >>\$S/rc
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
