@@ -4,10 +4,13 @@
 #    (a fork: vigil.ko's sched_process_fork says the child's cgroup)
 #    that moves itself into B halfway (cgroup:cgroup_attach_task); the
 #    program's getppid calls name A, then B.
-# 2. The dump vigilctl asks for then starts with a statedump that holds
-#    the cgroup paths, the interrupt lines (vigil:statedump_irq) and the
-#    processes' executable maps (vigil:statedump_mmap); babeltrace2
-#    reads it, and a replay of it names the same cgroups.
+# 2. The dump vigilctl asks for then starts with a statedump that holds,
+#    for the processes its events name that are alive then (a sleep in
+#    cgroup B), their cgroup paths and executable maps
+#    (vigil:statedump_cgroup, vigil:statedump_mmap), and the interrupt
+#    lines (vigil:statedump_irq); babeltrace2 reads it, and a replay of
+#    it (the directories removed) names the same cgroups (the exited
+#    program's from the attach events' paths).
 use strict;
 use warnings;
 use FindBin;
@@ -57,17 +60,20 @@ mkdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB; echo "mkdir \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml --source module -s \$S/cg.pl >\$S/live.out 2>\$S/live.err &
 V=\$!
 waitsock
+sh -c 'echo \$\$ >/sys/fs/cgroup/vgB/cgroup.procs && exec sleep 30' &
+Z=\$!
 sh -c 'echo \$\$ >/sys/fs/cgroup/vgA/cgroup.procs && perl \$0; true' \$S/mover.pl >\$S/mover.txt; echo "mover \$?" >>\$S/rc
 sleep 0.5
 $vigilctl --socket $sock dump cgroup test >\$S/dump.txt 2>\$S/dump.err; echo "dump \$?" >>\$S/rc
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
+kill \$Z; wait \$Z
 D=\$(cat \$S/dump.txt)
 rmdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB
 babeltrace2 "\$D" >\$S/bt.txt 2>\$S/bt.err; echo "babeltrace2 \$?" >>\$S/rc
 grep -c ' vigil:statedump_irq: ' \$S/bt.txt >\$S/bt-irq.txt
 grep -c ' vigil:statedump_mmap: ' \$S/bt.txt >\$S/bt-mmap.txt
 grep ' vigil:statedump_cgroup: ' \$S/bt.txt >\$S/bt-cgroup.txt
-grep ' vigil:statedump_mmap: ' \$S/bt.txt | grep -m1 'perl' >\$S/bt-perl-map.txt
+grep ' vigil:statedump_mmap: ' \$S/bt.txt | grep -m1 '/sleep"' >\$S/bt-sleep-map.txt
 $vigild -f -c \$S/vigil.yaml --replay "\$D" -s \$S/cg.pl >\$S/replay.out 2>\$S/replay.err; echo "replay \$?" >>\$S/rc
 SH
 chmod 0755, "$share/run.sh";
@@ -93,9 +99,10 @@ is($rc{dump}, 0, 'vigilctl dump succeeds') or diag(slurp("$share/dump.err"));
 is($rc{babeltrace2}, 0, 'babeltrace2 reads the dump') or diag(slurp("$share/bt.err"));
 cmp_ok(0 + (slurp("$share/bt-irq.txt") // 0), '>', 0, 'the dump lists interrupt lines (vigil:statedump_irq)');
 cmp_ok(0 + (slurp("$share/bt-mmap.txt") // 0), '>', 0, 'the dump lists executable maps (vigil:statedump_mmap)');
-like(slurp("$share/bt-perl-map.txt") // '', qr/start = 0x[0-9a-f]+, end = 0x[0-9a-f]+, offset = 0x[0-9a-f]+, path = "\/\S*perl/,
-     '... with start, end, offset and path');
-like(slurp("$share/bt-cgroup.txt") // '', qr/path = "\/vgB"/, 'the dump names the cgroups by path (vigil:statedump_cgroup)')
+like(slurp("$share/bt-sleep-map.txt") // '', qr/start = 0x[0-9a-fA-F]+, end = 0x[0-9a-fA-F]+, offset = 0x[0-9a-fA-F]+, path = "\/\S*\/sleep"/,
+     '... with start, end, offset and path (of a process alive at the dump)');
+like(slurp("$share/bt-cgroup.txt") // '', qr/path = "\/vgB"/,
+     'the dump names the cgroups of its live processes by path (vigil:statedump_cgroup)')
     or diag(slurp("$share/bt-cgroup.txt"));
 is($rc{replay}, 0, 'the dump replays') or diag(slurp("$share/replay.err"));
 my $rp = cgroups_of(slurp("$share/replay.out"));
