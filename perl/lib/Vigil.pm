@@ -540,6 +540,12 @@ the statedump at start and fork/exec/exit events since)
 
 the task's command name
 
+=item common_cgroup, common_cgroup_id
+
+the task's cgroup (v2): its path below the cgroup2 mount (C<""> while
+vigild does not know it) and the kernel's id of it (the task table
+follows moves and forks; see vigil-handlers(7))
+
 =back
 
 Array fields (C<raw_syscalls:sys_enter>'s C<args>) are array
