@@ -287,12 +287,19 @@ static inline void vg_pl_set_comm(pTHX_ SV *v, const char *comm)
 
 /* common_cgroup and common_cgroup_id (v[0], v[1]).  The path is copied
  * only when it differs from the value's text: events of one task in a
- * row, the usual case, cost a compare. */
+ * row, the usual case, cost a compare (its length is kept with it). */
 static inline void vg_pl_set_cgroup(pTHX_ SV **v, const VgCgroup *c)
 {
-	const char *p = vg_cgroup_path(c);
-	STRLEN n = strlen(p);
+	const char *p;
+	STRLEN n;
 
+	if (G_LIKELY(c && c->path)) {
+		p = c->path;
+		n = c->path_len;
+	} else {
+		p = vg_cgroup_path(c);	/* "" */
+		n = strlen(p);
+	}
 	vg_pl_set_uv(aTHX_ v[1], c ? (UV)c->id : 0);
 	if (G_LIKELY((SvFLAGS(v[0]) & VG_PL_STR_FLAGS) == SVf_POK &&
 		     SvCUR(v[0]) == n && memcmp(SvPVX(v[0]), p, n) == 0))

@@ -115,10 +115,11 @@ static VgCgroup *entry(VgCgroups *cg, guint64 id)
 
 static void set_path(VgCgroup *c, const char *path, gsize len)
 {
-	if (c->path && strlen(c->path) == len && memcmp(c->path, path, len) == 0)
+	if (c->path && c->path_len == len && memcmp(c->path, path, len) == 0)
 		return;
 	g_free(c->path);
 	c->path = g_strndup(path, len);
+	c->path_len = (guint32)strlen(c->path);
 }
 
 void vg_cgroups_learn(VgCgroups *cg, guint64 id, const char *path, gsize len)
@@ -220,4 +221,15 @@ char *vg_cgroup_of_tid(gint32 tid)
 	}
 	g_free(text);
 	return path;
+}
+
+void vg_cgroups_foreach(VgCgroups *cg, void (*fn)(const VgCgroup *c, gpointer data),
+			gpointer data)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, cg->by_id);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		fn(v, data);
 }

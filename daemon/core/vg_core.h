@@ -84,6 +84,7 @@ int vg_class_field_index(const VgEventClass *cls, const char *name);
 typedef struct VgCgroup {
 	guint64 id;
 	char *path;
+	guint32 path_len;	/* strlen(path) */
 	struct VgCgroups *owner;
 } VgCgroup;
 

@@ -105,6 +105,8 @@ VgCgroup *vg_cgroups_get(VgCgroups *cg, guint64 id);
 void vg_cgroups_learn(VgCgroups *cg, guint64 id, const char *path, gsize len);
 /* Live: the entry of a path below the mount (stat), NULL if none. */
 VgCgroup *vg_cgroups_by_path(VgCgroups *cg, const char *path, gsize len);
+void vg_cgroups_foreach(VgCgroups *cg, void (*fn)(const VgCgroup *c, gpointer data),
+			gpointer data);
 
 /* Bumped whenever a task is removed (cached task pointers go stale). */
 guint64 vg_tasks_generation(const VgTasks *t);

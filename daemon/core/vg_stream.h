@@ -305,6 +305,11 @@ guint vg_tasks_count(const VgTasks *t);
 void vg_tasks_before(VgTasks *t, VgEvent *e);
 /* Apply sched:sched_process_exit (after the event is delivered). */
 void vg_tasks_after(VgTasks *t, VgEvent *e);
+/* Every cgroup the table has met (tasks' ones, the trace's paths and,
+ * live, what walks of the cgroup2 mount found), in no order. */
+void vg_tasks_foreach_cgroup(VgTasks *t,
+			     void (*fn)(const VgCgroup *c, gpointer data),
+			     gpointer data);
 
 /* ---- merge ----------------------------------------------------------- */
 

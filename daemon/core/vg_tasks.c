@@ -432,3 +432,10 @@ void vg_tasks_after(VgTasks *ts, VgEvent *e)
 	if (g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid)))
 		ts->f.gen++;
 }
+
+void vg_tasks_foreach_cgroup(VgTasks *ts,
+			     void (*fn)(const VgCgroup *c, gpointer data),
+			     gpointer data)
+{
+	vg_cgroups_foreach(ts->cg, fn, data);
+}

@@ -132,7 +132,8 @@ static void test_common_fields(void)
 	/* no cgroup known: "" and 0 */
 	YES("common_cgroup == \"\" && common_cgroup_id == 0", &fx.ex);
 	{
-		VgCgroup cg = { .id = 4242, .path = (char *)"/system.slice/nginx.service" };
+		VgCgroup cg = { .id = 4242, .path = (char *)"/system.slice/nginx.service",
+				 .path_len = 27 };
 
 		fx.task.cgroup = &cg;
 		YES("common_cgroup == \"/system.slice/nginx.service\"", &fx.ex);

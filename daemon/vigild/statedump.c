@@ -34,10 +34,24 @@ static void put_task(VgPacketWriter *w, const VgEventClass *cls, guint64 ts,
 	vg_pw_fields(w, cls, ts, 0, f, G_N_ELEMENTS(f));
 }
 
+typedef struct {
+	VgPacketWriter *w;
+	const VgMetadata *md;
+	guint64 ts;
+} CgCtx;
+
+static void put_cgroup(const VgCgroup *c, gpointer data)
+{
+	CgCtx *cc = data;
+
+	if (c->path)
+		vgd_hs_cgroup(cc->w, cc->md, cc->ts, c->id, c->path);
+}
+
 VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 			       VgdDumpSum *s, gboolean live, guint mmaps)
 {
-	GHashTable *cgroups, *pids;
+	GHashTable *pids;
 	const VgEventClass *cls, *end;
 	VgPacketWriter w;
 	GList *tids, *l;
@@ -56,7 +70,6 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 	ts = s->first_ts - 1;
 	vg_pw_begin(&w, vg_metadata_uuid(md), cpu, 0, 0);
 	tids = g_list_sort(g_hash_table_get_keys(s->tids), cmp_tid);
-	cgroups = g_hash_table_new(NULL, NULL);	/* VgCgroup * set */
 	pids = g_hash_table_new(NULL, NULL);
 	for (l = tids; l; l = l->next) {
 		const VgTask *t = vg_tasks_find(tasks, GPOINTER_TO_INT(l->data));
@@ -66,8 +79,6 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 		if (!t || t->tid <= 0 || strcmp(t->comm, "<unknown>") == 0)
 			continue;
 		put_task(&w, cls, ts, t);
-		if (t->cgroup)
-			g_hash_table_add(cgroups, (gpointer)t->cgroup);
 		g_hash_table_add(pids, GINT_TO_POINTER(t->pid));
 		n++;
 	}
@@ -75,13 +86,13 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 	if (n) {
 		GHashTableIter it;
 		gpointer k;
+		CgCtx cc = { &w, md, ts };
 
-		/* the paths of their cgroups, so that a replay elsewhere
-		 * names them; and, live, what this host says now */
-		g_hash_table_iter_init(&it, cgroups);
-		while (g_hash_table_iter_next(&it, &k, NULL))
-			vgd_hs_cgroup(&w, md, ts, ((const VgCgroup *)k)->id,
-				      vg_cgroup_path(k));
+		/* the paths of the cgroups known (the tasks', and those of
+		 * tasks gone, e.g. a clone3(CLONE_INTO_CGROUP) child's, whose
+		 * fork names only the id), so that a replay elsewhere names
+		 * them; and, live, what this host says now */
+		vg_tasks_foreach_cgroup(tasks, put_cgroup, &cc);
 		if (live) {
 			s->statedump_irqs = vgd_hs_irqs(&w, md, ts);
 			g_hash_table_iter_init(&it, pids);
@@ -91,7 +102,6 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 						     GPOINTER_TO_INT(k), mmaps);
 		}
 	}
-	g_hash_table_destroy(cgroups);
 	g_hash_table_destroy(pids);
 	if (!n) {
 		vg_pw_abort(&w);

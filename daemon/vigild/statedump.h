@@ -18,7 +18,9 @@ G_BEGIN_DECLS
  * a stream of its own (cpu: one past the highest of s), one nanosecond
  * before the first event; s->statedump/statedump_cpu say what it holds.
  * NULL if md has no vigil:statedump_process event or there is nothing to
- * say.  After the tasks: vigil:statedump_cgroup for their cgroups and,
+ * say.  After the tasks: vigil:statedump_cgroup for every cgroup the task
+ * table knows a path of (those of tasks gone too: a fork names the
+ * child's cgroup by id only) and,
  * live (this host is the traced one), vigil:statedump_irq for the
  * interrupt lines and vigil:statedump_mmap for the first mmaps
  * executable maps of each of their processes (hoststate.h). */

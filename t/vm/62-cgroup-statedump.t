@@ -3,7 +3,9 @@
 # 1. common_cgroup: a shell moves itself into cgroup A, runs a program
 #    (a fork: vigil.ko's sched_process_fork says the child's cgroup)
 #    that moves itself into B halfway (cgroup:cgroup_attach_task); the
-#    program's getppid calls name A, then B.
+#    program's getppid calls name A, then B; it starts a child in C with
+#    clone3(CLONE_INTO_CGROUP), which makes its calls and exits at once:
+#    they name C (vigil.ko's fork event says the child's cgroup).
 # 2. The dump vigilctl asks for then starts with a statedump that holds,
 #    for the processes its events name that are alive then (a sleep in
 #    cgroup B), their cgroup paths and executable maps
@@ -43,12 +45,21 @@ on 'raw_syscalls:sys_enter', 'id == $nr_getppid' => sub {
 };
 PL
 write_file("$share/mover.pl", <<PL);
+use POSIX ();
 syscall($nr_getppid) for 1 .. 5;
 open my \$f, '>', '/sys/fs/cgroup/vgB/cgroup.procs' or die \$!;
 print \$f "\$\$\\n";
 close \$f or die \$!;
 syscall($nr_getppid) for 1 .. 7;
 print "pid \$\$\\n";
+# clone3 (435) with CLONE_INTO_CGROUP into C; the child is gone at once
+opendir(my \$dh, '/sys/fs/cgroup/vgC') or die \$!;
+my \$args = pack('Q11', 0x200000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, fileno(\$dh));
+my \$k = syscall(435, \$args, length \$args);
+die "clone3: \$!" if \$k < 0;
+if (!\$k) { syscall($nr_getppid) for 1 .. 4; POSIX::_exit(0) }
+waitpid(\$k, 0);
+print "clone \$k\\n";
 PL
 write_file("$share/run.sh", <<SH);
 #!/bin/sh
@@ -56,7 +67,7 @@ S=$share
 @{[ sh_waitsock($sock) ]}
 mkdir -p /run/vigil-cg-test
 grep cgroup2 /proc/mounts >\$S/mounts.txt
-mkdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB; echo "mkdir \$?" >>\$S/rc
+mkdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB /sys/fs/cgroup/vgC; echo "mkdir \$?" >>\$S/rc
 $vigild -f -c \$S/vigil.yaml --source module -s \$S/cg.pl >\$S/live.out 2>\$S/live.err &
 V=\$!
 waitsock
@@ -68,7 +79,7 @@ $vigilctl --socket $sock dump cgroup test >\$S/dump.txt 2>\$S/dump.err; echo "du
 kill -TERM \$V; wait \$V; echo "live \$?" >>\$S/rc
 kill \$Z; wait \$Z
 D=\$(cat \$S/dump.txt)
-rmdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB
+rmdir /sys/fs/cgroup/vgA /sys/fs/cgroup/vgB /sys/fs/cgroup/vgC
 babeltrace2 "\$D" >\$S/bt.txt 2>\$S/bt.err; echo "babeltrace2 \$?" >>\$S/rc
 grep -c ' vigil:statedump_irq: ' \$S/bt.txt >\$S/bt-irq.txt
 grep -c ' vigil:statedump_mmap: ' \$S/bt.txt >\$S/bt-mmap.txt
@@ -86,14 +97,19 @@ is($rc{mkdir}, 0, 'two cgroups made') or diag(slurp("$share/mounts.txt"));
 is($rc{mover}, 0, 'the workload ran');
 is($rc{live}, 0, 'vigild exits 0') or diag(slurp("$share/live.err"));
 my ($pid) = (slurp("$share/mover.txt") // '') =~ /^pid (\d+)$/m;
-ok($pid, 'the workload said its pid');
+my ($clone) = (slurp("$share/mover.txt") // '') =~ /^clone (\d+)$/m;
+ok($pid && $clone, 'the workload said its pid and its clone\'s');
 sub cgroups_of {
-    my ($out) = @_;
-    return [ map { (split / /)[2] } grep { /^$pid / } split /\n/, $out // '' ];
+    my ($out, $p) = @_;
+    $p //= $pid;
+    return [ map { (split / /)[2] } grep { /^$p / } split /\n/, $out // '' ];
 }
 is_deeply(cgroups_of(slurp("$share/live.out")), [ ('/vgA') x 5, ('/vgB') x 7 ],
           'live: the forked program\'s calls name cgroup A, then B after its move')
     or diag(slurp("$share/live.out"), slurp("$share/live.err"));
+is_deeply(cgroups_of(slurp("$share/live.out"), $clone), [ ('/vgC') x 4 ],
+          'live: the clone3(CLONE_INTO_CGROUP) child\'s calls name C')
+    or diag(slurp("$share/live.out"));
 
 is($rc{dump}, 0, 'vigilctl dump succeeds') or diag(slurp("$share/dump.err"));
 is($rc{babeltrace2}, 0, 'babeltrace2 reads the dump') or diag(slurp("$share/bt.err"));
@@ -109,4 +125,6 @@ my $rp = cgroups_of(slurp("$share/replay.out"));
 ok(@$rp && !grep({ $_ ne '/vgB' && $_ ne '/vgA' } @$rp) && $rp->[-1] eq '/vgB',
    'replay (the directories removed): the same cgroup names')
     or diag(slurp("$share/replay.out"));
+is_deeply(cgroups_of(slurp("$share/replay.out"), $clone), [ ('/vgC') x 4 ],
+          'replay: the clone3 child\'s calls name C too') or diag(slurp("$share/replay.out"));
 done_testing();
