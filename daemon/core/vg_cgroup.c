@@ -25,7 +25,8 @@ struct VgCgroups {
 	GHashTable *by_id;	/* guint64 * -> VgCgroup *, owned */
 	gboolean live;
 	char *mount;		/* the cgroup2 mount point (live), or NULL */
-	gint64 last_scan;	/* g_get_monotonic_time() of the last walk */
+	gboolean scanned;	/* a walk ran ... */
+	gint64 last_scan;	/* ... at this g_get_monotonic_time() */
 };
 
 static void cg_free(gpointer p)
@@ -78,16 +79,25 @@ gboolean vg_cgroup2_id(const char *mount, const char *path, guint64 *id)
 	return ok;
 }
 
-VgCgroups *vg_cgroups_new(gboolean live)
+VgCgroups *vg_cgroups_new_at(const char *mount)
 {
 	VgCgroups *cg = g_new0(VgCgroups, 1);
 
 	cg->by_id = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
 					  cg_free);
+	cg->live = mount != NULL;
+	cg->mount = g_strdup(mount);
+	return cg;
+}
+
+VgCgroups *vg_cgroups_new(gboolean live)
+{
+	char *mount = live ? vg_cgroup2_mount() : NULL;
+	VgCgroups *cg = vg_cgroups_new_at(mount);
+
+	/* live without a cgroup2 mount: ids stay unnamed */
 	cg->live = live;
-	if (live)
-		cg->mount = vg_cgroup2_mount();
-	cg->last_scan = G_MININT64;
+	g_free(mount);
 	return cg;
 }
 
@@ -159,8 +169,9 @@ static void rescan(VgCgroups *cg)
 	gint64 now = g_get_monotonic_time();
 	struct stat st;
 
-	if (!cg->mount || now - cg->last_scan < RESCAN_INTERVAL_US)
+	if (!cg->mount || (cg->scanned && now - cg->last_scan < RESCAN_INTERVAL_US))
 		return;
+	cg->scanned = TRUE;
 	cg->last_scan = now;
 	if (stat(cg->mount, &st) == 0)
 		set_path(entry(cg, (guint64)st.st_ino), "/", 1);

@@ -98,6 +98,8 @@ void vg_syscall_derive_classes(VgMetadata *md);
  * ids are looked up under the cgroup2 mount of /proc/self/mountinfo. */
 typedef struct VgCgroups VgCgroups;
 VgCgroups *vg_cgroups_new(gboolean live);
+/* Live, with the tree below mount taken for the cgroup2 mount (tests). */
+VgCgroups *vg_cgroups_new_at(const char *mount);
 void vg_cgroups_free(VgCgroups *cg);
 /* The entry of id (created if new; NULL for id 0). */
 VgCgroup *vg_cgroups_get(VgCgroups *cg, guint64 id);
