@@ -290,19 +290,19 @@ static inline void vg_pl_set_comm(pTHX_ SV *v, const char *comm)
  * row, the usual case, cost a compare (its length is kept with it). */
 static inline void vg_pl_set_cgroup(pTHX_ SV **v, const VgCgroup *c)
 {
-	const char *p;
-	STRLEN n;
+	const char *p = "";
+	STRLEN n = 0;
 
+	vg_pl_set_uv(aTHX_ v[1], c ? (UV)c->id : 0);
 	if (G_LIKELY(c && c->path)) {
 		p = c->path;
 		n = c->path_len;
-	} else {
-		p = vg_cgroup_path(c);	/* "" */
+	} else if (c && c->live) {
+		p = vg_cgroup_path(c);	/* a walk may name it */
 		n = strlen(p);
 	}
-	vg_pl_set_uv(aTHX_ v[1], c ? (UV)c->id : 0);
 	if (G_LIKELY((SvFLAGS(v[0]) & VG_PL_STR_FLAGS) == SVf_POK &&
-		     SvCUR(v[0]) == n && memcmp(SvPVX(v[0]), p, n) == 0))
+		     SvCUR(v[0]) == n && (!n || memcmp(SvPVX(v[0]), p, n) == 0)))
 		return;
 	sv_setpvn(v[0], p, n);
 }

@@ -118,6 +118,7 @@ static VgCgroup *entry(VgCgroups *cg, guint64 id)
 		c = g_new0(VgCgroup, 1);
 		c->id = id;
 		c->owner = cg;
+		c->live = cg->live;
 		g_hash_table_insert(cg->by_id, &c->id, c);
 	}
 	return c;
@@ -209,7 +210,7 @@ const char *vg_cgroup_path(const VgCgroup *c)
 	if (!c)
 		return "";
 	/* (a walk fills in this very entry) */
-	if (!c->path && c->owner->live)
+	if (!c->path && c->live)
 		rescan(c->owner);
 	return c->path ? c->path : "";
 }

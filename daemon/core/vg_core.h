@@ -85,6 +85,7 @@ typedef struct VgCgroup {
 	guint64 id;
 	char *path;
 	guint32 path_len;	/* strlen(path) */
+	gboolean live;		/* a NULL path may still be found by a walk */
 	struct VgCgroups *owner;
 } VgCgroup;
 

@@ -93,7 +93,7 @@ my $r = vm_run(cmd => "sh $share/run.sh", rw_share => $share, timeout => 600);
 is($r->{exit}, 0, 'the VM run finished cleanly (module unloaded, no kernel warnings)')
     or diag($r->{output}, $r->{stderr});
 my %rc = (slurp("$share/rc") // '') =~ /^(\S+) (\d+)$/mg;
-is($rc{mkdir}, 0, 'two cgroups made') or diag(slurp("$share/mounts.txt"));
+is($rc{mkdir}, 0, 'the cgroups made') or diag(slurp("$share/mounts.txt"));
 is($rc{mover}, 0, 'the workload ran');
 is($rc{live}, 0, 'vigild exits 0') or diag(slurp("$share/live.err"));
 my ($pid) = (slurp("$share/mover.txt") // '') =~ /^pid (\d+)$/m;
