@@ -75,10 +75,10 @@ sub worker {
 sub clone_into {
     my ($dir) = @_;
     opendir(my $dh, $dir) or POSIX::_exit(3);
-    # struct clone_args, CLONE_ARGS_SIZE_VER2: flags, pidfd, child_tid,
+    # struct clone_args, CLONE_ARGS_SIZE_VER2: flags (CLONE_INTO_CGROUP), pidfd, child_tid,
     # parent_tid, exit_signal (SIGCHLD), stack, stack_size, tls, set_tid,
     # set_tid_size, cgroup
-    my $args = pack('Q11', 0x200000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, fileno($dh));
+    my $args = pack('Q11', 1 << 33, 0, 0, 0, 17, 0, 0, 0, 0, 0, fileno($dh));
     my $pid = syscall(435, $args, length $args);
     POSIX::_exit(4) if $pid < 0;
     return $pid;

@@ -54,7 +54,7 @@ syscall($nr_getppid) for 1 .. 7;
 print "pid \$\$\\n";
 # clone3 (435) with CLONE_INTO_CGROUP into C; the child is gone at once
 opendir(my \$dh, '/sys/fs/cgroup/vgC') or die \$!;
-my \$args = pack('Q11', 0x200000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, fileno(\$dh));
+my \$args = pack('Q11', 1 << 33, 0, 0, 0, 17, 0, 0, 0, 0, 0, fileno(\$dh));
 my \$k = syscall(435, \$args, length \$args);
 die "clone3: \$!" if \$k < 0;
 if (!\$k) { syscall($nr_getppid) for 1 .. 4; POSIX::_exit(0) }
