@@ -225,19 +225,55 @@ static notrace u32 vigil_task_uid(struct task_struct *p)
  * is read under rcu_read_lock().  Without CONFIG_CGROUPS every task is
  * in the root, id 1.
  */
+#ifdef CONFIG_CGROUPS
 static notrace u64 vigil_task_cgroup_id(struct task_struct *t)
 {
-#ifdef CONFIG_CGROUPS
 	u64 id;
 
 	rcu_read_lock();
 	id = cgroup_id(task_dfl_cgroup(t));
 	rcu_read_unlock();
 	return id;
-#else
-	return 1;
-#endif
 }
+
+/* cgroup_attach_task's cgroup (pinned by the migration in progress):
+ * its hierarchy (0: cgroup v2), depth and id */
+static __always_inline int vigil_cgroup_root(struct cgroup *c)
+{
+	return c->root->hierarchy_id;
+}
+
+static __always_inline int vigil_cgroup_level(struct cgroup *c)
+{
+	return c->level;
+}
+
+static __always_inline u64 vigil_cgroup_id(struct cgroup *c)
+{
+	return cgroup_id(c);
+}
+#else
+/* No cgroups: the tracepoint never fires; every task is in the root. */
+static notrace u64 vigil_task_cgroup_id(struct task_struct *t)
+{
+	return 1;
+}
+
+static __always_inline int vigil_cgroup_root(struct cgroup *c)
+{
+	return 0;
+}
+
+static __always_inline int vigil_cgroup_level(struct cgroup *c)
+{
+	return 0;
+}
+
+static __always_inline u64 vigil_cgroup_id(struct cgroup *c)
+{
+	return 1;
+}
+#endif
 
 static __always_inline int vigil_siginfo_errno(struct kernel_siginfo *info)
 {

@@ -366,9 +366,9 @@ VIGIL_EVENT(cgroup_attach_task, "cgroup", "cgroup_attach_task", VG_TP,
 	VG_LOCALS(),
 	VG_PREP(),
 	VG_FIELDS(
-		VF_INT(s32, int32_t, dst_root, dst_cgrp->root->hierarchy_id)
-		VF_INT(s32, int32_t, dst_level, dst_cgrp->level)
-		VF_INT(u64, uint64_t, dst_id, cgroup_id(dst_cgrp))
+		VF_INT(s32, int32_t, dst_root, vigil_cgroup_root(dst_cgrp))
+		VF_INT(s32, int32_t, dst_level, vigil_cgroup_level(dst_cgrp))
+		VF_INT(u64, uint64_t, dst_id, vigil_cgroup_id(dst_cgrp))
 		VF_INT(s32, int32_t, pid, task->pid)
 		VF_STRING(dst_path, path)
 		VF_STRING(comm, task->comm)
