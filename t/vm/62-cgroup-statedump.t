@@ -56,9 +56,11 @@ if (\$cg) {
 syscall($nr_getppid) for 1 .. 7;
 print "pid \$\$\\n";
 # clone3 (435) with CLONE_INTO_CGROUP into C; the child is gone at once
+# (the directory stays open until clone3 has used its descriptor)
 my \$args = pack('Q11', 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0);
+my \$dh;
 if (\$cg) {
-    opendir(my \$dh, '/sys/fs/cgroup/vgC') or die \$!;
+    opendir(\$dh, '/sys/fs/cgroup/vgC') or die \$!;
     \$args = pack('Q11', 1 << 33, 0, 0, 0, 17, 0, 0, 0, 0, 0, fileno(\$dh));
 }
 my \$k = syscall(435, \$args, length \$args);
