@@ -9,13 +9,14 @@ use POSIX ();
 use Vigil;
 use Vigil::Aggr;
 
-my ($interval, $top, $comm, $pid, $describe) = (0, 0, undef, undef, 0);
+my ($interval, $top, $comm, $pid, $describe, $by_cgroup) = (0, 0, undef, undef, 0, 0);
 GetOptionsFromArray(\@ARGV,
 	'interval|i=f' => \$interval,
 	'top|n=i'      => \$top,
 	'comm|c=s'     => \$comm,
 	'pid|p=i'      => \$pid,
 	'describe'     => \$describe,
+	'by-cgroup|g'  => \$by_cgroup,
 	'help|h'       => sub { print usage(); exit 0 },
 ) or die usage();
 die "failed-syscalls.pl: unexpected argument '$ARGV[0]'\n" . usage() if @ARGV;
@@ -25,7 +26,7 @@ die "failed-syscalls.pl: --comm '$comm' may not contain \" or \\\n"
     if defined $comm && $comm =~ /["\\]/;
 
 sub usage {
-	return "usage: vigild -f -s handlers/failed-syscalls.pl [-- [--interval SECONDS] [--top N] [--comm NAME] [--pid PID] [--describe]]\n";
+	return "usage: vigild -f -s handlers/failed-syscalls.pl [-- [--interval SECONDS] [--top N] [--comm NAME] [--pid PID] [--describe] [--by-cgroup]]\n";
 }
 
 # errno numbers to names (the system's errno.h, and the kernel-internal
@@ -35,9 +36,10 @@ sub errno_name {
 	return Vigil::Syscall::errno_name($n) // "errno $n";
 }
 
+# the first key columns: who failed
+my @who = $by_cgroup ? qw(CGROUP) : qw(COMM PID);
 my $fails = Vigil::Aggr->new(type => 'count',
-	keys  => $describe ? [qw(COMM PID SYSCALL ERROR DESCRIPTION)]
-			   : [qw(COMM PID SYSCALL ERROR)],
+	keys  => [ @who, qw(SYSCALL ERROR), $describe ? 'DESCRIPTION' : () ],
 	value => 'COUNT');
 
 my @filter = ('ret < 0');
@@ -49,7 +51,8 @@ on 'syscalls:sys_exit_*', join(' && ', @filter), sub {
 	my $ret = $e->{ret};
 	# only -4095..-1 are errors; below that is a valid unsigned result
 	return if $ret < -4095 || $ret >= 0;
-	my @key = ($e->{common_comm}, $e->{common_pid},
+	my @key = (($by_cgroup ? ($e->{common_cgroup} ne '' ? $e->{common_cgroup} : '-')
+			       : ($e->{common_comm}, $e->{common_pid})),
 		   substr($e->name, 18), errno_name(-$ret));
 	if ($describe) {
 		local $! = -$ret;
@@ -81,6 +84,7 @@ failed-syscalls.pl - failed system calls by process, syscall and errno name
     vigild -f -s handlers/failed-syscalls.pl
     vigild -f -s handlers/failed-syscalls.pl -- --interval 5 --top 20
     vigild --replay DIR -s handlers/failed-syscalls.pl -- --comm nginx --describe
+    vigild -f -s handlers/failed-syscalls.pl -- --by-cgroup
 
 =head1 DESCRIPTION
 
@@ -120,6 +124,13 @@ Only this process id.
 =item --describe
 
 Add a column with the error's text (C<No such file or directory>).
+
+=item --by-cgroup, -g
+
+Count by cgroup (v2) instead of command and process id: which container
+or systemd service fails (C<common_cgroup>, e.g.
+C</system.slice/nginx.service>; C<-> where vigild does not know the
+path).
 
 =back
 

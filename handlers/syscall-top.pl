@@ -7,7 +7,7 @@ use Getopt::Long qw(GetOptionsFromArray);
 use Vigil;
 use Vigil::Aggr qw(format_table);
 
-my ($interval, $top, $sort, $comm, $clear, $per) = (2, 10, 'calls', undef, undef, 3);
+my ($interval, $top, $sort, $comm, $clear, $per, $by_cgroup) = (2, 10, 'calls', undef, undef, 3, 0);
 GetOptionsFromArray(\@ARGV,
 	'interval|i=f' => \$interval,
 	'top|n=i'      => \$top,
@@ -15,6 +15,7 @@ GetOptionsFromArray(\@ARGV,
 	'comm|c=s'     => \$comm,
 	'clear!'       => \$clear,
 	'syscalls=i'   => \$per,
+	'by-cgroup|g'  => \$by_cgroup,
 	'help|h'       => sub { print usage(); exit 0 },
 ) or die usage();
 die "syscall-top.pl: unexpected argument '$ARGV[0]'\n" . usage() if @ARGV;
@@ -27,15 +28,15 @@ die "syscall-top.pl: --comm '$comm' may not contain \" or \\\n"
     if defined $comm && $comm =~ /["\\]/;
 
 sub usage {
-	return "usage: vigild -f -s handlers/syscall-top.pl [-- [--interval SECONDS] [--top N] [--sort calls|time|errors] [--comm NAME] [--syscalls N] [--[no]clear]]\n";
+	return "usage: vigild -f -s handlers/syscall-top.pl [-- [--interval SECONDS] [--top N] [--sort calls|time|errors] [--comm NAME] [--syscalls N] [--by-cgroup] [--[no]clear]]\n";
 }
 
-# per process: count of calls and ns spent in them (stats), errors, and
-# calls per syscall name
+# per process (or cgroup: --by-cgroup): count of calls and ns spent in
+# them (stats), errors, and calls per syscall name
 my $calls  = Vigil::Aggr->new(type => 'stats');
 my $errors = Vigil::Aggr->new(type => 'count');
 my $bysc   = Vigil::Aggr->new(type => 'count');
-my (%comm, %start);
+my (%comm, %start, %procs);
 my ($first_ts, $last_ts);
 
 # `on EVENT, FILTER => CODE` when there is a filter, `on EVENT => CODE` if not
@@ -54,13 +55,15 @@ on_filtered('syscalls:sys_enter_*', $filter, sub {
 on_filtered('syscalls:sys_exit_*', $filter, sub {
 	my $e = shift;
 	my $ts = $e->{common_ts};
-	my $pid = $e->{common_pid};
+	my $pid = !$by_cgroup ? $e->{common_pid} :
+		  $e->{common_cgroup} ne '' ? $e->{common_cgroup} : '-';
 	my $t0 = delete $start{ $e->{common_tid} };
 	$calls->add($pid, defined $t0 ? $ts - $t0 : 0);
 	my $ret = $e->{ret};
 	$errors->add($pid) if $ret < 0 && $ret >= -4095;
 	$bysc->add_tuple(1, $pid, substr($e->name, 18));
-	$comm{$pid} = $e->{common_comm};
+	if ($by_cgroup) { $procs{$pid}{ $e->{common_pid} } = 1 }
+	else { $comm{$pid} = $e->{common_comm} }
 	$first_ts //= $ts;
 	$last_ts = $ts;
 });
@@ -86,17 +89,19 @@ sub report {
 	}
 	my @rows = map {
 		my ($pid, $v) = @$_;
-		[ $pid, $comm{$pid} // '', $v->{count}, $errors->get($pid) // 0, $v->{sum}, $v->{max} ]
+		[ $pid, $by_cgroup ? scalar(keys %{ $procs{$pid} || {} }) : $comm{$pid} // '',
+		  $v->{count}, $errors->get($pid) // 0, $v->{sum}, $v->{max} ]
 	} $calls->entries;
 	my $k = { calls => 2, errors => 3, time => 4 }->{$sort};
-	@rows = sort { $b->[$k] <=> $a->[$k] || $b->[2] <=> $a->[2] || $a->[0] <=> $b->[0] } @rows;
+	@rows = sort { $b->[$k] <=> $a->[$k] || $b->[2] <=> $a->[2] ||
+		       ($by_cgroup ? $a->[0] cmp $b->[0] : $a->[0] <=> $b->[0]) } @rows;
 	my ($total, $terr) = (0, 0);
 	for (@rows) { $total += $_->[2]; $terr += $_->[3] }
 	splice @rows, $top if $top && @rows > $top;
 	print "\e[H\e[2J" if clear_screen();
-	printf "syscall-top: %d syscalls, %d errors, %d processes; events %s .. %s s\n",
-	    $total, $terr, $n, defined $first_ts ? (secs($first_ts), secs($last_ts)) : ('-', '-');
-	my @h = ('PID', 'COMM', 'CALLS', 'ERRORS', 'TIME(ms)', 'MAX(us)', 'TOP SYSCALLS');
+	printf "syscall-top: %d syscalls, %d errors, %d %s; events %s .. %s s\n",
+	    $total, $terr, $n, $by_cgroup ? 'cgroups' : 'processes', defined $first_ts ? (secs($first_ts), secs($last_ts)) : ('-', '-');
+	my @h = ($by_cgroup ? ('CGROUP', 'PROCS') : ('PID', 'COMM'), 'CALLS', 'ERRORS', 'TIME(ms)', 'MAX(us)', 'TOP SYSCALLS');
 	print format_table(\@h, [ map {
 		[ @$_[0 .. 3], sprintf('%.3f', $_->[4] / 1e6), sprintf('%.1f', $_->[5] / 1e3),
 		  join(' ', @{ $top_sc{ $_->[0] } || [] }) ]
@@ -106,6 +111,7 @@ sub report {
 	$errors->clear;
 	$bysc->clear;
 	%comm = ();
+	%procs = ();
 	undef $first_ts;
 }
 
@@ -130,6 +136,7 @@ syscall-top.pl - a live, top-like table of system calls per process
     vigild -f -s handlers/syscall-top.pl
     vigild -f -s handlers/syscall-top.pl -- --interval 1 --top 20 --sort time
     vigild --replay DIR -s handlers/syscall-top.pl -- --comm postgres
+    vigild -f -s handlers/syscall-top.pl -- --by-cgroup
 
 =head1 DESCRIPTION
 
@@ -171,6 +178,14 @@ C<postgres*> matches several; filtered in C before Perl).
 =item --syscalls N
 
 How many syscall names to show per process.  Default 3.
+
+=item --by-cgroup, -g
+
+One row per cgroup (v2) instead of per process: which container or
+systemd service makes the calls (C<common_cgroup>, e.g.
+C</system.slice/nginx.service>; C<-> where vigild does not know the
+path), with the number of its processes that made calls (PROCS)
+instead of the command name.  Ties are ordered by path.
 
 =item --clear, --noclear
 

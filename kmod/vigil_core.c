@@ -41,6 +41,7 @@
 #include <linux/signal.h>
 #include <linux/compat.h>
 #include <linux/workqueue.h>
+#include <linux/cgroup.h>
 #include <linux/stacktrace.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
@@ -258,6 +259,64 @@ static notrace u32 vigil_task_uid(struct task_struct *p)
 	rcu_read_unlock();
 	return uid;
 }
+
+/*
+ * The id of @t's cgroup v2 directory (its kernfs node id: the inode
+ * number user space sees under the cgroup2 mount), as
+ * cgroup_id(task_dfl_cgroup()) gives it.  t->cgroups is replaced on a
+ * migration and the old css_set freed after an RCU grace period, so it
+ * is read under rcu_read_lock().  Without CONFIG_CGROUPS every task is
+ * in the root, id 1.
+ */
+#ifdef CONFIG_CGROUPS
+static notrace u64 vigil_task_cgroup_id(struct task_struct *t)
+{
+	u64 id;
+
+	rcu_read_lock();
+	id = cgroup_id(task_dfl_cgroup(t));
+	rcu_read_unlock();
+	return id;
+}
+
+/* cgroup_attach_task's cgroup (pinned by the migration in progress):
+ * its hierarchy (0: cgroup v2), depth and id */
+static __always_inline int vigil_cgroup_root(struct cgroup *c)
+{
+	return c->root->hierarchy_id;
+}
+
+static __always_inline int vigil_cgroup_level(struct cgroup *c)
+{
+	return c->level;
+}
+
+static __always_inline u64 vigil_cgroup_id(struct cgroup *c)
+{
+	return cgroup_id(c);
+}
+#else
+/* No cgroups: the tracepoint never fires; every task is in the root. */
+static notrace u64 vigil_task_cgroup_id(struct task_struct *t)
+{
+	return 1;
+}
+
+static __always_inline int vigil_cgroup_root(struct cgroup *c)
+{
+	return 0;
+}
+
+static __always_inline int vigil_cgroup_level(struct cgroup *c)
+{
+	return 0;
+}
+
+static __always_inline u64 vigil_cgroup_id(struct cgroup *c)
+{
+	return 1;
+}
+#endif
 
 static __always_inline int vigil_siginfo_errno(struct kernel_siginfo *info)
 {
@@ -745,7 +804,8 @@ enum vigil_sd_result { VIGIL_SD_WRITTEN, VIGIL_SD_REAPED, VIGIL_SD_STOPPED };
 static enum vigil_sd_result vigil_statedump_emit(struct task_struct *t,
 						 const char *exe)
 {
-	/* event header, fixed fields and the exe string (cut at 4095) */
+	/* event header, fixed fields (40 bytes) and the exe string (cut
+	 * at 4095) */
 	size_t size = sizeof(struct vigil_event_header) + 64 +
 		      min_t(size_t, strlen(exe), VIGIL_STR_MAX - 1) + 1;
 	enum vigil_sd_result res;

@@ -139,6 +139,8 @@ VIGIL_EVENT(sched_process_fork, "sched", "sched_process_fork", VG_TP,
 		VF_CHARS(child_comm, 16, child->comm)
 		VF_INT(s32, int32_t, child_pid, child->pid)
 		VF_INT(s32, int32_t, child_tgid, child->tgid)
+		VF_INT(u64, uint64_t, child_cgroup_id,
+		       vigil_task_cgroup_id(child))
 	))
 
 VIGIL_EVENT(sched_process_exec, "sched", "sched_process_exec", VG_TP,
@@ -313,6 +315,7 @@ VIGIL_EVENT(statedump_process, "vigil", "statedump_process", VG_OWN,
 		VF_INT(s32, int32_t, ppid, ppid)
 		VF_CHARS(comm, 16, t->comm)
 		VF_INT(u32, uint32_t, uid, uid)
+		VF_INT(u64, uint64_t, cgroup_id, vigil_task_cgroup_id(t))
 		VF_STRING(exe, exe)
 	))
 
@@ -351,6 +354,70 @@ VIGIL_EVENT(task_rename, "task", "task_rename", VG_TP,
 		VF_INT(s16, int16_t, oom_score_adj, task->signal->oom_score_adj)
 	))
 
+/* A task was moved to another cgroup (a write to cgroup.procs or
+ * cgroup.threads; the kernel fires it once, after the move, for the
+ * leader when a whole process moved: threadgroup 1).  dst_root 0 is the
+ * cgroup v2 hierarchy; v1 hierarchies have their own numbers.  About
+ * the moved task (the writer is usually another one). */
+VIGIL_EVENT(cgroup_attach_task, "cgroup", "cgroup_attach_task", VG_TP,
+	VG_ABOUT(task),
+	VG_PROTO(struct cgroup *dst_cgrp, const char *path,
+		 struct task_struct *task, bool threadgroup),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, dst_root, vigil_cgroup_root(dst_cgrp))
+		VF_INT(s32, int32_t, dst_level, vigil_cgroup_level(dst_cgrp))
+		VF_INT(u64, uint64_t, dst_id, vigil_cgroup_id(dst_cgrp))
+		VF_INT(s32, int32_t, pid, task->pid)
+		VF_STRING(dst_path, path)
+		VF_STRING(comm, task->comm)
+		VF_INT(u8, uint8_t, threadgroup, threadgroup)
+	))
+
+/* The cgroup v2 directory a statedump_process or fork names by id (its
+ * kernfs inode number), as a path below the cgroup2 mount ("/" is the
+ * root).  Written by vigild (the dump's and the kernel source's
+ * statedump), never by the module: see docs/design.md, "Cgroups". */
+VIGIL_EVENT(statedump_cgroup, "vigil", "statedump_cgroup", VG_OWN,
+	VG_ABOUT(),
+	VG_PROTO(u64 id, const char *path),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(u64, uint64_t, id, id)
+		VF_STRING(path, path)
+	))
+
+/* One interrupt line and the names of its handlers (the "actions",
+ * comma-separated, as /sys/kernel/irq/N/actions lists them) and its
+ * chip.  Written by vigild from /sys/kernel/irq: see docs/design.md. */
+VIGIL_EVENT(statedump_irq, "vigil", "statedump_irq", VG_OWN,
+	VG_ABOUT(),
+	VG_PROTO(int irq, const char *name, const char *chip),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, irq, irq)
+		VF_STRING(name, name)
+		VF_STRING(chip, chip)
+	))
+
+/* One executable file mapping of a process (start .. end, the file
+ * offset it maps).  Written by vigild from /proc/PID/maps. */
+VIGIL_EVENT(statedump_mmap, "vigil", "statedump_mmap", VG_OWN,
+	VG_ABOUT(),
+	VG_PROTO(int pid, u64 start, u64 end, u64 offset, const char *path),
+	VG_LOCALS(),
+	VG_PREP(),
+	VG_FIELDS(
+		VF_INT(s32, int32_t, pid, pid)
+		VF_HEX(start, start)
+		VF_HEX(end, end)
+		VF_HEX(offset, offset)
+		VF_STRING(path, path)
+	))
+
 /*
  * Host side only (kmod/tools/vigil-events defines these macros, the
  * module never does):
@@ -366,7 +433,8 @@ VIGIL_EVENT(task_rename, "task", "task_rename", VG_TP,
  */
 #ifdef VIGIL_EVENT_EXTRA
 VIGIL_EVENT_EXTRA(sys_enter, path_arg, path_status, path)
-VIGIL_EVENT_EXTRA(sched_process_fork, child_tgid)
+VIGIL_EVENT_EXTRA(sched_process_fork, child_tgid, child_cgroup_id)
+VIGIL_EVENT_EXTRA(cgroup_attach_task, threadgroup)
 VIGIL_EVENT_EXTRA(sched_process_exec, tgid, ppid, uid, argv)
 VIGIL_EVENT_EXTRA(sched_process_exit, tgid, exit_code)
 #endif
@@ -381,4 +449,8 @@ VIGIL_EVENT_ROLE(sched_process_exit, EXIT, ALWAYS)
 VIGIL_EVENT_ROLE(task_rename, TASK_RENAME, ALWAYS)
 VIGIL_EVENT_ROLE(statedump_process, STATEDUMP, ASKED)
 VIGIL_EVENT_ROLE(statedump_end, STATEDUMP_END, ASKED)
+VIGIL_EVENT_ROLE(statedump_cgroup, STATEDUMP_CGROUP, ASKED)
+VIGIL_EVENT_ROLE(statedump_irq, STATEDUMP_IRQ, ASKED)
+VIGIL_EVENT_ROLE(statedump_mmap, STATEDUMP_MMAP, ASKED)
+VIGIL_EVENT_ROLE(cgroup_attach_task, CGROUP_ATTACH, ALWAYS)
 #endif

@@ -24,6 +24,19 @@
 #include <trace/events/block.h>
 #include <trace/events/net.h>
 #include <trace/events/task.h>
+#ifdef CONFIG_CGROUPS
+#include <trace/events/cgroup.h>
+#else
+/* A kernel without cgroups has no cgroup tracepoints (vigil_core_init()
+ * reports the event unavailable): nothing to check against. */
+struct cgroup;
+static inline void trace_cgroup_attach_task(struct cgroup *dst_cgrp,
+					    const char *path,
+					    struct task_struct *task,
+					    bool threadgroup)
+{
+}
+#endif
 #include <asm/trace/exceptions.h>
 
 #include "vigil_internal.h"

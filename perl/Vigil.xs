@@ -23,7 +23,7 @@
 
 static const char *const vg_pl_common_names[VG_PL_N_COMMON] = {
 	"common_ts", "common_cpu", "common_tid", "common_pid",
-	"common_ppid", "common_comm",
+	"common_ppid", "common_comm", "common_cgroup", "common_cgroup_id",
 };
 
 /* Magic on every event hash: mg_obj is the class info [name, [fields], [hex fields]].
@@ -331,6 +331,28 @@ static inline void vg_pl_set_comm(pTHX_ SV *v, const char *comm)
 	SvGROW(v, 17);
 }
 
+/* common_cgroup and common_cgroup_id (v[0], v[1]).  The path is copied
+ * only when it differs from the value's text: events of one task in a
+ * row, the usual case, cost a compare (its length is kept with it). */
+static inline void vg_pl_set_cgroup(pTHX_ SV **v, const VgCgroup *c)
+{
+	const char *p = "";
+	STRLEN n = 0;
+
+	vg_pl_set_uv(aTHX_ v[1], c ? (UV)c->id : 0);
+	if (G_LIKELY(c && c->path)) {
+		p = c->path;
+		n = c->path_len;
+	} else if (c && c->live) {
+		p = vg_cgroup_path(c);	/* a walk may name it */
+		n = strlen(p);
+	}
+	if (G_LIKELY((SvFLAGS(v[0]) & VG_PL_STR_FLAGS) == SVf_POK &&
+		     SvCUR(v[0]) == n && (!n || memcmp(SvPVX(v[0]), p, n) == 0)))
+		return;
+	sv_setpvn(v[0], p, n);
+}
+
 /* An integer field of e at a fixed offset (VgPlClass.fixed_off): what
  * vg_event_int() gives, read in place. */
 static inline IV vg_pl_read_fixed(const VgEvent *e, const VgField *f,
@@ -362,10 +384,12 @@ static void vg_pl_set_common(pTHX_ SV **v, VgEvent *e)
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PID], (IV)t->pid);
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PPID], (IV)t->ppid);
 		vg_pl_set_comm(aTHX_ v[VG_PL_C_COMM], t->comm);
+		vg_pl_set_cgroup(aTHX_ v + VG_PL_C_CGROUP, t->cgroup);
 	} else {
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PID], (IV)e->tid);
 		vg_pl_set_iv(aTHX_ v[VG_PL_C_PPID], 0);
 		sv_setpvs(v[VG_PL_C_COMM], "<unknown>");
+		vg_pl_set_cgroup(aTHX_ v + VG_PL_C_CGROUP, NULL);
 	}
 }
 

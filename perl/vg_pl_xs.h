@@ -27,6 +27,8 @@ enum {
 	VG_PL_C_PID,
 	VG_PL_C_PPID,
 	VG_PL_C_COMM,
+	VG_PL_C_CGROUP,
+	VG_PL_C_CGROUP_ID,
 	VG_PL_N_COMMON
 };
 

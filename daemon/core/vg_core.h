@@ -85,6 +85,21 @@ int vg_class_field_index(const VgEventClass *cls, const char *name);
 
 /* ---- tasks ---------------------------------------------------------- */
 
+/* A cgroup v2 directory (vg_cgroup.c): its id, the kernel's, and its
+ * path below the cgroup2 mount ("/..."), NULL until known.  Entries
+ * live as long as their task table. */
+typedef struct VgCgroup {
+	guint64 id;
+	char *path;
+	guint32 path_len;	/* strlen(path) */
+	gboolean live;		/* a NULL path may still be found by a walk */
+	struct VgCgroups *owner;
+} VgCgroup;
+
+/* The path of c for handlers: "" for NULL or while unknown (live: a
+ * rate-limited walk of the cgroup2 mount is tried first). */
+const char *vg_cgroup_path(const VgCgroup *c);
+
 typedef struct {
 	gint32 tid;
 	gint32 pid;		/* process id (tgid) */
@@ -92,6 +107,7 @@ typedef struct {
 	guint32 uid;
 	char comm[16];		/* NUL-terminated */
 	char *exe;		/* may be NULL */
+	const VgCgroup *cgroup;	/* cgroup v2; NULL: not known */
 } VgTask;
 
 /* ---- events --------------------------------------------------------- */

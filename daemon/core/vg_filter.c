@@ -24,7 +24,7 @@ enum { N_OR, N_AND, N_NOT, N_CMP_INT, N_CMP_STR, N_TRUTH, N_CONST };
 enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MATCH };
 enum {
 	G_CONST, G_FIELD, G_ARRAY, G_PID, G_TID, G_PPID, G_CPU, G_TS, G_COMM,
-	G_STRFIELD,
+	G_STRFIELD, G_CGROUP, G_CGROUP_ID,
 };
 
 typedef VgFilterGetter Getter;	/* kind: G_* */
@@ -396,6 +396,12 @@ static gboolean parse_operand(FParser *P, Operand *o)
 		} else if (strcmp(n, "common_comm") == 0) {
 			o->kind = 1;
 			o->g.kind = G_COMM;
+		} else if (strcmp(n, "common_cgroup") == 0) {
+			o->kind = 1;
+			o->g.kind = G_CGROUP;
+		} else if (strcmp(n, "common_cgroup_id") == 0) {
+			o->g.kind = G_CGROUP_ID;
+			o->g.is_unsigned = TRUE;
 		} else if (P->cls && (idx = vg_class_field_index(P->cls, n)) >= 0) {
 			const VgField *f = &P->cls->fields[idx];
 
@@ -888,6 +894,7 @@ static inline gint64 get_int(const Getter *g, VgEvent *e)
 	case G_PPID: return e->task->ppid;
 	case G_CPU: return e->cpu;
 	case G_TS: return (gint64)e->ts;
+	case G_CGROUP_ID: return e->task->cgroup ? (gint64)e->task->cgroup->id : 0;
 	default: return 0;
 	}
 }
@@ -899,6 +906,11 @@ static inline const char *get_str(const Getter *g, VgEvent *e, gsize *len)
 	if (g->kind == G_COMM) {
 		*len = strnlen(e->task->comm, sizeof(e->task->comm));
 		return e->task->comm;
+	}
+	if (g->kind == G_CGROUP) {
+		s = vg_cgroup_path(e->task->cgroup);
+		*len = strlen(s);
+		return s;
 	}
 	s = vg_event_str(e, g->idx, len);
 	if (!s) {

@@ -42,6 +42,10 @@ typedef struct {
 	int t_child_pid, t_child_tgid, t_filename, t_tgid;
 	int t_prev_pid, t_prev_comm, t_next_pid, t_next_comm;
 	int t_newcomm;		/* task:task_rename (its pid is t_pid) */
+	/* cgroups: statedump_process cgroup_id, fork child_cgroup_id,
+	 * cgroup_attach_task dst_id/dst_root/dst_path/threadgroup (its pid
+	 * is t_pid), statedump_cgroup id/path */
+	int t_cgroup_id, t_cg_root, t_cg_path, t_cg_whole;
 	/* derived classes */
 	guint nr;
 	guint n_args;
@@ -90,6 +94,22 @@ void vg_metadata_env_put(VgMetadata *md, const char *key, const char *value,
  * syscalls:sys_enter_NAME / sys_exit_NAME classes of every
  * vigil_syscall_<nr> env entry (the parser calls it after a parse). */
 void vg_syscall_derive_classes(VgMetadata *md);
+
+/* Cgroup ids -> paths, vg_cgroup.c (for vg_tasks.c).  live: unknown
+ * ids are looked up under the cgroup2 mount of /proc/self/mountinfo. */
+typedef struct VgCgroups VgCgroups;
+VgCgroups *vg_cgroups_new(gboolean live);
+/* Live, with the tree below mount taken for the cgroup2 mount (tests). */
+VgCgroups *vg_cgroups_new_at(const char *mount);
+void vg_cgroups_free(VgCgroups *cg);
+/* The entry of id (created if new; NULL for id 0). */
+VgCgroup *vg_cgroups_get(VgCgroups *cg, guint64 id);
+/* A path the trace gives for id ("/..."; others are ignored). */
+void vg_cgroups_learn(VgCgroups *cg, guint64 id, const char *path, gsize len);
+/* Live: the entry of a path below the mount (stat), NULL if none. */
+VgCgroup *vg_cgroups_by_path(VgCgroups *cg, const char *path, gsize len);
+void vg_cgroups_foreach(VgCgroups *cg, void (*fn)(const VgCgroup *c, gpointer data),
+			gpointer data);
 
 /* Bumped whenever a task is removed (cached task pointers go stale). */
 guint64 vg_tasks_generation(const VgTasks *t);

@@ -137,6 +137,7 @@ void vg_class_layout(VgEventClass *cls)
 	L->t_child_pid = L->t_child_tgid = L->t_filename = L->t_tgid = -1;
 	L->t_prev_pid = L->t_prev_comm = L->t_next_pid = L->t_next_comm = -1;
 	L->t_newcomm = -1;
+	L->t_cgroup_id = L->t_cg_root = L->t_cg_path = L->t_cg_whole = -1;
 	L->role = vg_event_role(cls->name);
 	switch (L->role) {
 	case VG_ROLE_SYS_ENTER:
@@ -170,12 +171,29 @@ void vg_class_layout(VgEventClass *cls)
 		if (L->t_pid < 0 || L->t_newcomm < 0)
 			L->role = VG_ROLE_NONE;
 		break;
+	case VG_ROLE_CGROUP_ATTACH:
+		L->t_pid = vg_class_field_index(cls, "pid");
+		L->t_cgroup_id = vg_class_field_index(cls, "dst_id");
+		L->t_cg_root = vg_class_field_index(cls, "dst_root");
+		L->t_cg_path = vg_class_field_index(cls, "dst_path");
+		L->t_cg_whole = vg_class_field_index(cls, "threadgroup");
+		if (L->t_pid < 0 || L->t_cgroup_id < 0 || L->t_cg_root < 0)
+			L->role = VG_ROLE_NONE;
+		break;
+	case VG_ROLE_STATEDUMP_CGROUP:
+		L->t_cgroup_id = vg_class_field_index(cls, "id");
+		L->t_cg_path = vg_class_field_index(cls, "path");
+		if (L->t_cgroup_id < 0 || L->t_cg_path < 0)
+			L->role = VG_ROLE_NONE;
+		break;
 	default:
 		break;
 	}
 	L->task_update = L->role == VG_ROLE_STATEDUMP || L->role == VG_ROLE_FORK ||
 			 L->role == VG_ROLE_EXEC || L->role == VG_ROLE_EXIT ||
-			 L->role == VG_ROLE_TASK_RENAME;
+			 L->role == VG_ROLE_TASK_RENAME ||
+			 L->role == VG_ROLE_CGROUP_ATTACH ||
+			 L->role == VG_ROLE_STATEDUMP_CGROUP;
 	if (L->role == VG_ROLE_STATEDUMP || L->role == VG_ROLE_FORK ||
 	    L->role == VG_ROLE_EXEC || L->role == VG_ROLE_EXIT) {
 		L->t_tid = vg_class_field_index(cls, "tid");
@@ -188,6 +206,8 @@ void vg_class_layout(VgEventClass *cls)
 		L->t_child_tgid = vg_class_field_index(cls, "child_tgid");
 		L->t_filename = vg_class_field_index(cls, "filename");
 		L->t_tgid = vg_class_field_index(cls, "tgid");
+		L->t_cgroup_id = vg_class_field_index(cls,
+			L->role == VG_ROLE_FORK ? "child_cgroup_id" : "cgroup_id");
 	}
 	cls->priv = L;
 }

@@ -236,6 +236,18 @@ VgPacket *vg_pw_finish(VgPacketWriter *w, gsize packet_size,
 /* Drop an unfinished packet. */
 void vg_pw_abort(VgPacketWriter *w);
 
+/* One record of class cls with its fields given by name (vg_sdwrite.c:
+ * the statedumps vigild writes): integers from num, CHARS and STRING
+ * fields from str (NULL: empty); a field of cls not in f is 0 / empty,
+ * a name in f that cls lacks is left out. */
+typedef struct {
+	const char *name;
+	guint64 num;
+	const char *str;
+} VgPwField;
+void vg_pw_fields(VgPacketWriter *w, const VgEventClass *cls, guint64 ts,
+		  gint32 tid, const VgPwField *f, guint n);
+
 /* Iterate over the records of a packet.  The event handed out has
  * cls, ts, cpu, tid, payload (payload_len = bytes up to the end of
  * content: an upper bound); task is NULL (the merge fills it).  Field
@@ -264,6 +276,15 @@ void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,
  * call (its string walk is reused to find the next record). */
 int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error);
 
+/* ---- cgroup v2 ---------------------------------------------------------- */
+
+/* The cgroup2 mount point from /proc/self/mountinfo (g_free), or NULL. */
+char *vg_cgroup2_mount(void);
+/* The id of the cgroup directory path ("/..." below mount): its inode. */
+gboolean vg_cgroup2_id(const char *mount, const char *path, guint64 *id);
+/* The v2 path of /proc/TID/cgroup ("0::/PATH"), g_free; NULL if none. */
+char *vg_cgroup_of_tid(gint32 tid);
+
 /* ---- task table ------------------------------------------------------ */
 
 typedef struct VgTasks VgTasks;
@@ -284,6 +305,11 @@ guint vg_tasks_count(const VgTasks *t);
 void vg_tasks_before(VgTasks *t, VgEvent *e);
 /* Apply sched:sched_process_exit (after the event is delivered). */
 void vg_tasks_after(VgTasks *t, VgEvent *e);
+/* Every cgroup the table has met (tasks' ones, the trace's paths and,
+ * live, what walks of the cgroup2 mount found), in no order. */
+void vg_tasks_foreach_cgroup(VgTasks *t,
+			     void (*fn)(const VgCgroup *c, gpointer data),
+			     gpointer data);
 
 /* ---- merge ----------------------------------------------------------- */
 

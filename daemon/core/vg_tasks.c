@@ -1,6 +1,8 @@
 /*
- * vg_tasks.c - the task table: tid -> pid, ppid, uid, comm, exe, kept
- * from the statedump and from fork/exec/exit/task_rename events.
+ * vg_tasks.c - the task table: tid -> pid, ppid, uid, comm, exe, cgroup,
+ * kept from the statedump and from fork/exec/exit/task_rename and
+ * cgroup_attach_task events (docs/design.md, "Cgroups": no event record
+ * carries its task's cgroup; the table follows each task's moves).
  */
 #define _GNU_SOURCE
 #include "vg_internal.h"
@@ -17,6 +19,7 @@ struct VgTasks {
 	VgTasksFront f;
 	GHashTable *tab;	/* tid -> VgTask * */
 	gboolean live;
+	VgCgroups *cg;
 };
 
 static void task_free(gpointer p)
@@ -35,6 +38,7 @@ VgTasks *vg_tasks_new(const VgMetadata *md, gboolean live)
 	t->tab = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 				       task_free);
 	t->live = live;
+	t->cg = vg_cgroups_new(live);
 	return t;
 }
 
@@ -43,6 +47,7 @@ void vg_tasks_free(VgTasks *t)
 	if (!t)
 		return;
 	g_hash_table_destroy(t->tab);
+	vg_cgroups_free(t->cg);
 	g_free(t);
 }
 
@@ -64,8 +69,19 @@ static void set_comm(VgTask *t, const char *s, gsize len)
 	t->comm[len] = '\0';
 }
 
+/* Live: the cgroup /proc/<tid>/cgroup names now, NULL if gone. */
+static const VgCgroup *proc_cgroup(VgCgroups *cg, gint32 tid)
+{
+	char *path = vg_cgroup_of_tid(tid);
+	const VgCgroup *c = path ? vg_cgroups_by_path(cg, path, strlen(path)) :
+				   NULL;
+
+	g_free(path);
+	return c;
+}
+
 /* /proc/<tid>/stat: "tid (comm) S ppid ..."; status: Tgid, Uid. */
-static gboolean read_proc(VgTask *t, gint32 tid)
+static gboolean read_proc(VgTasks *ts, VgTask *t, gint32 tid)
 {
 	char path[64], *text = NULL, *open_p, *close_p;
 	gboolean ok = FALSE;
@@ -101,6 +117,7 @@ static gboolean read_proc(VgTask *t, gint32 tid)
 	}
 	g_snprintf(path, sizeof(path), "/proc/%d/exe", tid);
 	t->exe = g_file_read_link(path, NULL);
+	t->cgroup = proc_cgroup(ts->cg, tid);
 	return TRUE;
 }
 
@@ -145,7 +162,7 @@ static VgTask *task_get(VgTasks *ts, gint32 tid)
 	t->ppid = 0;
 	if (tid == 0) {
 		strcpy(t->comm, "swapper");
-	} else if (!ts->live || !read_proc(t, tid)) {
+	} else if (!ts->live || !read_proc(ts, t, tid)) {
 		t->pid = tid;
 		t->ppid = 0;
 		strcpy(t->comm, "<unknown>");
@@ -197,6 +214,60 @@ static void apply_statedump(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 		g_free(t->exe);
 		t->exe = g_strndup(s, len);
 	}
+	if (L->t_cgroup_id >= 0)
+		t->cgroup = vg_cgroups_get(ts->cg, vg_event_int(e, L->t_cgroup_id));
+}
+
+/* vigil:statedump_cgroup: the path of an id. */
+static void apply_statedump_cgroup(VgTasks *ts, VgEvent *e,
+				   const VgClassLayout *L)
+{
+	gsize len;
+	const char *s = vg_event_str(e, L->t_cg_path, &len);
+
+	vg_cgroups_learn(ts->cg, vg_event_int(e, L->t_cgroup_id), s,
+			 s ? strnlen(s, len) : 0);
+}
+
+/*
+ * cgroup:cgroup_attach_task: a task moved (hierarchy 0 is cgroup v2;
+ * the v1 hierarchies of a hybrid host are not followed).  The kernel
+ * fires it once, for the leader, when a whole process moved (a write
+ * to cgroup.procs): vigil.ko says so (threadgroup); the kernel's own
+ * event does not, and a move of a leader is then taken for its
+ * process's (in a threaded cgroup, moving a leader alone through
+ * cgroup.threads is misread so).
+ */
+static void apply_cgroup_attach(VgTasks *ts, VgEvent *e,
+				const VgClassLayout *L)
+{
+	gint32 tid = vg_event_int(e, L->t_pid);
+	guint64 id = vg_event_int(e, L->t_cgroup_id);
+	const VgCgroup *c;
+	gboolean whole;
+	VgTask *t;
+	gsize len;
+	const char *s;
+
+	if (vg_event_int(e, L->t_cg_root) != 0 || tid <= 0 || !id)
+		return;
+	s = L->t_cg_path >= 0 ? vg_event_str(e, L->t_cg_path, &len) : NULL;
+	if (s)
+		vg_cgroups_learn(ts->cg, id, s, strnlen(s, len));
+	c = vg_cgroups_get(ts->cg, id);
+	t = task_get(ts, tid);
+	t->cgroup = c;
+	whole = L->t_cg_whole >= 0 ? vg_event_int(e, L->t_cg_whole) != 0 :
+				     t->pid == tid;
+	if (whole) {
+		GHashTableIter it;
+		gpointer v;
+
+		g_hash_table_iter_init(&it, ts->tab);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			if (((VgTask *)v)->pid == t->pid)
+				((VgTask *)v)->cgroup = c;
+	}
 }
 
 static void apply_fork(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
@@ -236,6 +307,13 @@ static void apply_fork(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 	s = ci >= 0 ? vg_event_str(e, ci, &len) : NULL;
 	if (s && len)
 		set_comm(c, s, len);
+	/* the child's own cgroup (clone3(CLONE_INTO_CGROUP) starts it in
+	 * another than its parent's): vigil.ko says which; the kernel's
+	 * event does not, then /proc is asked while the child lives */
+	if (L->t_cgroup_id >= 0)
+		c->cgroup = vg_cgroups_get(ts->cg, vg_event_int(e, L->t_cgroup_id));
+	else if (!ts->live || !(c->cgroup = proc_cgroup(ts->cg, child_tid)))
+		c->cgroup = parent->cgroup;
 }
 
 static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
@@ -334,6 +412,12 @@ void vg_tasks_before(VgTasks *ts, VgEvent *e)
 	case VG_ROLE_TASK_RENAME:
 		apply_rename(ts, e, L);
 		break;
+	case VG_ROLE_CGROUP_ATTACH:
+		apply_cgroup_attach(ts, e, L);
+		break;
+	case VG_ROLE_STATEDUMP_CGROUP:
+		apply_statedump_cgroup(ts, e, L);
+		break;
 	default:
 		break;
 	}
@@ -352,4 +436,11 @@ void vg_tasks_after(VgTasks *ts, VgEvent *e)
 		ts->f.gen++;
 	/* a process' leader: its callchain symbols go (vg_sym.h) */
 	vg_sym_forget(tid);
+}
+
+void vg_tasks_foreach_cgroup(VgTasks *ts,
+			     void (*fn)(const VgCgroup *c, gpointer data),
+			     gpointer data)
+{
+	vg_cgroups_foreach(ts->cg, fn, data);
 }

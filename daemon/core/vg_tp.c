@@ -7,6 +7,7 @@
 #include "vg_tp.h"
 #include "vg_internal.h"
 #include "vigil_tsdl.h"
+#include "vg_events_tsdl.h"	/* VG_EVFIELDS_*: from kmod/vigil_events.h */
 
 #include <errno.h>
 #include <stdio.h>
@@ -238,7 +239,7 @@ VgTpFormat *vg_tp_format_parse(const char *text, gsize len,
 	}
 	if (ok && (!f->event || !*f->event || !have_id))
 		ok = ferr(error, origin, 1, "no 'name:' and 'ID:' lines: not a tracepoint format");
-	if (ok && (f->id == VG_TP_STATEDUMP_ID || f->id == VG_TP_STATEDUMP_END_ID))
+	if (ok && f->id >= VG_TP_OWN_ID_MIN)
 		ok = ferr(error, origin, 1, "tracepoint id %u is vigild's own (statedump)",
 			  f->id);
 	for (i = 0; ok && i < fields->len; i++) {
@@ -480,6 +481,29 @@ char *vg_tp_tsdl_events(GPtrArray *formats)
 	return g_string_free(s, FALSE);
 }
 
+/* vigild's own events, their fields as the event table has them. */
+static void put_own_events(GString *s)
+{
+	static const struct { const char *name; guint id; const char *fields; } own[] = {
+		{ "vigil:statedump_process", VG_TP_STATEDUMP_ID,
+		  VG_EVFIELDS_statedump_process },
+		{ "vigil:statedump_end", VG_TP_STATEDUMP_END_ID,
+		  VG_EVFIELDS_statedump_end },
+		{ "vigil:statedump_cgroup", VG_TP_STATEDUMP_CGROUP_ID,
+		  VG_EVFIELDS_statedump_cgroup },
+		{ "vigil:statedump_irq", VG_TP_STATEDUMP_IRQ_ID,
+		  VG_EVFIELDS_statedump_irq },
+		{ "vigil:statedump_mmap", VG_TP_STATEDUMP_MMAP_ID,
+		  VG_EVFIELDS_statedump_mmap },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(own); i++)
+		g_string_append_printf(s, "event {\n\tname = \"%s\";\n\tid = %u;\n"
+				       "\tstream_id = 0;\n\tfields := struct {\n"
+				       "%s\t};\n};\n\n", own[i].name, own[i].id,
+				       own[i].fields);
+}
+
 char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset)
 {
 	GString *s = g_string_new(NULL);
@@ -515,34 +539,8 @@ char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset)
 		us, clock_offset);
 	g_string_append(s, VIGIL_TSDL_STREAM);
 	put_events(s, formats);
-	g_string_append_printf(s,
-		"event {\n\tname = \"vigil:statedump_process\";\n\tid = %u;\n"
-		"\tstream_id = 0;\n\tfields := struct {\n\t\tint32_t tid;\n"
-		"\t\tint32_t pid;\n\t\tint32_t ppid;\n\t\tchar_t comm[16];\n"
-		"\t\tuint32_t uid;\n\t\tstring exe;\n\t};\n};\n\n"
-		"event {\n\tname = \"vigil:statedump_end\";\n\tid = %u;\n"
-		"\tstream_id = 0;\n\tfields := struct {\n\t\tuint32_t count;\n"
-		"\t};\n};\n\n", VG_TP_STATEDUMP_ID, VG_TP_STATEDUMP_END_ID);
+	put_own_events(s);
 	return g_string_free(s, FALSE);
-}
-
-void vg_tp_write_statedump(VgPacketWriter *w, guint64 ts, gint32 tid,
-			   gint32 pid, gint32 ppid, const char *comm,
-			   guint32 uid, const char *exe)
-{
-	vg_pw_record(w, (guint16)VG_TP_STATEDUMP_ID, ts, 0);
-	vg_pw_u32(w, (guint32)tid);
-	vg_pw_u32(w, (guint32)pid);
-	vg_pw_u32(w, (guint32)ppid);
-	vg_pw_chars(w, comm, 16);
-	vg_pw_u32(w, uid);
-	vg_pw_string(w, exe ? exe : "");
-}
-
-void vg_tp_write_statedump_end(VgPacketWriter *w, guint64 ts, guint32 count)
-{
-	vg_pw_record(w, (guint16)VG_TP_STATEDUMP_END_ID, ts, 0);
-	vg_pw_u32(w, count);
 }
 
 /* ---- kernel filters ---------------------------------------------------- */

@@ -81,23 +81,22 @@ VgTpFormat *vg_tp_format_load(const char *events_dir, const char *name,
 			      GError **error);
 
 /* vigild's own statedump events in a trace of the kernel's tracepoints
- * (vigil:statedump_process, vigil:statedump_end, with vigil.ko's fields:
- * docs/design.md), written by vigild from /proc when tracing starts;
+ * (vigil:statedump_process, _end, _cgroup, _irq, _mmap, with the fields
+ * kmod/vigil_events.h gives them: docs/design.md), written by vigild
+ * from /proc and /sys when tracing starts (by field name, vg_pw_fields);
  * ids no tracepoint format may have. */
+#define VG_TP_OWN_ID_MIN	65531u
+#define VG_TP_STATEDUMP_MMAP_ID	65531u
+#define VG_TP_STATEDUMP_IRQ_ID	65532u
+#define VG_TP_STATEDUMP_CGROUP_ID 65533u
 #define VG_TP_STATEDUMP_ID	65534u
 #define VG_TP_STATEDUMP_END_ID	65535u
-
-/* Append a vigil:statedump_process record of one thread to w. */
-void vg_tp_write_statedump(VgPacketWriter *w, guint64 ts, gint32 tid,
-			   gint32 pid, gint32 ppid, const char *comm,
-			   guint32 uid, const char *exe);
-void vg_tp_write_statedump_end(VgPacketWriter *w, guint64 ts, guint32 count);
 
 /* CTF metadata text for a trace of these formats (VgTpFormat *, event
  * ids: their class_id), in vigil's layout (docs/design.md), with
  * the env block naming the kernel as the source (vigil_source =
  * "kernel") and the clock offset (ns) that turns CLOCK_MONOTONIC into
- * wall-clock time, and the two statedump classes above.  g_free() it. */
+ * wall-clock time, and the statedump classes above.  g_free() it. */
 char *vg_tp_tsdl(GPtrArray *formats, const guint8 *uuid, gint64 clock_offset);
 
 /* The event blocks of vg_tp_tsdl() alone, to add these formats to

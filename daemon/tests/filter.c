@@ -129,6 +129,19 @@ static void test_common_fields(void)
 	YES("ret < 0 && common_comm == \"nginx\"", &fx.ex);
 	NO("common_comm == \"ngin\"", &fx.ex);
 	YES("common_comm == 'ngi*'", &fx.ex);
+	/* no cgroup known: "" and 0 */
+	YES("common_cgroup == \"\" && common_cgroup_id == 0", &fx.ex);
+	{
+		VgCgroup cg = { .id = 4242, .path = (char *)"/system.slice/nginx.service",
+				 .path_len = 27 };
+
+		fx.task.cgroup = &cg;
+		YES("common_cgroup == \"/system.slice/nginx.service\"", &fx.ex);
+		YES("common_cgroup == \"/system.slice/*\" && common_cgroup_id == 4242", &fx.ex);
+		NO("common_cgroup == \"/user.slice*\"", &fx.ex);
+		NO("common_cgroup_id != 4242", &fx.ex);
+		fx.task.cgroup = NULL;
+	}
 	fx_clear(&fx);
 }
 

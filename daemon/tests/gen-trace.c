@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 		g_strlcpy(tk->comm, comms[i], 16);
 		g_snprintf(exe, sizeof(exe), "/usr/bin/%s", comms[i]);
 		t += 10;
-		b = room(0, 14 + 12 + 16 + 4 + strlen(exe) + 1, t);
+		b = room(0, 14 + 12 + 16 + 4 + 8 + strlen(exe) + 1, t);
 		vgt_statedump(b, t, tk->tid, tk->pid, tk->ppid, tk->comm, tk->uid, exe);
 		count("vigil:statedump_process", t, 0, &dumper);
 		g_ptr_array_add(tasks, tk);
@@ -254,13 +254,14 @@ int main(int argc, char **argv)
 			ch->ppid = thread ? tk->ppid : tk->pid;
 			ch->uid = tk->uid;
 			memcpy(ch->comm, tk->comm, 16);
-			b = room(c, 14 + 16 + 4 + 16 + 4 + 4, t);
+			b = room(c, 14 + 16 + 4 + 16 + 4 + 4 + 8, t);
 			vg_pw_record(b, VGT_FORK, t, tk->tid);
 			vg_pw_chars(b, tk->comm, 16);
 			vg_pw_u32(b, tk->tid);
 			vg_pw_chars(b, tk->comm, 16);
 			vg_pw_u32(b, ch->tid);
 			vg_pw_u32(b, ch->pid);
+			vg_pw_u64(b, 1);	/* child_cgroup_id */
 			count("sched:sched_process_fork", t, c, tk);
 			g_ptr_array_add(tasks, ch);
 		} else if (k < 92) {		/* exec */

@@ -1,6 +1,6 @@
 /*
  * tasks.c - unit tests: the task table fed by the merge from statedump,
- * fork, exec, exit and task_rename events.
+ * fork, exec, exit, task_rename and cgroup_attach_task events.
  */
 #include "vg_testlib.h"
 
@@ -40,6 +40,7 @@ static void fork_ev(VgtPkt *b, guint64 ts, gint32 parent, const char *pcomm,
 	vg_pw_chars(b, pcomm, 16);
 	vg_pw_u32(b, child);
 	vg_pw_u32(b, child_tgid);
+	vg_pw_u64(b, 1);	/* child_cgroup_id */
 }
 
 static void exec_ev(VgtPkt *b, guint64 ts, gint32 tid, const char *file,
@@ -325,6 +326,120 @@ static void test_a_fork_whose_child_is_the_current_task_keeps_it_intact(void)
 	vg_metadata_free(md);
 }
 
+/* ---- cgroups ---- */
+
+static void statedump_cg(VgtPkt *b, guint64 ts, gint32 tid, gint32 pid,
+			 guint64 cgroup_id)
+{
+	vg_pw_record(b, VG_EVID_statedump_process, ts, 0);
+	vg_pw_u32(b, tid);
+	vg_pw_u32(b, pid);
+	vg_pw_u32(b, 1);
+	vg_pw_chars(b, "svc", 16);
+	vg_pw_u32(b, 0);
+	vg_pw_u64(b, cgroup_id);
+	vg_pw_string(b, "/usr/bin/svc");
+}
+
+static void cgroup_path_ev(VgtPkt *b, guint64 ts, guint64 id, const char *path)
+{
+	vg_pw_record(b, VG_EVID_statedump_cgroup, ts, 0);
+	vg_pw_u64(b, id);
+	vg_pw_string(b, path);
+}
+
+/* cgroup:cgroup_attach_task in vigil.ko's layout (with threadgroup) */
+static void attach_ev(VgtPkt *b, guint64 ts, gint32 writer, gint32 root,
+		      guint64 id, gint32 pid, const char *path, guint8 whole)
+{
+	vg_pw_record(b, VG_EVID_cgroup_attach_task, ts, writer);
+	vg_pw_u32(b, (guint32)root);
+	vg_pw_u32(b, 1);
+	vg_pw_u64(b, id);
+	vg_pw_u32(b, pid);
+	vg_pw_string(b, path);
+	vg_pw_string(b, "svc");
+	vg_pw_u8(b, whole);
+}
+
+static void fork_cg_ev(VgtPkt *b, guint64 ts, gint32 parent, gint32 child,
+		       guint64 child_cgroup_id)
+{
+	vg_pw_record(b, VGT_FORK, ts, parent);
+	vg_pw_chars(b, "svc", 16);
+	vg_pw_u32(b, parent);
+	vg_pw_chars(b, "svc", 16);
+	vg_pw_u32(b, child);
+	vg_pw_u32(b, child);
+	vg_pw_u64(b, child_cgroup_id);
+}
+
+#define CG_ID(i)	(s.seen[i].cgroup ? s.seen[i].cgroup->id : 0)
+#define CG_PATH(i)	vg_cgroup_path(s.seen[i].cgroup)
+
+/* Replay: the task table follows each thread's cgroup v2 from the
+ * statedump, the moves (a whole process, one thread; v1 hierarchies
+ * ignored) and forks (the child's own cgroup, as clone3(CLONE_INTO_
+ * CGROUP) gives it), with paths from the trace only. */
+static void test_tasks_follow_their_cgroups(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgTasks *tasks = vg_tasks_new(md, FALSE);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, tasks, on_event, &s);
+	VgtPkt b = { 0 };
+	guint64 t = 1;
+
+	s.tasks = tasks;
+	vgt_pkt_begin(&b, 0, 0, 0);
+	cgroup_path_ev(&b, t++, 41, "/system.slice/a.service");	/* 0 */
+	cgroup_path_ev(&b, t++, 42, "/b");				/* 1 */
+	statedump_cg(&b, t++, 100, 100, 41);				/* 2 */
+	statedump_cg(&b, t++, 101, 100, 41);	/* its thread */	/* 3 */
+	statedump_cg(&b, t++, 200, 200, 41);				/* 4 */
+	vgt_sys_exit(&b, t++, 101, 0, 0);				/* 5 */
+	/* process 100 (both threads) moves to 42 */
+	attach_ev(&b, t++, 200, 0, 42, 100, "/b", 1);			/* 6 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);				/* 7 */
+	vgt_sys_exit(&b, t++, 101, 0, 0);				/* 8 */
+	vgt_sys_exit(&b, t++, 200, 0, 0);				/* 9 */
+	/* a cgroup v1 move: not followed */
+	attach_ev(&b, t++, 200, 3, 99, 200, "/v1", 1);			/* 10 */
+	vgt_sys_exit(&b, t++, 200, 0, 0);				/* 11 */
+	/* one thread alone (a threaded cgroup), to a path new to us */
+	attach_ev(&b, t++, 200, 0, 43, 101, "/b/t", 0);			/* 12 */
+	vgt_sys_exit(&b, t++, 101, 0, 0);				/* 13 */
+	vgt_sys_exit(&b, t++, 100, 0, 0);				/* 14 */
+	/* a child started elsewhere than its parent, in an unknown one */
+	fork_cg_ev(&b, t++, 100, 300, 44);				/* 15 */
+	vgt_sys_exit(&b, t++, 300, 0, 0);				/* 16 */
+	/* a plain fork */
+	fork_cg_ev(&b, t++, 100, 301, 42);				/* 17 */
+	vgt_sys_exit(&b, t++, 301, 0, 0);				/* 18 */
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 19);
+
+	g_assert_cmpuint(CG_ID(5), ==, 41);
+	g_assert_cmpstr(CG_PATH(5), ==, "/system.slice/a.service");
+	/* the attach event itself is the moved task's already */
+	g_assert_cmpuint(CG_ID(7), ==, 42);
+	g_assert_cmpstr(CG_PATH(7), ==, "/b");
+	g_assert_cmpuint(CG_ID(8), ==, 42);
+	g_assert_cmpuint(CG_ID(9), ==, 41);
+	g_assert_cmpuint(CG_ID(11), ==, 41);
+	g_assert_cmpuint(CG_ID(13), ==, 43);
+	g_assert_cmpstr(CG_PATH(13), ==, "/b/t");
+	g_assert_cmpuint(CG_ID(14), ==, 42);
+	g_assert_cmpuint(CG_ID(16), ==, 44);
+	g_assert_cmpstr(CG_PATH(16), ==, "");
+	g_assert_cmpuint(CG_ID(18), ==, 42);
+	g_assert_cmpstr(CG_PATH(18), ==, "/b");
+	vg_merge_free(m);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -332,6 +447,8 @@ int main(int argc, char **argv)
 			test_a_record_with_tid_minus_one_gets_a_task);
 	g_test_add_func("/tasks/a_fork_whose_child_is_the_current_task_keeps_it_intact",
 			test_a_fork_whose_child_is_the_current_task_keeps_it_intact);
+	g_test_add_func("/tasks/follow_their_cgroups",
+			test_tasks_follow_their_cgroups);
 	g_test_add_func("/tasks/follow_statedump_fork_exec_exit",
 			test_tasks_follow_statedump_fork_exec_exit);
 	g_test_add_func("/tasks/live_tasks_are_read_from_proc",

@@ -154,6 +154,7 @@ static inline void vgt_statedump(VgtPkt *p, guint64 ts, gint32 tid, gint32 pid,
 	vg_pw_u32(p, ppid);
 	vg_pw_chars(p, comm, 16);
 	vg_pw_u32(p, uid);
+	vg_pw_u64(p, 1);	/* cgroup_id: the root */
 	vg_pw_string(p, exe);
 }
 

@@ -498,6 +498,8 @@ static const KeyDef top_keys[] = {
 	  "size; default C<1GiB>; 0 = no limit" },
 	{ "dump.rate_limit", K_SECONDS, CF(rate_limit_s), 0, 0, "60s",
 	  "duration; default C<60s>; 0 = no limit" },
+	{ "statedump.mmaps", K_UINT, CF(statedump_mmaps), 0, 65536, "64",
+	  "number; default 64; 0 = none" },
 	{ "max_handler_errors", K_UINT, CF(max_handler_errors), 0, G_MAXUINT32, "0",
 	  "number; default 0 = never" },
 	{ "watchdog.report_after", K_MS, CF(watchdog_report_ms), 0, WATCHDOG_MAX_MS,

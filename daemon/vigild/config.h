@@ -95,6 +95,8 @@ typedef struct {
 	guint max_dumps;		/* retention: 0 = unlimited */
 	guint64 max_dump_bytes;		/* retention: 0 = unlimited */
 	guint rate_limit_s;		/* at most one dump per N s; 0 = none */
+	guint statedump_mmaps;		/* executable maps per process in a
+					 * statedump (hoststate.c); 0 = none */
 
 	guint max_handler_errors;	/* stop after N handler errors; 0 = never */
 	/* the per-call watchdog (perl/embed/watchdog.c): report a handler

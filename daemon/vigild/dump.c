@@ -109,7 +109,7 @@ gboolean vgd_dump_write(VgdDump *q, GError **error)
 			goto out;
 		}
 	}
-	sd = vgd_statedump_packet(md, q->tasks, &s);
+	sd = vgd_statedump_packet(md, q->tasks, &s, q->live, q->statedump_mmaps);
 	if (sd && !vg_writer_add_packet(w, sd, &err)) {
 		vg_writer_abort(w);
 		goto out;

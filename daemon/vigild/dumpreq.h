@@ -25,6 +25,9 @@ typedef struct {
 	GPtrArray *packets;	/* VgPacket *: sorted by (cpu, seq) here */
 	const VgMetadata *md;
 	VgTasks *tasks;		/* for the statedump; NULL: none */
+	gboolean live;		/* the traced host is this one (the statedump
+				 * reads its /proc and /sys) */
+	guint statedump_mmaps;	/* config statedump.mmaps */
 	/* pure flight mode: cpu -> (last seq dumped + 2); tells how many
 	 * packets were overwritten since, and is updated once written.
 	 * NULL otherwise. */

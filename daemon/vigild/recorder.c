@@ -126,6 +126,8 @@ static gboolean write_request(VgdRecorder *r, Request *q, GError **error)
 		.packets = q->packets,
 		.md = r->md,
 		.tasks = r->tasks,
+		.live = !r->replay,
+		.statedump_mmaps = r->cfg->statedump_mmaps,
 		.snapshot = q->snapshot,
 		.snap_last_seq = r->snap_last_seq,
 	};

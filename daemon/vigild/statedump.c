@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "vigild"
 
 #include "statedump.h"
+#include "hoststate.h"
 #include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 #include <string.h>
@@ -15,55 +16,42 @@ static gint cmp_tid(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-/* One record of cls: header, context (tid 0: vigild wrote it), then each
- * field by name from the task (or count); anything else zero/empty. */
-static void put_record(VgPacketWriter *w, const VgEventClass *cls,
-		       guint64 ts, const VgTask *t, guint count)
+/* One vigil:statedump_process record of t (tid 0 in the context:
+ * vigild wrote it). */
+static void put_task(VgPacketWriter *w, const VgEventClass *cls, guint64 ts,
+		     const VgTask *t)
 {
-	vg_pw_record(w, (guint16)cls->id, ts, 0);
-	for (guint i = 0; i < cls->n_fields; i++) {
-		const VgField *f = &cls->fields[i];
-		gint64 v = 0;
+	VgPwField f[] = {
+		{ "tid", (guint64)(gint64)t->tid, NULL },
+		{ "pid", (guint64)(gint64)t->pid, NULL },
+		{ "ppid", (guint64)(gint64)t->ppid, NULL },
+		{ "comm", 0, t->comm },
+		{ "uid", t->uid, NULL },
+		{ "cgroup_id", t->cgroup ? t->cgroup->id : 0, NULL },
+		{ "exe", 0, t->exe },
+	};
 
-		switch (f->kind) {
-		case VG_FIELD_INT:
-		case VG_FIELD_UINT:
-			if (t && strcmp(f->name, "tid") == 0)
-				v = t->tid;
-			else if (t && strcmp(f->name, "pid") == 0)
-				v = t->pid;
-			else if (t && strcmp(f->name, "ppid") == 0)
-				v = t->ppid;
-			else if (t && strcmp(f->name, "uid") == 0)
-				v = t->uid;
-			else if (strcmp(f->name, "count") == 0)
-				v = count;
-			vg_pw_uint(w, (guint64)v, f->elem_size);
-			break;
-		case VG_FIELD_CHARS:
-			/* (at most length - 1 bytes of the name: NUL-ended) */
-			if (!f->length)
-				break;
-			vg_pw_chars(w, t && strcmp(f->name, "comm") == 0 ?
-				    t->comm : NULL, f->length - 1);
-			vg_pw_u8(w, 0);
-			break;
-		case VG_FIELD_STRING:
-			vg_pw_string(w, t && strcmp(f->name, "exe") == 0 &&
-				     t->exe ? t->exe : "");
-			break;
-		case VG_FIELD_INT_ARRAY:
-		case VG_FIELD_UINT_ARRAY:
-			for (guint k = 0; k < f->length; k++)
-				vg_pw_uint(w, 0, f->elem_size);
-			break;
-		}
-	}
+	vg_pw_fields(w, cls, ts, 0, f, G_N_ELEMENTS(f));
+}
+
+typedef struct {
+	VgPacketWriter *w;
+	const VgMetadata *md;
+	guint64 ts;
+} CgCtx;
+
+static void put_cgroup(const VgCgroup *c, gpointer data)
+{
+	CgCtx *cc = data;
+
+	if (c->path)
+		vgd_hs_cgroup(cc->w, cc->md, cc->ts, c->id, c->path);
 }
 
 VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
-			       VgdDumpSum *s)
+			       VgdDumpSum *s, gboolean live, guint mmaps)
 {
+	GHashTable *pids;
 	const VgEventClass *cls, *end;
 	VgPacketWriter w;
 	GList *tids, *l;
@@ -82,6 +70,7 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 	ts = s->first_ts - 1;
 	vg_pw_begin(&w, vg_metadata_uuid(md), cpu, 0, 0);
 	tids = g_list_sort(g_hash_table_get_keys(s->tids), cmp_tid);
+	pids = g_hash_table_new(NULL, NULL);
 	for (l = tids; l; l = l->next) {
 		const VgTask *t = vg_tasks_find(tasks, GPOINTER_TO_INT(l->data));
 
@@ -89,16 +78,40 @@ VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
 		 * /proc) say nothing */
 		if (!t || t->tid <= 0 || strcmp(t->comm, "<unknown>") == 0)
 			continue;
-		put_record(&w, cls, ts, t, 0);
+		put_task(&w, cls, ts, t);
+		g_hash_table_add(pids, GINT_TO_POINTER(t->pid));
 		n++;
 	}
 	g_list_free(tids);
+	if (n) {
+		GHashTableIter it;
+		gpointer k;
+		CgCtx cc = { &w, md, ts };
+
+		/* the paths of the cgroups known (the tasks', and those of
+		 * tasks gone, e.g. a clone3(CLONE_INTO_CGROUP) child's, whose
+		 * fork names only the id), so that a replay elsewhere names
+		 * them; and, live, what this host says now */
+		vg_tasks_foreach_cgroup(tasks, put_cgroup, &cc);
+		if (live) {
+			s->statedump_irqs = vgd_hs_irqs(&w, md, ts);
+			g_hash_table_iter_init(&it, pids);
+			while (g_hash_table_iter_next(&it, &k, NULL))
+				s->statedump_mmaps +=
+					vgd_hs_mmaps(&w, md, ts,
+						     GPOINTER_TO_INT(k), mmaps);
+		}
+	}
+	g_hash_table_destroy(pids);
 	if (!n) {
 		vg_pw_abort(&w);
 		return NULL;
 	}
-	if (end)
-		put_record(&w, end, ts, NULL, n);
+	if (end) {
+		VgPwField f[] = { { "count", n, NULL } };
+
+		vg_pw_fields(&w, end, ts, 0, f, 1);
+	}
 	p = vg_pw_finish(&w, 0, ts, ts, "statedump", &err);
 	if (!p) {
 		g_warning("dump: no statedump added: %s", err->message);

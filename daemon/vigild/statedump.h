@@ -18,9 +18,14 @@ G_BEGIN_DECLS
  * a stream of its own (cpu: one past the highest of s), one nanosecond
  * before the first event; s->statedump/statedump_cpu say what it holds.
  * NULL if md has no vigil:statedump_process event or there is nothing to
- * say. */
+ * say.  After the tasks: vigil:statedump_cgroup for every cgroup the task
+ * table knows a path of (those of tasks gone too: a fork names the
+ * child's cgroup by id only) and,
+ * live (this host is the traced one), vigil:statedump_irq for the
+ * interrupt lines and vigil:statedump_mmap for the first mmaps
+ * executable maps of each of their processes (hoststate.h). */
 VgPacket *vgd_statedump_packet(const VgMetadata *md, VgTasks *tasks,
-			       VgdDumpSum *s);
+			       VgdDumpSum *s, gboolean live, guint mmaps);
 
 G_END_DECLS
 

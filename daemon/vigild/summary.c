@@ -178,6 +178,9 @@ char *vgd_dump_summary_text(const VgdDump *q, const VgdDumpSum *s)
 				       "process records in stream_%u, 1 ns before "
 				       "the first event (not counted above)\n",
 				       s->statedump, s->statedump_cpu);
+	if (s->statedump)
+		g_string_append_printf(t, "statedump_irqs: %u\nstatedump_mmaps: %u\n",
+				       s->statedump_irqs, s->statedump_mmaps);
 	if (s->corrupt)
 		g_string_append_printf(t, "corrupt_records: %" G_GUINT64_FORMAT
 				       "\n", s->corrupt);

@@ -34,6 +34,8 @@ typedef struct {
 	GHashTable *tids;	/* every tid of the dump's records */
 	guint statedump;	/* tasks in the added statedump */
 	guint statedump_cpu;	/* its stream */
+	guint statedump_irqs;	/* ... its vigil:statedump_irq records */
+	guint statedump_mmaps;	/* ... its vigil:statedump_mmap records */
 } VgdDumpSum;
 
 /* Count q->packets (sorted by cpu, then sequence number).  Clear with

@@ -14,6 +14,8 @@
 
 #include "tpsource.h"
 #include "vg_tp.h"
+#include "hoststate.h"
+#include "vg_events_gen.h"	/* event names by role, from kmod/vigil_events.h */
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,6 +95,10 @@ struct VgdTp {
 	 * serves both */
 	guint lane_base;
 	gboolean joined;
+	/* the statedump's classes (vgd_tp_metadata's, owned by the caller)
+	 * and config statedump.mmaps */
+	const VgMetadata *md;
+	guint sd_mmaps;
 	guint8 uuid[16];
 	gint64 clock_offset;
 	gsize ring_bytes;	/* data area of one ring */
@@ -210,6 +216,7 @@ VgdTp *vgd_tp_new(const VgdConfig *cfg, GError **error)
 		tp->ring_bytes *= 2;
 	tp->packet_bytes = cfg->buffer_size;
 	tp->interval_ms = cfg->switch_interval_ms ? cfg->switch_interval_ms : 100;
+	tp->sd_mmaps = cfg->statedump_mmaps;
 	for (guint i = 0; i < 16; i++)
 		tp->uuid[i] = (guint8)g_random_int_range(0, 256);
 	tp->uuid[6] = (tp->uuid[6] & 0x0f) | 0x40;
@@ -351,9 +358,9 @@ static gboolean enable_one(VgdTp *tp, const char *name, gboolean quiet,
 	for (guint i = 0; i < tp->formats->len; i++)
 		if (strcmp(((VgTpFormat *)tp->formats->pdata[i])->name, name) == 0)
 			return TRUE;
-	/* written by vigild itself from /proc when tracing starts */
-	if (strcmp(name, "vigil:statedump_process") == 0 ||
-	    strcmp(name, "vigil:statedump_end") == 0)
+	/* written by vigild itself from /proc and /sys when tracing
+	 * starts (write_statedump) */
+	if (g_str_has_prefix(name, "vigil:statedump_"))
 		return TRUE;
 	if (g_str_has_prefix(name, "syscalls:")) {
 		g_set_error(error, VG_ERROR, VG_ERROR_PARSE,
@@ -518,6 +525,7 @@ VgMetadata *vgd_tp_metadata(VgdTp *tp, const VgSyscallTable *syscalls,
 	md = parse_tsdl(tp->formats, tp->uuid, tp->clock_offset, error);
 	if (md && syscalls)
 		vg_metadata_add_syscalls(md, syscalls);
+	tp->md = md;
 	return md;
 }
 
@@ -1133,19 +1141,24 @@ static gboolean open_cpu(VgdTp *tp, TpCpu *c, GError **error)
 	return TRUE;
 }
 
-/* One thread of /proc/PID/task/TID into a statedump record. */
-static gboolean statedump_thread(VgPacketWriter *w, guint64 ts,
-				 const char *pid_s, const char *tid_s)
+/* One thread of /proc/PID/task/TID into a statedump record; its cgroup
+ * (id and path) into cgroups. */
+static gboolean statedump_thread(VgdTp *tp, VgPacketWriter *w, guint64 ts,
+				 const char *pid_s, const char *tid_s,
+				 const char *cg_mount, GHashTable *cgroups)
 {
-	char *path, *text = NULL, *open_p, *close_p, *line, *exe;
+	const VgEventClass *cls = vg_metadata_class_by_name(tp->md, VG_EV_STATEDUMP);
+	char *path, *text = NULL, *open_p, *close_p, *line, *exe, *cg;
 	char comm[16] = "";
 	gint32 ppid = 0, tgid = (gint32)g_ascii_strtoll(pid_s, NULL, 10);
+	gint32 tid = (gint32)g_ascii_strtoll(tid_s, NULL, 10);
 	guint32 uid = 0;
+	guint64 cg_id = 0;
 	int pp;
 	char state;
 
 	path = g_strdup_printf("/proc/%s/task/%s/stat", pid_s, tid_s);
-	if (!g_file_get_contents(path, &text, NULL, NULL)) {
+	if (!cls || !g_file_get_contents(path, &text, NULL, NULL)) {
 		g_free(path);
 		return FALSE;		/* gone meanwhile */
 	}
@@ -1170,8 +1183,29 @@ static gboolean statedump_thread(VgPacketWriter *w, guint64 ts,
 	path = g_strdup_printf("/proc/%s/exe", pid_s);
 	exe = g_file_read_link(path, NULL);
 	g_free(path);
-	vg_tp_write_statedump(w, ts, (gint32)g_ascii_strtoll(tid_s, NULL, 10),
-			      tgid, ppid, comm, uid, exe);
+	cg = vg_cgroup_of_tid(tid);
+	if (cg && vg_cgroup2_id(cg_mount, cg, &cg_id) &&
+	    !g_hash_table_contains(cgroups, &cg_id)) {
+		guint64 *k = g_new(guint64, 1);
+
+		*k = cg_id;
+		g_hash_table_insert(cgroups, k, cg);
+		cg = NULL;
+	}
+	g_free(cg);
+	{
+		VgPwField f[] = {
+			{ "tid", (guint64)(gint64)tid, NULL },
+			{ "pid", (guint64)(gint64)tgid, NULL },
+			{ "ppid", (guint64)(gint64)ppid, NULL },
+			{ "comm", 0, comm },
+			{ "uid", uid, NULL },
+			{ "cgroup_id", cg_id, NULL },
+			{ "exe", 0, exe },
+		};
+
+		vg_pw_fields(w, cls, ts, 0, f, G_N_ELEMENTS(f));
+	}
 	g_free(exe);
 	return TRUE;
 }
@@ -1180,27 +1214,36 @@ static gboolean statedump_thread(VgPacketWriter *w, guint64 ts,
  * vigil:statedump_process records and a vigil:statedump_end, at ts in
  * the first online CPU's stream (before any sample), so that the task
  * table, --record traces and their replay know the tasks that were
- * there before tracing started. */
+ * there before tracing started; and what vigild adds to it (hoststate.h):
+ * the paths of the threads' cgroups, the interrupt lines, the processes'
+ * executable maps. */
 static void write_statedump(VgdTp *tp, guint64 ts)
 {
 	TpCpu *c = NULL;
 	VgPacketWriter w;
 	GDir *proc, *tasks;
 	const char *pid_s, *tid_s;
-	guint32 n = 0;
+	guint32 n = 0, irqs, maps = 0;
 	GError *err = NULL;
 	VgPacket *p;
+	GHashTable *cgroups;
+	GHashTableIter it;
+	gpointer k, v;
+	char *cg_mount;
 
 	for (guint i = 0; i < tp->n_cpus && !c; i++)
 		if (tp->cpus[i].online)
 			c = &tp->cpus[i];
-	proc = c ? g_dir_open("/proc", 0, &err) : NULL;
+	proc = c && tp->md ? g_dir_open("/proc", 0, &err) : NULL;
 	if (!proc) {
 		if (err)
 			g_warning("no statedump: %s", err->message);
 		g_clear_error(&err);
 		return;
 	}
+	cg_mount = vg_cgroup2_mount();
+	cgroups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					g_free);
 	begin_packet(tp, c, &w, 0);
 	while ((pid_s = g_dir_read_name(proc))) {
 		char *td;
@@ -1211,13 +1254,33 @@ static void write_statedump(VgdTp *tp, guint64 ts)
 		tasks = g_dir_open(td, 0, NULL);
 		g_free(td);
 		while (tasks && (tid_s = g_dir_read_name(tasks)))
-			if (statedump_thread(&w, ts, pid_s, tid_s))
+			if (statedump_thread(tp, &w, ts, pid_s, tid_s,
+					     cg_mount, cgroups))
 				n++;
 		if (tasks)
 			g_dir_close(tasks);
+		maps += vgd_hs_mmaps(&w, tp->md, ts,
+				     (gint32)g_ascii_strtoll(pid_s, NULL, 10),
+				     tp->sd_mmaps);
 	}
 	g_dir_close(proc);
-	vg_tp_write_statedump_end(&w, ts, n);
+	g_hash_table_iter_init(&it, cgroups);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		vgd_hs_cgroup(&w, tp->md, ts, *(guint64 *)k, v);
+	irqs = vgd_hs_irqs(&w, tp->md, ts);
+	{
+		const VgEventClass *end = vg_metadata_class_by_name(tp->md,
+							VG_EV_STATEDUMP_END);
+		VgPwField f[] = { { "count", n, NULL } };
+
+		if (end)
+			vg_pw_fields(&w, end, ts, 0, f, 1);
+	}
+	g_debug("statedump: %u threads, %u cgroups, %u interrupt lines, "
+		"%u executable maps from /proc and /sys", n,
+		g_hash_table_size(cgroups), irqs, maps);
+	g_hash_table_destroy(cgroups);
+	g_free(cg_mount);
 	p = vg_pw_finish(&w, 0, ts, ts, "statedump", &err);
 	if (!p) {
 		g_warning("no statedump: %s", err->message);
@@ -1226,7 +1289,6 @@ static void write_statedump(VgdTp *tp, guint64 ts)
 	}
 	c->last_ts = ts;
 	push_packet(tp, c, p);
-	g_debug("statedump: %u threads from /proc", n);
 }
 
 gboolean vgd_tp_start(VgdTp *tp, GMainContext *ctx, GError **error)

@@ -9,7 +9,8 @@
  *   vigil-events c-header  the daemon's role table (vg_events_gen.h)
  *   vigil-events c-tsdl    for the C tests (vg_events_tsdl.h): the TSDL
  *                          event blocks of every event as the module
- *                          writes them, and VG_EVID_<cname> ids
+ *                          writes them, and VG_EVID_<cname> ids; and
+ *                          each event's field lines (VG_EVFIELDS_<cname>)
  *
  * TSV, one record per line, in table order (an event's id is its
  * position among the "event" lines, as in the module):
@@ -287,6 +288,27 @@ static void print_c_tsdl(void)
 				printf("\t\"\\t\\t%s %s;\\n\" \\\n", f->type, f->name);
 		}
 		printf("\t\"\\t};\\n};\\n\\n\"%s\n", i + 1 < n_events ? " \\" : "");
+	}
+	/* each event's field lines alone, for metadata that gives the
+	 * event another id (vg_tp.c: vigild's own events beside the
+	 * kernel's tracepoints) */
+	for (i = 0; i < n_events; i++) {
+		const struct event *e = &events[i];
+
+		printf("\n#define VG_EVFIELDS_%s \\\n", e->cname);
+		for (j = 0; j < e->n_fields; j++) {
+			const struct field *f = &e->fields[j];
+
+			if (strcmp(f->length, "0"))
+				printf("\t\"\\t\\t%s %s[%s];\\n\"%s\n", f->type,
+				       f->name, f->length,
+				       j + 1 < e->n_fields ? " \\" : "");
+			else
+				printf("\t\"\\t\\t%s %s;\\n\"%s\n", f->type,
+				       f->name, j + 1 < e->n_fields ? " \\" : "");
+		}
+		if (!e->n_fields)
+			printf("\t\"\"\n");
 	}
 	printf("\n#endif\n");
 }

@@ -605,6 +605,12 @@ the statedump at start and fork/exec/exit events since)
 
 the task's command name
 
+=item common_cgroup, common_cgroup_id
+
+the task's cgroup (v2): its path below the cgroup2 mount (C<""> while
+vigild does not know it) and the kernel's id of it (the task table
+follows moves and forks; see vigil-handlers(7))
+
 =item common_callchain
 
 only on events recorded with their callchain (C<Vigil::stacks>,

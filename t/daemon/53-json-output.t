@@ -43,7 +43,7 @@ is($enter->{path}, "/tmp/caf\x{e9}", '... its path as UTF-8 text');
 is_deeply($enter->{args}, [ 18446744073709551516, 0x7ffc0001, 0, 0, 0, 0 ], '... args as an array of numbers');
 is($enter->{common_comm}, 'cat', '... with the common fields');
 is_deeply([ sort grep { /^common_/ } keys %$enter ],
-          [ qw(common_comm common_cpu common_pid common_ppid common_tid common_ts) ], '... all of them');
+          [ qw(common_cgroup common_cgroup_id common_comm common_cpu common_pid common_ppid common_tid common_ts) ], '... all of them');
 my ($pf) = grep { $_ && $_->{name} eq 'exceptions:page_fault_user' } @obj;
 is($pf->{address}, 545766264832, 'hex fields are plain numbers in JSON');
 

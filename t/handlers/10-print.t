@@ -22,8 +22,8 @@ my $dir = trace_dir($t);
 my ($out, $err, $st) = run_handler($dir, 'print.pl');
 is($st, 0, 'exit status 0') or diag($err);
 is($out, <<'EOT', 'default: every event except the derived syscalls:* ones, merged by time');
-             cat     100 [000] 0.000000001: vigil:statedump_process: tid=100 pid=100 ppid=1 comm=cat uid=0 exe=/usr/bin/cat
-              sh     200 [000] 0.000000002: vigil:statedump_process: tid=200 pid=200 ppid=1 comm=sh uid=0 exe=/usr/bin/sh
+             cat     100 [000] 0.000000001: vigil:statedump_process: tid=100 pid=100 ppid=1 comm=cat uid=0 cgroup_id=0 exe=/usr/bin/cat
+              sh     200 [000] 0.000000002: vigil:statedump_process: tid=200 pid=200 ppid=1 comm=sh uid=0 cgroup_id=0 exe=/usr/bin/sh
              cat     100 [000] 1.000000000: raw_syscalls:sys_enter: id=257 args=[18446744073709551516, 2147221505, 0, 0, 0, 0] path_arg=1 path_status=1 path="/etc/host name"
          swapper       0 [001] 1.000002000: sched:sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=0 next_comm=sh next_pid=200 next_prio=120
               sh     200 [001] 1.000003000: raw_syscalls:sys_enter: id=0 args=[7, 4096, 10, 0, 0, 0] path_arg=0 path_status=0 path=""
@@ -34,8 +34,8 @@ EOT
 ($out, $err, $st) = run_handler($dir, 'print.pl', '--syscalls');
 is($st, 0, '--syscalls: exit status 0') or diag($err);
 is($out, <<'EOT', '--syscalls: derived per-syscall events with the kernel argument names instead of raw ones (pointer arguments in hex)');
-             cat     100 [000] 0.000000001: vigil:statedump_process: tid=100 pid=100 ppid=1 comm=cat uid=0 exe=/usr/bin/cat
-              sh     200 [000] 0.000000002: vigil:statedump_process: tid=200 pid=200 ppid=1 comm=sh uid=0 exe=/usr/bin/sh
+             cat     100 [000] 0.000000001: vigil:statedump_process: tid=100 pid=100 ppid=1 comm=cat uid=0 cgroup_id=0 exe=/usr/bin/cat
+              sh     200 [000] 0.000000002: vigil:statedump_process: tid=200 pid=200 ppid=1 comm=sh uid=0 cgroup_id=0 exe=/usr/bin/sh
              cat     100 [000] 1.000000000: syscalls:sys_enter_openat: dfd=-100 filename="/etc/host name" flags=0 mode=0
          swapper       0 [001] 1.000002000: sched:sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=0 next_comm=sh next_pid=200 next_prio=120
               sh     200 [001] 1.000003000: syscalls:sys_enter_read: fd=7 buf=0x1000 count=10

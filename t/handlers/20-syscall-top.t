@@ -88,4 +88,28 @@ SKIP: {
 isnt($st, 0, 'a bad --sort makes vigild fail');
 like($err, qr/--sort must be calls, time or errors, not 'name'/, 'and says why');
 
+# --by-cgroup: rows per cgroup (its path from the trace), with how many
+# processes made calls; a task with no cgroup known is "-"
+my $c = new_trace();
+$c->cgroup(41, '/system.slice/nginx.service');
+$c->cgroup(42, '/user.slice');
+$c->task(400, 400, 1, 'nginx', 0, 41);
+$c->task(401, 401, 400, 'nginx', 0, 41);
+$c->task(500, 500, 1, 'bash', 1000, 42);
+$c->task(600, 600, 1, 'init');
+$c->syscall(0, $S + $_ * 1000, 400, 'read', 100, 1, fd => 0) for 1 .. 3;
+$c->syscall(0, $S + 10_000, 401, 'write', 200, -32, fd => 1);
+$c->syscall(1, $S + 20_000, 500, 'read', 100, 1, fd => 0);
+$c->syscall(1, $S + 30_000, 600, 'close', 100, 0, fd => 3);
+($out, $err, $st) = run_handler(trace_dir($c), 'syscall-top.pl', '--interval', '10', '--by-cgroup');
+is($st, 0, '--by-cgroup: exit status 0') or diag($err);
+is($out, <<'EOT', '--by-cgroup: one row per cgroup path, its processes counted');
+syscall-top: 6 syscalls, 1 errors, 3 cgroups; events 1.000 .. 1.000 s
+CGROUP                       PROCS  CALLS  ERRORS  TIME(ms)  MAX(us)  TOP SYSCALLS
+/system.slice/nginx.service      2      4       1     0.001      0.2  read:3 write:1
+-                                1      1       0     0.000      0.1  close:1
+/user.slice                      1      1       0     0.000      0.1  read:1
+
+EOT
+
 done_testing();

@@ -51,4 +51,22 @@ bash  200  read     ERESTARTSYS      1
 bash  200  write    EAGAIN           1
 EOT
 
+# --by-cgroup: the cgroup's path (from the trace) instead of command and pid
+my $c = new_trace();
+$c->cgroup(41, '/system.slice/nginx.service');
+$c->task(100, 100, 1, 'nginx', 0, 41);
+$c->task(101, 101, 100, 'nginx', 0, 41);
+$c->task(200, 200, 1, 'bash');
+$c->syscall(0, $S + 1000, 100, 'openat', 100, -2, dfd => -100, filename => '/a');
+$c->syscall(0, $S + 2000, 101, 'openat', 100, -2, dfd => -100, filename => '/b');
+$c->syscall(1, $S + 3000, 200, 'write', 100, -11, fd => 1);
+($out, $err, $st) = run_handler(trace_dir($c), 'failed-syscalls.pl', '--by-cgroup');
+is($st, 0, '--by-cgroup: exit status 0') or diag($err);
+is($out, <<'EOT', '--by-cgroup: failures of both nginx processes in one row; "-" for an unknown cgroup');
+failed syscalls:
+CGROUP                       SYSCALL  ERROR   COUNT
+/system.slice/nginx.service  openat   ENOENT      2
+-                            write    EAGAIN      1
+EOT
+
 done_testing();

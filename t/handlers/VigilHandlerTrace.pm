@@ -56,12 +56,21 @@ sub event {
 	return $self;
 }
 
-# A statedump record: the task table learns tid's process, parent, name.
+# A statedump record: the task table learns tid's process, parent, name
+# (and cgroup v2 id: cgroup() names it).
 sub task {
-	my ($self, $tid, $pid, $ppid, $comm, $uid) = @_;
+	my ($self, $tid, $pid, $ppid, $comm, $uid, $cgroup_id) = @_;
 	$self->event(0, 1 + $self->{ndump}++, $tid, 'vigil:statedump_process',
 		     tid => $tid, pid => $pid, ppid => $ppid, comm => $comm,
-		     uid => $uid // 0, exe => "/usr/bin/$comm");
+		     uid => $uid // 0, cgroup_id => $cgroup_id // 0,
+		     exe => "/usr/bin/$comm");
+}
+
+# A statedump record of a cgroup's path.
+sub cgroup {
+	my ($self, $id, $path) = @_;
+	$self->event(0, 1 + $self->{ndump}++, 0, 'vigil:statedump_cgroup',
+		     id => $id, path => $path);
 }
 
 # sys_enter at ts and sys_exit at ts + dur (dur undef: no exit; ret

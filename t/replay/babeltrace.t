@@ -43,7 +43,7 @@ my $errtext = slurp("$tmp/err");
 $sum += $1 while $errtext =~ /Tracer discarded (\d+) events/g;
 is($sum, $discarded, "babeltrace2 reports the $discarded discarded events");
 
-like($lines[0], qr/vigil:statedump_process: \{ cpu_id = 0 \}, \{ tid = 0 \}, \{ tid = 100, pid = 100, ppid = 0, comm = "systemd", uid = 0, exe = "\/usr\/bin\/systemd" \}/,
+like($lines[0], qr/vigil:statedump_process: \{ cpu_id = 0 \}, \{ tid = 0 \}, \{ tid = 100, pid = 100, ppid = 0, comm = "systemd", uid = 0, cgroup_id = 1, exe = "\/usr\/bin\/systemd" \}/,
      'statedump fields (integers, char array, string) decode');
 ok((grep { /raw_syscalls:sys_enter: .* \{ id = 257, args = \[ \[0\] = 3, .* path_arg = 1, path_status = 1, path = "\/tmp\/file-\d+" \}/ } @lines),
    'sys_enter with an array and a path string decodes');

@@ -97,8 +97,8 @@ is(scalar @exit_ev, 1, 'one sched_process_exit of the workload with exit_code 0'
 
 my @sd = grep { /vigil:statedump_process:/ } @lines;
 ok(scalar @sd > 10, 'the statedump described the existing threads (' . scalar(@sd) . ')');
-ok((grep { /\{ tid = 1, pid = 1, ppid = 0, comm = "[^"]+", uid = 0, exe = "\/[^"]+" \}/ } @sd),
-    'init (tid 1) is in the statedump with its executable path');
+ok((grep { /\{ tid = 1, pid = 1, ppid = 0, comm = "[^"]+", uid = 0, cgroup_id = 1, exe = "\/[^"]+" \}/ } @sd),
+    'init (tid 1) is in the statedump with its executable path (and in the root cgroup, id 1)');
 my ($sd_end) = grep { /vigil:statedump_end:/ } @lines;
 like($sd_end // '', qr/count = (\d+)/, 'vigil:statedump_end follows');
 my ($sd_count) = ($sd_end // '') =~ /count = (\d+)/;

@@ -78,8 +78,8 @@ like($c, qr/^usr1=1$/m, 'the program handled its SIGUSR1');
 like($c, qr/^udp=5$/m, 'the program received its 5 loopback datagrams');
 my $t = slurp("$dir/ev.txt");
 
-like($t, qr/sched:sched_process_fork: .*\{ parent_comm = "perl", parent_pid = $parent, child_comm = "perl", child_pid = $child, child_tgid = $child \}/,
-    'sched_process_fork: parent and child comm/pid, child_tgid');
+like($t, qr/sched:sched_process_fork: .*\{ parent_comm = "perl", parent_pid = $parent, child_comm = "perl", child_pid = $child, child_tgid = $child, child_cgroup_id = \d+ \}/,
+    'sched_process_fork: parent and child comm/pid, child_tgid, child_cgroup_id');
 like($t, qr/sched:sched_wakeup_new: .*\{ comm = "perl", pid = $child, prio = \d+, target_cpu = \d \}/,
     'sched_wakeup_new of the child');
 like($t, qr/sched:sched_process_exit: .*\{ comm = "perl", pid = $child, prio = \d+, tgid = $child, exit_code = 768 \}/,

@@ -77,7 +77,7 @@ is(slurp("$dir/sd.bterr"), '', 'babeltrace2 reports no error');
 
 my %rec;
 for (@l) {
-    next unless /vigil:statedump_process: .*\{ tid = (\d+), pid = (\d+), ppid = (-?\d+), comm = "[^"]*", uid = \d+, exe = "([^"]*)" \}/;
+    next unless /vigil:statedump_process: .*\{ tid = (\d+), pid = (\d+), ppid = (-?\d+), comm = "[^"]*", uid = \d+, cgroup_id = \d+, exe = "([^"]*)" \}/;
     $rec{$1} = [$2, $3, $4];
 }
 my @ends = grep { /vigil:statedump_end: / } @l;

@@ -138,8 +138,9 @@ is($rc{status1}, 0, 'vigilctl status answers while tracing live');
 my $st1 = slurp("$share/status1.txt") // '';
 like($st1, qr/^vigild \d+: live, normal mode/m, '... and says it is live') or diag $st1;
 like($st1, qr/^0\s+\d+/m, '... with a row per CPU');
-# (the task table's task:task_rename is added to an explicit list)
-like($st1, qr/^events: \Q$events\E,task:task_rename; kprobes: 0$/m,
+# (the task table's task:task_rename and cgroup:cgroup_attach_task are
+# added to an explicit list)
+like($st1, qr/^events: \Q$events\E,task:task_rename,cgroup:cgroup_attach_task; kprobes: 0$/m,
      '... the events enabled, with what the task table needs added');
 like($st1, qr/^buffers: 16 x 256 KiB per CPU, switch every 100 ms$/m, '... and the buffers');
 
@@ -183,7 +184,8 @@ my $has_rename = do { local (@ARGV, $/) = ("$FindBin::Bin/../../kmod/vigil_event
 is(join(',', sort split /,/, $en3 // ''),
    join(',', sort qw(raw_syscalls:sys_exit sched:sched_process_fork sched:sched_process_exec
                      sched:sched_process_exit vigil:statedump_process vigil:statedump_end
-                     vigil:annotation), $has_rename ? 'task:task_rename' : ()),
+                     vigil:annotation cgroup:cgroup_attach_task vigil:statedump_cgroup
+                     vigil:statedump_irq vigil:statedump_mmap), $has_rename ? 'task:task_rename' : ()),
    'without --events, only the events the handler subscribes to (sys_exit) are enabled, '
    . 'with the task-tracking and vigil\'s own events') or diag $st3;
 is($rc{die}, 3, '... and it still stops cleanly, with exit 3 for the handler errors') or diag(slurp("$share/die.err"));
