@@ -152,7 +152,7 @@ sub check {
     # (the kernel's fork event does not say the child's cgroup: live,
     # vigild reads /proc while the child lives; a recording does not
     # carry what it read, so a replay gives the parent's: only
-    # vigil.ko's fork event is exact there, t/vm/62-cgroup-statedump.t)
+    # vigil.ko's fork event is exact there, t/vm/63-cgroup-statedump.t)
     is_deeply($cl && $n{$cl}{cg}, { $cg[3] => 4 },
               "$what: its clone3(CLONE_INTO_CGROUP) child, in the cgroup it was started in")
         or diag $out
