@@ -25,6 +25,8 @@ my %runtime = (
     '/sys/kernel/debug/vigil/' => 'vigil.ko\'s buffers in debugfs',
     '/proc/'                  => 'the kernel\'s',
     '/sys/kernel/tracing/'    => 'the kernel\'s tracefs (--source kernel)',
+    '/sys/kernel/irq'         => 'the kernel\'s IRQ lines (the statedump reads them)',
+    '/sys/kernel/irq/'        => 'the kernel\'s IRQ lines (the statedump reads them)',
     '/run/vigil/vigild.sock'  => 'made by vigild (RuntimeDirectory= under systemd)',
     '/var/lib/vigil/dumps'    => 'made by vigild (StateDirectory= under systemd)',
     '/var/lib/vigil/dumps/'   => 'dumps vigild writes',
@@ -41,7 +43,7 @@ sub man_paths {
     my %p;
     while (<$fh>) {
         s/\\f[BIRP]//g; s/\\s[-+]?\d//g; s/\\-/-/g; s/\\&//g; s/\\\(..//g;
-        while (m{(?<![\w.\$/-])(/(?:usr|etc|var|run|dev|sys|lib|opt|proc|tmp|srv)(?:/[\w.\@+-]*)*)}g) {
+        while (m{(?<![\w.\$/-])(/(?:usr|etc|var|run|dev|sys|lib|opt|proc|tmp|srv)(?![\w.-])(?:/[\w.\@+-]*)*)}g) {
             (my $p = $1) =~ s/\.+\z//;
             $p{$p} = 1;
         }
