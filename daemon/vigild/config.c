@@ -910,11 +910,12 @@ static gboolean channel_name_ok(const char *s)
 	return TRUE;
 }
 
-/* The events the task table lives on (forks, execs, exits, renames, the
- * statedump): never in a flight channel, or names go stale. */
-static gboolean task_event(const char *name)
+/* The i-th of the events the task table lives on (forks, execs, exits,
+ * renames, cgroup moves, the statedump: the roles vigil_events.h marks
+ * ALWAYS, and the statedump's two), NULL past the last. */
+const char *vgd_task_event(guint i)
 {
-	static const char *const need[] = {
+	static const char *const name[] = {
 #define VGD_TASK_EVENT(role, name, always) name,
 		VG_EVENT_ROLES(VGD_TASK_EVENT)
 #undef VGD_TASK_EVENT
@@ -925,10 +926,20 @@ static gboolean task_event(const char *name)
 #undef VGD_TASK_EVENT
 	};
 
-	for (guint i = 0; i < G_N_ELEMENTS(need); i++)
-		if ((always[i] || strcmp(need[i], VG_EV_STATEDUMP) == 0 ||
-		     strcmp(need[i], VG_EV_STATEDUMP_END) == 0) &&
-		    strcmp(need[i], name) == 0)
+	for (guint k = 0; k < G_N_ELEMENTS(name); k++)
+		if ((always[k] || strcmp(name[k], VG_EV_STATEDUMP) == 0 ||
+		     strcmp(name[k], VG_EV_STATEDUMP_END) == 0) && i-- == 0)
+			return name[k];
+	return NULL;
+}
+
+/* A task-table event: never in a flight channel, or names go stale. */
+static gboolean task_event(const char *name)
+{
+	const char *t;
+
+	for (guint i = 0; (t = vgd_task_event(i)); i++)
+		if (strcmp(t, name) == 0)
 			return TRUE;
 	return FALSE;
 }

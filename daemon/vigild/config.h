@@ -225,6 +225,9 @@ void vgd_config_resolve_mode(VgdConfig *cfg);
 /* Human-readable dump of the effective configuration, one key a line. */
 char *vgd_config_to_string(const VgdConfig *cfg);
 
+/* the i-th event the task table needs (always recorded), NULL past the last */
+const char *vgd_task_event(guint i);
+
 G_END_DECLS
 
 #endif

@@ -563,37 +563,25 @@ static gboolean start_module(Vigild *d, GError **error);
  * stale live and unknown on replay: they are added (and listed). */
 static void add_task_events(Vigild *d, const VgMetadata *md)
 {
-	static const char *const need[] = {
-#define VGD_TASK_EVENT(role, name, always) name,
-		VG_EVENT_ROLES(VGD_TASK_EVENT)
-#undef VGD_TASK_EVENT
-	};
-	static const gboolean always[] = {
-#define VGD_TASK_EVENT(role, name, always) always,
-		VG_EVENT_ROLES(VGD_TASK_EVENT)
-#undef VGD_TASK_EVENT
-	};
 	GPtrArray *events = d->cfg->events;
 	GString *added = g_string_new(NULL);
+	const char *need;
 
 	for (guint i = 0; i < events->len; i++)
 		if (strcmp(events->pdata[i], "all") == 0)
 			goto out;
-	for (guint i = 0; i < G_N_ELEMENTS(need); i++) {
+	for (guint i = 0; (need = vgd_task_event(i)); i++) {
 		gboolean listed = FALSE;
 
-		if (!always[i] && strcmp(need[i], VG_EV_STATEDUMP) != 0 &&
-		    strcmp(need[i], VG_EV_STATEDUMP_END) != 0)
-			continue;
-		if (!vg_metadata_class_by_name(md, need[i]))
+		if (!vg_metadata_class_by_name(md, need))
 			continue;
 		for (guint k = 0; k < events->len && !listed; k++)
-			listed = strcmp(events->pdata[k], need[i]) == 0;
+			listed = strcmp(events->pdata[k], need) == 0;
 		if (listed)
 			continue;
-		g_ptr_array_add(events, g_strdup(need[i]));
+		g_ptr_array_add(events, g_strdup(need));
 		g_string_append_printf(added, "%s%s", added->len ? "," : "",
-				       need[i]);
+				       need);
 	}
 	if (added->len)
 		g_message("events the task table needs, added: %s", added->str);
