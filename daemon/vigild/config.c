@@ -933,8 +933,9 @@ const char *vgd_task_event(guint i)
 	return NULL;
 }
 
-/* A task-table event: never in a flight channel, or names go stale. */
-static gboolean task_event(const char *name)
+/* One of the task table's events (a flight channel may not hold one, or
+ * names go stale; one this kernel lacks is done without). */
+gboolean vgd_is_task_event(const char *name)
 {
 	const char *t;
 
@@ -1034,7 +1035,7 @@ static gboolean get_channel_events(Ctx *x, yaml_node_t *v, const char *key,
 					ok = fail(x, e, k, "'%s' is in two channels, '%s' (line %u) and '%s': an event goes to one channel",
 						  name, o->name, o->line, x->ch->name);
 		}
-		if (ok && x->ch->mode == VGD_MODE_FLIGHT && task_event(name))
+		if (ok && x->ch->mode == VGD_MODE_FLIGHT && vgd_is_task_event(name))
 			ok = fail(x, e, k, "'%s' cannot be in flight channel '%s': the task table needs it live (leave it out: it goes to the default channel)",
 				  name, x->ch->name);
 		g_free(k);

@@ -227,6 +227,8 @@ char *vgd_config_to_string(const VgdConfig *cfg);
 
 /* the i-th event the task table needs (always recorded), NULL past the last */
 const char *vgd_task_event(guint i);
+/* whether name is one of them */
+gboolean vgd_is_task_event(const char *name);
 
 G_END_DECLS
 

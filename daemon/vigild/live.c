@@ -23,7 +23,6 @@
 
 #include "live.h"
 #include "vigil_dev.h"
-#include "vg_events_gen.h"	/* the task table's events, from kmod/vigil_events.h */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -323,17 +322,6 @@ VgMetadata *vgd_live_read_metadata(VgSyscallTable **syscalls,
 	return md;
 }
 
-/* An event vigild adds for its task table (VIGIL_EVENT_ROLE ... ALWAYS). */
-static gboolean task_table_event(const char *name)
-{
-#define VGD_ALWAYS(role, ev, always) \
-	if ((always) && strcmp(name, ev) == 0) \
-		return TRUE;
-	VG_EVENT_ROLES(VGD_ALWAYS)
-#undef VGD_ALWAYS
-	return FALSE;
-}
-
 gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names, GError **error)
 {
 	for (guint i = 0; i < names->len; i++) {
@@ -344,7 +332,7 @@ gboolean vgd_live_enable_events(VgdLive *l, GPtrArray *names, GError **error)
 
 			/* a tracepoint this kernel lacks (cgroup:cgroup_attach_task
 			 * without CONFIG_CGROUPS): the task table does without */
-			if (e == ENOENT && task_table_event(n)) {
+			if (e == ENOENT && vgd_is_task_event(n)) {
 				g_message("%s: not in this kernel; the task table "
 					  "does without it", n);
 				continue;
