@@ -348,26 +348,49 @@ static __always_inline void vigil_fill_rwbs(char *rwbs, struct request *rq)
 /*
  * Copy user bytes without faulting or sleeping, in chunks that never
  * cross a page (copy_from_user_nofault fails as a whole if any byte of
- * the range is not mapped).  Returns the number of bytes copied.
+ * the range is not mapped).  Returns the number of bytes copied: those
+ * before the first page that could not be read.
  */
 static notrace size_t vigil_copy_user_bytes(char *dst, unsigned long src,
-					    size_t len, bool stop_at_nul)
+					    size_t len)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		unsigned long addr = src + done;
-		size_t chunk = PAGE_SIZE - offset_in_page(addr);
+		size_t chunk = min_t(size_t, PAGE_SIZE - offset_in_page(addr),
+				     len - done);
 
-		chunk = min3(chunk, len - done, (size_t)256);
 		if (copy_from_user_nofault(dst + done,
 					   (const void __user *)addr, chunk))
 			break;
-		if (stop_at_nul && memchr(dst + done, 0, chunk))
-			return done + chunk;
 		done += chunk;
 	}
 	return done;
+}
+
+/*
+ * Copy a user string into dst (size bytes, NUL-terminated) without
+ * faulting or sleeping.  With page faults disabled, a fault in
+ * strncpy_from_user() ends the copy with -EFAULT instead of sleeping; it
+ * reads a word at a time (a byte at a time only up to a page that cannot
+ * be read, so a string ending just before one is still whole) and stops
+ * at the NUL, so a 40-byte path costs 40 bytes.  This is what the
+ * kernel's strncpy_from_user_nofault() does; that one is not exported.
+ * Returns the length, size - 1 for a string that did not fit (kept
+ * truncated), or -EFAULT when it could not be read up to its NUL.
+ */
+static notrace long vigil_copy_user_str(char *dst, unsigned long src,
+					long size)
+{
+	long n;
+
+	pagefault_disable();
+	n = strncpy_from_user(dst, (const char __user *)src, size - 1);
+	pagefault_enable();
+	if (n >= 0)
+		dst[n] = '\0';
+	return n;
 }
 
 /* Which argument of each syscall (x86-64 numbering) is a path: index+1. */
@@ -411,7 +434,6 @@ static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
 {
 	unsigned long args[6];
 	unsigned int a;
-	size_t n;
 	int i;
 
 	syscall_get_arguments(current, regs, args);
@@ -427,16 +449,10 @@ static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
 	if (!a)
 		return;
 	si->path_arg = a - 1;
-	n = vigil_copy_user_bytes(vc->path, args[a - 1], VIGIL_PATH_MAX - 1,
-				  true);
-	if (!n || !memchr(vc->path, 0, n)) {
-		if (n == VIGIL_PATH_MAX - 1) {
-			/* longer than PATH_MAX: keep the truncated text */
-			vc->path[n] = '\0';
-		} else {
-			si->path_status = 2;
-			return;
-		}
+	/* longer than PATH_MAX: the truncated text is kept */
+	if (vigil_copy_user_str(vc->path, args[a - 1], VIGIL_PATH_MAX) < 0) {
+		si->path_status = 2;
+		return;
 	}
 	si->path_status = 1;
 	si->path = vc->path;
@@ -456,8 +472,7 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 	if (end <= start)
 		return "";
 	n = vigil_copy_user_bytes(vc->argv, start,
-				  min_t(size_t, end - start, VIGIL_ARGV_MAX - 1),
-				  false);
+				  min_t(size_t, end - start, VIGIL_ARGV_MAX - 1));
 	while (n && vc->argv[n - 1] == '\0')
 		n--;
 	for (i = 0; i < n; i++)

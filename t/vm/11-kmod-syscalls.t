@@ -26,7 +26,7 @@ my $path = '/nonexistent/vigil-t11/path-that-fails';
 
 my $cmd = <<"EOS";
 set -e
-$cap -o $dir/all -- $wl --efault-opens 7 1000 500 $path /bin/true vigil-arg-1 vigil-arg-2 > $dir/all.capture 2>&1
+$cap -o $dir/all -- $wl --efault-opens 7 --edge-opens 3 1000 500 $path /bin/true vigil-arg-1 vigil-arg-2 > $dir/all.capture 2>&1
 babeltrace2 $dir/all > $dir/all.txt 2> $dir/all.bterr
 $cap -o $dir/filtered --events raw_syscalls:sys_enter,raw_syscalls:sys_exit --syscall 110 -- $wl 300 20 $path > $dir/filtered.capture 2>&1
 babeltrace2 $dir/filtered > $dir/filtered.txt 2> $dir/filtered.bterr
@@ -68,7 +68,7 @@ is(scalar @enter_open, 500, 'exactly 500 openat entries carry the path string of
 is(scalar(grep { /path_arg = 1, path_status = 1,/ } @enter_open), 500,
     'the openat path is argument 1 and was read (path_status 1)');
 my @exit_enoent = grep { /raw_syscalls:sys_exit: .*\{ id = 257, ret = -2 \}/ } @mine;
-is(scalar @exit_enoent, 500, 'exactly 500 openat exits return -ENOENT (-2)');
+is(scalar @exit_enoent, 506, 'exactly 506 openat exits return -ENOENT (-2): 500, and 6 of the page-edge paths below');
 
 my @efault = grep { /raw_syscalls:sys_enter: .*\{ id = 257, args = \[ \[0\] = \d+, \[1\] = 16, .*path_arg = 1, path_status = 2, / } @mine;
 is(scalar @efault, 7, 'an unmapped path pointer is marked unreadable (path_status 2), 7 times');
@@ -83,8 +83,23 @@ for my $f (glob("$dir/all/stream_*")) {
     while ($b =~ /\Q$raw\E.{32}\x01\x02(.)/sg) { $nraw++ if $1 eq "\0" }
 }
 is($nraw, 7, 'in the raw stream the 7 unreadable paths are empty strings');
-is(scalar(grep { /raw_syscalls:sys_exit: .*\{ id = 257, ret = -14 \}/ } @mine), 7,
-    'those 7 openat calls return -EFAULT (-14)');
+
+# paths at a page's edge (vigil-workload --edge-opens 3): read up to a
+# NUL that is a page's last byte, across two pages, unreadable when they
+# run into an unreadable page, and kept truncated when longer than PATH_MAX
+my $long = '/' . ('a' x 4094);
+is(scalar(grep { /raw_syscalls:sys_enter: .*\{ id = 257, .*path_arg = 1, path_status = 1, path = "\/vigil-edge\/end-at-page" \}/ } @mine), 3,
+    "a path whose NUL is the last byte before an unreadable page is read whole, 3 times");
+is(scalar(grep { /raw_syscalls:sys_enter: .*\{ id = 257, .*path_arg = 1, path_status = 1, path = "\/vigil-edge\/across-pages" \}/ } @mine), 3,
+    'a path across two readable pages is read whole, 3 times');
+is(scalar(grep { /raw_syscalls:sys_enter: .*\{ id = 257, args = \[ \[0\] = \d+, \[1\] = (?!16,)\d+, .*path_arg = 1, path_status = 2, / } @mine), 3,
+    'a path running into an unreadable page without a NUL is unreadable (path_status 2), 3 times');
+is(scalar(grep { /raw_syscalls:sys_exit: .*\{ id = 257, ret = -14 \}/ } @mine), 10,
+    'those and the 7 unmapped ones return -EFAULT (-14)');
+is(scalar(grep { /raw_syscalls:sys_enter: .*\{ id = 257, .*path_arg = 1, path_status = 1, path = "\Q$long\E" \}/ } @mine), 3,
+    'a 5000-byte path is kept as its first 4095 bytes (PATH_MAX - 1), 3 times');
+is(scalar(grep { /raw_syscalls:sys_exit: .*\{ id = 257, ret = -36 \}/ } @mine), 3,
+    'those return -ENAMETOOLONG (-36)');
 
 my @execve = grep { /raw_syscalls:sys_enter: .*\{ id = 59, .*path_arg = 0, path_status = 1, path = "\/bin\/true" \}/ } @mine;
 is(scalar @execve, 1, 'one execve entry with path "/bin/true"');
