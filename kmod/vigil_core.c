@@ -425,8 +425,12 @@ struct vigil_sysenter {
 	u64 args[6];
 	u8 path_arg;
 	u8 path_status;		/* 0 no path arg, 1 read, 2 unreadable */
+	u16 path_len;		/* strlen(path), < VIGIL_PATH_MAX */
 	const char *path;
 };
+static_assert(VIGIL_PATH_MAX - 1 <= U16_MAX &&
+	      VIGIL_PATH_MAX <= VIGIL_STR_MAX,
+	      "a path's length fits path_len and a string field");
 
 static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
 					struct vigil_cpu *vc,
@@ -434,6 +438,7 @@ static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
 {
 	unsigned long args[6];
 	unsigned int a;
+	long n;
 	int i;
 
 	syscall_get_arguments(current, regs, args);
@@ -441,6 +446,7 @@ static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
 		si->args[i] = args[i];
 	si->path_arg = 0;
 	si->path_status = 0;
+	si->path_len = 0;
 	si->path = "";
 	/* The table has native numbers only; 32-bit tasks use others. */
 	if (id < 0 || id >= NR_syscalls || in_compat_syscall())
@@ -450,11 +456,13 @@ static notrace void vigil_sysenter_prep(struct vigil_sysenter *si,
 		return;
 	si->path_arg = a - 1;
 	/* longer than PATH_MAX: the truncated text is kept */
-	if (vigil_copy_user_str(vc->path, args[a - 1], VIGIL_PATH_MAX) < 0) {
+	n = vigil_copy_user_str(vc->path, args[a - 1], VIGIL_PATH_MAX);
+	if (n < 0) {
 		si->path_status = 2;
 		return;
 	}
 	si->path_status = 1;
+	si->path_len = n;
 	si->path = vc->path;
 }
 
@@ -494,6 +502,7 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 #define VF_ARRAY(ctype, tsdltype, field, n, src)
 #define VF_CHARS(field, n, src)
 #define VF_STRING(field, src)	+ 1
+#define VF_STRLEN(field, src, len)
 #define VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep, \
 		    fields) \
 	static_assert(0 fields <= 4, "event " #cname ": more than 4 strings");
@@ -505,6 +514,7 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 #undef VF_ARRAY
 #undef VF_CHARS
 #undef VF_STRING
+#undef VF_STRLEN
 
 /* ---- pass 1: the probe functions ---------------------------------- */
 
@@ -545,6 +555,13 @@ static notrace const char *vigil_exec_argv(struct vigil_cpu *vc)
 		vg_p = vigil_put_str(vg_p, vigil_str(src),		\
 				     vg_slen[vg_si++]);			\
 	}
+#define VF_STRLEN(field, src, len)					\
+	if (!vg_phase) {						\
+		vg_sz += (len) + 1;					\
+	} else {							\
+		memcpy(vg_p, (src), (len) + 1);				\
+		vg_p += (len) + 1;					\
+	}
 
 #define VG_ABOUT(...)	__VA_ARGS__
 #define VIGIL_EVENT(cname, subsys, name, kind, about, proto, locals, prep, \
@@ -554,7 +571,7 @@ static notrace void vigil_probe_##cname(void *vg_data, proto)		\
 	struct vigil_cpu *vc;						\
 	unsigned long vg_flags;						\
 	size_t vg_sz = sizeof(struct vigil_event_header);		\
-	size_t vg_slen[4] __maybe_unused; /* <= 4 VF_STRING per event */	\
+	size_t vg_slen[4] vigil_noinit __maybe_unused; /* <= 4 VF_STRING */ \
 	unsigned int vg_si __maybe_unused;				\
 	unsigned int vg_depth, vg_nstack = 0;				\
 	char *vg_p = NULL;						\
@@ -618,6 +635,7 @@ vg_nested:								\
 #undef VF_ARRAY
 #undef VF_CHARS
 #undef VF_STRING
+#undef VF_STRLEN
 
 /* ---- pass 2: the table, with each event's TSDL fields -------------- */
 
@@ -628,6 +646,7 @@ vg_nested:								\
 	"\t\t" #tsdltype " " #field "[" #n "];\n"
 #define VF_CHARS(field, n, src)			"\t\tchar_t " #field "[" #n "];\n"
 #define VF_STRING(field, src)			"\t\tstring " #field ";\n"
+#define VF_STRLEN(field, src, len)		"\t\tstring " #field ";\n"
 
 #define VIGIL_EVENT(cname, esub, ename, ekind, about, proto, locals, prep, \
 		    fields)						\
@@ -650,6 +669,7 @@ struct vigil_event_desc vigil_event_table[VIGIL_NR_EVENTS] = {
 #undef VF_ARRAY
 #undef VF_CHARS
 #undef VF_STRING
+#undef VF_STRLEN
 
 /* ---- tracepoints -------------------------------------------------- */
 

@@ -48,6 +48,11 @@
  *                                               padded copy of string src
  *     VF_STRING(field, src)                     string field (src is a
  *                                               kernel string, NULL = "")
+ *     VF_STRLEN(field, src, len)                string field of len bytes
+ *                                               and a NUL, measured by the
+ *                                               prep (src: per-CPU scratch,
+ *                                               unchanged until written;
+ *                                               len <= 4095)
  *   N in VF_ARRAY/VF_CHARS must be a plain number (it is stringified
  *   into the metadata).  At most 4 VF_STRING fields per event (the
  *   probe remembers their lengths in a 4-entry array); strings are cut
@@ -59,7 +64,7 @@
 VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
 	VG_ABOUT(VG_CURRENT),
 	VG_PROTO(struct pt_regs *regs, long id),
-	VG_LOCALS(struct vigil_sysenter si;),
+	VG_LOCALS(struct vigil_sysenter si vigil_noinit;),
 	VG_PREP(
 		if (!vigil_syscall_wanted(id))
 			goto vg_out;
@@ -70,7 +75,7 @@ VIGIL_EVENT(sys_enter, "raw_syscalls", "sys_enter", VG_TP,
 		VF_ARRAY(u64, uint64_t, args, 6, si.args)
 		VF_INT(u8, uint8_t, path_arg, si.path_arg)
 		VF_INT(u8, uint8_t, path_status, si.path_status)
-		VF_STRING(path, si.path)
+		VF_STRLEN(path, si.path, si.path_len)
 	))
 
 VIGIL_EVENT(sys_exit, "raw_syscalls", "sys_exit", VG_TP,

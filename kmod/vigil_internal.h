@@ -35,6 +35,18 @@ enum vigil_event_id {
 #define VIGIL_ALL_IDS		(VIGIL_KPROBE_ID_BASE + VIGIL_MAX_KPROBES)
 #define VIGIL_PATH_MAX		PATH_MAX	/* sys_enter path scratch */
 #define VIGIL_ARGV_MAX		1024		/* exec argv, incl. NUL */
+
+/*
+ * For a probe's locals that it writes before it reads them: not zeroed
+ * on entry by CONFIG_INIT_STACK_ALL_ZERO, which would otherwise clear
+ * them for every event, recorded or not (sys_enter's 72-byte argument
+ * block and the string lengths; gcc 12 and clang know the attribute).
+ */
+#if __has_attribute(__uninitialized__)
+#define vigil_noinit	__attribute__((__uninitialized__))
+#else
+#define vigil_noinit
+#endif
 #define VIGIL_ANNOTATE_MAX	256
 
 /* Why an event was not recorded (struct vigil_cpu_stats). */

@@ -154,6 +154,7 @@ static void ev_extra(const char *cname, const char *names)
 	, ev_field(#tsdltype, #field, #n)
 #define VF_CHARS(field, n, src)	, ev_field("char_t", #field, #n)
 #define VF_STRING(field, src)	, ev_field("string", #field, "0")
+#define VF_STRLEN(field, src, len)	, ev_field("string", #field, "0")
 #define VIGIL_EVENT(cname, subsys, name, kind, ...)			\
 	do {								\
 		ev_begin(#cname, subsys, name, #kind);			\
