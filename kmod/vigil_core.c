@@ -14,8 +14,10 @@
  *   3. filters, then the size of the record, then vigil_reserve(), then
  *      the timestamp (taken after the reservation, so it is never
  *      older than the timestamp_begin of the packet that holds it);
- *   4. nothing sleeps, faults or allocates: user memory is read with
- *      copy_from_user_nofault() into per-CPU scratch buffers.
+ *   4. nothing sleeps, faults or allocates: user memory is read into
+ *      per-CPU scratch buffers with page faults disabled (a fault ends
+ *      the copy): copy_from_user_nofault() for bytes,
+ *      strncpy_from_user() under pagefault_disable() for strings.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
