@@ -582,12 +582,14 @@ static inline void vg_pl_mc_end(pTHX_ VgPlInterp *in)
 	cx_topblock(cx);
 	PL_op = NULL;
 	FREETMPS;
-	AvFILLp(av) = -1;	/* (no stale event in @_ between calls) */
-	/* @_ taken over (\@_, push @_: reified), *_ pointed elsewhere:
-	 * the context goes as a sub's would (cx_popsub) */
+	/* @_ taken over (\@_, push @_: reified, it holds references
+	 * now), *_ pointed elsewhere: the context goes as a sub's would
+	 * (cx_popsub: a reified @_ is left to whoever holds it) */
 	if (G_UNLIKELY(AvREAL(av) || GvAV(PL_defgv) != av ||
 		       cxstack_ix != in->mc_cxix || PL_comppad != in->mc_pad))
 		vg_pl_mc_drop(aTHX_ in);
+	else
+		AvFILLp(av) = -1;	/* (no stale event in @_ between calls) */
 }
 
 /* A call in the kept context: @_ from the arguments on the stack above
