@@ -611,7 +611,10 @@ static inline void vg_pl_mc_run(pTHX_ VgPlInterp *in, SSize_t base)
 		AvALLOC(av) = AvARRAY(av) = ary;
 		AvMAX(av) = items - 1;
 	}
-	Copy(args, AvARRAY(av), items, SV *);
+	if (G_LIKELY(items == 1))	/* (the event object: no memcpy) */
+		AvARRAY(av)[0] = args[0];
+	else
+		Copy(args, AvARRAY(av), items, SV *);
 	AvFILLp(av) = items - 1;
 	PL_stack_sp = PL_stack_base + base;
 	cx->blk_oldsp = (I32)base;
