@@ -534,9 +534,49 @@ void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in)
 	PL_op = oldop;
 }
 
+/* Whether f's sub can run in the kept context now. */
+static inline gboolean vg_pl_mc_can(pTHX_ const VgPlFast *f)
+{
+	return CvDEPTH(f->cv) == 0 && CvROOT(f->cv) == f->root &&
+		!PL_perldb && PL_ppaddr[OP_ENTERSUB] == Perl_pp_entersub;
+}
+
+/* Make the kept context f's (its @_ and *_, CvDEPTH and pad), that of
+ * another sub so far: what cx_popsub does for the one and pp_entersub
+ * for the other, the block (its saved stack positions) left as it is.
+ * Several handlers of an event, or of events in turn, cost this per
+ * call rather than a context taken off and pushed again. */
+static void vg_pl_mc_switch(pTHX_ VgPlInterp *in, const VgPlFast *f)
+{
+	PERL_CONTEXT *cx = CX_CUR();
+	CV *old = in->mc_cv, *cv = f->cv;
+	AV *av = in->mc_av;
+
+	/* the old sub left: its pad's @_ clean for its next entry, *_ and
+	 * its depth as before its context */
+	CLEAR_ARGARRAY(av);
+	GvAV(PL_defgv) = cx->blk_sub.savearray;
+	SvREFCNT_dec_NN(av);
+	CvDEPTH(old) = cx->blk_sub.olddepth;
+	SvREFCNT_dec_NN(old);
+	/* the new one entered */
+	cx->blk_sub.cv = cv;
+	cx->blk_sub.olddepth = 0;
+	SvREFCNT_inc_simple_void_NN(cv);
+	CvDEPTH(cv) = 1;
+	PAD_SET_CUR_NOSAVE(CvPADLIST(cv), 1);
+	av = MUTABLE_AV(PAD_SVl(0));
+	cx->blk_sub.savearray = GvAV(PL_defgv);
+	GvAV(PL_defgv) = MUTABLE_AV(SvREFCNT_inc_simple_NN(av));
+	in->mc_cv = cv;
+	in->mc_av = av;
+	in->mc_pad = PL_comppad;
+}
+
 /* Push f's sub context above the frame (what pp_entersub does, but for
- * all the calls to come); the arguments of the first call are on the
- * stack above base.  FALSE when the plain call must be made. */
+ * all the calls to come), or switch the kept one to f's sub; the
+ * arguments of the first call are on the stack above base.  FALSE when
+ * the plain call must be made. */
 static gboolean vg_pl_mc_setup(pTHX_ VgPlInterp *in, const VgPlFast *f,
 			       SSize_t base)
 {
@@ -544,10 +584,12 @@ static gboolean vg_pl_mc_setup(pTHX_ VgPlInterp *in, const VgPlFast *f,
 	PERL_CONTEXT *cx;
 	AV *av;
 
-	vg_pl_mc_drop(aTHX_ in);
-	if (CvDEPTH(cv) != 0 || CvROOT(cv) != f->root || PL_perldb ||
-	    PL_ppaddr[OP_ENTERSUB] != Perl_pp_entersub)
+	if (!vg_pl_mc_can(aTHX_ f))
 		return FALSE;
+	if (in->mc_cv) {
+		vg_pl_mc_switch(aTHX_ in, f);
+		return TRUE;
+	}
 	PL_op = (OP *)&in->callop;	/* (cx_pushsub reads its flags) */
 	cx = cx_pushblock(CXt_SUB | CXp_MULTICALL, G_VOID,
 			  PL_stack_base + base, PL_savestack_ix);
