@@ -94,6 +94,7 @@ void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
 {
 	PerlInterpreter *my_perl = p->perl;
 	VgPlWatchSaved ws = vg_pl_wd_enter(e, what);
+
 	if (G_LIKELY(e && (++p->calls % VG_PL_TIME_EVERY) != 0)) {
 		call_sv(cv, G_VOID | G_DISCARD | G_EVAL);
 	} else {
@@ -407,14 +408,19 @@ static void vg_pl_frame_push(VgPerl *p, VgPlInterp *in)
  *   - kept context: the handler's sub is pure Perl, its op tree has no
  *     goto (Perl refuses `goto &sub` and a goto out of the sub in a
  *     multicall context), it is not running (CvDEPTH 0) when its context
- *     is set up, it was not redefined since it was looked at, no
- *     debugger and no profiler's entersub are in place;
+ *     is set up or switched to (once kept, CvDEPTH is 1 and a recursive
+ *     call gets depth 2 and a pad of its own), its op tree is the one
+ *     looked at (not redefined), no debugger and no profiler's entersub
+ *     are in place;
  *   - the plain call (vg_pl_invoke_plain, pp_entersub as call_sv does
  *     it without G_EVAL): every other case.  The kept context is taken
  *     off first, so a plain call never runs above another handler's.
- * Another handler's sub (several handlers, several classes) replaces the
- * kept context by its own: one context at most, that of the sub called
- * last.
+ * A call of another handler's sub (several handlers, several classes)
+ * switches the kept context to that sub (vg_pl_mc_switch: @_, *_,
+ * CvDEPTH, pad; the block stays).  There is one kept context at most,
+ * that of the sub called last: a context below the top one would be a
+ * caller of the running handler (caller(), die messages, the watchdog's
+ * report would see it), so one per handler sub is not possible.
  *
  * The context goes (vg_pl_mc_drop, a cx_popsub as Perl does on leaving
  * a sub) before a plain call, when a call left @_ reified or *_ pointing
