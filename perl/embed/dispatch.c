@@ -5,7 +5,8 @@
  * filters, then for each handler that wants the event: the class's
  * reusable event object filled in place (or perf's reusable positional
  * arguments) and one sub call inside the dispatch frame (see "the fast
- * path" below: no eval scope per call, one setjmp per event).  Names are
+ * path" below: no eval scope per call, one setjmp per event; the
+ * handler's sub context kept between its calls, no pp_entersub).  Names are
  * resolved once per class, the first time an event of the class is seen.
  * Callbacks without an event (every, trace_begin/end) use vg_pl_call:
  * call_sv with G_EVAL.  Every call is marked for the watchdog
