@@ -149,6 +149,7 @@ typedef struct {
 	AV *mc_av;		/* its @_ (pad entry 0 of depth 1) */
 	PAD *mc_pad;		/* its pad of depth 1 */
 	I32 mc_cxix;		/* its index on the context stack */
+	gboolean in_handlers;	/* an event's handlers are being called */
 } VgPlInterp;
 
 struct VgPerl {
@@ -194,7 +195,8 @@ void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in);
 /* Take the kept handler sub context (if any) off the context stack; the
  * frame stays.  Before Perl runs anything but the dispatch's handler
  * calls (every, trace_begin/end, the metrics, dump callbacks): what
- * runs then must not find a handler's sub as its caller.  Call it before
+ * runs then must not find a handler's sub as its caller (unless a
+ * handler called it: then it stays, a no-op).  Call it before
  * ENTER, SAVETMPS or PUSHMARK: taking the context off restores the
  * scope, save and mark stacks to where they were when it was set up. */
 void vg_pl_frame_idle(VgPlInterp *in);
