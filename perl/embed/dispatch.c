@@ -505,10 +505,11 @@ void vg_pl_frame_idle(VgPlInterp *in)
 {
 	PerlInterpreter *my_perl;
 
-	/* (called from inside a handler - a dump whose done callback runs
-	 * during Vigil::dump - what runs is the handler's callee: its
-	 * context stays under it) */
-	if (!in || !in->mc_cv || in->in_handlers)
+	/* Called while a handler runs (a dump whose done callback runs
+	 * during Vigil::dump): what runs now is the handler's callee, the
+	 * context stays under it.  (The watchdog's generation is odd while
+	 * an event's handlers or a vg_pl_call run: watchdog.h.) */
+	if (!in || !in->mc_cv || (vg_pl_wd_call.gen & 1))
 		return;
 	my_perl = in->perl;
 	PERL_SET_CONTEXT(my_perl);
@@ -794,7 +795,6 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 	/* the watchdog sees the calls from here (an event's calls run in
 	 * no other watched call: nothing to save) */
 	vg_pl_wd_event_begin(e);
-	in->in_handlers = TRUE;
 	while (!p->stopped && next < total) {
 		if (G_UNLIKELY(!in->frame))
 			vg_pl_frame_push(p, in);
@@ -833,7 +833,6 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 			/* exit(): every context is gone, the frame too; go
 			 * on unwinding as call_sv does */
 			in->frame = FALSE;
-			in->in_handlers = FALSE;
 			vg_pl_wd_event_end();
 			JMPENV_JUMP(ret);
 		}
@@ -847,7 +846,6 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 		vg_pl_error(p, next - 1 < d->n_handlers ?
 			    d->handlers[next - 1].sub->where : d->perf_what, e);
 	}
-	in->in_handlers = FALSE;
 	vg_pl_wd_event_end();
 	/* a child a handler forked never goes on as vigild */
 	VG_PERL_LEAVE_IF_FORKED();

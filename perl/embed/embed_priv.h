@@ -149,7 +149,6 @@ typedef struct {
 	AV *mc_av;		/* its @_ (pad entry 0 of depth 1) */
 	PAD *mc_pad;		/* its pad of depth 1 */
 	I32 mc_cxix;		/* its index on the context stack */
-	gboolean in_handlers;	/* an event's handlers are being called */
 } VgPlInterp;
 
 struct VgPerl {
