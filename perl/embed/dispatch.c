@@ -5,7 +5,8 @@
  * filters, then for each handler that wants the event: the class's
  * reusable event object filled in place (or perf's reusable positional
  * arguments) and one sub call inside the dispatch frame (see "the fast
- * path" below: no eval scope per call, one setjmp per event).  Names are
+ * path" below: no eval scope per call, one setjmp per event; the
+ * handler's sub context kept between its calls, no pp_entersub).  Names are
  * resolved once per class, the first time an event of the class is seen.
  * Callbacks without an event (every, trace_begin/end) use vg_pl_call:
  * call_sv with G_EVAL.  Every call is marked for the watchdog
@@ -113,6 +114,8 @@ void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e)
 
 /* ---- resolution, once per class ----------------------------------------- */
 
+static VgPlFast vg_pl_fast_of(SV *sv);
+
 static gboolean vg_pl_is_raw_syscall(const VgEventClass *cls)
 {
 	return cls->name && (strcmp(cls->name, VG_EV_SYS_ENTER) == 0 ||
@@ -139,7 +142,7 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 	d->cls = cls;
 	for (i = 0; in && i < in->subs->len; i++) {
 		VgPlSub *s = g_ptr_array_index(in->subs, i);
-		VgPlHandler h = { s->cv, NULL, s };
+		VgPlHandler h = { s->cv, NULL, s, vg_pl_fast_of(s->cv) };
 
 		if (s->glob ? !g_pattern_match_simple(s->pattern, cls->name) :
 		    strcmp(s->pattern, cls->name) != 0)
@@ -200,6 +203,8 @@ VgPlDisp *vg_pl_resolve(VgPerl *p, VgEventClass *cls)
 		d->unhandled_cv = in->trace_unhandled_cv;
 	if (d->unhandled_cv)
 		d->perf_what = g_strdup("sub main::trace_unhandled");
+	d->perf_fast = vg_pl_fast_of((SV *)(d->perf_cv ? d->perf_cv :
+					    d->unhandled_cv));
 	if (d->n_handlers || d->perf_cv || d->unhandled_cv)
 		d->pc = vg_pl_class_new(aTHX_ cls);
 	d->calls_or_aggrs = d->perf_cv || d->unhandled_cv || d->n_aggrs;
@@ -344,6 +349,7 @@ void vg_pl_run_ticks(VgPerl *p, guint64 ts)
 		}
 		first->next_due += first->period_ns;
 		vg_pl_next_tick(p);
+		vg_pl_frame_idle(p->in);	/* (before its arguments) */
 		{
 			dSP;
 			PUSHMARK(SP);
@@ -386,6 +392,131 @@ static void vg_pl_frame_push(VgPerl *p, VgPlInterp *in)
 	(void)p;
 }
 
+/*
+ * The kept sub context: the common handler - a pure-Perl sub, not
+ * running - is not entered through pp_entersub per call.  Its sub
+ * context (CXt_SUB, flagged CXp_MULTICALL so that its leavesub and a
+ * `return` stop the run loop instead of popping it) is pushed above the
+ * frame once and stays there while the same sub is called again; a call
+ * then only sets @_, runs the sub's ops from CvSTART, and undoes what the
+ * call left (its savestack: the `my` variables it introduced, its
+ * `local`s; the marks, scopes and match state of the block; its
+ * temporaries).  That is what pp_entersub and pp_leavesub do per call,
+ * without the work that does not change between calls (the context,
+ * CvDEPTH, the pad, *_ pointing to the pad's @_).
+ *
+ * When each is taken:
+ *   - kept context: the handler's sub is pure Perl, its op tree has no
+ *     goto (Perl refuses `goto &sub` and a goto out of the sub in a
+ *     multicall context), it is not running (CvDEPTH 0) when its context
+ *     is set up or switched to (once kept, CvDEPTH is 1 and a recursive
+ *     call gets depth 2 and a pad of its own), its op tree is the one
+ *     looked at (not redefined), no debugger and no profiler's entersub
+ *     are in place;
+ *   - the plain call (vg_pl_invoke_plain, pp_entersub as call_sv does
+ *     it without G_EVAL): every other case.  The kept context is taken
+ *     off first, so a plain call never runs above another handler's.
+ * A call of another handler's sub (several handlers, several classes)
+ * switches the kept context to that sub (vg_pl_mc_switch: @_, *_,
+ * CvDEPTH, pad; the block stays).  There is one kept context at most,
+ * that of the sub called last: a context below the top one would be a
+ * caller of the running handler (caller(), die messages, the watchdog's
+ * report would see it), so one per handler sub is not possible.
+ *
+ * The context goes (vg_pl_mc_drop, a cx_popsub as Perl does on leaving
+ * a sub) before a plain call, when a call left @_ reified or *_ pointing
+ * elsewhere, before Perl runs anything but the handlers (vg_pl_call:
+ * every, trace_begin/end, dump callbacks; the metrics), and with the
+ * frame (reload, trace_end, destruction).  A die or exit in a handler
+ * pops it on the way (dounwind: a cx_popsub like any sub's); the next
+ * call sets up a new one.
+ *
+ * Inside the handler everything sees an ordinary call: caller() finds
+ * the sub with its arguments (hasargs, @DB::args), wantarray is undef
+ * (void), recursion pushes a new pad (CvDEPTH is 1 while the context is
+ * kept), __SUB__ and string evals find the sub, sort blocks and nested
+ * calls push contexts of their own above it.
+ */
+
+/* Perl's own entersub (libperl exports it; pp_proto.h declares it for
+ * the core only): a profiler or debugger that replaced it in PL_ppaddr
+ * sees every call, so the kept context is not used then. */
+PERL_CALLCONV OP *Perl_pp_entersub(pTHX);
+
+/* Whether the op tree from o (and its siblings) has a goto or a dump. */
+static gboolean vg_pl_has_goto(OP *o)
+{
+	for (; o; o = OpSIBLING(o)) {
+		if (o->op_type == OP_GOTO || o->op_type == OP_DUMP)
+			return TRUE;
+		if ((o->op_flags & OPf_KIDS) &&
+		    vg_pl_has_goto(cUNOPx(o)->op_first))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* What the dispatch needs to know of sv (a code ref or a CV) to run it
+ * in a kept context: its CV and op tree, or none. */
+static VgPlFast vg_pl_fast_of(SV *sv)
+{
+	VgPlFast f = { NULL, NULL };
+	CV *cv;
+
+	if (sv && SvROK(sv))
+		sv = SvRV(sv);
+	if (!sv || SvTYPE(sv) != SVt_PVCV)
+		return f;
+	cv = (CV *)sv;
+	if (CvISXSUB(cv) || !CvROOT(cv) || !CvSTART(cv) ||
+	    vg_pl_has_goto(CvROOT(cv)))
+		return f;
+	f.cv = cv;
+	f.root = CvROOT(cv);
+	return f;
+}
+
+/* Take the kept context off the context stack: what leaving the sub
+ * would do (its savestack, @_ and *_, CvDEPTH, the pad, the block). */
+static void vg_pl_mc_drop(pTHX_ VgPlInterp *in)
+{
+	PERL_CONTEXT *cx;
+
+	if (G_LIKELY(!in->mc_cv))
+		return;
+	in->mc_cv = NULL;
+	if (cxstack_ix != in->mc_cxix || CxTYPE(CX_CUR()) != CXt_SUB) {
+		/* cannot happen: a call leaves the stack as it found it */
+		g_critical("perl dispatch: context stack at %d, expected the "
+			   "kept handler context at %d", (int)cxstack_ix,
+			   (int)in->mc_cxix);
+		return;
+	}
+	cx = CX_CUR();
+	PL_comppad = in->mc_pad;	/* (cx_popsub reads @_ from it) */
+	PL_curpad = AvARRAY(PL_comppad);
+	CX_LEAVE_SCOPE(cx);
+	cx_popsub(cx);
+	cx_popblock(cx);
+	CX_POP(cx);
+}
+
+void vg_pl_frame_idle(VgPlInterp *in)
+{
+	PerlInterpreter *my_perl;
+
+	/* Called while a handler runs (a dump whose done callback runs
+	 * during Vigil::dump): what runs now is the handler's callee, the
+	 * context stays under it.  (The watchdog's generation is odd while
+	 * an event's handlers or a vg_pl_call run: watchdog.h.) */
+	if (!in || !in->mc_cv || (vg_pl_wd_call.gen & 1))
+		return;
+	my_perl = in->perl;
+	PERL_SET_CONTEXT(my_perl);
+	vg_pl_mc_drop(aTHX_ in);
+}
+
+/* The frame and the kept context above it off the context stack. */
 void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in)
 {
 	PerlInterpreter *my_perl;
@@ -397,6 +528,7 @@ void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in)
 	my_perl = in->perl;
 	PERL_SET_CONTEXT(my_perl);
 	oldop = PL_op;
+	vg_pl_mc_drop(aTHX_ in);
 	in->frame = FALSE;
 	if (cxstack_ix != in->frame_cxix ||
 	    CxTYPE(CX_CUR()) != CXt_EVAL) {
@@ -413,14 +545,151 @@ void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in)
 	PL_op = oldop;
 }
 
-/* Call cv with the arguments the caller pushed after PUSHMARK, inside
- * the dispatch frame and a JMPENV of the caller's: what call_sv does
+/* Whether f's sub can run in the kept context now. */
+static inline gboolean vg_pl_mc_can(pTHX_ const VgPlFast *f)
+{
+	return CvDEPTH(f->cv) == 0 && CvROOT(f->cv) == f->root &&
+		!PL_perldb && PL_ppaddr[OP_ENTERSUB] == Perl_pp_entersub;
+}
+
+/* Make the kept context f's (its @_ and *_, CvDEPTH and pad), that of
+ * another sub so far: what cx_popsub does for the one and pp_entersub
+ * for the other, the block (its saved stack positions) left as it is.
+ * Several handlers of an event, or of events in turn, cost this per
+ * call rather than a context taken off and pushed again. */
+static void vg_pl_mc_switch(pTHX_ VgPlInterp *in, const VgPlFast *f)
+{
+	PERL_CONTEXT *cx = CX_CUR();
+	CV *old = in->mc_cv, *cv = f->cv;
+	AV *av = in->mc_av;
+
+	/* the old sub left: its pad's @_ clean for its next entry, *_ and
+	 * its depth as before its context */
+	CLEAR_ARGARRAY(av);
+	GvAV(PL_defgv) = cx->blk_sub.savearray;
+	SvREFCNT_dec_NN(av);
+	CvDEPTH(old) = cx->blk_sub.olddepth;
+	SvREFCNT_dec_NN(old);
+	/* the new one entered */
+	cx->blk_sub.cv = cv;
+	cx->blk_sub.olddepth = 0;
+	SvREFCNT_inc_simple_void_NN(cv);
+	CvDEPTH(cv) = 1;
+	PAD_SET_CUR_NOSAVE(CvPADLIST(cv), 1);
+	av = MUTABLE_AV(PAD_SVl(0));
+	cx->blk_sub.savearray = GvAV(PL_defgv);
+	GvAV(PL_defgv) = MUTABLE_AV(SvREFCNT_inc_simple_NN(av));
+	in->mc_cv = cv;
+	in->mc_av = av;
+	in->mc_pad = PL_comppad;
+}
+
+/* Push f's sub context above the frame (what pp_entersub does, but for
+ * all the calls to come), or switch the kept one to f's sub; the
+ * arguments of the first call are on the stack above base.  FALSE when
+ * the plain call must be made. */
+static gboolean vg_pl_mc_setup(pTHX_ VgPlInterp *in, const VgPlFast *f,
+			       SSize_t base)
+{
+	CV *cv = f->cv;
+	PERL_CONTEXT *cx;
+	AV *av;
+
+	if (!vg_pl_mc_can(aTHX_ f))
+		return FALSE;
+	if (in->mc_cv) {
+		vg_pl_mc_switch(aTHX_ in, f);
+		return TRUE;
+	}
+	PL_op = (OP *)&in->callop;	/* (cx_pushsub reads its flags) */
+	cx = cx_pushblock(CXt_SUB | CXp_MULTICALL, G_VOID,
+			  PL_stack_base + base, PL_savestack_ix);
+	cx_pushsub(cx, cv, NULL, TRUE);
+	CvDEPTH(cv) = 1;
+	PAD_SET_CUR_NOSAVE(CvPADLIST(cv), 1);
+	/* *_ is the pad's @_ while the sub runs; the caller's comes back
+	 * when the context goes (cx_popsub) */
+	av = MUTABLE_AV(PAD_SVl(0));
+	cx->blk_sub.savearray = GvAV(PL_defgv);
+	GvAV(PL_defgv) = MUTABLE_AV(SvREFCNT_inc_simple_NN(av));
+	in->mc_cv = cv;
+	in->mc_av = av;
+	in->mc_pad = PL_comppad;
+	in->mc_cxix = cxstack_ix;
+	return TRUE;
+}
+
+/* After a call in the kept context (its leavesub or return stopped the
+ * run loop): undo what the call did, keep the context for the next one
+ * unless the call left it unusable. */
+static inline void vg_pl_mc_end(pTHX_ VgPlInterp *in)
+{
+	PERL_CONTEXT *cx = CX_CUR();
+	AV *av = in->mc_av;
+
+	/* the `my` variables it introduced cleared, its locals restored:
+	 * pp_leavesub's CX_LEAVE_SCOPE */
+	CX_LEAVE_SCOPE(cx);
+	/* marks, scopes and the last match as at the sub's start; the
+	 * stack empty (return values dropped: a void call) */
+	cx_topblock(cx);
+	PL_op = NULL;
+	FREETMPS;
+	/* @_ taken over (\@_, push @_: reified, it holds references
+	 * now), *_ pointed elsewhere: the context goes as a sub's would
+	 * (cx_popsub: a reified @_ is left to whoever holds it) */
+	if (G_UNLIKELY(AvREAL(av) || GvAV(PL_defgv) != av ||
+		       cxstack_ix != in->mc_cxix || PL_comppad != in->mc_pad))
+		vg_pl_mc_drop(aTHX_ in);
+	else
+		AvFILLp(av) = -1;	/* (no stale event in @_ between calls) */
+}
+
+/* A call in the kept context: @_ from the arguments on the stack above
+ * base, then the sub's ops. */
+static inline void vg_pl_mc_run(pTHX_ VgPlInterp *in, SSize_t base)
+{
+	PERL_CONTEXT *cx = CX_CUR();
+	AV *av = in->mc_av;
+	SV **args = PL_stack_base + base + 1;
+	SSize_t items = PL_stack_sp - args + 1;
+
+	/* @_ from its start (a `shift` of the last call moved it) */
+	AvMAX(av) += AvARRAY(av) - AvALLOC(av);
+	AvARRAY(av) = AvALLOC(av);
+	if (G_UNLIKELY(items - 1 > AvMAX(av))) {
+		SV **ary = AvALLOC(av);
+
+		Renew(ary, items, SV *);
+		AvALLOC(av) = AvARRAY(av) = ary;
+		AvMAX(av) = items - 1;
+	}
+	if (G_LIKELY(items == 1))	/* (the event object: no memcpy) */
+		AvARRAY(av)[0] = args[0];
+	else
+		Copy(args, AvARRAY(av), items, SV *);
+	AvFILLp(av) = items - 1;
+	PL_stack_sp = PL_stack_base + base;
+	cx->blk_oldsp = (I32)base;
+	PL_comppad = in->mc_pad;
+	PL_curpad = AvARRAY(PL_comppad);
+	CATCH_SET(TRUE);	/* eval {} in the handler catches its own */
+	PL_op = CvSTART(in->mc_cv);
+	CALLRUNOPS(aTHX);
+	vg_pl_mc_end(aTHX_ in);
+}
+
+/* Call cv with the arguments the caller pushed above base, inside the
+ * dispatch frame and a JMPENV of the caller's: what call_sv does
  * without G_EVAL, minus the scope it opens and closes per call. */
-static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, SSize_t base)
+static void vg_pl_invoke_plain(pTHX_ VgPerl *p, SV *cv, SSize_t base)
 {
 	VgPlInterp *in = p->in;
-	SV **sp = PL_stack_sp;
+	SV **sp;
 
+	vg_pl_mc_drop(aTHX_ in);
+	PUSHMARK(PL_stack_base + base);
+	sp = PL_stack_sp;
 	XPUSHs(cv);
 	PUTBACK;
 	PL_op = (OP *)&in->callop;
@@ -432,15 +701,28 @@ static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, SSize_t base)
 	FREETMPS;
 }
 
+/* One handler call: in the kept context when f allows, else plain. */
+static inline void vg_pl_invoke(pTHX_ VgPerl *p, SV *cv, const VgPlFast *f,
+				SSize_t base)
+{
+	VgPlInterp *in = p->in;
+
+	if (G_LIKELY(f->cv && (in->mc_cv == f->cv ||
+			       vg_pl_mc_setup(aTHX_ in, f, base))))
+		vg_pl_mc_run(aTHX_ in, base);
+	else
+		vg_pl_invoke_plain(aTHX_ p, cv, base);
+}
+
 static inline void vg_pl_invoke_timed(pTHX_ VgPerl *p, SV *cv,
-				      SSize_t base)
+				      const VgPlFast *f, SSize_t base)
 {
 	if (G_LIKELY((++p->calls % VG_PL_TIME_EVERY) != 0)) {
-		vg_pl_invoke(aTHX_ p, cv, base);
+		vg_pl_invoke(aTHX_ p, cv, f, base);
 	} else {
 		guint64 t0 = vg_pl_now_ns();
 
-		vg_pl_invoke(aTHX_ p, cv, base);
+		vg_pl_invoke(aTHX_ p, cv, f, base);
 		p->stats.perl_ns += (vg_pl_now_ns() - t0) * VG_PL_TIME_EVERY;
 	}
 }
@@ -471,13 +753,12 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 		{
 			SV **sp = PL_stack_base + base;
 
-			PUSHMARK(sp);
 			XPUSHs(rv);
 			PUTBACK;
 		}
 		p->stats.dispatched++;
 		vg_pl_wd_next();
-		vg_pl_invoke_timed(aTHX_ p, h->cv, base);
+		vg_pl_invoke_timed(aTHX_ p, h->cv, &h->fast, base);
 		if (G_UNLIKELY(p->stopped))
 			return;
 	}
@@ -488,13 +769,12 @@ static void vg_pl_calls(VgPerl *p, VgPlDisp *d, VgEvent *e,
 		{
 			SV **sp = PL_stack_base + base;
 
-			PUSHMARK(sp);
 			sp = vg_pl_perf_push(aTHX_ d->pc, e, sp);
 			PUTBACK;
 		}
 		p->stats.dispatched++;
 		vg_pl_wd_next();
-		vg_pl_invoke_timed(aTHX_ p, (SV *)cv, base);
+		vg_pl_invoke_timed(aTHX_ p, (SV *)cv, &d->perf_fast, base);
 	}
 }
 
@@ -527,9 +807,16 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 			PL_op = PL_restartop;
 			PL_restartop = NULL;
 			CALLRUNOPS(aTHX);
-			PL_op = NULL;
-			PL_stack_sp = PL_stack_base + base;
-			FREETMPS;
+			/* the handler it resumed has returned: in the kept
+			 * context (its leavesub stopped the loop there) or
+			 * from a plain call (its context popped) */
+			if (in->mc_cv && cxstack_ix == in->mc_cxix) {
+				vg_pl_mc_end(aTHX_ in);
+			} else {
+				PL_op = NULL;
+				PL_stack_sp = PL_stack_base + base;
+				FREETMPS;
+			}
 			ret = 0;
 		}
 		if (G_LIKELY(ret == 0)) {
@@ -539,6 +826,9 @@ static void vg_pl_dispatch(VgPerl *p, VgPlDisp *d, VgEvent *e, guint first)
 		}
 		JMPENV_POP;
 		PL_op = NULL;
+		/* die or exit: the kept context (if any) was popped on the way
+		 * (dounwind), as a sub's is */
+		in->mc_cv = NULL;
 		if (ret != 3) {
 			/* exit(): every context is gone, the frame too; go
 			 * on unwinding as call_sv does */

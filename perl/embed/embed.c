@@ -705,8 +705,10 @@ static GPtrArray *vg_pl_perf_subs(VgPerl *p)
 	PerlInterpreter *my_perl = p->perl;
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	int n, i;
+	SV **sp;
 
-	dSP;
+	vg_pl_frame_idle(p->in);	/* (before ENTER) */
+	sp = PL_stack_sp;
 	ENTER;
 	SAVETMPS;
 	PUSHMARK(SP);
@@ -879,6 +881,7 @@ static gboolean vg_pl_every_fire(gpointer data)
 
 	if (!my_perl || p->stopped)
 		return G_SOURCE_CONTINUE;
+	vg_pl_frame_idle(p->in);
 	{
 		dSP;
 		PUSHMARK(SP);
@@ -897,6 +900,7 @@ static void vg_pl_call_simple(VgPerl *p, CV *cv, const char *what)
 
 	if (!cv)
 		return;
+	vg_pl_frame_idle(p->in);
 	{
 		dSP;
 		PUSHMARK(SP);

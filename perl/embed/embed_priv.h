@@ -31,10 +31,19 @@ typedef struct {
 	VgPerl *owner;
 } VgPlEvery;
 
+/* A handler sub the dispatch may run in a kept sub context
+ * (dispatch.c, "the kept sub context"): a pure-Perl sub without goto,
+ * as it was when looked at (its op tree). */
+typedef struct {
+	CV *cv;			/* NULL: always the plain call */
+	OP *root;		/* CvROOT when checked; another: plain call */
+} VgPlFast;
+
 typedef struct {
 	SV *cv;
 	VgFilter *filter;
 	VgPlSub *sub;
+	VgPlFast fast;
 } VgPlHandler;
 
 /* One `aggregate NAME [, FILTER], by => ..., TYPE => ...` of a script
@@ -102,6 +111,7 @@ typedef struct {
 	VgPlHandler *handlers;
 	CV *perf_cv;		/* perf-style sub subsys::event */
 	CV *unhandled_cv;	/* main::trace_unhandled for this class */
+	VgPlFast perf_fast;	/* perf_cv or unhandled_cv */
 	char *perf_what;	/* "sub subsys::event" / "trace_unhandled" */
 	gboolean derive;	/* raw_syscalls: also give syscalls:* */
 	guint n_aggrs;		/* aggregations of the class, run in C */
@@ -133,6 +143,12 @@ typedef struct {
 	gboolean frame;
 	I32 frame_cxix;		/* its index on the context stack */
 	LOGOP callop;		/* the entersub op handler calls run from */
+	/* The kept sub context (dispatch.c): a handler's sub context left
+	 * above the frame between its calls, NULL when there is none. */
+	CV *mc_cv;
+	AV *mc_av;		/* its @_ (pad entry 0 of depth 1) */
+	PAD *mc_pad;		/* its pad of depth 1 */
+	I32 mc_cxix;		/* its index on the context stack */
 } VgPlInterp;
 
 struct VgPerl {
@@ -168,12 +184,21 @@ void vg_pl_disp_free(VgPerl *p, VgPlDisp *d);
 void vg_pl_unbind(VgPerl *p);
 void vg_pl_run_ticks(VgPerl *p, guint64 ts);
 /* Call cv with the args pushed after PUSHMARK by the caller, in G_EVAL;
- * count and log a death.  what/e describe where it happened. */
+ * count and log a death.  what/e describe where it happened.  The
+ * caller has called vg_pl_frame_idle before pushing anything. */
 void vg_pl_call(VgPerl *p, SV *cv, const char *what, VgEvent *e);
 guint64 vg_pl_now_ns(void);
 /* Take the dispatch frame off the context stack (before anything else
  * runs Perl that expects a clean stack: trace_end, destruction). */
 void vg_pl_frame_pop(VgPerl *p, VgPlInterp *in);
+/* Take the kept handler sub context (if any) off the context stack; the
+ * frame stays.  Before Perl runs anything but the dispatch's handler
+ * calls (every, trace_begin/end, the metrics, dump callbacks): what
+ * runs then must not find a handler's sub as its caller (unless a
+ * handler called it: then it stays, a no-op).  Call it before
+ * ENTER, SAVETMPS or PUSHMARK: taking the context off restores the
+ * scope, save and mark stacks to where they were when it was set up. */
+void vg_pl_frame_idle(VgPlInterp *in);
 
 /* aggregate.c */
 /* Read @Vigil::_AGGR into in->aggrs. */

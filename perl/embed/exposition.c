@@ -25,6 +25,7 @@ char *vg_perl_metrics(VgPerl *p, gsize *len, GError **error)
 		return g_strdup("");
 	PERL_SET_CONTEXT(my_perl);
 	vg_pl_current = p;
+	vg_pl_frame_idle(p->in);	/* (no handler's sub context under it) */
 	if (!get_cv("Vigil::Metrics::_exposition", 0))
 		return g_strdup("");
 	{

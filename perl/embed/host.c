@@ -180,6 +180,7 @@ static void vg_pl_dump_done_cb(const char *path, const GError *error,
 	}
 	my_perl = p->perl;
 	PERL_SET_CONTEXT(my_perl);
+	vg_pl_frame_idle(p->in);	/* (before ENTER) */
 	{
 		dSP;
 
