@@ -122,12 +122,12 @@ void vg_cgroups_foreach(VgCgroups *cg, void (*fn)(const VgCgroup *c, gpointer da
 guint64 vg_tasks_generation(const VgTasks *t);
 
 /* The front of vg_tasks.c's table: its generation and the direct-mapped
- * cache (tid -> task, checked by tid, emptied when gen moves, so never a
- * freed task) in front of its hash table, for the lookup inline below. */
+ * cache (tid -> task, checked by tid) in front of its hash table, for
+ * the lookup inline below.  A slot never holds a freed task: removing a
+ * task empties the slot of its tid (vg_tasks.c, forget_slot). */
 #define VG_TASKS_CACHE 256
 typedef struct {
 	guint64 gen;		/* bumped whenever a task is removed */
-	guint64 cache_gen;	/* gen the cache was filled at */
 	VgTask *cache[VG_TASKS_CACHE];
 } VgTasksFront;
 
@@ -137,9 +137,7 @@ static inline const VgTask *vg_tasks_get_inline(VgTasks *t, gint32 tid)
 	const VgTasksFront *f = (const VgTasksFront *)t;
 	const VgTask *k = f->cache[(guint32)tid % VG_TASKS_CACHE];
 
-	/* the generation first: a cache of an older one may hold freed
-	 * tasks */
-	if (G_LIKELY(f->cache_gen == f->gen && k && k->tid == tid))
+	if (G_LIKELY(k && k->tid == tid))
 		return k;
 	return vg_tasks_get(t, tid);
 }
