@@ -42,6 +42,8 @@ typedef struct {
 	guint8 *rd;		/* VG_RD_* per field (element reader for arrays) */
 	int role;		/* VG_ROLE_* */
 	gboolean task_update;	/* the task table learns from it (vg_tasks_before) */
+	gboolean task_role;	/* task_update, or a switch: the merge does
+				 * more than look its task up */
 	/* role SYS_ENTER / SYS_EXIT: field indexes, -1 if missing */
 	int sc_id, sc_args, sc_path_arg, sc_path_status, sc_path, sc_ret;
 	/* role STATEDUMP/FORK/EXEC/EXIT: field indexes by name */

@@ -197,6 +197,7 @@ void vg_class_layout(VgEventClass *cls)
 			 L->role == VG_ROLE_TASK_RENAME ||
 			 L->role == VG_ROLE_CGROUP_ATTACH ||
 			 L->role == VG_ROLE_STATEDUMP_CGROUP;
+	L->task_role = L->task_update || L->role == VG_ROLE_SWITCH;
 	if (L->role == VG_ROLE_STATEDUMP || L->role == VG_ROLE_FORK ||
 	    L->role == VG_ROLE_EXEC || L->role == VG_ROLE_EXIT) {
 		L->t_tid = vg_class_field_index(cls, "tid");
