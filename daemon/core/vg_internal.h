@@ -174,9 +174,8 @@ static inline guint64 vg_rd_u64(const guint8 *p)
 
 /* The record iterator asks for the bytes this far ahead of the record
  * it hands out: the processor's own prefetch stops at page boundaries,
- * and a trace read from the page cache comes from memory, not from a
- * cache (scripts/bench/dispatch: about 20 % of the time of a minimal
- * reading loop, docs/benchmarks.md). */
+ * and a replayed trace comes from memory, not from a cache (measured:
+ * 10-20 % of the CPU time of a replay, docs/benchmarks.md). */
 #define VG_ITER_PREFETCH 1024
 
 /* Hand out the record at pos (of class cls, whose fixed prefix fits in
@@ -190,8 +189,9 @@ static inline void vg_record_iter_take(VgRecordIter *it, VgEvent *e,
 	const guint8 *data = it->data;
 	gint32 tid;
 
-	if (G_LIKELY(pos + VG_ITER_PREFETCH < it->end))
-		__builtin_prefetch(data + pos + VG_ITER_PREFETCH);
+	/* (an address, not a pointer into the packet: past its end a
+	 * prefetch asks for nothing useful, and never faults) */
+	__builtin_prefetch((const void *)((guintptr)data + pos + VG_ITER_PREFETCH));
 	it->pos = pos;
 	it->next = pos + L->step;
 	e->cls = cls;
