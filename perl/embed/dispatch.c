@@ -669,8 +669,7 @@ static inline void vg_pl_count_filtered(VgPerl *p, VgPerlCounts *cc)
 
 /* The rest of vg_perl_deliver_counted for an event the gate's inline
  * leaves did not reject: i is the first leaf they could not test (>= 0)
- * or VG_FILTER_ACCEPT.  Out of line, so that the rejecting path keeps no
- * registers across a call. */
+ * or VG_FILTER_ACCEPT.  Out of line: the rejecting path makes no call. */
 G_GNUC_NO_INLINE
 static void vg_pl_deliver_gated(VgPerl *p, const VgPlDisp *d, VgEvent *e,
 				VgPerlCounts *cc, gint32 i)
