@@ -100,8 +100,11 @@ static inline gboolean vg_filter_in_range(const VgFilterLeaf *L, gint64 v)
 /* The rest of the program from leaf i on (any leaf). */
 gboolean vg_filter_match_from(const VgFilter *f, VgEvent *e, gint32 i);
 
-/* vg_filter_match(), inline. */
-static inline gboolean vg_filter_match_inline(const VgFilter *f, VgEvent *e)
+/* The program run inline as far as its leaves allow: the answer
+ * (VG_FILTER_ACCEPT or VG_FILTER_REJECT), or the first leaf not tested
+ * inline (>= 0), whose value vg_filter_match_from() then takes.  A
+ * caller deciding on the answer itself keeps the call out of its path. */
+static inline gint32 vg_filter_run_inline(const VgFilter *f, const VgEvent *e)
 {
 	gint32 i = f->start;
 
@@ -110,9 +113,19 @@ static inline gboolean vg_filter_match_inline(const VgFilter *f, VgEvent *e)
 		gint64 v;
 
 		if (G_UNLIKELY(!vg_filter_near_value(L, e, &v)))
-			return vg_filter_match_from(f, e, i);
+			break;
 		i = vg_filter_in_range(L, v) ? L->t : L->f;
 	}
+	return i;
+}
+
+/* vg_filter_match(), inline. */
+static inline gboolean vg_filter_match_inline(const VgFilter *f, VgEvent *e)
+{
+	gint32 i = vg_filter_run_inline(f, e);
+
+	if (G_UNLIKELY(i >= 0))
+		return vg_filter_match_from(f, e, i);
 	return i == VG_FILTER_ACCEPT;
 }
 

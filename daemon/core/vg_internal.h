@@ -30,11 +30,20 @@ typedef struct {
 	gboolean has_var;	/* a STRING field or a callchain exists */
 	gboolean callchain;	/* the record ends with a callchain */
 	guint32 fixed_size;	/* payload size when !has_var */
+	/* the record iterator's per-record constants (vg_record_iter_take):
+	 * payload bytes the fixed prefix needs (off[n_fixed]), the event's
+	 * priv_known, and the step from a record's start to the next one's
+	 * (header and fixed_size; VG_ITER_FAR when !has_var does not hold) */
+	guint32 prefix_size;
+	guint32 priv_known;
+	gsize step;
 	guint32 *off;		/* n_fields + 1 entries; valid up to n_fixed */
 	guint32 *size;		/* bytes of each field (0 for STRING) */
 	guint8 *rd;		/* VG_RD_* per field (element reader for arrays) */
 	int role;		/* VG_ROLE_* */
 	gboolean task_update;	/* the task table learns from it (vg_tasks_before) */
+	gboolean task_role;	/* task_update, or a switch: the merge does
+				 * more than look its task up */
 	/* role SYS_ENTER / SYS_EXIT: field indexes, -1 if missing */
 	int sc_id, sc_args, sc_path_arg, sc_path_status, sc_path, sc_ret;
 	/* role STATEDUMP/FORK/EXEC/EXIT: field indexes by name */
@@ -115,12 +124,12 @@ void vg_cgroups_foreach(VgCgroups *cg, void (*fn)(const VgCgroup *c, gpointer da
 guint64 vg_tasks_generation(const VgTasks *t);
 
 /* The front of vg_tasks.c's table: its generation and the direct-mapped
- * cache (tid -> task, checked by tid, emptied when gen moves, so never a
- * freed task) in front of its hash table, for the lookup inline below. */
+ * cache (tid -> task, checked by tid) in front of its hash table, for
+ * the lookup inline below.  A slot never holds a freed task: removing a
+ * task empties the slot of its tid (vg_tasks.c, forget_slot). */
 #define VG_TASKS_CACHE 256
 typedef struct {
 	guint64 gen;		/* bumped whenever a task is removed */
-	guint64 cache_gen;	/* gen the cache was filled at */
 	VgTask *cache[VG_TASKS_CACHE];
 } VgTasksFront;
 
@@ -130,9 +139,7 @@ static inline const VgTask *vg_tasks_get_inline(VgTasks *t, gint32 tid)
 	const VgTasksFront *f = (const VgTasksFront *)t;
 	const VgTask *k = f->cache[(guint32)tid % VG_TASKS_CACHE];
 
-	/* the generation first: a cache of an older one may hold freed
-	 * tasks */
-	if (G_LIKELY(f->cache_gen == f->gen && k && k->tid == tid))
+	if (G_LIKELY(k && k->tid == tid))
 		return k;
 	return vg_tasks_get(t, tid);
 }
@@ -161,6 +168,16 @@ static inline guint64 vg_rd_u64(const guint8 *p)
 	return v;
 }
 
+/* VgRecordIter.next when the next record's start is not known without
+ * decoding: past the end of any content, with room to add a step. */
+#define VG_ITER_FAR (G_MAXSIZE / 4)
+
+/* The record iterator asks for the bytes this far ahead of the record
+ * it hands out: the processor's own prefetch stops at page boundaries,
+ * and a replayed trace comes from memory, not from a cache (measured:
+ * 10-20 % of the CPU time of a replay, docs/benchmarks.md). */
+#define VG_ITER_PREFETCH 1024
+
 /* Hand out the record at pos (of class cls, whose fixed prefix fits in
  * avail bytes after the header) as e: the one place an iterator fills
  * in an event (vg_record_iter_next and its fast case below). */
@@ -169,55 +186,50 @@ static inline void vg_record_iter_take(VgRecordIter *it, VgEvent *e,
 				       gsize avail)
 {
 	const VgClassLayout *L = cls->priv;
-	const guint8 *data = it->pkt->data;
+	const guint8 *data = it->data;
 	gint32 tid;
 
+	/* (an address, not a pointer into the packet: past its end a
+	 * prefetch asks for nothing useful, and never faults) */
+	__builtin_prefetch((const void *)((guintptr)data + pos + VG_ITER_PREFETCH));
 	it->pos = pos;
+	it->next = pos + L->step;
 	e->cls = cls;
 	e->ts = vg_rd_u64(data + pos + 2);
 	it->last_ts = e->ts;
 	memcpy(&tid, data + pos + 10, 4);
 	e->tid = tid;
-	e->cpu = it->pkt->cpu;
+	e->cpu = it->cpu;
 	e->task = NULL;
 	e->payload = data + pos + VG_EVENT_HDR_SIZE;
 	e->payload_len = avail;
-	e->priv_known = L->n_fixed < 32 ? L->n_fixed : 31;
+	e->priv_known = L->priv_known;
 	e->priv_raw = NULL;
 	it->cur = e;
 }
 
 /* vg_record_iter_next() for its common case, inline for the merge: the
- * record handed out last (it->cur) has a fixed size and the next one is
- * of a known class whose fixed-size prefix fits in the content.  FALSE
- * leaves the iterator as it was: vg_record_iter_next() then does the
- * rest (records with strings, the end of the packet, errors). */
+ * record handed out last (it->cur) has a fixed size, so it->next is
+ * where the next one starts, and that one is of a known class whose
+ * fixed-size prefix fits in the content.  FALSE leaves the iterator as
+ * it was: vg_record_iter_next() then does the rest (records with
+ * strings, the end of the packet, errors).  Without a current record
+ * it->next is VG_ITER_FAR (it->pkt may be a packet already released). */
 static inline gboolean vg_record_iter_next_fast(VgRecordIter *it, VgEvent *e)
 {
-	const VgEvent *c = it->cur;
-	const VgClassLayout *CL, *L;
-	const guint8 *data;
 	const VgEventClass *cls;
-	gsize pos, avail;
+	gsize pos = it->next;
+	gsize avail;
 	guint16 id;
 
-	/* (no current record: it->pkt may be a packet already released) */
-	if (G_UNLIKELY(!c))
+	if (G_UNLIKELY(pos + VG_EVENT_HDR_SIZE > it->end))
 		return FALSE;
-	data = it->pkt->data;
-	CL = c->cls->priv;
-	if (G_UNLIKELY(CL->has_var))
-		return FALSE;
-	pos = (gsize)(c->payload - data) + CL->fixed_size;
-	if (G_UNLIKELY(pos >= it->end || it->end - pos < VG_EVENT_HDR_SIZE))
-		return FALSE;
-	memcpy(&id, data + pos, 2);
+	memcpy(&id, it->data + pos, 2);
 	cls = vg_md_class_fast(it->md, id);
 	if (G_UNLIKELY(!cls))
 		return FALSE;
-	L = cls->priv;
 	avail = it->end - pos - VG_EVENT_HDR_SIZE;
-	if (G_UNLIKELY(L->off[L->n_fixed] > avail))
+	if (G_UNLIKELY(((const VgClassLayout *)cls->priv)->prefix_size > avail))
 		return FALSE;
 	vg_record_iter_take(it, e, cls, pos, avail);
 	return TRUE;

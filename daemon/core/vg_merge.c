@@ -369,25 +369,37 @@ static guint64 dry_min(VgMerge *m)
 
 /* ---- delivery --------------------------------------------------------- */
 
+/* e's task, for an event of a class the task table looks at (or
+ * without a table). */
+G_GNUC_NO_INLINE
+static void task_of_special(VgMerge *m, VgEvent *e, const VgClassLayout *L)
+{
+	if (!m->tasks) {
+		m->placeholder.tid = e->tid;
+		m->placeholder.pid = e->tid;
+		e->task = &m->placeholder;
+		return;
+	}
+	if (L->task_update)
+		vg_tasks_before(m->tasks, e);
+	else
+		e->task = vg_tasks_get_inline(m->tasks, e->tid);
+	/* a switch names a placeholder task */
+	if (L->role == VG_ROLE_SWITCH && e->task->comm[0] == '<')
+		vg_tasks_before(m->tasks, e);
+}
+
 static inline void deliver_one(VgMerge *m, guint lane)
 {
 	Lane *c = m->lanes[lane];
 	VgEvent *e = &c->ev;
 	const VgClassLayout *L = e->cls->priv;
 
-	if (m->tasks) {
-		if (G_UNLIKELY(L->task_update))
-			vg_tasks_before(m->tasks, e);
-		else
-			e->task = vg_tasks_get_inline(m->tasks, e->tid);
-		/* a switch names a placeholder task */
-		if (G_UNLIKELY(L->role == VG_ROLE_SWITCH && e->task->comm[0] == '<'))
-			vg_tasks_before(m->tasks, e);
-	} else {
-		m->placeholder.tid = e->tid;
-		m->placeholder.pid = e->tid;
-		e->task = &m->placeholder;
-	}
+	/* most events: only their task looked up */
+	if (G_LIKELY(m->tasks && !L->task_role))
+		e->task = vg_tasks_get_inline(m->tasks, e->tid);
+	else
+		task_of_special(m, e, L);
 	if (G_UNLIKELY(e->ts < c->last_ts))
 		c->st.out_of_order++;
 	if (G_UNLIKELY(e->ts < m->st.last_ts))
@@ -398,7 +410,7 @@ static inline void deliver_one(VgMerge *m, guint lane)
 	c->st.events++;
 	m->st.events++;
 	m->deliver(e, m->deliver_data);
-	if (m->tasks && G_UNLIKELY(L->role == VG_ROLE_EXIT))
+	if (G_UNLIKELY(L->task_role) && m->tasks && L->role == VG_ROLE_EXIT)
 		vg_tasks_after(m->tasks, e);
 }
 

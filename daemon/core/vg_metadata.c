@@ -131,6 +131,9 @@ void vg_class_layout(VgEventClass *cls)
 	L->callchain = cls->callchain;
 	L->has_var = var || cls->callchain;
 	L->fixed_size = L->has_var ? 0 : off;
+	L->prefix_size = L->off[L->n_fixed];
+	L->priv_known = L->n_fixed < 32 ? L->n_fixed : 31;
+	L->step = L->has_var ? VG_ITER_FAR : VG_EVENT_HDR_SIZE + off;
 	L->sc_id = L->sc_args = L->sc_path_arg = L->sc_path_status = -1;
 	L->sc_path = L->sc_ret = -1;
 	L->t_tid = L->t_pid = L->t_ppid = L->t_comm = L->t_uid = L->t_exe = -1;
@@ -194,6 +197,7 @@ void vg_class_layout(VgEventClass *cls)
 			 L->role == VG_ROLE_TASK_RENAME ||
 			 L->role == VG_ROLE_CGROUP_ATTACH ||
 			 L->role == VG_ROLE_STATEDUMP_CGROUP;
+	L->task_role = L->task_update || L->role == VG_ROLE_SWITCH;
 	if (L->role == VG_ROLE_STATEDUMP || L->role == VG_ROLE_FORK ||
 	    L->role == VG_ROLE_EXEC || L->role == VG_ROLE_EXIT) {
 		L->t_tid = vg_class_field_index(cls, "tid");

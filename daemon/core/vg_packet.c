@@ -159,6 +159,9 @@ void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,
 	it->cur = NULL;
 	it->last_ts = 0;
 	it->tail_checked = FALSE;
+	it->data = pkt->data;
+	it->cpu = pkt->cpu;
+	it->next = VG_ITER_FAR;
 }
 
 G_GNUC_PRINTF(4, 5)
@@ -184,6 +187,7 @@ static int iter_fail(VgRecordIter *it, gsize at, GError **error,
 	g_free(msg);
 	it->pos = it->end;
 	it->cur = NULL;
+	it->next = VG_ITER_FAR;
 	return -1;
 }
 
@@ -230,6 +234,7 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 		gsize at = c->payload - data;
 
 		it->cur = NULL;
+		it->next = VG_ITER_FAR;
 		if (end == G_MAXSIZE)
 			return iter_fail(it, at - VG_EVENT_HDR_SIZE, error,
 					 "record of %s runs past the content end",
@@ -253,7 +258,7 @@ int vg_record_iter_next(VgRecordIter *it, VgEvent *e, GError **error)
 		return iter_fail(it, pos, error, "unknown event id %u", id);
 	L = cls->priv;
 	avail = it->end - pos - VG_EVENT_HDR_SIZE;
-	if (G_UNLIKELY(L->off[L->n_fixed] > avail))
+	if (G_UNLIKELY(L->prefix_size > avail))
 		return iter_fail(it, pos, error, "record of %s runs past the content end",
 				 cls->name);
 	vg_record_iter_take(it, e, cls, pos, avail);

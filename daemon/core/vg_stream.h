@@ -261,6 +261,11 @@ typedef struct {
 	VgEvent *cur;		/* event handed out last (end not known yet) */
 	guint64 last_ts;	/* of the last record handed out */
 	gboolean tail_checked;	/* the bytes after content_size were looked at */
+	/* for the merge's inline step (vg_internal.h): */
+	const guint8 *data;	/* pkt->data */
+	guint32 cpu;		/* pkt->cpu */
+	gsize next;		/* where the record after cur starts when cur
+				 * has a fixed size, else past any content */
 } VgRecordIter;
 
 void vg_record_iter_init(VgRecordIter *it, const VgMetadata *md,

@@ -139,15 +139,19 @@ static gint32 proc_tgid(gint32 tid, gint32 dflt)
 	return tgid;
 }
 
+/* Before the task of tid leaves the table (freed, or kept under another
+ * tid): the cache's slot of tid may hold it, and must not once it is
+ * freed.  (A slot holding another tid's task is only a miss lost.) */
+static void forget_slot(VgTasks *ts, gint32 tid)
+{
+	ts->f.cache[(guint32)tid % VG_TASKS_CACHE] = NULL;
+}
+
 static VgTask *task_get(VgTasks *ts, gint32 tid)
 {
 	VgTask **slot = &ts->f.cache[(guint32)tid % VG_TASKS_CACHE];
 	VgTask *t;
 
-	if (G_UNLIKELY(ts->f.cache_gen != ts->f.gen)) {
-		memset(ts->f.cache, 0, sizeof(ts->f.cache));
-		ts->f.cache_gen = ts->f.gen;
-	}
 	t = *slot;
 	if (G_LIKELY(t && t->tid == tid))
 		return t;
@@ -328,6 +332,7 @@ static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 	if (old != tid && old > 0) {
 		VgTask *o = g_hash_table_lookup(ts->tab, GINT_TO_POINTER(old));
 
+		forget_slot(ts, old);
 		/* The exec'ing thread took over the leader's tid. */
 		if (o && !g_hash_table_lookup(ts->tab, GINT_TO_POINTER(tid))) {
 			g_hash_table_steal(ts->tab, GINT_TO_POINTER(old));
@@ -432,6 +437,7 @@ void vg_tasks_after(VgTasks *ts, VgEvent *e)
 	if (L->role != VG_ROLE_EXIT)
 		return;
 	tid = fint(e, L->t_pid, e->tid);
+	forget_slot(ts, tid);
 	if (g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid)))
 		ts->f.gen++;
 	/* a process' leader: its callchain symbols go (vg_sym.h) */

@@ -154,6 +154,80 @@ static void test_tasks_follow_statedump_fork_exec_exit(void)
 	vg_metadata_free(md);
 }
 
+/* An exec by a thread of a multi-threaded process: the kernel gives the
+ * thread the leader's tid; the record names the old one (old_pid). */
+static void thread_exec_ev(VgtPkt *b, guint64 ts, gint32 tid, gint32 old,
+			   const char *file, gint32 ppid)
+{
+	vg_pw_record(b, VGT_EXEC, ts, tid);
+	vg_pw_string(b, file);
+	vg_pw_u32(b, tid);
+	vg_pw_u32(b, old);
+	vg_pw_u32(b, tid);
+	vg_pw_u32(b, ppid);
+	vg_pw_u32(b, 0);
+	vg_pw_string(b, "");
+}
+
+/* The merge looks tasks up in a direct-mapped cache in front of the
+ * table: a task the table drops (exit, the tid an exec leaves) is never
+ * handed out again, even right after events of it filled its slot.
+ * (Under the sanitizers, t/unit/sanitizers.t, a freed task handed out
+ * is an error even when its memory still looks right.) */
+static void test_tasks_removed_are_never_handed_out_again(void)
+{
+	VgMetadata *md = vgt_metadata(NULL);
+	VgTasks *tasks = vg_tasks_new(md, FALSE);
+	Seen s = { 0 };
+	VgMerge *m = vg_merge_new(md, 1, tasks, on_event, &s);
+	VgtPkt b = { 0 };
+	guint64 t = 1;
+
+	s.tasks = tasks;
+	vgt_pkt_begin(&b, 0, 0, 0);
+	vgt_statedump(&b, t++, 300, 300, 1, "leader", 0, "/bin/leader");	/* 0 */
+	fork_ev(&b, t++, 300, "leader", 301, 300);	/* thread 301 */	/* 1 */
+	fork_ev(&b, t++, 300, "leader", 302, 300);	/* thread 302 */	/* 2 */
+	vgt_sys_exit(&b, t++, 301, 0, 0);					/* 3 */
+	vgt_sys_exit(&b, t++, 302, 0, 0);					/* 4 */
+	/* 302 execs while the leader lives: the table drops 302 */
+	thread_exec_ev(&b, t++, 300, 302, "/bin/second", 1);			/* 5 */
+	vgt_sys_exit(&b, t++, 302, 0, 0);	/* unknown now */		/* 6 */
+	vgt_sys_exit(&b, t++, 300, 0, 0);					/* 7 */
+	/* the leader exits, then 301 execs and takes its tid */
+	exit_ev(&b, t++, 300, 300);						/* 8 */
+	vgt_sys_exit(&b, t++, 301, 0, 0);					/* 9 */
+	thread_exec_ev(&b, t++, 300, 301, "/bin/third", 1);			/* 10 */
+	vgt_sys_exit(&b, t++, 301, 0, 0);	/* unknown now */		/* 11 */
+	vgt_sys_exit(&b, t++, 300, 0, 0);					/* 12 */
+	exit_ev(&b, t++, 300, 300);						/* 13 */
+	vgt_sys_exit(&b, t++, 300, 0, 0);	/* unknown now */		/* 14 */
+	vg_merge_push(m, vgt_pkt_finish(&b, 0, 0, 0));
+	vg_merge_drain(m);
+	g_assert_cmpuint(s.n, ==, 15);
+
+	g_assert_cmpstr(s.seen[3].comm, ==, "leader");
+	g_assert_cmpint(s.seen[3].pid, ==, 300);
+	g_assert_cmpstr(s.seen[4].comm, ==, "leader");
+	g_assert_cmpint(s.seen[6].tid, ==, 302);
+	g_assert_cmpint(s.seen[6].pid, ==, 302);
+	g_assert_cmpstr(s.seen[6].comm, ==, "<unknown>");
+	g_assert_cmpstr(s.seen[7].comm, ==, "second");
+	g_assert_cmpint(s.seen[9].pid, ==, 300);
+	g_assert_cmpstr(s.seen[9].comm, ==, "leader");
+	g_assert_cmpint(s.seen[11].pid, ==, 301);
+	g_assert_cmpstr(s.seen[11].comm, ==, "<unknown>");
+	/* the thread's task, now under the leader's tid */
+	g_assert_true(s.ptr[12] == s.ptr[9]);
+	g_assert_cmpint(s.seen[12].tid, ==, 300);
+	g_assert_cmpint(s.seen[12].pid, ==, 300);
+	g_assert_cmpstr(s.seen[12].comm, ==, "third");
+	g_assert_cmpstr(s.seen[14].comm, ==, "<unknown>");
+	vg_merge_free(m);
+	vg_tasks_free(tasks);
+	vg_metadata_free(md);
+}
+
 static void test_live_tasks_are_read_from_proc(void)
 {
 	VgMetadata *md = vgt_metadata(NULL);
@@ -451,6 +525,8 @@ int main(int argc, char **argv)
 			test_tasks_follow_their_cgroups);
 	g_test_add_func("/tasks/follow_statedump_fork_exec_exit",
 			test_tasks_follow_statedump_fork_exec_exit);
+	g_test_add_func("/tasks/removed_are_never_handed_out_again",
+			test_tasks_removed_are_never_handed_out_again);
 	g_test_add_func("/tasks/live_tasks_are_read_from_proc",
 			test_live_tasks_are_read_from_proc);
 	g_test_add_func("/tasks/without_a_task_table_events_get_a_placeholder",

@@ -363,19 +363,35 @@ static void batch_check(Vigild *d)
 	}
 }
 
-/* Per event: kept short (the handlers' own call comes last, as a tail
- * call); the time is looked at every BATCH_CHECK events (the merge
- * stops after the event being delivered). */
+/* deliver() for an event due for the clock check or whose selection
+ * needs a look (see there). */
+G_GNUC_NO_INLINE
+static void deliver_checked(Vigild *d, VgEvent *e, VgdCpuCounters *c)
+{
+	if (d->batch_count >= BATCH_CHECK)
+		batch_check(d);
+	if ((e->task->pid == d->self_pid || d->comm_globs || d->replay_tgids) &&
+	    !selected(d, e, c))
+		return;
+	c->delivered++;
+	if (d->perl)
+		vg_perl_deliver_counted(d->perl, e, &c->perl);
+}
+
+/* Per event: kept short, every call a tail call (so the common path
+ * saves no registers); the time is looked at every BATCH_CHECK events
+ * (the merge stops after the event being delivered). */
 static void deliver(VgEvent *e, gpointer data)
 {
 	Vigild *d = data;
 	VgdCpuCounters *c = &d->cc[e->cpu < d->n_cpus ? e->cpu : 0];
 
-	if (G_UNLIKELY(++d->batch_count >= BATCH_CHECK))
-		batch_check(d);
-	if (G_UNLIKELY(e->task->pid == d->self_pid || d->comm_globs ||
-		       d->replay_tgids) && !selected(d, e, c))
+	if (G_UNLIKELY(++d->batch_count >= BATCH_CHECK ||
+		       e->task->pid == d->self_pid || d->comm_globs ||
+		       d->replay_tgids)) {
+		deliver_checked(d, e, c);
 		return;
+	}
 	c->delivered++;
 	if (d->perl)
 		vg_perl_deliver_counted(d->perl, e, &c->perl);

@@ -949,23 +949,53 @@ static void vg_pl_deliver(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 		vg_pl_after(p, d, e, cc);
 }
 
+/* An event the class's only consumer rejects by its filter. */
+static inline void vg_pl_count_filtered(VgPerl *p, VgPerlCounts *cc)
+{
+	p->stats.events++;
+	p->stats.filtered++;
+	cc->filtered++;
+}
+
+/* The rest of vg_perl_deliver_counted for an event the gate's inline
+ * leaves did not reject: i is the first leaf they could not test (>= 0)
+ * or VG_FILTER_ACCEPT.  Out of line: the rejecting path makes no call. */
+G_GNUC_NO_INLINE
+static void vg_pl_deliver_gated(VgPerl *p, const VgPlDisp *d, VgEvent *e,
+				VgPerlCounts *cc, gint32 i)
+{
+	if (i >= 0 && !vg_filter_match_from(d->gate, e, i)) {
+		vg_pl_count_filtered(p, cc);
+		return;
+	}
+	if (d->aggr_only) {
+		p->stats.events++;
+		vg_pl_agg_run(p, (VgPlDisp *)d, e, cc);
+		return;
+	}
+	vg_pl_deliver(p, e, cc);
+}
+
 /* The event a class's only consumer rejects by its filter, the common
  * case of a filter, and the event nobody takes are counted here without
  * a call; the rest goes to vg_pl_deliver (which, for an event that
- * passes, tests the filter again). */
+ * passes, tests the filter again).  Every call here is a tail call. */
 void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 {
 	const VgPlDisp *d = e->cls->dispatch;
 
 	if (G_LIKELY(d && e->ts < p->next_tick && !p->stopped)) {
 		if (d->gate) {
-			if (!vg_filter_match_inline(d->gate, e)) {
-				p->stats.events++;
-				p->stats.filtered++;
-				cc->filtered++;
+			gint32 i = vg_filter_run_inline(d->gate, e);
+
+			if (G_LIKELY(i == VG_FILTER_REJECT)) {
+				vg_pl_count_filtered(p, cc);
 				return;
 			}
-		} else if (d->idle) {
+			vg_pl_deliver_gated(p, d, e, cc, i);
+			return;
+		}
+		if (d->idle) {
 			p->stats.events++;
 			p->stats.unhandled++;
 			return;
