@@ -120,16 +120,12 @@ VgCgroup *vg_cgroups_by_path(VgCgroups *cg, const char *path, gsize len);
 void vg_cgroups_foreach(VgCgroups *cg, void (*fn)(const VgCgroup *c, gpointer data),
 			gpointer data);
 
-/* Bumped whenever a task is removed (cached task pointers go stale). */
-guint64 vg_tasks_generation(const VgTasks *t);
-
-/* The front of vg_tasks.c's table: its generation and the direct-mapped
- * cache (tid -> task, checked by tid) in front of its hash table, for
- * the lookup inline below.  A slot never holds a freed task: removing a
+/* The front of vg_tasks.c's table: the direct-mapped cache (tid ->
+ * task, checked by tid) in front of its hash table, for the lookup
+ * inline below.  A slot never holds a freed task: removing a
  * task empties the slot of its tid (vg_tasks.c, forget_slot). */
 #define VG_TASKS_CACHE 256
 typedef struct {
-	guint64 gen;		/* bumped whenever a task is removed */
 	VgTask *cache[VG_TASKS_CACHE];
 } VgTasksFront;
 

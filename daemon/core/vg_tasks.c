@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 struct VgTasks {
-	/* gen and the direct-mapped cache (vg_internal.h: the merge looks
-	 * tasks up there inline) */
+	/* the direct-mapped cache (vg_internal.h: the merge looks tasks up
+	 * there inline) */
 	VgTasksFront f;
 	GHashTable *tab;	/* tid -> VgTask * */
 	gboolean live;
@@ -49,11 +49,6 @@ void vg_tasks_free(VgTasks *t)
 	g_hash_table_destroy(t->tab);
 	vg_cgroups_free(t->cg);
 	g_free(t);
-}
-
-guint64 vg_tasks_generation(const VgTasks *t)
-{
-	return t->f.gen;
 }
 
 guint vg_tasks_count(const VgTasks *t)
@@ -341,7 +336,6 @@ static void apply_exec(VgTasks *ts, VgEvent *e, const VgClassLayout *L)
 		} else if (o) {
 			g_hash_table_remove(ts->tab, GINT_TO_POINTER(old));
 		}
-		ts->f.gen++;
 	}
 	t = task_get(ts, tid);
 	t->pid = fint(e, L->t_tgid, t->pid);
@@ -438,8 +432,7 @@ void vg_tasks_after(VgTasks *ts, VgEvent *e)
 		return;
 	tid = fint(e, L->t_pid, e->tid);
 	forget_slot(ts, tid);
-	if (g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid)))
-		ts->f.gen++;
+	g_hash_table_remove(ts->tab, GINT_TO_POINTER(tid));
 	/* a process' leader: its callchain symbols go (vg_sym.h) */
 	vg_sym_forget(tid);
 }
