@@ -552,6 +552,23 @@ static inline gboolean vg_pl_mc_can(pTHX_ const VgPlFast *f)
 		!PL_perldb && PL_ppaddr[OP_ENTERSUB] == Perl_pp_entersub;
 }
 
+/* The kept context cx entered into cv (its blk_sub.cv already cv): the
+ * depth and pad of a first call, *_ the pad's @_ while the sub runs
+ * (the caller's comes back when the context goes: cx_popsub). */
+static void vg_pl_mc_enter(pTHX_ VgPlInterp *in, PERL_CONTEXT *cx, CV *cv)
+{
+	AV *av;
+
+	CvDEPTH(cv) = 1;
+	PAD_SET_CUR_NOSAVE(CvPADLIST(cv), 1);
+	av = MUTABLE_AV(PAD_SVl(0));
+	cx->blk_sub.savearray = GvAV(PL_defgv);
+	GvAV(PL_defgv) = MUTABLE_AV(SvREFCNT_inc_simple_NN(av));
+	in->mc_cv = cv;
+	in->mc_av = av;
+	in->mc_pad = PL_comppad;
+}
+
 /* Make the kept context f's (its @_ and *_, CvDEPTH and pad), that of
  * another sub so far: what cx_popsub does for the one and pp_entersub
  * for the other, the block (its saved stack positions) left as it is.
@@ -574,14 +591,7 @@ static void vg_pl_mc_switch(pTHX_ VgPlInterp *in, const VgPlFast *f)
 	cx->blk_sub.cv = cv;
 	cx->blk_sub.olddepth = 0;
 	SvREFCNT_inc_simple_void_NN(cv);
-	CvDEPTH(cv) = 1;
-	PAD_SET_CUR_NOSAVE(CvPADLIST(cv), 1);
-	av = MUTABLE_AV(PAD_SVl(0));
-	cx->blk_sub.savearray = GvAV(PL_defgv);
-	GvAV(PL_defgv) = MUTABLE_AV(SvREFCNT_inc_simple_NN(av));
-	in->mc_cv = cv;
-	in->mc_av = av;
-	in->mc_pad = PL_comppad;
+	vg_pl_mc_enter(aTHX_ in, cx, cv);
 }
 
 /* Push f's sub context above the frame (what pp_entersub does, but for
@@ -593,7 +603,6 @@ static gboolean vg_pl_mc_setup(pTHX_ VgPlInterp *in, const VgPlFast *f,
 {
 	CV *cv = f->cv;
 	PERL_CONTEXT *cx;
-	AV *av;
 
 	if (!vg_pl_mc_can(aTHX_ f))
 		return FALSE;
@@ -605,16 +614,7 @@ static gboolean vg_pl_mc_setup(pTHX_ VgPlInterp *in, const VgPlFast *f,
 	cx = cx_pushblock(CXt_SUB | CXp_MULTICALL, G_VOID,
 			  PL_stack_base + base, PL_savestack_ix);
 	cx_pushsub(cx, cv, NULL, TRUE);
-	CvDEPTH(cv) = 1;
-	PAD_SET_CUR_NOSAVE(CvPADLIST(cv), 1);
-	/* *_ is the pad's @_ while the sub runs; the caller's comes back
-	 * when the context goes (cx_popsub) */
-	av = MUTABLE_AV(PAD_SVl(0));
-	cx->blk_sub.savearray = GvAV(PL_defgv);
-	GvAV(PL_defgv) = MUTABLE_AV(SvREFCNT_inc_simple_NN(av));
-	in->mc_cv = cv;
-	in->mc_av = av;
-	in->mc_pad = PL_comppad;
+	vg_pl_mc_enter(aTHX_ in, cx, cv);
 	in->mc_cxix = cxstack_ix;
 	return TRUE;
 }
