@@ -957,6 +957,20 @@ static inline void vg_pl_count_filtered(VgPerl *p, VgPerlCounts *cc)
 	cc->filtered++;
 }
 
+/* An event its class takes (no filter rejected it): a class of
+ * aggregations only runs them here, without the dispatcher; the rest
+ * goes to vg_pl_deliver. */
+static inline void vg_pl_deliver_taken(VgPerl *p, const VgPlDisp *d,
+				       VgEvent *e, VgPerlCounts *cc)
+{
+	if (d->aggr_only) {
+		p->stats.events++;
+		vg_pl_agg_run(p, (VgPlDisp *)d, e, cc);
+		return;
+	}
+	vg_pl_deliver(p, e, cc);
+}
+
 /* The rest of vg_perl_deliver_counted for an event the gate's inline
  * leaves did not reject: i is the first leaf they could not test (>= 0)
  * or VG_FILTER_ACCEPT.  Out of line: the rejecting path makes no call. */
@@ -968,12 +982,7 @@ static void vg_pl_deliver_gated(VgPerl *p, const VgPlDisp *d, VgEvent *e,
 		vg_pl_count_filtered(p, cc);
 		return;
 	}
-	if (d->aggr_only) {
-		p->stats.events++;
-		vg_pl_agg_run(p, (VgPlDisp *)d, e, cc);
-		return;
-	}
-	vg_pl_deliver(p, e, cc);
+	vg_pl_deliver_taken(p, d, e, cc);
 }
 
 /* The event a class's only consumer rejects by its filter, the common
@@ -1000,11 +1009,8 @@ void vg_perl_deliver_counted(VgPerl *p, VgEvent *e, VgPerlCounts *cc)
 			p->stats.unhandled++;
 			return;
 		}
-		if (d->aggr_only) {
-			p->stats.events++;
-			vg_pl_agg_run(p, (VgPlDisp *)d, e, cc);
-			return;
-		}
+		vg_pl_deliver_taken(p, d, e, cc);
+		return;
 	}
 	vg_pl_deliver(p, e, cc);
 }
